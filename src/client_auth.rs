@@ -1,0 +1,191 @@
+//! Client authentication at the token-style endpoints (RFC 6749 §2.3,
+//! OAuth 2.1 §2.4): `client_secret_basic`, `client_secret_post`, `none`.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use http::HeaderMap;
+use http::header::AUTHORIZATION;
+
+use crate::ErrorCode;
+use crate::error::OAuthError;
+use crate::form::{Form, decode};
+use crate::secret::{Redacted, SecretHash};
+use crate::store::{ClientAuthMethod, ClientRecord};
+
+/// The credentials a request presented, before they are checked.
+#[derive(Clone, Debug)]
+pub(crate) struct Credentials {
+    pub(crate) client_id: String,
+    pub(crate) presented: Presented,
+}
+
+/// How the client tried to authenticate.
+#[derive(Clone, Debug)]
+pub(crate) enum Presented {
+    /// HTTP Basic with a secret.
+    Basic(Redacted),
+    /// `client_secret` in the body.
+    Post(Redacted),
+    /// Only `client_id` (a public client).
+    IdOnly,
+}
+
+/// Why no usable credentials could be extracted.
+#[derive(Clone, Debug)]
+pub(crate) struct ExtractError {
+    pub(crate) error: OAuthError,
+    /// Whether the answer must carry `WWW-Authenticate: Basic`.
+    pub(crate) challenge: bool,
+    /// The client id claimed, for the audit trail.
+    pub(crate) claimed: Option<String>,
+}
+
+impl Credentials {
+    /// Reads credentials from the Authorization header and the form.
+    ///
+    /// RFC 6749 §2.3: "The client MUST NOT use more than one authentication
+    /// method in each request." A `client_id` in the body alongside Basic is
+    /// tolerated only when it names the same client.
+    pub(crate) fn extract(headers: &HeaderMap, form: &Form<'_>) -> Result<Self, ExtractError> {
+        let body_id = form.get("client_id");
+        let body_secret = form.get("client_secret");
+        let claimed = body_id.map(str::to_owned);
+        let mut authorization = headers.get_all(AUTHORIZATION).iter();
+        let header = authorization.next();
+        if authorization.next().is_some() {
+            return Err(invalid_request("Authorization header is repeated", claimed));
+        }
+        if let Some(header) = header {
+            let Some((id, secret)) = header.to_str().ok().and_then(parse_basic) else {
+                return Err(ExtractError {
+                    error: OAuthError::new(
+                        ErrorCode::InvalidClient,
+                        "Authorization header is not valid HTTP Basic credentials",
+                    ),
+                    challenge: true,
+                    claimed,
+                });
+            };
+            if body_secret.is_some() {
+                return Err(invalid_request(
+                    "client authenticated with more than one method",
+                    Some(id),
+                ));
+            }
+            if body_id.is_some_and(|body_id| body_id != id) {
+                return Err(invalid_request(
+                    "client_id does not match the Authorization header",
+                    Some(id),
+                ));
+            }
+            return Ok(Self { client_id: id, presented: Presented::Basic(Redacted(secret)) });
+        }
+        match (body_id, body_secret) {
+            (Some(id), Some(secret)) => Ok(Self {
+                client_id: id.to_owned(),
+                presented: Presented::Post(Redacted(secret.to_owned())),
+            }),
+            (Some(id), None) => Ok(Self { client_id: id.to_owned(), presented: Presented::IdOnly }),
+            (None, _) => Err(ExtractError {
+                error: OAuthError::new(ErrorCode::InvalidClient, "client authentication is required"),
+                challenge: true,
+                claimed: None,
+            }),
+        }
+    }
+
+    /// Whether a failure must be answered with `WWW-Authenticate: Basic`.
+    pub(crate) fn used_basic(&self) -> bool {
+        matches!(self.presented, Presented::Basic(_))
+    }
+
+    /// Checks the credentials against the stored client (RFC 6749 §2.3.1,
+    /// §3.2.1). Unknown clients and wrong secrets get the same answer and
+    /// cost the same hash, so neither timing nor wording tells them apart.
+    pub(crate) fn authenticate(&self, client: Option<&ClientRecord>) -> Result<(), OAuthError> {
+        let failed = || OAuthError::new(ErrorCode::InvalidClient, "client authentication failed");
+        let Some(client) = client else {
+            if let Presented::Basic(secret) | Presented::Post(secret) = &self.presented {
+                let _ = SecretHash::of(&secret.0);
+            }
+            return Err(failed());
+        };
+        let method = match self.presented {
+            Presented::Basic(_) => ClientAuthMethod::ClientSecretBasic,
+            Presented::Post(_) => ClientAuthMethod::ClientSecretPost,
+            Presented::IdOnly => ClientAuthMethod::None,
+        };
+        if method != client.auth_method {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidClient,
+                format!("client must authenticate with {}", client.auth_method.as_str()),
+            ));
+        }
+        match (&self.presented, &client.secret_hash) {
+            (Presented::IdOnly, _) => Ok(()),
+            (Presented::Basic(secret) | Presented::Post(secret), Some(hash)) => {
+                if hash.verify(&secret.0) { Ok(()) } else { Err(failed()) }
+            }
+            (Presented::Basic(_) | Presented::Post(_), None) => Err(failed()),
+        }
+    }
+}
+
+fn invalid_request(description: &'static str, claimed: Option<String>) -> ExtractError {
+    ExtractError {
+        error: OAuthError::new(ErrorCode::InvalidRequest, description),
+        challenge: false,
+        claimed,
+    }
+}
+
+/// Parses `Basic <base64(urlencode(id) ":" urlencode(secret))>`.
+///
+/// RFC 6749 §2.3.1: the id and secret are encoded with the
+/// `application/x-www-form-urlencoded` algorithm before being joined, so
+/// both are decoded here.
+fn parse_basic(header: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = STANDARD.decode(encoded.trim_start_matches(' ')).ok()?;
+    let colon = decoded.iter().position(|&b| b == b':')?;
+    let id = decode(&decoded[..colon]).ok()?.into_owned();
+    let secret = decode(&decoded[colon + 1..]).ok()?.into_owned();
+    if id.is_empty() {
+        return None;
+    }
+    Some((id, secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc6749_basic_examples_decode() {
+        assert_eq!(
+            parse_basic("Basic czZCaGRSa3F0Mzo3RmpmcDBaQnIxS3REUmJuZlZkbUl3"),
+            Some(("s6BhdRkqt3".into(), "7Fjfp0ZBr1KtDRbnfVdmIw".into()))
+        );
+        assert_eq!(
+            parse_basic("basic czZCaGRSa3F0MzpnWDFmQmF0M2JW"),
+            Some(("s6BhdRkqt3".into(), "gX1fBat3bV".into()))
+        );
+    }
+
+    #[test]
+    fn basic_credentials_are_form_decoded() {
+        // "a%3Ab:c+d%25" → id "a:b", secret "c d%".
+        let header = format!("Basic {}", STANDARD.encode("a%3Ab:c+d%25"));
+        assert_eq!(parse_basic(&header), Some(("a:b".into(), "c d%".into())));
+    }
+
+    #[test]
+    fn malformed_basic_is_rejected() {
+        for bad in ["Bearer abc", "Basic", "Basic !!!", "Basic bm9jb2xvbg==", "Basic OnNlY3JldA=="] {
+            assert_eq!(parse_basic(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,403 @@
+//! Policy: one immutable, validated `Config`, built once and shared.
+
+use crate::error::ConfigError;
+use crate::scope::is_scope_token;
+use crate::store::GrantType;
+use crate::{Scopes, Seconds};
+
+/// The server's whole policy. Built by [`ConfigBuilder`], validated at
+/// build time, immutable afterwards.
+#[derive(Clone, Debug)]
+pub struct Config {
+    issuer: String,
+    grants: Vec<GrantType>,
+    access_token_lifetime: Seconds,
+    refresh_token_lifetime: Seconds,
+    code_lifetime: Seconds,
+    pkce: PkcePolicy,
+    scopes: Vec<ScopeDefinition>,
+    default_scopes: Scopes,
+    fifo: FifoLimits,
+    rotation: RefreshRotation,
+    refresh_for_client_credentials: bool,
+    max_body_bytes: usize,
+    endpoints: Endpoints,
+}
+
+/// PKCE rules (RFC 7636, OAuth 2.1 §4.1.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PkcePolicy {
+    /// Whether confidential clients must send a challenge too. Public
+    /// clients always must.
+    pub required_for_confidential: bool,
+    /// Whether the `plain` method is accepted. `S256` always is.
+    pub allow_plain: bool,
+}
+
+impl Default for PkcePolicy {
+    fn default() -> Self {
+        Self { required_for_confidential: true, allow_plain: false }
+    }
+}
+
+/// A scope the server knows, with what a consent page shows for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopeDefinition {
+    /// The scope token.
+    pub name: String,
+    /// A human-readable description.
+    pub description: String,
+    /// Whether it is granted when a request names no scope.
+    pub default: bool,
+}
+
+/// FIFO limits on live tokens; the oldest are revoked first, in the same
+/// commit that issues the newest. `None` means unlimited.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FifoLimits {
+    /// Live refresh tokens per client, across all subjects.
+    pub refresh_per_client: Option<u32>,
+    /// Live refresh tokens per client and subject.
+    pub refresh_per_client_subject: Option<u32>,
+    /// Live access tokens per refresh token chain (a refresh token and the
+    /// successors it was rotated into form one grant family).
+    pub access_per_refresh: Option<u32>,
+}
+
+/// What happens when a rotated refresh token is presented again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RefreshRotation {
+    /// Any reuse revokes the whole family (RFC 9700 §4.14.2).
+    #[default]
+    Strict,
+    /// A reuse within this window after rotation (a lost response, a
+    /// parallel tab) issues a fresh successor and revokes the earlier one,
+    /// so at most one successor stays live; later reuse revokes the family.
+    Grace(Seconds),
+}
+
+/// The paths the server answers on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoints {
+    /// The token endpoint (RFC 6749 §3.2).
+    pub token: String,
+}
+
+impl Default for Endpoints {
+    fn default() -> Self {
+        Self { token: "/token".into() }
+    }
+}
+
+/// The longest an authorization code may live (RFC 6749 §4.1.2 recommends
+/// at most 10 minutes).
+pub const MAX_CODE_LIFETIME: Seconds = Seconds::minutes(10);
+
+impl Config {
+    /// A builder for the server whose issuer identifier is `issuer`.
+    pub fn builder(issuer: impl Into<String>) -> ConfigBuilder {
+        ConfigBuilder {
+            config: Self {
+                issuer: issuer.into(),
+                grants: vec![
+                    GrantType::AuthorizationCode,
+                    GrantType::ClientCredentials,
+                    GrantType::RefreshToken,
+                ],
+                access_token_lifetime: Seconds::hours(1),
+                refresh_token_lifetime: Seconds::days(30),
+                code_lifetime: Seconds::new(60),
+                pkce: PkcePolicy::default(),
+                scopes: Vec::new(),
+                default_scopes: Scopes::new(),
+                fifo: FifoLimits::default(),
+                rotation: RefreshRotation::Strict,
+                refresh_for_client_credentials: false,
+                max_body_bytes: 16 * 1024,
+                endpoints: Endpoints::default(),
+            },
+        }
+    }
+
+    /// The issuer identifier (RFC 8414 §2, RFC 9207).
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Whether `grant` is enabled.
+    pub fn grant_enabled(&self, grant: GrantType) -> bool {
+        self.grants.contains(&grant)
+    }
+
+    /// The enabled grant types.
+    pub fn grants(&self) -> &[GrantType] {
+        &self.grants
+    }
+
+    /// How long access tokens live.
+    pub fn access_token_lifetime(&self) -> Seconds {
+        self.access_token_lifetime
+    }
+
+    /// How long refresh tokens live.
+    pub fn refresh_token_lifetime(&self) -> Seconds {
+        self.refresh_token_lifetime
+    }
+
+    /// How long authorization codes live.
+    pub fn code_lifetime(&self) -> Seconds {
+        self.code_lifetime
+    }
+
+    /// The PKCE rules.
+    pub fn pkce(&self) -> PkcePolicy {
+        self.pkce
+    }
+
+    /// The scopes the server knows.
+    pub fn scopes(&self) -> &[ScopeDefinition] {
+        &self.scopes
+    }
+
+    /// The scopes granted when a request names none (before narrowing to
+    /// what the client may have).
+    pub fn default_scopes(&self) -> &Scopes {
+        &self.default_scopes
+    }
+
+    /// The FIFO limits.
+    pub fn fifo(&self) -> FifoLimits {
+        self.fifo
+    }
+
+    /// The refresh rotation policy.
+    pub fn rotation(&self) -> RefreshRotation {
+        self.rotation
+    }
+
+    /// Whether client-credentials grants also receive a refresh token.
+    pub fn refresh_for_client_credentials(&self) -> bool {
+        self.refresh_for_client_credentials
+    }
+
+    /// The largest request body accepted, in bytes.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+
+    /// The endpoint paths.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+}
+
+/// Builds a [`Config`]; every setter has a safe default.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ConfigBuilder {
+    config: Config,
+}
+
+impl ConfigBuilder {
+    /// Enables exactly these grant types (default: authorization code,
+    /// client credentials, refresh token).
+    pub fn grants(mut self, grants: impl IntoIterator<Item = GrantType>) -> Self {
+        let mut list: Vec<GrantType> = Vec::new();
+        for grant in grants {
+            if !list.contains(&grant) {
+                list.push(grant);
+            }
+        }
+        self.config.grants = list;
+        self
+    }
+
+    /// Access token lifetime (default 1 hour, at most 1 day).
+    pub fn access_token_lifetime(mut self, lifetime: Seconds) -> Self {
+        self.config.access_token_lifetime = lifetime;
+        self
+    }
+
+    /// Refresh token lifetime (default 30 days, at most 1 year).
+    pub fn refresh_token_lifetime(mut self, lifetime: Seconds) -> Self {
+        self.config.refresh_token_lifetime = lifetime;
+        self
+    }
+
+    /// Authorization code lifetime (default 60 s, at most 10 minutes).
+    pub fn code_lifetime(mut self, lifetime: Seconds) -> Self {
+        self.config.code_lifetime = lifetime;
+        self
+    }
+
+    /// PKCE rules (default: required for every client, `S256` only).
+    pub fn pkce(mut self, policy: PkcePolicy) -> Self {
+        self.config.pkce = policy;
+        self
+    }
+
+    /// Declares a known scope.
+    pub fn scope(mut self, name: impl Into<String>, description: impl Into<String>, default: bool) -> Self {
+        self.config.scopes.push(ScopeDefinition {
+            name: name.into(),
+            description: description.into(),
+            default,
+        });
+        self
+    }
+
+    /// FIFO limits on live tokens (default: none).
+    pub fn fifo(mut self, limits: FifoLimits) -> Self {
+        self.config.fifo = limits;
+        self
+    }
+
+    /// Refresh rotation policy (default: strict).
+    pub fn rotation(mut self, rotation: RefreshRotation) -> Self {
+        self.config.rotation = rotation;
+        self
+    }
+
+    /// Whether client-credentials grants also get a refresh token (default: no).
+    pub fn refresh_for_client_credentials(mut self, enabled: bool) -> Self {
+        self.config.refresh_for_client_credentials = enabled;
+        self
+    }
+
+    /// The largest request body accepted (default 16 KiB, at least 512 bytes).
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.config.max_body_bytes = bytes;
+        self
+    }
+
+    /// The endpoint paths.
+    pub fn endpoints(mut self, endpoints: Endpoints) -> Self {
+        self.config.endpoints = endpoints;
+        self
+    }
+
+    /// Validates and freezes the configuration.
+    pub fn build(self) -> Result<Config, ConfigError> {
+        let mut config = self.config;
+        validate_issuer(&config.issuer)?;
+        if config.grants.is_empty() {
+            return Err(ConfigError::NoGrant);
+        }
+        check_lifetime("access token lifetime", config.access_token_lifetime, Seconds::days(1))?;
+        check_lifetime("refresh token lifetime", config.refresh_token_lifetime, Seconds::days(365))?;
+        check_lifetime("authorization code lifetime", config.code_lifetime, MAX_CODE_LIFETIME)?;
+        if let RefreshRotation::Grace(window) = config.rotation {
+            check_lifetime("refresh grace window", window, Seconds::minutes(10))?;
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for scope in &config.scopes {
+            if !is_scope_token(&scope.name) || names.contains(&scope.name.as_str()) {
+                return Err(ConfigError::Scope(scope.name.clone()));
+            }
+            names.push(&scope.name);
+        }
+        let fifo = config.fifo;
+        for (name, limit) in [
+            ("refresh_per_client", fifo.refresh_per_client),
+            ("refresh_per_client_subject", fifo.refresh_per_client_subject),
+            ("access_per_refresh", fifo.access_per_refresh),
+        ] {
+            if limit == Some(0) {
+                return Err(ConfigError::FifoLimit(name));
+            }
+        }
+        if config.max_body_bytes < 512 {
+            return Err(ConfigError::BodyLimit);
+        }
+        if !config.endpoints.token.starts_with('/') {
+            return Err(ConfigError::EndpointPath(config.endpoints.token.clone()));
+        }
+        config.default_scopes =
+            Scopes::from_names(config.scopes.iter().filter(|s| s.default).map(|s| s.name.clone()));
+        Ok(config)
+    }
+}
+
+fn check_lifetime(what: &'static str, value: Seconds, max: Seconds) -> Result<(), ConfigError> {
+    if value.get() == 0 || value > max {
+        return Err(ConfigError::Lifetime { what, max: max.get() });
+    }
+    Ok(())
+}
+
+/// RFC 8414 §2: the issuer is an `https` URL with no query or fragment.
+/// Plain `http` is allowed for loopback hosts so a local demo works.
+fn validate_issuer(issuer: &str) -> Result<(), ConfigError> {
+    let bad = || ConfigError::Issuer(issuer.to_owned());
+    let rest = if let Some(rest) = issuer.strip_prefix("https://") {
+        rest
+    } else if let Some(rest) = issuer.strip_prefix("http://") {
+        let host = rest.split(['/', ':']).next().unwrap_or("");
+        let host = if rest.starts_with('[') { rest.split(']').next().unwrap_or("") } else { host };
+        if !matches!(host, "localhost" | "127.0.0.1" | "[::1") {
+            return Err(bad());
+        }
+        rest
+    } else {
+        return Err(bad());
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    if authority.is_empty()
+        || issuer.contains(['?', '#'])
+        || issuer.ends_with('/')
+        || issuer.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_build() {
+        let config = Config::builder("https://as.example.com").build().unwrap();
+        assert!(config.grant_enabled(GrantType::AuthorizationCode));
+        assert!(!config.grant_enabled(GrantType::Password));
+        assert_eq!(config.code_lifetime(), Seconds::new(60));
+        assert_eq!(config.rotation(), RefreshRotation::Strict);
+    }
+
+    #[test]
+    fn issuer_rules() {
+        for good in ["https://as.example.com", "https://as.example.com/tenant1", "http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"] {
+            assert!(Config::builder(good).build().is_ok(), "{good}");
+        }
+        for bad in ["http://as.example.com", "https://as.example.com?x=1", "https://as.example.com#f", "https://", "as.example.com", "https://as.example.com/"] {
+            assert_eq!(Config::builder(bad).build().unwrap_err(), ConfigError::Issuer(bad.into()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn invalid_settings_fail_at_build() {
+        let b = || Config::builder("https://as.example.com");
+        assert!(matches!(b().code_lifetime(Seconds::minutes(11)).build(), Err(ConfigError::Lifetime { .. })));
+        assert!(matches!(b().access_token_lifetime(Seconds::new(0)).build(), Err(ConfigError::Lifetime { .. })));
+        assert_eq!(b().grants([]).build().unwrap_err(), ConfigError::NoGrant);
+        assert_eq!(b().scope("a b", "", false).build().unwrap_err(), ConfigError::Scope("a b".into()));
+        assert_eq!(b().scope("a", "", false).scope("a", "", true).build().unwrap_err(), ConfigError::Scope("a".into()));
+        let fifo = FifoLimits { refresh_per_client: Some(0), ..FifoLimits::default() };
+        assert_eq!(b().fifo(fifo).build().unwrap_err(), ConfigError::FifoLimit("refresh_per_client"));
+        assert_eq!(b().max_body_bytes(10).build().unwrap_err(), ConfigError::BodyLimit);
+        assert!(matches!(b().rotation(RefreshRotation::Grace(Seconds::hours(1))).build(), Err(ConfigError::Lifetime { .. })));
+        let endpoints = Endpoints { token: "token".into() };
+        assert!(matches!(b().endpoints(endpoints).build(), Err(ConfigError::EndpointPath(_))));
+    }
+
+    #[test]
+    fn default_scopes_come_from_definitions() {
+        let config = Config::builder("https://as.example.com")
+            .scope("read", "Read your data", true)
+            .scope("write", "Change your data", false)
+            .build()
+            .unwrap();
+        assert_eq!(config.default_scopes().to_string(), "read");
+    }
+}

@@ -1,0 +1,70 @@
+//! The generic drivers: the whole driving loop over a [`Store`] or an
+//! [`AsyncStore`], written once for every endpoint.
+
+use http::Request;
+
+use crate::store::{AsyncStore, Store, Transaction};
+use crate::{Context, Reply, Respond, Server, Step};
+
+/// Drives one request to its reply over a blocking store.
+///
+/// Store failures become `server_error` / `temporarily_unavailable`
+/// answers; an adapter bug (answers that do not echo their queries) becomes
+/// a 500. Best-effort effects are applied after the reply is decided and
+/// their failure is ignored.
+pub fn drive<S, B>(server: &Server, store: &S, request: Request<B>, ctx: Context) -> Reply
+where
+    S: Store + ?Sized,
+    B: AsRef<[u8]>,
+{
+    let mut step = server.begin(request, ctx);
+    loop {
+        let next = match step {
+            Step::Read(read) => match store.read(read.queries()) {
+                Ok(answers) => read.resume(answers),
+                Err(error) => Ok(Step::Respond(read.fail(&error))),
+            },
+            Step::Commit(commit) => match store.apply(commit.transaction()) {
+                Ok(outcome) => commit.resume(outcome),
+                Err(error) => Ok(Step::Respond(commit.fail(&error))),
+            },
+            Step::Respond(respond) => {
+                if !respond.best_effort.is_empty() {
+                    // Best effort by definition: a failure cannot change the reply.
+                    let _ = store.apply(&Transaction::unconditional(respond.best_effort));
+                }
+                return respond.reply;
+            }
+        };
+        step = next.unwrap_or_else(|misuse| Step::Respond(Respond::for_misuse(&misuse)));
+    }
+}
+
+/// Drives one request to its reply over an asynchronous store; the same
+/// loop as [`drive`].
+pub async fn drive_async<S, B>(server: &Server, store: &S, request: Request<B>, ctx: Context) -> Reply
+where
+    S: AsyncStore + ?Sized,
+    B: AsRef<[u8]>,
+{
+    let mut step = server.begin(request, ctx);
+    loop {
+        let next = match step {
+            Step::Read(read) => match store.read(read.queries()).await {
+                Ok(answers) => read.resume(answers),
+                Err(error) => Ok(Step::Respond(read.fail(&error))),
+            },
+            Step::Commit(commit) => match store.apply(commit.transaction()).await {
+                Ok(outcome) => commit.resume(outcome),
+                Err(error) => Ok(Step::Respond(commit.fail(&error))),
+            },
+            Step::Respond(respond) => {
+                if !respond.best_effort.is_empty() {
+                    let _ = store.apply(&Transaction::unconditional(respond.best_effort)).await;
+                }
+                return respond.reply;
+            }
+        };
+        step = next.unwrap_or_else(|misuse| Step::Respond(Respond::for_misuse(&misuse)));
+    }
+}

@@ -1,0 +1,184 @@
+//! The three error classes: OAuth protocol errors (always answered as
+//! responses), misuse of the step API by an adapter, and bad configuration.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+/// A registered OAuth error code (RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1;
+/// RFC 7009 §2.2.1; RFC 8628 §3.5; RFC 7591 §3.2.2; RFC 9126 §2.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The request is missing, repeats or malforms a parameter.
+    InvalidRequest,
+    /// Client authentication failed.
+    InvalidClient,
+    /// The grant (code, refresh token, …) is invalid, expired, revoked or
+    /// bound to another client or redirect URI.
+    InvalidGrant,
+    /// The client may not use this grant or response type.
+    UnauthorizedClient,
+    /// The grant type is not supported or not enabled.
+    UnsupportedGrantType,
+    /// The requested scope is invalid, unknown, malformed or too broad.
+    InvalidScope,
+    /// The resource owner or the server denied the request.
+    AccessDenied,
+    /// The response type is not supported.
+    UnsupportedResponseType,
+    /// The server met an unexpected condition.
+    ServerError,
+    /// The server is temporarily unable to handle the request.
+    TemporarilyUnavailable,
+    /// The access token is invalid, expired or revoked (RFC 6750).
+    InvalidToken,
+    /// The access token lacks the required scope (RFC 6750).
+    InsufficientScope,
+    /// The token type is not supported for revocation (RFC 7009).
+    UnsupportedTokenType,
+    /// The device authorization is still pending (RFC 8628).
+    AuthorizationPending,
+    /// The device client polls too fast (RFC 8628).
+    SlowDown,
+    /// The device code expired (RFC 8628).
+    ExpiredToken,
+    /// A redirect URI in client metadata is invalid (RFC 7591).
+    InvalidRedirectUri,
+    /// A client metadata field is invalid (RFC 7591).
+    InvalidClientMetadata,
+    /// The `request_uri` is invalid or expired (RFC 9126).
+    InvalidRequestUri,
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::AccessDenied => "access_denied",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::UnsupportedTokenType => "unsupported_token_type",
+            Self::AuthorizationPending => "authorization_pending",
+            Self::SlowDown => "slow_down",
+            Self::ExpiredToken => "expired_token",
+            Self::InvalidRedirectUri => "invalid_redirect_uri",
+            Self::InvalidClientMetadata => "invalid_client_metadata",
+            Self::InvalidRequestUri => "invalid_request_uri",
+        }
+    }
+
+    /// The HTTP status this code is answered with in a direct (JSON) response.
+    pub const fn status(self) -> StatusCode {
+        match self {
+            Self::InvalidClient | Self::InvalidToken => StatusCode::UNAUTHORIZED,
+            Self::InsufficientScope | Self::AccessDenied => StatusCode::FORBIDDEN,
+            Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A protocol error on its way to becoming a response.
+///
+/// Never surfaced as a Rust `Err` to the host: the core turns it into the
+/// RFC's error response itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct OAuthError {
+    pub(crate) code: ErrorCode,
+    pub(crate) description: Cow<'static, str>,
+}
+
+impl OAuthError {
+    pub(crate) fn new(code: ErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
+        Self { code, description: description.into() }
+    }
+}
+
+/// The adapter drove the step API in a way the contract forbids: answers
+/// that do not echo the queries, a conflict on a precondition the
+/// transaction did not contain, or more steps than any exchange takes.
+///
+/// This is a bug in the adapter or store, never a property of the request.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiMisuse {
+    /// The number of answers differs from the number of queries.
+    #[error("expected {expected} answers, got {got}")]
+    AnswerCount {
+        /// Queries asked.
+        expected: usize,
+        /// Answers given.
+        got: usize,
+    },
+    /// Answer `index` does not echo the query at that position.
+    #[error("answer {index} does not echo its query")]
+    AnswerKey {
+        /// Position of the offending answer.
+        index: usize,
+    },
+    /// Answer `index` carries a record of another kind or key than asked.
+    #[error("answer {index} carries a record that does not match its query")]
+    AnswerRecord {
+        /// Position of the offending answer.
+        index: usize,
+    },
+    /// A conflict named a precondition that the transaction did not contain.
+    #[error("conflict on a precondition the transaction did not contain")]
+    UnknownPrecondition,
+    /// The exchange exceeded [`MAX_STEPS`](crate::MAX_STEPS).
+    #[error("exchange exceeded the step bound")]
+    StepBound,
+}
+
+/// A [`Config`](crate::Config) that cannot be built.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The issuer is not an `https` URL without query or fragment
+    /// (`http` is accepted only for loopback hosts).
+    #[error("issuer must be an https URL without query or fragment: {0}")]
+    Issuer(String),
+    /// A lifetime is zero or above its allowed maximum.
+    #[error("{what} must be between 1 and {max} seconds")]
+    Lifetime {
+        /// Which lifetime.
+        what: &'static str,
+        /// Its upper bound in seconds.
+        max: u64,
+    },
+    /// A scope name is not a valid scope token (RFC 6749 §3.3) or repeats.
+    #[error("invalid or repeated scope name {0:?}")]
+    Scope(String),
+    /// A FIFO limit of zero would revoke every token as soon as it is issued.
+    #[error("FIFO limit {0} must be at least 1")]
+    FifoLimit(&'static str),
+    /// No grant type is enabled.
+    #[error("at least one grant type must be enabled")]
+    NoGrant,
+    /// An endpoint path does not start with `/` or two endpoints share one.
+    #[error("invalid or duplicate endpoint path {0:?}")]
+    EndpointPath(String),
+    /// The body size limit is too small to hold a token request.
+    #[error("body limit must be at least 512 bytes")]
+    BodyLimit,
+}

@@ -1,0 +1,244 @@
+//! The exchange: one request driven through `Read`, `Commit` and `Respond`
+//! steps until it is answered.
+//!
+//! Each step is an owned continuation: `resume` consumes it, so a step can
+//! be answered once and never skipped. The core decides every response
+//! only after the commits it depends on were reported applied.
+
+use std::sync::Arc;
+
+use http::{Response, StatusCode};
+
+use crate::endpoint::token;
+use crate::error::{ApiMisuse, OAuthError};
+use crate::store::{
+    Answers, AuditAction, AuditEvent, Effect, Outcome, Query, StoreError, Transaction,
+};
+use crate::{Config, Context, ErrorCode, response};
+
+/// No exchange takes more steps than this (reads, commits and the final
+/// respond together). Drivers, tests and the fuzzer assert it.
+pub const MAX_STEPS: usize = 8;
+
+/// What the host must do next for an exchange.
+#[must_use = "a step must be driven until the exchange responds"]
+#[derive(Debug)]
+pub enum Step {
+    /// Read records from the store and [`Read::resume`] with the answers.
+    Read(Read),
+    /// Apply a transaction atomically and [`Commit::resume`] with the outcome.
+    Commit(Commit),
+    /// Send the reply; the exchange is over.
+    Respond(Respond),
+}
+
+/// A pause for records the core needs: answer every query, in order.
+#[must_use = "a read must be resumed with the store's answers"]
+#[derive(Debug)]
+pub struct Read {
+    queries: Vec<Query>,
+    exchange: Exchange,
+    state: ReadState,
+}
+
+/// A pause for a transaction that must be made durable before the
+/// exchange can continue.
+#[must_use = "a commit must be applied and resumed with its outcome"]
+#[derive(Debug)]
+pub struct Commit {
+    transaction: Transaction,
+    exchange: Exchange,
+    state: CommitState,
+}
+
+/// The end of an exchange: the reply, and effects to apply on a best-effort
+/// basis (their failure must not change the reply, e.g. the audit event of
+/// a refused request).
+#[must_use = "the reply must be sent"]
+#[derive(Debug)]
+pub struct Respond {
+    /// What to send back.
+    pub reply: Reply,
+    /// Effects to apply without preconditions; failures may be logged and
+    /// otherwise ignored.
+    pub best_effort: Vec<Effect>,
+}
+
+/// The final answer of an exchange.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Reply {
+    /// An HTTP response to send as is.
+    Http(Response<Vec<u8>>),
+}
+
+impl Reply {
+    /// The HTTP response.
+    pub fn into_http(self) -> Response<Vec<u8>> {
+        match self {
+            Self::Http(response) => response,
+        }
+    }
+
+    /// The HTTP response, by reference.
+    pub fn http(&self) -> &Response<Vec<u8>> {
+        match self {
+            Self::Http(response) => response,
+        }
+    }
+}
+
+/// Where a paused exchange resumes after a read.
+#[derive(Debug)]
+pub(crate) enum ReadState {
+    Token(token::ReadState),
+}
+
+/// Where a paused exchange resumes after a commit.
+#[derive(Debug)]
+pub(crate) enum CommitState {
+    Token(token::CommitState),
+}
+
+/// What every step of one exchange carries: the policy, the request's
+/// context, and the step count.
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    pub(crate) config: Arc<Config>,
+    pub(crate) ctx: Context,
+    steps: usize,
+}
+
+impl Exchange {
+    pub(crate) fn new(config: Arc<Config>, ctx: Context) -> Self {
+        Self { config, ctx, steps: 0 }
+    }
+
+    fn next(mut self) -> Self {
+        self.steps += 1;
+        self
+    }
+
+    /// Pauses for `queries`.
+    pub(crate) fn read(self, queries: Vec<Query>, state: ReadState) -> Step {
+        Step::Read(Read { queries, exchange: self.next(), state })
+    }
+
+    /// Pauses for `transaction`.
+    pub(crate) fn commit(self, transaction: Transaction, state: CommitState) -> Step {
+        Step::Commit(Commit { transaction, exchange: self.next(), state })
+    }
+
+    /// Ends the exchange with `response` and best-effort `effects`.
+    pub(crate) fn respond(self, response: Response<Vec<u8>>, best_effort: Vec<Effect>) -> Step {
+        Step::Respond(Respond { reply: Reply::Http(response), best_effort })
+    }
+
+    /// An audit event stamped with this request's time, id and peer.
+    pub(crate) fn audit(&self, action: AuditAction) -> AuditEvent {
+        AuditEvent {
+            at: self.ctx.now,
+            request_id: self.ctx.request_id,
+            peer: self.ctx.peer,
+            action,
+            client_id: None,
+            subject: None,
+            grant_type: None,
+            family: None,
+            error: None,
+        }
+    }
+
+    fn check_bound(&self) -> Result<(), ApiMisuse> {
+        if self.steps >= MAX_STEPS { Err(ApiMisuse::StepBound) } else { Ok(()) }
+    }
+}
+
+impl Read {
+    /// The records needed, all in one batch.
+    pub fn queries(&self) -> &[Query] {
+        &self.queries
+    }
+
+    /// Continues with the store's answers, which must echo the queries in
+    /// order; anything else is [`ApiMisuse`].
+    pub fn resume(self, answers: Answers) -> Result<Step, ApiMisuse> {
+        self.exchange.check_bound()?;
+        let given = answers.as_slice();
+        if given.len() != self.queries.len() {
+            return Err(ApiMisuse::AnswerCount { expected: self.queries.len(), got: given.len() });
+        }
+        for (index, (answer, query)) in given.iter().zip(&self.queries).enumerate() {
+            if answer.query != *query {
+                return Err(ApiMisuse::AnswerKey { index });
+            }
+            if answer.record.as_ref().is_some_and(|record| !query.matches(record)) {
+                return Err(ApiMisuse::AnswerRecord { index });
+            }
+        }
+        Ok(match self.state {
+            ReadState::Token(state) => token::on_read(self.exchange, state, answers.into_records()),
+        })
+    }
+
+    /// Ends the exchange because the store could not answer.
+    pub fn fail(self, error: &StoreError) -> Respond {
+        store_failure(error)
+    }
+}
+
+impl Commit {
+    /// The transaction to apply atomically.
+    pub fn transaction(&self) -> &Transaction {
+        &self.transaction
+    }
+
+    /// Continues with the outcome of applying the transaction. A conflict
+    /// must name one of the transaction's own preconditions.
+    pub fn resume(self, outcome: Outcome) -> Result<Step, ApiMisuse> {
+        self.exchange.check_bound()?;
+        if let Outcome::Conflict { failed, .. } = &outcome {
+            if !self.transaction.preconditions.contains(failed) {
+                return Err(ApiMisuse::UnknownPrecondition);
+            }
+        }
+        Ok(match self.state {
+            CommitState::Token(state) => token::on_commit(self.exchange, state, outcome),
+        })
+    }
+
+    /// Ends the exchange because the store could not apply the transaction;
+    /// it is treated as not applied, so nothing it would have issued is
+    /// revealed.
+    pub fn fail(self, error: &StoreError) -> Respond {
+        store_failure(error)
+    }
+}
+
+/// RFC 6749 §5.2 has no store-failure code at the token endpoint; the
+/// authorization endpoint's `temporarily_unavailable` (503) and
+/// `server_error` (500) say exactly what happened.
+fn store_failure(error: &StoreError) -> Respond {
+    let code =
+        if error.is_transient() { ErrorCode::TemporarilyUnavailable } else { ErrorCode::ServerError };
+    let description = if error.is_transient() {
+        "storage is temporarily unavailable; retry later"
+    } else {
+        "storage failed"
+    };
+    Respond {
+        reply: Reply::Http(response::error(&OAuthError::new(code, description))),
+        best_effort: Vec::new(),
+    }
+}
+
+impl Respond {
+    /// The answer when an adapter misused the step API: a 500 that reveals
+    /// nothing about the request.
+    pub fn for_misuse(_misuse: &ApiMisuse) -> Self {
+        let err = OAuthError::new(ErrorCode::ServerError, "internal error");
+        let mut response = response::error(&err);
+        *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        Self { reply: Reply::Http(response), best_effort: Vec::new() }
+    }
+}

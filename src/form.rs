@@ -1,0 +1,173 @@
+//! A strict `application/x-www-form-urlencoded` parser for request bodies
+//! and query strings (RFC 6749 §3.1, §3.2; WHATWG URL §5.1).
+//!
+//! It borrows from the input when nothing needs decoding, rejects repeated
+//! parameters (RFC 6749 §3.1: "Request and response parameters MUST NOT be
+//! included more than once") and treats empty values as absent.
+
+use std::borrow::Cow;
+
+/// At most this many parameters are accepted in one request.
+pub(crate) const MAX_PARAMS: usize = 64;
+
+/// A parsed form: names and values in arrival order, each name once.
+#[derive(Debug)]
+pub(crate) struct Form<'a> {
+    pairs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+/// Why a form could not be parsed; each names what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum FormError {
+    /// A name or value is not valid percent-encoded UTF-8.
+    Encoding,
+    /// A parameter appears more than once.
+    Repeated(String),
+    /// More than [`MAX_PARAMS`] parameters.
+    TooMany,
+}
+
+impl FormError {
+    /// The `error_description` for an `invalid_request` answer.
+    pub(crate) fn description(&self) -> String {
+        match self {
+            Self::Encoding => "request parameters are not valid form-urlencoded UTF-8".into(),
+            Self::Repeated(name) => format!("parameter {name} is repeated"),
+            Self::TooMany => format!("more than {MAX_PARAMS} parameters"),
+        }
+    }
+}
+
+impl<'a> Form<'a> {
+    /// Parses `input`; empty pieces (`a=1&&b=2`) are skipped.
+    pub(crate) fn parse(input: &'a [u8]) -> Result<Self, FormError> {
+        let mut pairs: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
+        for piece in input.split(|&b| b == b'&') {
+            if piece.is_empty() {
+                continue;
+            }
+            let (name, value) = match piece.iter().position(|&b| b == b'=') {
+                Some(i) => (&piece[..i], &piece[i + 1..]),
+                None => (piece, &piece[..0]),
+            };
+            let name = decode(name)?;
+            let value = decode(value)?;
+            if pairs.iter().any(|(n, _)| *n == name) {
+                return Err(FormError::Repeated(sanitize_name(&name)));
+            }
+            if pairs.len() == MAX_PARAMS {
+                return Err(FormError::TooMany);
+            }
+            pairs.push((name, value));
+        }
+        Ok(Self { pairs })
+    }
+
+    /// The value of `name`, or `None` when absent or empty (RFC 6749 §3.1:
+    /// "Parameters sent without a value MUST be treated as if they were
+    /// omitted from the request").
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_ref())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// A parameter name fit to echo in an error description: printable ASCII,
+/// at most 40 characters.
+fn sanitize_name(name: &str) -> String {
+    name.chars().filter(|c| c.is_ascii_graphic()).take(40).collect()
+}
+
+/// Percent-decodes one name or value, `+` meaning space.
+pub(crate) fn decode(raw: &[u8]) -> Result<Cow<'_, str>, FormError> {
+    if !raw.iter().any(|&b| b == b'%' || b == b'+') {
+        return std::str::from_utf8(raw).map(Cow::Borrowed).map_err(|_| FormError::Encoding);
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hi = raw.get(i + 1).and_then(|&b| hex_value(b));
+                let lo = raw.get(i + 2).and_then(|&b| hex_value(b));
+                match (hi, lo) {
+                    (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
+                    _ => return Err(FormError::Encoding),
+                }
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map(Cow::Owned).map_err(|_| FormError::Encoding)
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rfc_6749_token_request() {
+        let body = b"grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA\
+&redirect_uri=https%3A%2F%2Fclient%2Eexample%2Ecom%2Fcb";
+        let form = Form::parse(body).unwrap();
+        assert_eq!(form.get("grant_type"), Some("authorization_code"));
+        assert_eq!(form.get("code"), Some("SplxlOBeZQQYbYS6WxSbIA"));
+        assert_eq!(form.get("redirect_uri"), Some("https://client.example.com/cb"));
+        assert_eq!(form.get("state"), None);
+    }
+
+    #[test]
+    fn empty_values_are_absent() {
+        let form = Form::parse(b"scope=&state").unwrap();
+        assert_eq!(form.get("scope"), None);
+        assert_eq!(form.get("state"), None);
+    }
+
+    #[test]
+    fn repeated_parameters_are_named() {
+        assert_eq!(
+            Form::parse(b"code=a&code=b").unwrap_err(),
+            FormError::Repeated("code".into())
+        );
+        // Repeats are detected after decoding.
+        assert_eq!(
+            Form::parse(b"code=a&%63ode=b").unwrap_err(),
+            FormError::Repeated("code".into())
+        );
+    }
+
+    #[test]
+    fn bad_encodings_are_rejected() {
+        for bad in [&b"a=%"[..], b"a=%4", b"a=%zz", b"a=%ff", b"\xff=1"] {
+            assert_eq!(Form::parse(bad).unwrap_err(), FormError::Encoding, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn plus_is_space_and_utf8_decodes() {
+        let form = Form::parse(b"scope=read+write%20x&n=%C3%A9").unwrap();
+        assert_eq!(form.get("scope"), Some("read write x"));
+        assert_eq!(form.get("n"), Some("é"));
+    }
+
+    #[test]
+    fn too_many_parameters() {
+        let body: String = (0..=MAX_PARAMS).map(|i| format!("p{i}=1&")).collect();
+        assert_eq!(Form::parse(body.as_bytes()).unwrap_err(), FormError::TooMany);
+    }
+}

@@ -1,0 +1,103 @@
+//! The authorization code grant at the token endpoint (RFC 6749 §4.1.3,
+//! RFC 7636 §4.5–4.6, OAuth 2.1 §4.1.3).
+
+use crate::error::OAuthError;
+use crate::exchange::Exchange;
+use crate::form::Form;
+use crate::pkce;
+use crate::secret::{Redacted, TokenHash};
+use crate::store::{AuditAction, ClientRecord, CodeRecord, Effect, GrantType, Precondition, Transaction};
+use crate::ErrorCode;
+
+use super::issue::{Grant, issue, revoke_family};
+use super::{Decision, refresh_allowed};
+
+/// `grant_type=authorization_code` parameters.
+#[derive(Debug)]
+pub(crate) struct Request {
+    pub(super) hash: TokenHash,
+    redirect_uri: Option<String>,
+    verifier: Option<Redacted>,
+}
+
+impl Request {
+    pub(super) fn parse(form: &Form<'_>) -> Result<Self, OAuthError> {
+        let code = form
+            .get("code")
+            .ok_or_else(|| OAuthError::new(ErrorCode::InvalidRequest, "code is required"))?;
+        let verifier = form.get("code_verifier");
+        if verifier.is_some_and(|v| !pkce::is_valid_verifier(v)) {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidRequest,
+                "code_verifier must be 43 to 128 unreserved characters",
+            ));
+        }
+        Ok(Self {
+            hash: TokenHash::of(code),
+            redirect_uri: form.get("redirect_uri").map(str::to_owned),
+            verifier: verifier.map(|v| Redacted(v.to_owned())),
+        })
+    }
+
+    pub(super) fn decide(&self, ex: &Exchange, client: &ClientRecord, code: Option<CodeRecord>) -> Decision {
+        let invalid = |description: &'static str| {
+            Decision::Refuse(OAuthError::new(ErrorCode::InvalidGrant, description))
+        };
+        let Some(code) = code else {
+            return invalid("authorization code is invalid");
+        };
+        // RFC 6749 §4.1.2: a code used twice is refused and the tokens
+        // already issued from it are revoked. This holds whether the
+        // replay is seen at read time or lost in a race at commit time.
+        if code.consumed_at.is_some() {
+            return revoke_family(
+                ex,
+                client,
+                GrantType::AuthorizationCode,
+                code.family,
+                AuditAction::CodeReplayed,
+                "authorization code was already used",
+            );
+        }
+        if code.client_id != client.client_id {
+            return invalid("authorization code was issued to another client");
+        }
+        if ex.ctx.now >= code.expires_at {
+            return invalid("authorization code expired");
+        }
+        if code.redirect_uri.is_some() && code.redirect_uri != self.redirect_uri {
+            return invalid("redirect_uri does not match the authorization request");
+        }
+        match (&code.challenge, &self.verifier) {
+            (Some(challenge), Some(verifier)) => {
+                if !pkce::verify(challenge, &verifier.0) {
+                    return invalid("code_verifier does not match the code_challenge");
+                }
+            }
+            (Some(_), None) => return invalid("code_verifier is required"),
+            (None, Some(_)) => {
+                return invalid("code_verifier was sent but the authorization request had no code_challenge");
+            }
+            (None, None) => {
+                if client.is_public() || ex.config.pkce().required_for_confidential {
+                    return invalid("authorization code was issued without PKCE, which this client requires");
+                }
+            }
+        }
+        let transaction = Transaction {
+            preconditions: vec![Precondition::CodeUnconsumed { hash: code.hash }],
+            effects: vec![Effect::ConsumeCode { hash: code.hash, at: ex.ctx.now }],
+        };
+        let grant = Grant {
+            client,
+            grant_type: GrantType::AuthorizationCode,
+            subject: Some(code.subject),
+            access_scopes: code.scopes.clone(),
+            scopes: code.scopes,
+            family: code.family,
+            rotated_from: None,
+            refresh: refresh_allowed(&ex.config, client),
+        };
+        issue(ex, grant, transaction)
+    }
+}

@@ -1,0 +1,48 @@
+//! The client credentials grant (RFC 6749 §4.4).
+
+use crate::error::OAuthError;
+use crate::exchange::Exchange;
+use crate::form::Form;
+use crate::store::{ClientRecord, GrantType, Transaction};
+use crate::{ErrorCode, Scopes};
+
+use super::issue::{Grant, issue, new_family};
+use super::{Decision, parse_scope, refresh_allowed, resolve_scopes};
+
+/// `grant_type=client_credentials` parameters.
+#[derive(Debug)]
+pub(crate) struct Request {
+    scope: Option<Scopes>,
+}
+
+impl Request {
+    pub(super) fn parse(form: &Form<'_>) -> Result<Self, OAuthError> {
+        Ok(Self { scope: parse_scope(form)? })
+    }
+
+    pub(super) fn decide(&self, ex: &Exchange, client: &ClientRecord) -> Decision {
+        // RFC 6749 §4.4: "The client credentials grant type MUST only be
+        // used by confidential clients."
+        if client.is_public() {
+            return Decision::Refuse(OAuthError::new(
+                ErrorCode::UnauthorizedClient,
+                "public clients cannot use the client_credentials grant",
+            ));
+        }
+        let scopes = match resolve_scopes(&ex.config, self.scope.as_ref(), &client.scopes) {
+            Ok(scopes) => scopes,
+            Err(err) => return Decision::Refuse(err),
+        };
+        let grant = Grant {
+            client,
+            grant_type: GrantType::ClientCredentials,
+            subject: None,
+            access_scopes: scopes.clone(),
+            scopes,
+            family: new_family(ex),
+            rotated_from: None,
+            refresh: ex.config.refresh_for_client_credentials() && refresh_allowed(&ex.config, client),
+        };
+        issue(ex, grant, Transaction::default())
+    }
+}

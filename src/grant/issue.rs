@@ -1,0 +1,180 @@
+//! Minting tokens: fresh secrets from the request's entropy, records by
+//! hash, FIFO trimming and the audit event, all in one transaction.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::exchange::Exchange;
+use crate::secret::{TokenHash, encode_secret};
+use crate::store::{
+    AuditAction, ClientRecord, Effect, FamilyId, GrantType, TokenKind, TokenOwner, TokenRecord,
+    Transaction,
+};
+use crate::Scopes;
+
+use super::Decision;
+
+/// What is being granted.
+pub(super) struct Grant<'a> {
+    pub(super) client: &'a ClientRecord,
+    pub(super) grant_type: GrantType,
+    pub(super) subject: Option<String>,
+    /// The scopes of the grant, carried by its refresh token.
+    pub(super) scopes: Scopes,
+    /// The scopes of the access token: the grant's, or fewer (RFC 6749 §6).
+    pub(super) access_scopes: Scopes,
+    pub(super) family: FamilyId,
+    /// The refresh token the new refresh token was rotated from.
+    pub(super) rotated_from: Option<TokenHash>,
+    /// Whether to issue a refresh token too.
+    pub(super) refresh: bool,
+}
+
+/// The tokens to answer once the issuing commit is applied (RFC 6749 §5.1).
+pub(crate) struct TokenResponse {
+    access_token: String,
+    refresh_token: Option<String>,
+    expires_in: u64,
+    scope: Scopes,
+}
+
+impl fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &"<redacted>")
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "<redacted>"))
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+/// The RFC 6749 §5.1 JSON body.
+#[derive(Serialize)]
+pub(crate) struct TokenBody<'a> {
+    access_token: &'a str,
+    token_type: &'static str,
+    expires_in: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+}
+
+impl TokenResponse {
+    pub(crate) fn body(&self) -> TokenBody<'_> {
+        TokenBody {
+            access_token: &self.access_token,
+            token_type: "Bearer",
+            expires_in: self.expires_in,
+            refresh_token: self.refresh_token.as_deref(),
+            scope: (!self.scope.is_empty()).then(|| self.scope.to_string()),
+        }
+    }
+}
+
+/// A fresh family id for a grant that starts a new family.
+pub(super) fn new_family(ex: &Exchange) -> FamilyId {
+    FamilyId::from_entropy(ex.ctx.entropy.derive(b"family"))
+}
+
+/// Appends the token effects to `transaction` (after whatever consumption
+/// or rotation it already holds) and decides to issue.
+pub(super) fn issue(ex: &Exchange, grant: Grant<'_>, mut transaction: Transaction) -> Decision {
+    let now = ex.ctx.now;
+    let config = &ex.config;
+    let client_id = &grant.client.client_id;
+    let access_token = encode_secret(&ex.ctx.entropy.derive(b"access-token"));
+    let access_expires = now.after(config.access_token_lifetime());
+    let fifo = config.fifo();
+    let effects = &mut transaction.effects;
+
+    let mut refresh_token = None;
+    let mut access_parent = None;
+    if grant.refresh {
+        let token = encode_secret(&ex.ctx.entropy.derive(b"refresh-token"));
+        let hash = TokenHash::of(&token);
+        effects.push(Effect::PutToken(TokenRecord {
+            hash,
+            kind: TokenKind::Refresh,
+            client_id: client_id.clone(),
+            subject: grant.subject.clone(),
+            scopes: grant.scopes.clone(),
+            family: grant.family,
+            parent: grant.rotated_from,
+            issued_at: now,
+            expires_at: now.after(config.refresh_token_lifetime()),
+            rotated_at: None,
+            revoked_at: None,
+        }));
+        access_parent = Some(hash);
+        refresh_token = Some(token);
+    }
+    effects.push(Effect::PutToken(TokenRecord {
+        hash: TokenHash::of(&access_token),
+        kind: TokenKind::Access,
+        client_id: client_id.clone(),
+        subject: grant.subject.clone(),
+        scopes: grant.access_scopes.clone(),
+        family: grant.family,
+        parent: access_parent,
+        issued_at: now,
+        expires_at: access_expires,
+        rotated_at: None,
+        revoked_at: None,
+    }));
+    if grant.refresh {
+        let trims = [
+            (fifo.refresh_per_client, TokenKind::Refresh, TokenOwner::Client { client_id: client_id.clone() }),
+            (
+                fifo.refresh_per_client_subject,
+                TokenKind::Refresh,
+                TokenOwner::ClientSubject { client_id: client_id.clone(), subject: grant.subject.clone() },
+            ),
+            (fifo.access_per_refresh, TokenKind::Access, TokenOwner::Family { family: grant.family }),
+        ];
+        for (limit, kind, owner) in trims {
+            if let Some(keep) = limit {
+                effects.push(Effect::RevokeOldest { kind, owner, keep, at: now });
+            }
+        }
+    }
+    let mut event = ex.audit(AuditAction::TokenIssued);
+    event.client_id = Some(client_id.clone());
+    event.subject = grant.subject;
+    event.grant_type = Some(grant.grant_type);
+    event.family = Some(grant.family);
+    effects.push(Effect::AppendAudit(event));
+
+    let tokens = TokenResponse {
+        access_token,
+        refresh_token,
+        expires_in: config.access_token_lifetime().get(),
+        scope: grant.access_scopes,
+    };
+    Decision::Issue { transaction, tokens }
+}
+
+/// Decides to revoke `family` (a replayed code, a reused refresh token)
+/// and then refuse with `invalid_grant`.
+pub(super) fn revoke_family(
+    ex: &Exchange,
+    client: &ClientRecord,
+    grant_type: GrantType,
+    family: FamilyId,
+    action: AuditAction,
+    description: &'static str,
+) -> Decision {
+    let error = crate::error::OAuthError::new(crate::ErrorCode::InvalidGrant, description);
+    let mut event = ex.audit(action);
+    event.client_id = Some(client.client_id.clone());
+    event.grant_type = Some(grant_type);
+    event.family = Some(family);
+    event.error = Some(error.code);
+    let transaction = Transaction::unconditional(vec![
+        Effect::RevokeFamily { family, at: ex.ctx.now },
+        Effect::AppendAudit(event),
+    ]);
+    Decision::Revoke { transaction, error }
+}

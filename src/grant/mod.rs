@@ -1,0 +1,117 @@
+//! One module per grant type: parsing its parameters and deciding, from
+//! the records read, whether to issue tokens and under which preconditions.
+//!
+//! Decisions are pure: they look at the request, the client, one record
+//! and the context, and return what to commit and what to answer.
+
+mod authorization_code;
+mod client_credentials;
+mod issue;
+mod refresh_token;
+
+use crate::error::OAuthError;
+use crate::exchange::Exchange;
+use crate::form::Form;
+use crate::store::{ClientRecord, GrantType, Query, Record, Transaction, as_code, as_token};
+use crate::{Config, ErrorCode, Scopes};
+
+pub(crate) use issue::TokenResponse;
+
+/// A parsed, syntactically valid token request for one grant type.
+#[derive(Debug)]
+pub(crate) enum GrantRequest {
+    AuthorizationCode(authorization_code::Request),
+    ClientCredentials(client_credentials::Request),
+    RefreshToken(refresh_token::Request),
+}
+
+/// What the grant decided.
+#[derive(Debug)]
+pub(crate) enum Decision {
+    /// Commit `transaction` (preconditions included), then answer `tokens`.
+    Issue { transaction: Transaction, tokens: TokenResponse },
+    /// Commit the clean-up `transaction` (family revocation and its audit
+    /// event), then answer `error`.
+    Revoke { transaction: Transaction, error: OAuthError },
+    /// Answer the error; nothing to make durable.
+    Refuse(OAuthError),
+}
+
+impl GrantRequest {
+    /// Parses the parameters of `grant` (already known to be enabled).
+    pub(crate) fn parse(grant: GrantType, form: &Form<'_>) -> Result<Self, OAuthError> {
+        match grant {
+            GrantType::AuthorizationCode => {
+                authorization_code::Request::parse(form).map(Self::AuthorizationCode)
+            }
+            GrantType::ClientCredentials => {
+                client_credentials::Request::parse(form).map(Self::ClientCredentials)
+            }
+            GrantType::RefreshToken => refresh_token::Request::parse(form).map(Self::RefreshToken),
+            GrantType::DeviceCode | GrantType::Password => Err(OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                "grant_type is not supported by this server",
+            )),
+        }
+    }
+
+    /// The grant type.
+    pub(crate) fn grant_type(&self) -> GrantType {
+        match self {
+            Self::AuthorizationCode(_) => GrantType::AuthorizationCode,
+            Self::ClientCredentials(_) => GrantType::ClientCredentials,
+            Self::RefreshToken(_) => GrantType::RefreshToken,
+        }
+    }
+
+    /// The record the grant needs besides the client, if any.
+    pub(crate) fn query(&self) -> Option<Query> {
+        match self {
+            Self::AuthorizationCode(r) => Some(Query::Code { hash: r.hash }),
+            Self::ClientCredentials(_) => None,
+            Self::RefreshToken(r) => Some(Query::Token { hash: r.hash }),
+        }
+    }
+
+    /// Decides the request for an authenticated `client` that may use this
+    /// grant, given the grant's record as currently stored.
+    pub(crate) fn decide(&self, ex: &Exchange, client: &ClientRecord, record: Option<Record>) -> Decision {
+        match self {
+            Self::AuthorizationCode(r) => r.decide(ex, client, as_code(record)),
+            Self::ClientCredentials(r) => r.decide(ex, client),
+            Self::RefreshToken(r) => r.decide(ex, client, as_token(record)),
+        }
+    }
+}
+
+/// Parses the optional `scope` parameter (RFC 6749 §3.3).
+fn parse_scope(form: &Form<'_>) -> Result<Option<Scopes>, OAuthError> {
+    form.get("scope")
+        .map(|text| {
+            Scopes::parse(text).map_err(|_| {
+                OAuthError::new(ErrorCode::InvalidScope, "scope is not a space-delimited list of scope tokens")
+            })
+        })
+        .transpose()
+}
+
+/// The scopes to grant: the requested ones if all are within `allowed`,
+/// else `invalid_scope` naming the first that is not; without a request,
+/// the configured defaults that `allowed` contains.
+fn resolve_scopes(config: &Config, requested: Option<&Scopes>, allowed: &Scopes) -> Result<Scopes, OAuthError> {
+    match requested {
+        Some(requested) => match requested.iter().find(|s| !allowed.contains(s)) {
+            None => Ok(requested.clone()),
+            Some(scope) => Err(OAuthError::new(
+                ErrorCode::InvalidScope,
+                format!("scope {scope} is not allowed for this client"),
+            )),
+        },
+        None => Ok(config.default_scopes().intersection(allowed)),
+    }
+}
+
+/// Whether the client should receive a refresh token with its grant.
+fn refresh_allowed(config: &Config, client: &ClientRecord) -> bool {
+    config.grant_enabled(GrantType::RefreshToken) && client.may_use(GrantType::RefreshToken)
+}

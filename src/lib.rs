@@ -1,0 +1,115 @@
+//! # qscope — a sans-IO OAuth 2.1 authorization server core
+//!
+//! qscope is a protocol state machine. An [`http::Request`] goes in; what
+//! comes out is a sequence of [`Step`]s: reads the core needs answered,
+//! commits that must be made durable, and finally the reply. The core
+//! never opens a socket, touches a database, reads the clock or draws
+//! randomness: time and entropy arrive in a [`Context`], records arrive as
+//! answers. The same core therefore runs under tokio, under a blocking
+//! server, inside another framework, under a fuzzer and against RFC test
+//! vectors, byte for byte.
+//!
+//! ## The driving loop
+//!
+//! ```
+//! use qscope::store::{ClientAuthMethod, ClientRecord, GrantType, MemoryStore, Store};
+//! use qscope::{ClientSecret, Config, Context, Entropy, Scopes, Server, Step, UnixTime};
+//!
+//! let server = Server::new(
+//!     Config::builder("https://as.example.com")
+//!         .scope("reports", "Read reports", false)
+//!         .build()?,
+//! );
+//! let store = MemoryStore::new();
+//! let secret = ClientSecret::new("a-long-random-secret-from-ClientSecret-generate");
+//! store.insert_client(
+//!     ClientRecord::confidential("reporter", secret.hash(), ClientAuthMethod::ClientSecretPost)
+//!         .with_grants([GrantType::ClientCredentials])
+//!         .with_scopes(Scopes::from_names(["reports"])),
+//! );
+//!
+//! let request = http::Request::post("/token")
+//!     .header("content-type", "application/x-www-form-urlencoded")
+//!     .body(format!(
+//!         "grant_type=client_credentials&scope=reports&client_id=reporter&client_secret={}",
+//!         secret.expose()
+//!     ))?;
+//! // The host supplies the time and 32 fresh bytes from its CSPRNG.
+//! let ctx = Context::new(UnixTime::from_secs(1_700_000_000), Entropy::from_bytes([7; 32]));
+//!
+//! let mut step = server.begin(request, ctx);
+//! let response = loop {
+//!     step = match step {
+//!         Step::Read(read) => {
+//!             let answers = store.read(read.queries())?;
+//!             read.resume(answers)?
+//!         }
+//!         Step::Commit(commit) => {
+//!             let outcome = store.apply(commit.transaction())?;
+//!             commit.resume(outcome)?
+//!         }
+//!         Step::Respond(respond) => {
+//!             // Effects whose failure must not change the answer.
+//!             let _ = store.apply(&qscope::store::Transaction::unconditional(respond.best_effort));
+//!             break respond.reply.into_http();
+//!         }
+//!     };
+//! };
+//! assert_eq!(response.status(), 200);
+//! assert_eq!(response.headers()["cache-control"], "no-store");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! [`drive`] and [`drive_async`] are this loop, written once, over the
+//! [`store::Store`] and [`store::AsyncStore`] traits.
+//!
+//! ## Rules of the loop
+//!
+//! * Every [`Step`] is an owned continuation: `resume` consumes it, so a
+//!   step is answered exactly once.
+//! * A [`Read`] lists every record it needs at once; the answers must echo
+//!   the queries in order, or `resume` returns [`ApiMisuse`].
+//! * A [`Commit`]'s [`store::Transaction`] is applied atomically, under its
+//!   preconditions, or not at all ([`store::Outcome::Conflict`]). The core
+//!   never answers with a token whose commit was not reported applied.
+//! * Protocol errors are responses, never a Rust `Err`; [`ApiMisuse`] means
+//!   the adapter broke the contract; [`ConfigError`] comes only from
+//!   [`ConfigBuilder::build`].
+//! * No exchange takes more than [`MAX_STEPS`] steps.
+//!
+//! The [`manual`] module holds the longer chapters: the driving and
+//! atomicity contracts, the threat model and the RFC coverage map.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod client_auth;
+mod config;
+mod context;
+mod driver;
+mod endpoint;
+mod error;
+mod exchange;
+mod form;
+mod grant;
+pub mod manual;
+mod pkce;
+mod response;
+mod scope;
+mod secret;
+mod server;
+pub mod store;
+mod time;
+
+pub use config::{
+    Config, ConfigBuilder, Endpoints, FifoLimits, MAX_CODE_LIFETIME, PkcePolicy, RefreshRotation,
+    ScopeDefinition,
+};
+pub use context::{Context, Entropy, RequestId};
+pub use driver::{drive, drive_async};
+pub use error::{ApiMisuse, ConfigError, ErrorCode};
+pub use exchange::{Commit, MAX_STEPS, Read, Reply, Respond, Step};
+pub use scope::{InvalidScope, Scopes};
+pub use secret::{ClientSecret, SecretHash, TokenHash};
+pub use server::Server;
+pub use time::{Seconds, UnixTime};

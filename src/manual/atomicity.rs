@@ -1,0 +1,27 @@
+//! # The storage atomicity contract
+//!
+//! Single-use rules are enforced by the store, inside one transaction, not
+//! by the core's earlier read. The read may be stale; the commit is not.
+//!
+//! * **Preconditions first.** Check every
+//!   [`Precondition`](crate::store::Precondition) inside the transaction.
+//!   If one fails, apply nothing and answer
+//!   [`Outcome::Conflict`](crate::store::Outcome::Conflict) with that
+//!   precondition and the record currently stored under its key.
+//! * **All or nothing.** Apply the effects in order in the same
+//!   transaction. A backend that cannot make that promise must report a
+//!   failure, never a partial success.
+//! * **Isolation.** Two transactions whose preconditions touch the same
+//!   code or token must serialize: with SQL, a conditional
+//!   `UPDATE … WHERE consumed_at IS NULL` checked by its row count, inside
+//!   an `IMMEDIATE` (SQLite) or row-locking (PostgreSQL) transaction.
+//! * **Keep what was used.** Consumed codes and rotated or revoked tokens
+//!   stay stored until they expire, so a replay is recognised and its
+//!   family revoked rather than merely refused.
+//! * **FIFO order.** [`Effect::RevokeOldest`](crate::store::Effect::RevokeOldest)
+//!   orders by `issued_at`, ties by insertion order.
+//!
+//! With these rules, two concurrent redemptions of one authorization code
+//! yield exactly one token response on any backend: the second commit
+//! finds the code consumed, and the core answers `invalid_grant` after
+//! revoking the family the first one created.

@@ -1,0 +1,29 @@
+//! # Driving an exchange
+//!
+//! [`Server::begin`](crate::Server::begin) turns one HTTP request into a
+//! [`Step`](crate::Step). The host loops:
+//!
+//! | step | the host does | then |
+//! |---|---|---|
+//! | [`Read`](crate::Read) | fetches every [`Query`](crate::store::Query) in one round trip | [`Read::resume`](crate::Read::resume) with [`Answers`](crate::store::Answers) echoing the queries in order |
+//! | [`Commit`](crate::Commit) | applies the [`Transaction`](crate::store::Transaction) atomically | [`Commit::resume`](crate::Commit::resume) with the [`Outcome`](crate::store::Outcome) |
+//! | [`Respond`](crate::Respond) | sends the reply, then applies `best_effort` ignoring failures | done |
+//!
+//! If the store fails, the host calls `fail` on the pending step instead
+//! of `resume`; the core answers `temporarily_unavailable` (503) for a
+//! transient failure and `server_error` (500) otherwise, and treats the
+//! transaction as not applied.
+//!
+//! ## Inputs
+//!
+//! The [`Context`](crate::Context) carries `now`, 32 bytes of fresh
+//! entropy from a CSPRNG, a request id and the peer address. Given the same
+//! request, context and answers, the core produces the same steps and the
+//! same bytes: tests, vectors and the fuzzer rely on it. Never reuse
+//! entropy across requests: every token is derived from it.
+//!
+//! ## Bounds
+//!
+//! Every exchange ends within [`MAX_STEPS`](crate::MAX_STEPS) steps. The
+//! token endpoint takes at most: one read, an issuing commit, on conflict a
+//! second decision (a grace retry or a clean-up commit), and the reply.

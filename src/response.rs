@@ -1,0 +1,70 @@
+//! Building the HTTP responses the RFCs prescribe.
+
+use http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, WWW_AUTHENTICATE};
+use http::{HeaderValue, Response, StatusCode};
+use serde::Serialize;
+
+use crate::error::OAuthError;
+
+/// `application/json` with the no-store headers that RFC 6749 §5.1
+/// requires on every response carrying tokens or credentials.
+pub(crate) fn json(status: StatusCode, body: Vec<u8>) -> Response<Vec<u8>> {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// Serializes `value` as the JSON body of a no-store response.
+pub(crate) fn json_value<T: Serialize>(status: StatusCode, value: &T) -> Response<Vec<u8>> {
+    // Serializing plain structs of strings and integers cannot fail.
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    json(status, body)
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'static str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    error_description: &'a str,
+}
+
+/// The RFC 6749 §5.2 error body with the code's status.
+pub(crate) fn error(err: &OAuthError) -> Response<Vec<u8>> {
+    let body = ErrorBody { error: err.code.as_str(), error_description: &err.description };
+    json_value(err.code.status(), &body)
+}
+
+/// `invalid_client` as 401 with `WWW-Authenticate: Basic` (RFC 6749 §5.2:
+/// required when the client tried the Authorization header).
+pub(crate) fn error_with_basic_challenge(err: &OAuthError) -> Response<Vec<u8>> {
+    let mut response = error(err);
+    *response.status_mut() = StatusCode::UNAUTHORIZED;
+    response
+        .headers_mut()
+        .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"qscope\", charset=\"UTF-8\""));
+    response
+}
+
+/// 405 with the `Allow` header naming the accepted methods.
+pub(crate) fn method_not_allowed(allow: &'static str) -> Response<Vec<u8>> {
+    let err = OAuthError::new(
+        crate::ErrorCode::InvalidRequest,
+        format!("method not allowed; use {allow}"),
+    );
+    let mut response = error(&err);
+    *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    response.headers_mut().insert(ALLOW, HeaderValue::from_static(allow));
+    response
+}
+
+/// 404 for a path the server does not serve.
+pub(crate) fn not_found() -> Response<Vec<u8>> {
+    let mut response = Response::new(Vec::new());
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

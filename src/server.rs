@@ -1,0 +1,40 @@
+//! `Server`: the immutable entry point that starts exchanges.
+
+use std::sync::Arc;
+
+use http::Request;
+
+use crate::endpoint::token;
+use crate::exchange::Exchange;
+use crate::{Config, Context, Step, response};
+
+/// An OAuth 2.1 authorization server core. Cheap to clone, `Send + Sync`;
+/// share one per process.
+#[derive(Clone, Debug)]
+pub struct Server {
+    config: Arc<Config>,
+}
+
+impl Server {
+    /// A server with the given (already validated) policy.
+    pub fn new(config: Config) -> Self {
+        Self { config: Arc::new(config) }
+    }
+
+    /// The policy.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Starts the exchange for one HTTP request. Drive the returned
+    /// [`Step`] until it is a [`Step::Respond`].
+    pub fn begin<B: AsRef<[u8]>>(&self, request: Request<B>, ctx: Context) -> Step {
+        let exchange = Exchange::new(Arc::clone(&self.config), ctx);
+        let path = request.uri().path();
+        if path == self.config.endpoints().token {
+            token::begin(exchange, &request)
+        } else {
+            exchange.respond(response::not_found(), Vec::new())
+        }
+    }
+}

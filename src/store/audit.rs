@@ -1,0 +1,81 @@
+//! Audit events: an append-only trail of who did what, and how it ended.
+//!
+//! Events name clients, subjects, grant types, error codes and family ids;
+//! they never carry a secret, code, token, verifier or hash of one.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ErrorCode, RequestId, UnixTime};
+
+use super::record::{FamilyId, GrantType};
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AuditAction {
+    /// The token endpoint issued tokens.
+    TokenIssued,
+    /// The token endpoint refused a request.
+    TokenRefused,
+    /// A consumed authorization code was presented again; its family was revoked.
+    CodeReplayed,
+    /// A rotated refresh token was presented again; its family was revoked.
+    RefreshReused,
+    /// A rotated refresh token was retried inside the grace window.
+    RefreshRetried,
+}
+
+impl AuditAction {
+    /// The action's stable name, for storage and logs.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::TokenIssued => "token_issued",
+            Self::TokenRefused => "token_refused",
+            Self::CodeReplayed => "code_replayed",
+            Self::RefreshReused => "refresh_reused",
+            Self::RefreshRetried => "refresh_retried",
+        }
+    }
+}
+
+/// One audit event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// When it happened.
+    pub at: UnixTime,
+    /// The request it belongs to.
+    #[serde(with = "request_id_text")]
+    pub request_id: RequestId,
+    /// The peer address, when the host supplied it.
+    pub peer: Option<IpAddr>,
+    /// What happened.
+    pub action: AuditAction,
+    /// The client involved (as claimed, when authentication failed).
+    pub client_id: Option<String>,
+    /// The resource owner involved.
+    pub subject: Option<String>,
+    /// The grant type of a token request.
+    pub grant_type: Option<GrantType>,
+    /// The family of the tokens involved.
+    pub family: Option<FamilyId>,
+    /// The OAuth error answered, for refusals.
+    pub error: Option<ErrorCode>,
+}
+
+mod request_id_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::RequestId;
+
+    pub(super) fn serialize<S: Serializer>(id: &RequestId, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(id)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<RequestId, D::Error> {
+        let text = String::deserialize(d)?;
+        u128::from_str_radix(&text, 16).map(RequestId).map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,356 @@
+//! The storage contract as tests: every backend runs the same suite.
+//!
+//! Call [`run_all`] from a test with a function that makes an empty store:
+//!
+//! ```
+//! # #[cfg(feature = "contract-tests")] {
+//! qscope::store::contract::run_all(qscope::store::MemoryStore::new);
+//! # }
+//! ```
+//!
+//! Each check panics with a message naming the rule it found broken.
+//! Available with the `contract-tests` feature.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::{
+    ClientAuthMethod, ClientRecord, CodeRecord, Effect, FamilyId, Outcome, Precondition, Query,
+    Record, Store, TokenKind, TokenOwner, TokenRecord, Transaction,
+};
+use crate::secret::{SecretHash, TokenHash};
+use crate::{Scopes, UnixTime};
+
+const T0: UnixTime = UnixTime::from_secs(1_700_000_000);
+
+/// Runs every contract check, each on a fresh store from `make`.
+pub fn run_all<S, F>(make: F)
+where
+    S: Store + Send + Sync + 'static,
+    F: Fn() -> S,
+{
+    reads_echo_queries(&make());
+    put_and_read_each_record(&make());
+    code_consumes_once(&make());
+    failed_precondition_applies_nothing(&make());
+    missing_record_fails_precondition(&make());
+    rotation_and_revocation_preconditions(&make());
+    family_revocation_touches_one_family(&make());
+    descendants_are_revoked_recursively(&make());
+    fifo_keeps_the_newest(&make());
+    fifo_counts_only_live_tokens_of_the_owner(&make());
+    deleting_a_client_revokes_its_tokens(&make());
+    concurrent_consumption_has_one_winner(Arc::new(make()), 8);
+    concurrent_rotation_has_one_winner(Arc::new(make()), 8);
+}
+
+/// A token record for tests: `name` is hashed to form its key.
+pub fn token(name: &str, kind: TokenKind, client: &str, family: u8, issued: u64) -> TokenRecord {
+    TokenRecord {
+        hash: TokenHash::of(name),
+        kind,
+        client_id: client.into(),
+        subject: Some("alice".into()),
+        scopes: Scopes::from_names(["read"]),
+        family: FamilyId::from_bytes([family; 16]),
+        parent: None,
+        issued_at: T0.after(crate::Seconds::new(issued)),
+        expires_at: T0.after(crate::Seconds::hours(1)),
+        rotated_at: None,
+        revoked_at: None,
+    }
+}
+
+/// A code record for tests: `name` is hashed to form its key.
+pub fn code(name: &str, family: u8) -> CodeRecord {
+    CodeRecord {
+        hash: TokenHash::of(name),
+        client_id: "client".into(),
+        subject: "alice".into(),
+        redirect_uri: Some("https://client.example.com/cb".into()),
+        scopes: Scopes::from_names(["read"]),
+        challenge: None,
+        issued_at: T0,
+        expires_at: T0.after(crate::Seconds::new(60)),
+        family: FamilyId::from_bytes([family; 16]),
+        consumed_at: None,
+    }
+}
+
+fn apply<S: Store + ?Sized>(store: &S, preconditions: Vec<Precondition>, effects: Vec<Effect>) -> Outcome {
+    store
+        .apply(&Transaction { preconditions, effects })
+        .expect("store failed to apply a transaction")
+}
+
+/// Applies unconditional effects, which must always apply.
+fn put<S: Store + ?Sized>(store: &S, effects: Vec<Effect>) {
+    assert_eq!(apply(store, vec![], effects), Outcome::Applied, "contract: a transaction without preconditions applies");
+}
+
+fn read_one<S: Store + ?Sized>(store: &S, query: Query) -> Option<Record> {
+    let answers = store.read(std::slice::from_ref(&query)).expect("store failed to read");
+    let [answer] = answers.as_slice() else {
+        panic!("contract: one query must get exactly one answer");
+    };
+    assert_eq!(answer.query, query, "contract: an answer must echo its query");
+    answer.record.clone()
+}
+
+fn read_token<S: Store + ?Sized>(store: &S, name: &str) -> TokenRecord {
+    match read_one(store, Query::Token { hash: TokenHash::of(name) }) {
+        Some(Record::Token(t)) => t,
+        other => panic!("contract: token {name} should exist, found {other:?}"),
+    }
+}
+
+fn revoked<S: Store + ?Sized>(store: &S, name: &str) -> bool {
+    read_token(store, name).revoked_at.is_some()
+}
+
+/// Answers echo their queries, in order, with `None` for missing records.
+pub fn reads_echo_queries<S: Store + ?Sized>(store: &S) {
+    let queries = vec![
+        Query::Client { client_id: "nobody".into() },
+        Query::Code { hash: TokenHash::of("nothing") },
+        Query::Token { hash: TokenHash::of("nothing") },
+    ];
+    let answers = store.read(&queries).expect("read");
+    assert_eq!(answers.as_slice().len(), 3, "contract: one answer per query");
+    for (answer, query) in answers.as_slice().iter().zip(&queries) {
+        assert_eq!(&answer.query, query, "contract: answers echo queries in order");
+        assert_eq!(answer.record, None, "contract: missing records answer None");
+    }
+}
+
+/// Every record put is read back unchanged.
+pub fn put_and_read_each_record<S: Store + ?Sized>(store: &S) {
+    let client = ClientRecord::confidential("client", SecretHash::of("s"), ClientAuthMethod::ClientSecretBasic)
+        .with_redirect_uris(["https://client.example.com/cb"])
+        .with_scopes(Scopes::from_names(["read", "write"]));
+    let code = code("code-1", 1);
+    let mut refresh = token("rt-1", TokenKind::Refresh, "client", 1, 0);
+    refresh.parent = Some(TokenHash::of("rt-0"));
+    let outcome = apply(store, vec![], vec![
+        Effect::PutClient(client.clone()),
+        Effect::PutCode(code.clone()),
+        Effect::PutToken(refresh.clone()),
+    ]);
+    assert_eq!(outcome, Outcome::Applied);
+    assert_eq!(read_one(store, Query::Client { client_id: "client".into() }), Some(Record::Client(client)));
+    assert_eq!(read_one(store, Query::Code { hash: code.hash }), Some(Record::Code(code)));
+    assert_eq!(read_token(store, "rt-1"), refresh);
+}
+
+/// `CodeUnconsumed` lets exactly one consumption through; the record stays
+/// and the conflict carries it.
+pub fn code_consumes_once<S: Store + ?Sized>(store: &S) {
+    let code = code("code-2", 2);
+    assert_eq!(apply(store, vec![], vec![Effect::PutCode(code.clone())]), Outcome::Applied);
+    let consume = || {
+        apply(
+            store,
+            vec![Precondition::CodeUnconsumed { hash: code.hash }],
+            vec![Effect::ConsumeCode { hash: code.hash, at: T0 }],
+        )
+    };
+    assert_eq!(consume(), Outcome::Applied, "contract: first consumption applies");
+    let mut consumed = code.clone();
+    consumed.consumed_at = Some(T0);
+    assert_eq!(
+        consume(),
+        Outcome::Conflict {
+            failed: Precondition::CodeUnconsumed { hash: code.hash },
+            found: Some(Record::Code(consumed)),
+        },
+        "contract: second consumption conflicts and reports the consumed record"
+    );
+}
+
+/// A transaction whose second precondition fails applies none of its effects.
+pub fn failed_precondition_applies_nothing<S: Store + ?Sized>(store: &S) {
+    let code = code("code-3", 3);
+    put(store, vec![Effect::PutCode(code.clone())]);
+    let outcome = apply(
+        store,
+        vec![
+            Precondition::CodeUnconsumed { hash: code.hash },
+            Precondition::TokenActive { hash: TokenHash::of("absent") },
+        ],
+        vec![
+            Effect::ConsumeCode { hash: code.hash, at: T0 },
+            Effect::PutToken(token("at-3", TokenKind::Access, "client", 3, 0)),
+        ],
+    );
+    assert!(matches!(outcome, Outcome::Conflict { failed: Precondition::TokenActive { .. }, found: None }));
+    assert_eq!(read_one(store, Query::Code { hash: code.hash }), Some(Record::Code(code)), "contract: nothing applied");
+    assert_eq!(read_one(store, Query::Token { hash: TokenHash::of("at-3") }), None, "contract: nothing applied");
+}
+
+/// Preconditions on records that do not exist fail.
+pub fn missing_record_fails_precondition<S: Store + ?Sized>(store: &S) {
+    for precondition in [
+        Precondition::CodeUnconsumed { hash: TokenHash::of("x") },
+        Precondition::TokenActive { hash: TokenHash::of("x") },
+        Precondition::TokenNotRevoked { hash: TokenHash::of("x") },
+    ] {
+        let outcome = apply(store, vec![precondition.clone()], vec![]);
+        assert_eq!(outcome, Outcome::Conflict { failed: precondition, found: None });
+    }
+}
+
+/// `TokenActive` fails once rotated; `TokenNotRevoked` holds after rotation
+/// and fails after revocation.
+pub fn rotation_and_revocation_preconditions<S: Store + ?Sized>(store: &S) {
+    let rt = token("rt-4", TokenKind::Refresh, "client", 4, 0);
+    let hash = rt.hash;
+    put(store, vec![Effect::PutToken(rt)]);
+    let active = Precondition::TokenActive { hash };
+    let not_revoked = Precondition::TokenNotRevoked { hash };
+    assert_eq!(apply(store, vec![active.clone()], vec![Effect::RotateToken { hash, at: T0 }]), Outcome::Applied);
+    assert!(matches!(apply(store, vec![active], vec![]), Outcome::Conflict { .. }), "contract: rotated is not active");
+    assert_eq!(apply(store, vec![not_revoked.clone()], vec![]), Outcome::Applied, "contract: rotated is not revoked");
+    put(store, vec![Effect::RevokeToken { hash, at: T0 }]);
+    assert!(matches!(apply(store, vec![not_revoked], vec![]), Outcome::Conflict { .. }));
+    let stored = read_token(store, "rt-4");
+    assert_eq!((stored.rotated_at, stored.revoked_at), (Some(T0), Some(T0)));
+}
+
+/// `RevokeFamily` revokes every token of the family and no other.
+pub fn family_revocation_touches_one_family<S: Store + ?Sized>(store: &S) {
+    put(store, vec![
+        Effect::PutToken(token("f5-a", TokenKind::Access, "client", 5, 0)),
+        Effect::PutToken(token("f5-r", TokenKind::Refresh, "client", 5, 0)),
+        Effect::PutToken(token("f6-a", TokenKind::Access, "client", 6, 0)),
+    ]);
+    put(store, vec![Effect::RevokeFamily { family: FamilyId::from_bytes([5; 16]), at: T0 }]);
+    assert!(revoked(store, "f5-a") && revoked(store, "f5-r"), "contract: whole family revoked");
+    assert!(!revoked(store, "f6-a"), "contract: other families untouched");
+}
+
+/// `RevokeDescendants` revokes children and grandchildren, not the parent.
+pub fn descendants_are_revoked_recursively<S: Store + ?Sized>(store: &S) {
+    let root = token("d-root", TokenKind::Refresh, "client", 7, 0);
+    let mut child = token("d-child", TokenKind::Refresh, "client", 7, 1);
+    child.parent = Some(root.hash);
+    let mut grandchild = token("d-grandchild", TokenKind::Access, "client", 7, 2);
+    grandchild.parent = Some(child.hash);
+    let sibling = token("d-other", TokenKind::Access, "client", 7, 2);
+    put(store, vec![
+        Effect::PutToken(root.clone()),
+        Effect::PutToken(child),
+        Effect::PutToken(grandchild),
+        Effect::PutToken(sibling),
+    ]);
+    put(store, vec![Effect::RevokeDescendants { parent: root.hash, at: T0 }]);
+    assert!(!revoked(store, "d-root"), "contract: the parent itself stays");
+    assert!(revoked(store, "d-child") && revoked(store, "d-grandchild"), "contract: descendants revoked");
+    assert!(!revoked(store, "d-other"), "contract: unrelated tokens stay");
+}
+
+/// FIFO: the oldest by issue time go first, ties by insertion order.
+pub fn fifo_keeps_the_newest<S: Store + ?Sized>(store: &S) {
+    // Inserted out of time order; two share a timestamp.
+    let names = [("q-2", 2), ("q-0", 0), ("q-1a", 1), ("q-1b", 1), ("q-3", 3)];
+    for (name, issued) in names {
+        put(store, vec![Effect::PutToken(token(name, TokenKind::Refresh, "fifo", 8, issued))]);
+    }
+    let owner = TokenOwner::Client { client_id: "fifo".into() };
+    put(store, vec![Effect::RevokeOldest { kind: TokenKind::Refresh, owner, keep: 2, at: T0 }]);
+    for (name, expect_revoked) in [("q-0", true), ("q-1a", true), ("q-1b", true), ("q-2", false), ("q-3", false)] {
+        assert_eq!(revoked(store, name), expect_revoked, "contract: FIFO order for {name}");
+    }
+    let owner = TokenOwner::Client { client_id: "fifo".into() };
+    put(store, vec![Effect::RevokeOldest { kind: TokenKind::Refresh, owner, keep: 1, at: T0 }]);
+    assert!(revoked(store, "q-2") && !revoked(store, "q-3"), "contract: ties and order hold on repeat");
+}
+
+/// FIFO counts only live tokens of the given kind and owner.
+pub fn fifo_counts_only_live_tokens_of_the_owner<S: Store + ?Sized>(store: &S) {
+    let mut expired = token("l-expired", TokenKind::Refresh, "live", 9, 0);
+    expired.expires_at = T0;
+    let mut rotated = token("l-rotated", TokenKind::Refresh, "live", 9, 1);
+    rotated.rotated_at = Some(T0);
+    let other_subject = {
+        let mut t = token("l-bob", TokenKind::Refresh, "live", 9, 2);
+        t.subject = Some("bob".into());
+        t
+    };
+    put(store, vec![
+        Effect::PutToken(expired),
+        Effect::PutToken(rotated),
+        Effect::PutToken(other_subject),
+        Effect::PutToken(token("l-access", TokenKind::Access, "live", 9, 3)),
+        Effect::PutToken(token("l-a1", TokenKind::Refresh, "live", 9, 4)),
+        Effect::PutToken(token("l-a2", TokenKind::Refresh, "live", 9, 5)),
+    ]);
+    let owner = TokenOwner::ClientSubject { client_id: "live".into(), subject: Some("alice".into()) };
+    put(store, vec![Effect::RevokeOldest { kind: TokenKind::Refresh, owner, keep: 1, at: T0 }]);
+    assert!(revoked(store, "l-a1") && !revoked(store, "l-a2"), "contract: oldest live token of the owner revoked");
+    for name in ["l-expired", "l-rotated", "l-bob", "l-access"] {
+        assert!(!revoked(store, name), "contract: {name} is not counted and not touched");
+    }
+    let owner = TokenOwner::Family { family: FamilyId::from_bytes([9; 16]) };
+    put(store, vec![Effect::RevokeOldest { kind: TokenKind::Access, owner, keep: 1, at: T0 }]);
+    assert!(!revoked(store, "l-access"), "contract: keep counts the newest");
+}
+
+/// `DeleteClient` removes the client and revokes all its tokens.
+pub fn deleting_a_client_revokes_its_tokens<S: Store + ?Sized>(store: &S) {
+    put(store, vec![
+        Effect::PutClient(ClientRecord::public("gone")),
+        Effect::PutToken(token("g-1", TokenKind::Access, "gone", 10, 0)),
+        Effect::PutToken(token("g-2", TokenKind::Access, "kept", 10, 0)),
+    ]);
+    put(store, vec![Effect::DeleteClient { client_id: "gone".into(), at: T0 }]);
+    assert_eq!(read_one(store, Query::Client { client_id: "gone".into() }), None);
+    assert!(revoked(store, "g-1") && !revoked(store, "g-2"));
+}
+
+/// `threads` threads consume one code at once: exactly one applies.
+pub fn concurrent_consumption_has_one_winner<S: Store + Send + Sync + 'static>(store: Arc<S>, threads: usize) {
+    let code = code("race-code", 11);
+    put(&*store, vec![Effect::PutCode(code.clone())]);
+    let wins = race(&store, threads, move |store| {
+        apply(store, vec![Precondition::CodeUnconsumed { hash: code.hash }], vec![
+            Effect::ConsumeCode { hash: code.hash, at: T0 },
+            Effect::PutToken(token(&format!("race-at-{:?}", std::thread::current().id()), TokenKind::Access, "client", 11, 0)),
+        ])
+    });
+    assert_eq!(wins, 1, "contract: exactly one concurrent consumption wins");
+}
+
+/// `threads` threads rotate one refresh token at once: exactly one applies.
+pub fn concurrent_rotation_has_one_winner<S: Store + Send + Sync + 'static>(store: Arc<S>, threads: usize) {
+    let rt = token("race-rt", TokenKind::Refresh, "client", 12, 0);
+    let hash = rt.hash;
+    put(&*store, vec![Effect::PutToken(rt)]);
+    let wins = race(&store, threads, move |store| {
+        apply(store, vec![Precondition::TokenActive { hash }], vec![Effect::RotateToken { hash, at: T0 }])
+    });
+    assert_eq!(wins, 1, "contract: exactly one concurrent rotation wins");
+}
+
+fn race<S, F>(store: &Arc<S>, threads: usize, attempt: F) -> usize
+where
+    S: Store + Send + Sync + 'static,
+    F: Fn(&S) -> Outcome + Send + Sync + Clone + 'static,
+{
+    let wins = Arc::new(AtomicUsize::new(0));
+    let barrier = Arc::new(std::sync::Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let (store, wins, barrier, attempt) = (Arc::clone(store), Arc::clone(&wins), Arc::clone(&barrier), attempt.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                if attempt(&store) == Outcome::Applied {
+                    wins.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().expect("racing thread panicked");
+    }
+    wins.load(Ordering::SeqCst)
+}

@@ -1,0 +1,219 @@
+//! `MemoryStore`: the reference backend, thread-safe, atomic by a mutex.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use crate::UnixTime;
+use crate::secret::TokenHash;
+
+use super::audit::AuditEvent;
+use super::effect::{Effect, Outcome, TokenOwner, Transaction};
+use super::query::{Answers, Query};
+use super::record::{ClientRecord, CodeRecord, FamilyId, Record, TokenRecord};
+use super::{Store, StoreError};
+
+/// An in-memory store that honours the whole contract: every transaction
+/// runs under one lock, preconditions are checked before any effect, and
+/// FIFO trimming orders by issue time, then insertion.
+///
+/// It is the reference the contract tests are written against and the
+/// store of the walkthrough, the benchmarks and the fuzzer. Nothing is
+/// persisted.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    clients: HashMap<String, ClientRecord>,
+    codes: HashMap<TokenHash, CodeRecord>,
+    tokens: HashMap<TokenHash, StoredToken>,
+    by_family: HashMap<FamilyId, Vec<TokenHash>>,
+    by_parent: HashMap<TokenHash, Vec<TokenHash>>,
+    by_client: HashMap<String, Vec<TokenHash>>,
+    audit: Vec<AuditEvent>,
+    next_seq: u64,
+}
+
+#[derive(Debug)]
+struct StoredToken {
+    seq: u64,
+    record: TokenRecord,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave a half-applied
+        // transaction (effects are applied only after every check), so the
+        // state behind a poisoned lock is still consistent.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds or replaces a client (a convenience for set-up).
+    pub fn insert_client(&self, client: ClientRecord) {
+        self.lock().clients.insert(client.client_id.clone(), client);
+    }
+
+    /// Adds an authorization code (a convenience for set-up).
+    pub fn insert_code(&self, code: CodeRecord) {
+        self.lock().codes.insert(code.hash, code);
+    }
+
+    /// Adds a token (a convenience for set-up).
+    pub fn insert_token(&self, token: TokenRecord) {
+        self.lock().put_token(token);
+    }
+
+    /// The client with this id.
+    pub fn client(&self, client_id: &str) -> Option<ClientRecord> {
+        self.lock().clients.get(client_id).cloned()
+    }
+
+    /// The code with this hash.
+    pub fn code(&self, hash: &TokenHash) -> Option<CodeRecord> {
+        self.lock().codes.get(hash).cloned()
+    }
+
+    /// The token with this hash.
+    pub fn token(&self, hash: &TokenHash) -> Option<TokenRecord> {
+        self.lock().tokens.get(hash).map(|t| t.record.clone())
+    }
+
+    /// Every token, in insertion order.
+    pub fn tokens(&self) -> Vec<TokenRecord> {
+        let state = self.lock();
+        let mut all: Vec<&StoredToken> = state.tokens.values().collect();
+        all.sort_by_key(|t| t.seq);
+        all.into_iter().map(|t| t.record.clone()).collect()
+    }
+
+    /// The audit trail, oldest first.
+    pub fn audit_events(&self) -> Vec<AuditEvent> {
+        self.lock().audit.clone()
+    }
+}
+
+impl State {
+    fn record(&self, query: &Query) -> Option<Record> {
+        match query {
+            Query::Client { client_id } => self.clients.get(client_id).cloned().map(Record::Client),
+            Query::Code { hash } => self.codes.get(hash).cloned().map(Record::Code),
+            Query::Token { hash } => self.tokens.get(hash).map(|t| Record::Token(t.record.clone())),
+        }
+    }
+
+    fn put_token(&mut self, record: TokenRecord) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let hash = record.hash;
+        self.by_family.entry(record.family).or_default().push(hash);
+        if let Some(parent) = record.parent {
+            self.by_parent.entry(parent).or_default().push(hash);
+        }
+        self.by_client.entry(record.client_id.clone()).or_default().push(hash);
+        self.tokens.insert(hash, StoredToken { seq, record });
+    }
+
+    fn revoke(&mut self, hash: &TokenHash, at: UnixTime) {
+        if let Some(token) = self.tokens.get_mut(hash) {
+            token.record.revoked_at.get_or_insert(at);
+        }
+    }
+
+    fn apply(&mut self, effect: &Effect) {
+        match effect {
+            Effect::PutClient(client) => {
+                self.clients.insert(client.client_id.clone(), client.clone());
+            }
+            Effect::DeleteClient { client_id, at } => {
+                self.clients.remove(client_id);
+                for hash in self.by_client.get(client_id).cloned().unwrap_or_default() {
+                    self.revoke(&hash, *at);
+                }
+            }
+            Effect::PutCode(code) => {
+                self.codes.insert(code.hash, code.clone());
+            }
+            Effect::ConsumeCode { hash, at } => {
+                if let Some(code) = self.codes.get_mut(hash) {
+                    code.consumed_at.get_or_insert(*at);
+                }
+            }
+            Effect::PutToken(token) => self.put_token(token.clone()),
+            Effect::RotateToken { hash, at } => {
+                if let Some(token) = self.tokens.get_mut(hash) {
+                    token.record.rotated_at.get_or_insert(*at);
+                }
+            }
+            Effect::RevokeToken { hash, at } => self.revoke(hash, *at),
+            Effect::RevokeFamily { family, at } => {
+                for hash in self.by_family.get(family).cloned().unwrap_or_default() {
+                    self.revoke(&hash, *at);
+                }
+            }
+            Effect::RevokeDescendants { parent, at } => {
+                let mut pending = self.by_parent.get(parent).cloned().unwrap_or_default();
+                while let Some(hash) = pending.pop() {
+                    self.revoke(&hash, *at);
+                    pending.extend(self.by_parent.get(&hash).into_iter().flatten().copied());
+                }
+            }
+            Effect::RevokeOldest { kind, owner, keep, at } => {
+                let candidates: Vec<TokenHash> = match owner {
+                    TokenOwner::Family { family } => {
+                        self.by_family.get(family).cloned().unwrap_or_default()
+                    }
+                    TokenOwner::Client { client_id }
+                    | TokenOwner::ClientSubject { client_id, .. } => {
+                        self.by_client.get(client_id).cloned().unwrap_or_default()
+                    }
+                };
+                let mut live: Vec<(UnixTime, u64, TokenHash)> = candidates
+                    .iter()
+                    .filter_map(|hash| self.tokens.get(hash))
+                    .filter(|t| {
+                        t.record.kind == *kind && owner.owns(&t.record) && t.record.is_active(*at)
+                    })
+                    .map(|t| (t.record.issued_at, t.seq, t.record.hash))
+                    .collect();
+                live.sort_unstable();
+                let excess = live.len().saturating_sub(*keep as usize);
+                for (_, _, hash) in live.into_iter().take(excess) {
+                    self.revoke(&hash, *at);
+                }
+            }
+            Effect::AppendAudit(event) => self.audit.push(event.clone()),
+        }
+    }
+}
+
+impl Store for MemoryStore {
+    fn read(&self, queries: &[Query]) -> Result<Answers, StoreError> {
+        let state = self.lock();
+        let mut answers = Answers::with_capacity(queries.len());
+        for query in queries {
+            answers.push(query.clone(), state.record(query));
+        }
+        Ok(answers)
+    }
+
+    fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
+        let mut state = self.lock();
+        for precondition in &transaction.preconditions {
+            let found = state.record(&precondition.subject());
+            if !precondition.holds(found.as_ref()) {
+                return Ok(Outcome::Conflict { failed: precondition.clone(), found });
+            }
+        }
+        for effect in &transaction.effects {
+            state.apply(effect);
+        }
+        Ok(Outcome::Applied)
+    }
+}

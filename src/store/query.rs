@@ -1,0 +1,103 @@
+//! Reads the core asks for, and the answers a store gives back.
+
+use crate::secret::TokenHash;
+
+use super::record::{ClientRecord, CodeRecord, Record, TokenRecord};
+
+/// One record the core needs to read. Reads have no side effects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Query {
+    /// The client with this id.
+    Client {
+        /// The client id.
+        client_id: String,
+    },
+    /// The authorization code with this hash (consumed or not).
+    Code {
+        /// SHA-256 of the code.
+        hash: TokenHash,
+    },
+    /// The access or refresh token with this hash (in any state).
+    Token {
+        /// SHA-256 of the token.
+        hash: TokenHash,
+    },
+}
+
+impl Query {
+    /// Whether `record` is of the kind and key this query asks for.
+    pub fn matches(&self, record: &Record) -> bool {
+        match (self, record) {
+            (Self::Client { client_id }, Record::Client(c)) => c.client_id == *client_id,
+            (Self::Code { hash }, Record::Code(c)) => c.hash == *hash,
+            (Self::Token { hash }, Record::Token(t)) => t.hash == *hash,
+            _ => false,
+        }
+    }
+}
+
+/// The store's answer to one query: the query echoed, and the record if
+/// one exists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    /// The query this answers, echoed verbatim.
+    pub query: Query,
+    /// The record found, or `None`.
+    pub record: Option<Record>,
+}
+
+/// The answers to a [`Read`](crate::Read), in the order of its queries.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Answers(Vec<Answer>);
+
+impl Answers {
+    /// An empty list with room for `n` answers.
+    pub fn with_capacity(n: usize) -> Self {
+        Self(Vec::with_capacity(n))
+    }
+
+    /// Appends the answer to `query`.
+    pub fn push(&mut self, query: Query, record: Option<Record>) {
+        self.0.push(Answer { query, record });
+    }
+
+    /// The answers in order.
+    pub fn as_slice(&self) -> &[Answer] {
+        &self.0
+    }
+
+    pub(crate) fn into_records(self) -> impl Iterator<Item = Option<Record>> {
+        self.0.into_iter().map(|a| a.record)
+    }
+}
+
+impl FromIterator<Answer> for Answers {
+    fn from_iter<I: IntoIterator<Item = Answer>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
+/// Narrows an answer already checked against its query to a client.
+pub(crate) fn as_client(record: Option<Record>) -> Option<ClientRecord> {
+    match record {
+        Some(Record::Client(c)) => Some(c),
+        _ => None,
+    }
+}
+
+/// Narrows an answer already checked against its query to a code.
+pub(crate) fn as_code(record: Option<Record>) -> Option<CodeRecord> {
+    match record {
+        Some(Record::Code(c)) => Some(c),
+        _ => None,
+    }
+}
+
+/// Narrows an answer already checked against its query to a token.
+pub(crate) fn as_token(record: Option<Record>) -> Option<TokenRecord> {
+    match record {
+        Some(Record::Token(t)) => Some(t),
+        _ => None,
+    }
+}

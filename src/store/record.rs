@@ -1,0 +1,359 @@
+//! The records the store keeps: clients, authorization codes and tokens.
+//!
+//! Every secret appears here only as its hash. Records are plain data with
+//! public fields so a backend can map them to rows one to one.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::secret::{SecretHash, TokenHash};
+use crate::{Scopes, UnixTime};
+
+/// A grant type (RFC 6749 §4, RFC 8628 §3.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum GrantType {
+    /// `authorization_code` (with PKCE).
+    #[serde(rename = "authorization_code")]
+    AuthorizationCode,
+    /// `client_credentials`.
+    #[serde(rename = "client_credentials")]
+    ClientCredentials,
+    /// `refresh_token`.
+    #[serde(rename = "refresh_token")]
+    RefreshToken,
+    /// `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628).
+    #[serde(rename = "urn:ietf:params:oauth:grant-type:device_code")]
+    DeviceCode,
+    /// `password` (RFC 6749 §4.3; off unless enabled).
+    #[serde(rename = "password")]
+    Password,
+}
+
+impl GrantType {
+    /// Every grant type, in the order metadata lists them.
+    pub const ALL: [Self; 5] = [
+        Self::AuthorizationCode,
+        Self::ClientCredentials,
+        Self::RefreshToken,
+        Self::DeviceCode,
+        Self::Password,
+    ];
+
+    /// The `grant_type` value on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::AuthorizationCode => "authorization_code",
+            Self::ClientCredentials => "client_credentials",
+            Self::RefreshToken => "refresh_token",
+            Self::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
+            Self::Password => "password",
+        }
+    }
+
+    /// The grant type named `value`, if it is one.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == value)
+    }
+}
+
+impl fmt::Display for GrantType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a client authenticates at the token endpoint (RFC 7591 §2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuthMethod {
+    /// HTTP Basic with the form-urlencoded id and secret (RFC 6749 §2.3.1).
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body.
+    ClientSecretPost,
+    /// A public client: it sends only `client_id` and must use PKCE.
+    None,
+}
+
+impl ClientAuthMethod {
+    /// The method's registered name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+            Self::None => "none",
+        }
+    }
+}
+
+/// A registered client.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientRecord {
+    /// The client identifier.
+    pub client_id: String,
+    /// The hash of the client secret; `None` for public clients.
+    pub secret_hash: Option<SecretHash>,
+    /// The one authentication method the client may use.
+    pub auth_method: ClientAuthMethod,
+    /// Registered redirect URIs, compared as exact strings.
+    pub redirect_uris: Vec<String>,
+    /// The grant types the client may use.
+    pub grant_types: Vec<GrantType>,
+    /// The scopes the client may be granted.
+    pub scopes: Scopes,
+    /// A name to show on consent pages.
+    pub name: Option<String>,
+    /// The client's home page, for consent pages.
+    pub uri: Option<String>,
+    /// Whether the client is a resource server that may introspect any token.
+    pub resource_server: bool,
+    /// When the client was registered.
+    pub created_at: UnixTime,
+}
+
+impl ClientRecord {
+    /// A confidential client with the given secret hash and method
+    /// (`ClientSecretBasic` or `ClientSecretPost`).
+    pub fn confidential(
+        client_id: impl Into<String>,
+        secret_hash: SecretHash,
+        auth_method: ClientAuthMethod,
+    ) -> Self {
+        debug_assert!(auth_method != ClientAuthMethod::None, "confidential clients need a secret method");
+        Self::with(client_id.into(), Some(secret_hash), auth_method)
+    }
+
+    /// A public client (authentication method `none`).
+    pub fn public(client_id: impl Into<String>) -> Self {
+        Self::with(client_id.into(), None, ClientAuthMethod::None)
+    }
+
+    fn with(client_id: String, secret_hash: Option<SecretHash>, auth_method: ClientAuthMethod) -> Self {
+        Self {
+            client_id,
+            secret_hash,
+            auth_method,
+            redirect_uris: Vec::new(),
+            grant_types: Vec::new(),
+            scopes: Scopes::new(),
+            name: None,
+            uri: None,
+            resource_server: false,
+            created_at: UnixTime::default(),
+        }
+    }
+
+    /// Whether the client is public (no secret; PKCE mandatory).
+    pub fn is_public(&self) -> bool {
+        self.auth_method == ClientAuthMethod::None
+    }
+
+    /// Whether the client may use `grant`.
+    pub fn may_use(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+
+    /// The same record with these grant types.
+    #[must_use]
+    pub fn with_grants(mut self, grants: impl IntoIterator<Item = GrantType>) -> Self {
+        self.grant_types = grants.into_iter().collect();
+        self
+    }
+
+    /// The same record with these allowed scopes.
+    #[must_use]
+    pub fn with_scopes(mut self, scopes: Scopes) -> Self {
+        self.scopes = scopes;
+        self
+    }
+
+    /// The same record with these redirect URIs.
+    #[must_use]
+    pub fn with_redirect_uris<I, S>(mut self, uris: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.redirect_uris = uris.into_iter().map(Into::into).collect();
+        self
+    }
+}
+
+/// Identifies every token descended from one grant: the tokens issued for
+/// one authorization code or client-credentials request, and every refresh
+/// token rotated from them. Replay and reuse revoke exactly one family.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FamilyId([u8; 16]);
+
+impl FamilyId {
+    /// A family id from its bytes.
+    pub const fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(bytes)
+    }
+
+    /// The raw bytes.
+    pub const fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+
+    /// Lower-case hex, the form used in SQL and audit events.
+    pub fn to_text(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Parses the form produced by [`FamilyId::to_text`].
+    pub fn from_text(text: &str) -> Option<Self> {
+        if text.len() != 32 || !text.is_ascii() {
+            return None;
+        }
+        let mut out = [0u8; 16];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(Self(out))
+    }
+
+    pub(crate) fn from_entropy(bytes: [u8; 32]) -> Self {
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&bytes[..16]);
+        Self(out)
+    }
+}
+
+impl fmt::Debug for FamilyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FamilyId({})", self.to_text())
+    }
+}
+
+impl Serialize for FamilyId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_text())
+    }
+}
+
+impl<'de> Deserialize<'de> for FamilyId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::from_text(&text).ok_or_else(|| serde::de::Error::custom("invalid family id"))
+    }
+}
+
+/// A PKCE code challenge method (RFC 7636 §4.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PkceMethod {
+    /// `S256`: BASE64URL(SHA256(verifier)).
+    S256,
+    /// `plain`: the verifier itself (only when enabled in config).
+    #[serde(rename = "plain")]
+    Plain,
+}
+
+impl PkceMethod {
+    /// The method's wire name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::S256 => "S256",
+            Self::Plain => "plain",
+        }
+    }
+}
+
+/// A PKCE challenge bound to an authorization code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PkceChallenge {
+    /// How the verifier maps to the challenge.
+    pub method: PkceMethod,
+    /// The challenge as sent at the authorization endpoint.
+    pub challenge: String,
+}
+
+/// An authorization code, stored by hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeRecord {
+    /// SHA-256 of the code.
+    pub hash: TokenHash,
+    /// The client the code was issued to.
+    pub client_id: String,
+    /// The resource owner who approved it.
+    pub subject: String,
+    /// The `redirect_uri` sent in the authorization request, if one was.
+    pub redirect_uri: Option<String>,
+    /// The granted scopes.
+    pub scopes: Scopes,
+    /// The PKCE challenge, if the request carried one.
+    pub challenge: Option<PkceChallenge>,
+    /// When the code was issued.
+    pub issued_at: UnixTime,
+    /// When the code stops being redeemable.
+    pub expires_at: UnixTime,
+    /// The family every token issued from this code joins.
+    pub family: FamilyId,
+    /// When the code was redeemed; kept so a replay is detected, not just refused.
+    pub consumed_at: Option<UnixTime>,
+}
+
+/// The two kinds of token the core issues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// A bearer access token.
+    Access,
+    /// A refresh token, rotated on every use.
+    Refresh,
+}
+
+impl TokenKind {
+    /// The token type hint name (RFC 7009 §2.1).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Access => "access_token",
+            Self::Refresh => "refresh_token",
+        }
+    }
+}
+
+/// An access or refresh token, stored by hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    /// SHA-256 of the token.
+    pub hash: TokenHash,
+    /// Access or refresh.
+    pub kind: TokenKind,
+    /// The client the token was issued to.
+    pub client_id: String,
+    /// The resource owner, absent for client-credentials tokens.
+    pub subject: Option<String>,
+    /// The granted scopes.
+    pub scopes: Scopes,
+    /// The grant family the token belongs to.
+    pub family: FamilyId,
+    /// The refresh token this one was issued with or rotated from.
+    pub parent: Option<TokenHash>,
+    /// When the token was issued.
+    pub issued_at: UnixTime,
+    /// When the token expires.
+    pub expires_at: UnixTime,
+    /// When a refresh token was exchanged for its successor.
+    pub rotated_at: Option<UnixTime>,
+    /// When the token was revoked.
+    pub revoked_at: Option<UnixTime>,
+}
+
+impl TokenRecord {
+    /// Whether the token is usable at `now`: not expired, rotated or revoked.
+    pub fn is_active(&self, now: UnixTime) -> bool {
+        self.revoked_at.is_none() && self.rotated_at.is_none() && now < self.expires_at
+    }
+}
+
+/// Any stored record, as returned in answers and conflicts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Record {
+    /// A client.
+    Client(ClientRecord),
+    /// An authorization code.
+    Code(CodeRecord),
+    /// An access or refresh token.
+    Token(TokenRecord),
+}
