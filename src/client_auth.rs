@@ -87,7 +87,10 @@ impl Credentials {
             }),
             (Some(id), None) => Ok(Self { client_id: id.to_owned(), presented: Presented::IdOnly }),
             (None, _) => Err(ExtractError {
-                error: OAuthError::new(ErrorCode::InvalidClient, "client authentication is required"),
+                error: OAuthError::new(
+                    ErrorCode::InvalidClient,
+                    "client authentication is required",
+                ),
                 challenge: true,
                 claimed: None,
             }),
@@ -184,7 +187,8 @@ mod tests {
 
     #[test]
     fn malformed_basic_is_rejected() {
-        for bad in ["Bearer abc", "Basic", "Basic !!!", "Basic bm9jb2xvbg==", "Basic OnNlY3JldA=="] {
+        for bad in ["Bearer abc", "Basic", "Basic !!!", "Basic bm9jb2xvbg==", "Basic OnNlY3JldA=="]
+        {
             assert_eq!(parse_basic(bad), None, "{bad}");
         }
     }

@@ -237,7 +237,12 @@ impl ConfigBuilder {
     }
 
     /// Declares a known scope.
-    pub fn scope(mut self, name: impl Into<String>, description: impl Into<String>, default: bool) -> Self {
+    pub fn scope(
+        mut self,
+        name: impl Into<String>,
+        description: impl Into<String>,
+        default: bool,
+    ) -> Self {
         self.config.scopes.push(ScopeDefinition {
             name: name.into(),
             description: description.into(),
@@ -284,7 +289,11 @@ impl ConfigBuilder {
             return Err(ConfigError::NoGrant);
         }
         check_lifetime("access token lifetime", config.access_token_lifetime, Seconds::days(1))?;
-        check_lifetime("refresh token lifetime", config.refresh_token_lifetime, Seconds::days(365))?;
+        check_lifetime(
+            "refresh token lifetime",
+            config.refresh_token_lifetime,
+            Seconds::days(365),
+        )?;
         check_lifetime("authorization code lifetime", config.code_lifetime, MAX_CODE_LIFETIME)?;
         if let RefreshRotation::Grace(window) = config.rotation {
             check_lifetime("refresh grace window", window, Seconds::minutes(10))?;
@@ -367,26 +376,61 @@ mod tests {
 
     #[test]
     fn issuer_rules() {
-        for good in ["https://as.example.com", "https://as.example.com/tenant1", "http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"] {
+        for good in [
+            "https://as.example.com",
+            "https://as.example.com/tenant1",
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+        ] {
             assert!(Config::builder(good).build().is_ok(), "{good}");
         }
-        for bad in ["http://as.example.com", "https://as.example.com?x=1", "https://as.example.com#f", "https://", "as.example.com", "https://as.example.com/"] {
-            assert_eq!(Config::builder(bad).build().unwrap_err(), ConfigError::Issuer(bad.into()), "{bad}");
+        for bad in [
+            "http://as.example.com",
+            "https://as.example.com?x=1",
+            "https://as.example.com#f",
+            "https://",
+            "as.example.com",
+            "https://as.example.com/",
+        ] {
+            assert_eq!(
+                Config::builder(bad).build().unwrap_err(),
+                ConfigError::Issuer(bad.into()),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn invalid_settings_fail_at_build() {
         let b = || Config::builder("https://as.example.com");
-        assert!(matches!(b().code_lifetime(Seconds::minutes(11)).build(), Err(ConfigError::Lifetime { .. })));
-        assert!(matches!(b().access_token_lifetime(Seconds::new(0)).build(), Err(ConfigError::Lifetime { .. })));
+        assert!(matches!(
+            b().code_lifetime(Seconds::minutes(11)).build(),
+            Err(ConfigError::Lifetime { .. })
+        ));
+        assert!(matches!(
+            b().access_token_lifetime(Seconds::new(0)).build(),
+            Err(ConfigError::Lifetime { .. })
+        ));
         assert_eq!(b().grants([]).build().unwrap_err(), ConfigError::NoGrant);
-        assert_eq!(b().scope("a b", "", false).build().unwrap_err(), ConfigError::Scope("a b".into()));
-        assert_eq!(b().scope("a", "", false).scope("a", "", true).build().unwrap_err(), ConfigError::Scope("a".into()));
+        assert_eq!(
+            b().scope("a b", "", false).build().unwrap_err(),
+            ConfigError::Scope("a b".into())
+        );
+        assert_eq!(
+            b().scope("a", "", false).scope("a", "", true).build().unwrap_err(),
+            ConfigError::Scope("a".into())
+        );
         let fifo = FifoLimits { refresh_per_client: Some(0), ..FifoLimits::default() };
-        assert_eq!(b().fifo(fifo).build().unwrap_err(), ConfigError::FifoLimit("refresh_per_client"));
+        assert_eq!(
+            b().fifo(fifo).build().unwrap_err(),
+            ConfigError::FifoLimit("refresh_per_client")
+        );
         assert_eq!(b().max_body_bytes(10).build().unwrap_err(), ConfigError::BodyLimit);
-        assert!(matches!(b().rotation(RefreshRotation::Grace(Seconds::hours(1))).build(), Err(ConfigError::Lifetime { .. })));
+        assert!(matches!(
+            b().rotation(RefreshRotation::Grace(Seconds::hours(1))).build(),
+            Err(ConfigError::Lifetime { .. })
+        ));
         let endpoints = Endpoints { token: "token".into() };
         assert!(matches!(b().endpoints(endpoints).build(), Err(ConfigError::EndpointPath(_))));
     }

@@ -42,7 +42,12 @@ where
 
 /// Drives one request to its reply over an asynchronous store; the same
 /// loop as [`drive`].
-pub async fn drive_async<S, B>(server: &Server, store: &S, request: Request<B>, ctx: Context) -> Reply
+pub async fn drive_async<S, B>(
+    server: &Server,
+    store: &S,
+    request: Request<B>,
+    ctx: Context,
+) -> Reply
 where
     S: AsyncStore + ?Sized,
     B: AsRef<[u8]>,

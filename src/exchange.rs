@@ -23,6 +23,10 @@ pub const MAX_STEPS: usize = 8;
 /// What the host must do next for an exchange.
 #[must_use = "a step must be driven until the exchange responds"]
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a step is moved a few times per exchange; boxing would cost an allocation each"
+)]
 pub enum Step {
     /// Read records from the store and [`Read::resume`] with the answers.
     Read(Read),
@@ -197,10 +201,10 @@ impl Commit {
     /// must name one of the transaction's own preconditions.
     pub fn resume(self, outcome: Outcome) -> Result<Step, ApiMisuse> {
         self.exchange.check_bound()?;
-        if let Outcome::Conflict { failed, .. } = &outcome {
-            if !self.transaction.preconditions.contains(failed) {
-                return Err(ApiMisuse::UnknownPrecondition);
-            }
+        if let Outcome::Conflict { failed, .. } = &outcome
+            && !self.transaction.preconditions.contains(failed)
+        {
+            return Err(ApiMisuse::UnknownPrecondition);
         }
         Ok(match self.state {
             CommitState::Token(state) => token::on_commit(self.exchange, state, outcome),
@@ -219,8 +223,11 @@ impl Commit {
 /// authorization endpoint's `temporarily_unavailable` (503) and
 /// `server_error` (500) say exactly what happened.
 fn store_failure(error: &StoreError) -> Respond {
-    let code =
-        if error.is_transient() { ErrorCode::TemporarilyUnavailable } else { ErrorCode::ServerError };
+    let code = if error.is_transient() {
+        ErrorCode::TemporarilyUnavailable
+    } else {
+        ErrorCode::ServerError
+    };
     let description = if error.is_transient() {
         "storage is temporarily unavailable; retry later"
     } else {

@@ -140,10 +140,7 @@ mod tests {
 
     #[test]
     fn repeated_parameters_are_named() {
-        assert_eq!(
-            Form::parse(b"code=a&code=b").unwrap_err(),
-            FormError::Repeated("code".into())
-        );
+        assert_eq!(Form::parse(b"code=a&code=b").unwrap_err(), FormError::Repeated("code".into()));
         // Repeats are detected after decoding.
         assert_eq!(
             Form::parse(b"code=a&%63ode=b").unwrap_err(),

@@ -43,9 +43,10 @@ pub(crate) fn error(err: &OAuthError) -> Response<Vec<u8>> {
 pub(crate) fn error_with_basic_challenge(err: &OAuthError) -> Response<Vec<u8>> {
     let mut response = error(err);
     *response.status_mut() = StatusCode::UNAUTHORIZED;
-    response
-        .headers_mut()
-        .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"qscope\", charset=\"UTF-8\""));
+    response.headers_mut().insert(
+        WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"qscope\", charset=\"UTF-8\""),
+    );
     response
 }
 

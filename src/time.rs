@@ -7,7 +7,9 @@ use std::fmt;
 /// The core never reads a clock; every instant it reasons about arrives as a
 /// `UnixTime` in a [`Context`](crate::Context), so a run with fixed inputs is
 /// reproducible.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct UnixTime(u64);
 
@@ -47,7 +49,19 @@ impl fmt::Display for UnixTime {
 }
 
 /// A span of whole seconds (lifetimes, grace windows, intervals).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Debug,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct Seconds(u64);
 

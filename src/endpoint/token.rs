@@ -12,7 +12,9 @@ use crate::error::OAuthError;
 use crate::exchange::{CommitState as AnyCommitState, Exchange, ReadState as AnyReadState};
 use crate::form::Form;
 use crate::grant::{Decision, GrantRequest, TokenResponse};
-use crate::store::{AuditAction, ClientRecord, Effect, GrantType, Outcome, Query, Record, as_client};
+use crate::store::{
+    AuditAction, ClientRecord, Effect, GrantType, Outcome, Query, Record, as_client,
+};
 use crate::{ErrorCode, Step, response};
 
 /// Waiting for the client and the grant's record.
@@ -67,7 +69,11 @@ pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step 
     let form = match Form::parse(body) {
         Ok(form) => form,
         Err(err) => {
-            return refuse(ex, &unknown, OAuthError::new(ErrorCode::InvalidRequest, err.description()));
+            return refuse(
+                ex,
+                &unknown,
+                OAuthError::new(ErrorCode::InvalidRequest, err.description()),
+            );
         }
     };
     let credentials = match Credentials::extract(request.headers(), &form) {
@@ -128,7 +134,11 @@ pub(crate) fn on_read(
     }
     let Some(client) = client else {
         // authenticate() refuses unknown clients; this arm is unreachable.
-        return refuse(ex, &facts, OAuthError::new(ErrorCode::InvalidClient, "client authentication failed"));
+        return refuse(
+            ex,
+            &facts,
+            OAuthError::new(ErrorCode::InvalidClient, "client authentication failed"),
+        );
     };
     if !client.may_use(request.grant_type()) {
         let err = OAuthError::new(

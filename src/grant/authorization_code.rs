@@ -1,13 +1,15 @@
 //! The authorization code grant at the token endpoint (RFC 6749 §4.1.3,
 //! RFC 7636 §4.5–4.6, OAuth 2.1 §4.1.3).
 
+use crate::ErrorCode;
 use crate::error::OAuthError;
 use crate::exchange::Exchange;
 use crate::form::Form;
 use crate::pkce;
 use crate::secret::{Redacted, TokenHash};
-use crate::store::{AuditAction, ClientRecord, CodeRecord, Effect, GrantType, Precondition, Transaction};
-use crate::ErrorCode;
+use crate::store::{
+    AuditAction, ClientRecord, CodeRecord, Effect, GrantType, Precondition, Transaction,
+};
 
 use super::issue::{Grant, issue, revoke_family};
 use super::{Decision, refresh_allowed};
@@ -39,7 +41,12 @@ impl Request {
         })
     }
 
-    pub(super) fn decide(&self, ex: &Exchange, client: &ClientRecord, code: Option<CodeRecord>) -> Decision {
+    pub(super) fn decide(
+        &self,
+        ex: &Exchange,
+        client: &ClientRecord,
+        code: Option<CodeRecord>,
+    ) -> Decision {
         let invalid = |description: &'static str| {
             Decision::Refuse(OAuthError::new(ErrorCode::InvalidGrant, description))
         };
@@ -76,11 +83,15 @@ impl Request {
             }
             (Some(_), None) => return invalid("code_verifier is required"),
             (None, Some(_)) => {
-                return invalid("code_verifier was sent but the authorization request had no code_challenge");
+                return invalid(
+                    "code_verifier was sent but the authorization request had no code_challenge",
+                );
             }
             (None, None) => {
                 if client.is_public() || ex.config.pkce().required_for_confidential {
-                    return invalid("authorization code was issued without PKCE, which this client requires");
+                    return invalid(
+                        "authorization code was issued without PKCE, which this client requires",
+                    );
                 }
             }
         }

@@ -41,7 +41,8 @@ impl Request {
             scopes,
             family: new_family(ex),
             rotated_from: None,
-            refresh: ex.config.refresh_for_client_credentials() && refresh_allowed(&ex.config, client),
+            refresh: ex.config.refresh_for_client_credentials()
+                && refresh_allowed(&ex.config, client),
         };
         issue(ex, grant, Transaction::default())
     }

@@ -5,13 +5,13 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::Scopes;
 use crate::exchange::Exchange;
 use crate::secret::{TokenHash, encode_secret};
 use crate::store::{
     AuditAction, ClientRecord, Effect, FamilyId, GrantType, TokenKind, TokenOwner, TokenRecord,
     Transaction,
 };
-use crate::Scopes;
 
 use super::Decision;
 
@@ -126,13 +126,24 @@ pub(super) fn issue(ex: &Exchange, grant: Grant<'_>, mut transaction: Transactio
     }));
     if grant.refresh {
         let trims = [
-            (fifo.refresh_per_client, TokenKind::Refresh, TokenOwner::Client { client_id: client_id.clone() }),
+            (
+                fifo.refresh_per_client,
+                TokenKind::Refresh,
+                TokenOwner::Client { client_id: client_id.clone() },
+            ),
             (
                 fifo.refresh_per_client_subject,
                 TokenKind::Refresh,
-                TokenOwner::ClientSubject { client_id: client_id.clone(), subject: grant.subject.clone() },
+                TokenOwner::ClientSubject {
+                    client_id: client_id.clone(),
+                    subject: grant.subject.clone(),
+                },
             ),
-            (fifo.access_per_refresh, TokenKind::Access, TokenOwner::Family { family: grant.family }),
+            (
+                fifo.access_per_refresh,
+                TokenKind::Access,
+                TokenOwner::Family { family: grant.family },
+            ),
         ];
         for (limit, kind, owner) in trims {
             if let Some(keep) = limit {

@@ -75,7 +75,12 @@ impl GrantRequest {
 
     /// Decides the request for an authenticated `client` that may use this
     /// grant, given the grant's record as currently stored.
-    pub(crate) fn decide(&self, ex: &Exchange, client: &ClientRecord, record: Option<Record>) -> Decision {
+    pub(crate) fn decide(
+        &self,
+        ex: &Exchange,
+        client: &ClientRecord,
+        record: Option<Record>,
+    ) -> Decision {
         match self {
             Self::AuthorizationCode(r) => r.decide(ex, client, as_code(record)),
             Self::ClientCredentials(r) => r.decide(ex, client),
@@ -89,7 +94,10 @@ fn parse_scope(form: &Form<'_>) -> Result<Option<Scopes>, OAuthError> {
     form.get("scope")
         .map(|text| {
             Scopes::parse(text).map_err(|_| {
-                OAuthError::new(ErrorCode::InvalidScope, "scope is not a space-delimited list of scope tokens")
+                OAuthError::new(
+                    ErrorCode::InvalidScope,
+                    "scope is not a space-delimited list of scope tokens",
+                )
             })
         })
         .transpose()
@@ -98,7 +106,11 @@ fn parse_scope(form: &Form<'_>) -> Result<Option<Scopes>, OAuthError> {
 /// The scopes to grant: the requested ones if all are within `allowed`,
 /// else `invalid_scope` naming the first that is not; without a request,
 /// the configured defaults that `allowed` contains.
-fn resolve_scopes(config: &Config, requested: Option<&Scopes>, allowed: &Scopes) -> Result<Scopes, OAuthError> {
+fn resolve_scopes(
+    config: &Config,
+    requested: Option<&Scopes>,
+    allowed: &Scopes,
+) -> Result<Scopes, OAuthError> {
     match requested {
         Some(requested) => match requested.iter().find(|s| !allowed.contains(s)) {
             None => Ok(requested.clone()),

@@ -22,13 +22,18 @@ pub(crate) struct Request {
 
 impl Request {
     pub(super) fn parse(form: &Form<'_>) -> Result<Self, OAuthError> {
-        let token = form
-            .get("refresh_token")
-            .ok_or_else(|| OAuthError::new(ErrorCode::InvalidRequest, "refresh_token is required"))?;
+        let token = form.get("refresh_token").ok_or_else(|| {
+            OAuthError::new(ErrorCode::InvalidRequest, "refresh_token is required")
+        })?;
         Ok(Self { hash: TokenHash::of(token), scope: parse_scope(form)? })
     }
 
-    pub(super) fn decide(&self, ex: &Exchange, client: &ClientRecord, token: Option<TokenRecord>) -> Decision {
+    pub(super) fn decide(
+        &self,
+        ex: &Exchange,
+        client: &ClientRecord,
+        token: Option<TokenRecord>,
+    ) -> Decision {
         let invalid = |description: &'static str| {
             Decision::Refuse(OAuthError::new(ErrorCode::InvalidGrant, description))
         };

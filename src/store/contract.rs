@@ -77,7 +77,11 @@ pub fn code(name: &str, family: u8) -> CodeRecord {
     }
 }
 
-fn apply<S: Store + ?Sized>(store: &S, preconditions: Vec<Precondition>, effects: Vec<Effect>) -> Outcome {
+fn apply<S: Store + ?Sized>(
+    store: &S,
+    preconditions: Vec<Precondition>,
+    effects: Vec<Effect>,
+) -> Outcome {
     store
         .apply(&Transaction { preconditions, effects })
         .expect("store failed to apply a transaction")
@@ -85,7 +89,11 @@ fn apply<S: Store + ?Sized>(store: &S, preconditions: Vec<Precondition>, effects
 
 /// Applies unconditional effects, which must always apply.
 fn put<S: Store + ?Sized>(store: &S, effects: Vec<Effect>) {
-    assert_eq!(apply(store, vec![], effects), Outcome::Applied, "contract: a transaction without preconditions applies");
+    assert_eq!(
+        apply(store, vec![], effects),
+        Outcome::Applied,
+        "contract: a transaction without preconditions applies"
+    );
 }
 
 fn read_one<S: Store + ?Sized>(store: &S, query: Query) -> Option<Record> {
@@ -125,19 +133,30 @@ pub fn reads_echo_queries<S: Store + ?Sized>(store: &S) {
 
 /// Every record put is read back unchanged.
 pub fn put_and_read_each_record<S: Store + ?Sized>(store: &S) {
-    let client = ClientRecord::confidential("client", SecretHash::of("s"), ClientAuthMethod::ClientSecretBasic)
-        .with_redirect_uris(["https://client.example.com/cb"])
-        .with_scopes(Scopes::from_names(["read", "write"]));
+    let client = ClientRecord::confidential(
+        "client",
+        SecretHash::of("s"),
+        ClientAuthMethod::ClientSecretBasic,
+    )
+    .with_redirect_uris(["https://client.example.com/cb"])
+    .with_scopes(Scopes::from_names(["read", "write"]));
     let code = code("code-1", 1);
     let mut refresh = token("rt-1", TokenKind::Refresh, "client", 1, 0);
     refresh.parent = Some(TokenHash::of("rt-0"));
-    let outcome = apply(store, vec![], vec![
-        Effect::PutClient(client.clone()),
-        Effect::PutCode(code.clone()),
-        Effect::PutToken(refresh.clone()),
-    ]);
+    let outcome = apply(
+        store,
+        vec![],
+        vec![
+            Effect::PutClient(client.clone()),
+            Effect::PutCode(code.clone()),
+            Effect::PutToken(refresh.clone()),
+        ],
+    );
     assert_eq!(outcome, Outcome::Applied);
-    assert_eq!(read_one(store, Query::Client { client_id: "client".into() }), Some(Record::Client(client)));
+    assert_eq!(
+        read_one(store, Query::Client { client_id: "client".into() }),
+        Some(Record::Client(client))
+    );
     assert_eq!(read_one(store, Query::Code { hash: code.hash }), Some(Record::Code(code)));
     assert_eq!(read_token(store, "rt-1"), refresh);
 }
@@ -182,9 +201,20 @@ pub fn failed_precondition_applies_nothing<S: Store + ?Sized>(store: &S) {
             Effect::PutToken(token("at-3", TokenKind::Access, "client", 3, 0)),
         ],
     );
-    assert!(matches!(outcome, Outcome::Conflict { failed: Precondition::TokenActive { .. }, found: None }));
-    assert_eq!(read_one(store, Query::Code { hash: code.hash }), Some(Record::Code(code)), "contract: nothing applied");
-    assert_eq!(read_one(store, Query::Token { hash: TokenHash::of("at-3") }), None, "contract: nothing applied");
+    assert!(matches!(
+        outcome,
+        Outcome::Conflict { failed: Precondition::TokenActive { .. }, found: None }
+    ));
+    assert_eq!(
+        read_one(store, Query::Code { hash: code.hash }),
+        Some(Record::Code(code)),
+        "contract: nothing applied"
+    );
+    assert_eq!(
+        read_one(store, Query::Token { hash: TokenHash::of("at-3") }),
+        None,
+        "contract: nothing applied"
+    );
 }
 
 /// Preconditions on records that do not exist fail.
@@ -207,9 +237,19 @@ pub fn rotation_and_revocation_preconditions<S: Store + ?Sized>(store: &S) {
     put(store, vec![Effect::PutToken(rt)]);
     let active = Precondition::TokenActive { hash };
     let not_revoked = Precondition::TokenNotRevoked { hash };
-    assert_eq!(apply(store, vec![active.clone()], vec![Effect::RotateToken { hash, at: T0 }]), Outcome::Applied);
-    assert!(matches!(apply(store, vec![active], vec![]), Outcome::Conflict { .. }), "contract: rotated is not active");
-    assert_eq!(apply(store, vec![not_revoked.clone()], vec![]), Outcome::Applied, "contract: rotated is not revoked");
+    assert_eq!(
+        apply(store, vec![active.clone()], vec![Effect::RotateToken { hash, at: T0 }]),
+        Outcome::Applied
+    );
+    assert!(
+        matches!(apply(store, vec![active], vec![]), Outcome::Conflict { .. }),
+        "contract: rotated is not active"
+    );
+    assert_eq!(
+        apply(store, vec![not_revoked.clone()], vec![]),
+        Outcome::Applied,
+        "contract: rotated is not revoked"
+    );
     put(store, vec![Effect::RevokeToken { hash, at: T0 }]);
     assert!(matches!(apply(store, vec![not_revoked], vec![]), Outcome::Conflict { .. }));
     let stored = read_token(store, "rt-4");
@@ -218,11 +258,14 @@ pub fn rotation_and_revocation_preconditions<S: Store + ?Sized>(store: &S) {
 
 /// `RevokeFamily` revokes every token of the family and no other.
 pub fn family_revocation_touches_one_family<S: Store + ?Sized>(store: &S) {
-    put(store, vec![
-        Effect::PutToken(token("f5-a", TokenKind::Access, "client", 5, 0)),
-        Effect::PutToken(token("f5-r", TokenKind::Refresh, "client", 5, 0)),
-        Effect::PutToken(token("f6-a", TokenKind::Access, "client", 6, 0)),
-    ]);
+    put(
+        store,
+        vec![
+            Effect::PutToken(token("f5-a", TokenKind::Access, "client", 5, 0)),
+            Effect::PutToken(token("f5-r", TokenKind::Refresh, "client", 5, 0)),
+            Effect::PutToken(token("f6-a", TokenKind::Access, "client", 6, 0)),
+        ],
+    );
     put(store, vec![Effect::RevokeFamily { family: FamilyId::from_bytes([5; 16]), at: T0 }]);
     assert!(revoked(store, "f5-a") && revoked(store, "f5-r"), "contract: whole family revoked");
     assert!(!revoked(store, "f6-a"), "contract: other families untouched");
@@ -236,15 +279,21 @@ pub fn descendants_are_revoked_recursively<S: Store + ?Sized>(store: &S) {
     let mut grandchild = token("d-grandchild", TokenKind::Access, "client", 7, 2);
     grandchild.parent = Some(child.hash);
     let sibling = token("d-other", TokenKind::Access, "client", 7, 2);
-    put(store, vec![
-        Effect::PutToken(root.clone()),
-        Effect::PutToken(child),
-        Effect::PutToken(grandchild),
-        Effect::PutToken(sibling),
-    ]);
+    put(
+        store,
+        vec![
+            Effect::PutToken(root.clone()),
+            Effect::PutToken(child),
+            Effect::PutToken(grandchild),
+            Effect::PutToken(sibling),
+        ],
+    );
     put(store, vec![Effect::RevokeDescendants { parent: root.hash, at: T0 }]);
     assert!(!revoked(store, "d-root"), "contract: the parent itself stays");
-    assert!(revoked(store, "d-child") && revoked(store, "d-grandchild"), "contract: descendants revoked");
+    assert!(
+        revoked(store, "d-child") && revoked(store, "d-grandchild"),
+        "contract: descendants revoked"
+    );
     assert!(!revoked(store, "d-other"), "contract: unrelated tokens stay");
 }
 
@@ -257,12 +306,17 @@ pub fn fifo_keeps_the_newest<S: Store + ?Sized>(store: &S) {
     }
     let owner = TokenOwner::Client { client_id: "fifo".into() };
     put(store, vec![Effect::RevokeOldest { kind: TokenKind::Refresh, owner, keep: 2, at: T0 }]);
-    for (name, expect_revoked) in [("q-0", true), ("q-1a", true), ("q-1b", true), ("q-2", false), ("q-3", false)] {
+    for (name, expect_revoked) in
+        [("q-0", true), ("q-1a", true), ("q-1b", true), ("q-2", false), ("q-3", false)]
+    {
         assert_eq!(revoked(store, name), expect_revoked, "contract: FIFO order for {name}");
     }
     let owner = TokenOwner::Client { client_id: "fifo".into() };
     put(store, vec![Effect::RevokeOldest { kind: TokenKind::Refresh, owner, keep: 1, at: T0 }]);
-    assert!(revoked(store, "q-2") && !revoked(store, "q-3"), "contract: ties and order hold on repeat");
+    assert!(
+        revoked(store, "q-2") && !revoked(store, "q-3"),
+        "contract: ties and order hold on repeat"
+    );
 }
 
 /// FIFO counts only live tokens of the given kind and owner.
@@ -276,17 +330,24 @@ pub fn fifo_counts_only_live_tokens_of_the_owner<S: Store + ?Sized>(store: &S) {
         t.subject = Some("bob".into());
         t
     };
-    put(store, vec![
-        Effect::PutToken(expired),
-        Effect::PutToken(rotated),
-        Effect::PutToken(other_subject),
-        Effect::PutToken(token("l-access", TokenKind::Access, "live", 9, 3)),
-        Effect::PutToken(token("l-a1", TokenKind::Refresh, "live", 9, 4)),
-        Effect::PutToken(token("l-a2", TokenKind::Refresh, "live", 9, 5)),
-    ]);
-    let owner = TokenOwner::ClientSubject { client_id: "live".into(), subject: Some("alice".into()) };
+    put(
+        store,
+        vec![
+            Effect::PutToken(expired),
+            Effect::PutToken(rotated),
+            Effect::PutToken(other_subject),
+            Effect::PutToken(token("l-access", TokenKind::Access, "live", 9, 3)),
+            Effect::PutToken(token("l-a1", TokenKind::Refresh, "live", 9, 4)),
+            Effect::PutToken(token("l-a2", TokenKind::Refresh, "live", 9, 5)),
+        ],
+    );
+    let owner =
+        TokenOwner::ClientSubject { client_id: "live".into(), subject: Some("alice".into()) };
     put(store, vec![Effect::RevokeOldest { kind: TokenKind::Refresh, owner, keep: 1, at: T0 }]);
-    assert!(revoked(store, "l-a1") && !revoked(store, "l-a2"), "contract: oldest live token of the owner revoked");
+    assert!(
+        revoked(store, "l-a1") && !revoked(store, "l-a2"),
+        "contract: oldest live token of the owner revoked"
+    );
     for name in ["l-expired", "l-rotated", "l-bob", "l-access"] {
         assert!(!revoked(store, name), "contract: {name} is not counted and not touched");
     }
@@ -297,36 +358,59 @@ pub fn fifo_counts_only_live_tokens_of_the_owner<S: Store + ?Sized>(store: &S) {
 
 /// `DeleteClient` removes the client and revokes all its tokens.
 pub fn deleting_a_client_revokes_its_tokens<S: Store + ?Sized>(store: &S) {
-    put(store, vec![
-        Effect::PutClient(ClientRecord::public("gone")),
-        Effect::PutToken(token("g-1", TokenKind::Access, "gone", 10, 0)),
-        Effect::PutToken(token("g-2", TokenKind::Access, "kept", 10, 0)),
-    ]);
+    put(
+        store,
+        vec![
+            Effect::PutClient(ClientRecord::public("gone")),
+            Effect::PutToken(token("g-1", TokenKind::Access, "gone", 10, 0)),
+            Effect::PutToken(token("g-2", TokenKind::Access, "kept", 10, 0)),
+        ],
+    );
     put(store, vec![Effect::DeleteClient { client_id: "gone".into(), at: T0 }]);
     assert_eq!(read_one(store, Query::Client { client_id: "gone".into() }), None);
     assert!(revoked(store, "g-1") && !revoked(store, "g-2"));
 }
 
 /// `threads` threads consume one code at once: exactly one applies.
-pub fn concurrent_consumption_has_one_winner<S: Store + Send + Sync + 'static>(store: Arc<S>, threads: usize) {
+pub fn concurrent_consumption_has_one_winner<S: Store + Send + Sync + 'static>(
+    store: Arc<S>,
+    threads: usize,
+) {
     let code = code("race-code", 11);
     put(&*store, vec![Effect::PutCode(code.clone())]);
     let wins = race(&store, threads, move |store| {
-        apply(store, vec![Precondition::CodeUnconsumed { hash: code.hash }], vec![
-            Effect::ConsumeCode { hash: code.hash, at: T0 },
-            Effect::PutToken(token(&format!("race-at-{:?}", std::thread::current().id()), TokenKind::Access, "client", 11, 0)),
-        ])
+        apply(
+            store,
+            vec![Precondition::CodeUnconsumed { hash: code.hash }],
+            vec![
+                Effect::ConsumeCode { hash: code.hash, at: T0 },
+                Effect::PutToken(token(
+                    &format!("race-at-{:?}", std::thread::current().id()),
+                    TokenKind::Access,
+                    "client",
+                    11,
+                    0,
+                )),
+            ],
+        )
     });
     assert_eq!(wins, 1, "contract: exactly one concurrent consumption wins");
 }
 
 /// `threads` threads rotate one refresh token at once: exactly one applies.
-pub fn concurrent_rotation_has_one_winner<S: Store + Send + Sync + 'static>(store: Arc<S>, threads: usize) {
+pub fn concurrent_rotation_has_one_winner<S: Store + Send + Sync + 'static>(
+    store: Arc<S>,
+    threads: usize,
+) {
     let rt = token("race-rt", TokenKind::Refresh, "client", 12, 0);
     let hash = rt.hash;
     put(&*store, vec![Effect::PutToken(rt)]);
     let wins = race(&store, threads, move |store| {
-        apply(store, vec![Precondition::TokenActive { hash }], vec![Effect::RotateToken { hash, at: T0 }])
+        apply(
+            store,
+            vec![Precondition::TokenActive { hash }],
+            vec![Effect::RotateToken { hash, at: T0 }],
+        )
     });
     assert_eq!(wins, 1, "contract: exactly one concurrent rotation wins");
 }
@@ -340,7 +424,8 @@ where
     let barrier = Arc::new(std::sync::Barrier::new(threads));
     let handles: Vec<_> = (0..threads)
         .map(|_| {
-            let (store, wins, barrier, attempt) = (Arc::clone(store), Arc::clone(&wins), Arc::clone(&barrier), attempt.clone());
+            let (store, wins, barrier, attempt) =
+                (Arc::clone(store), Arc::clone(&wins), Arc::clone(&barrier), attempt.clone());
             std::thread::spawn(move || {
                 barrier.wait();
                 if attempt(&store) == Outcome::Applied {

@@ -27,6 +27,7 @@ use std::error::Error;
 use std::fmt;
 use std::future::Future;
 
+pub use crate::secret::{SecretHash, TokenHash};
 pub use audit::{AuditAction, AuditEvent};
 pub use effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 pub use memory::MemoryStore;

@@ -119,7 +119,10 @@ impl ClientRecord {
         secret_hash: SecretHash,
         auth_method: ClientAuthMethod,
     ) -> Self {
-        debug_assert!(auth_method != ClientAuthMethod::None, "confidential clients need a secret method");
+        debug_assert!(
+            auth_method != ClientAuthMethod::None,
+            "confidential clients need a secret method"
+        );
         Self::with(client_id.into(), Some(secret_hash), auth_method)
     }
 
@@ -128,7 +131,11 @@ impl ClientRecord {
         Self::with(client_id.into(), None, ClientAuthMethod::None)
     }
 
-    fn with(client_id: String, secret_hash: Option<SecretHash>, auth_method: ClientAuthMethod) -> Self {
+    fn with(
+        client_id: String,
+        secret_hash: Option<SecretHash>,
+        auth_method: ClientAuthMethod,
+    ) -> Self {
         Self {
             client_id,
             secret_hash,

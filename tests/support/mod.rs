@@ -1,0 +1,233 @@
+//! The test harness: a `Server` over a `MemoryStore`, a virtual clock,
+//! deterministic entropy, and a driver that asserts the step bound and
+//! records every transaction.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::cell::{Cell, RefCell};
+
+use base64::Engine as _;
+use http::{Request, Response};
+use qscope::store::{
+    ClientAuthMethod, ClientRecord, CodeRecord, Effect, FamilyId, GrantType, MemoryStore,
+    PkceChallenge, PkceMethod, Store, TokenHash, Transaction,
+};
+use qscope::{
+    ClientSecret, Config, ConfigBuilder, Context, Entropy, MAX_STEPS, RequestId, Scopes, Seconds,
+    Server, Step, UnixTime,
+};
+use serde_json::Value;
+
+/// The harness clock starts here.
+pub const T0: UnixTime = UnixTime::from_secs(1_700_000_000);
+
+/// RFC 7636 Appendix B.
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+/// The confidential client of the RFC 6749 examples.
+pub const CLIENT_ID: &str = "s6BhdRkqt3";
+pub const CLIENT_SECRET: &str = "gX1fBat3bV";
+pub const REDIRECT_URI: &str = "https://client.example.com/cb";
+
+pub struct Harness {
+    pub server: Server,
+    pub store: MemoryStore,
+    now: Cell<UnixTime>,
+    counter: Cell<u64>,
+    /// Every transaction the last exchange committed, in order.
+    pub committed: RefCell<Vec<Transaction>>,
+    /// The best-effort effects of the last exchange.
+    pub best_effort: RefCell<Vec<Effect>>,
+}
+
+/// The default test policy: known scopes `read` (default) and `write`.
+pub fn config() -> ConfigBuilder {
+    Config::builder("https://server.example.com").scope("read", "Read your data", true).scope(
+        "write",
+        "Change your data",
+        false,
+    )
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        Self::with(config())
+    }
+
+    pub fn with(builder: ConfigBuilder) -> Self {
+        let harness = Self {
+            server: Server::new(builder.build().expect("test config")),
+            store: MemoryStore::new(),
+            now: Cell::new(T0),
+            counter: Cell::new(0),
+            committed: RefCell::new(Vec::new()),
+            best_effort: RefCell::new(Vec::new()),
+        };
+        harness.store.insert_client(confidential(
+            CLIENT_ID,
+            CLIENT_SECRET,
+            ClientAuthMethod::ClientSecretBasic,
+        ));
+        harness.store.insert_client(
+            ClientRecord::public("public-app")
+                .with_grants([GrantType::AuthorizationCode, GrantType::RefreshToken])
+                .with_scopes(Scopes::from_names(["read", "write"]))
+                .with_redirect_uris(["https://app.example.com/cb"]),
+        );
+        harness
+    }
+
+    pub fn now(&self) -> UnixTime {
+        self.now.get()
+    }
+
+    pub fn advance(&self, secs: u64) {
+        self.now.set(self.now.get().after(Seconds::new(secs)));
+    }
+
+    /// A fresh context: the clock's time, entropy from a counter.
+    pub fn context(&self) -> Context {
+        let n = self.counter.get() + 1;
+        self.counter.set(n);
+        let mut bytes = [0u8; 32];
+        bytes[..8].copy_from_slice(&n.to_be_bytes());
+        Context::new(self.now(), Entropy::from_bytes(bytes))
+            .with_request_id(RequestId(u128::from(n)))
+    }
+
+    /// Drives `request` to its response through the store, asserting the
+    /// step bound and recording transactions.
+    pub fn send(&self, request: impl Into<Request<Vec<u8>>>) -> Response<Vec<u8>> {
+        self.committed.borrow_mut().clear();
+        self.best_effort.borrow_mut().clear();
+        let mut step = self.server.begin(request.into(), self.context());
+        for _ in 0..MAX_STEPS {
+            step = match step {
+                Step::Read(read) => {
+                    let answers = self.store.read(read.queries()).expect("memory read");
+                    read.resume(answers).expect("answers echo queries")
+                }
+                Step::Commit(commit) => {
+                    let outcome = self.store.apply(commit.transaction()).expect("memory apply");
+                    self.committed.borrow_mut().push(commit.transaction().clone());
+                    commit.resume(outcome).expect("conflict names a precondition")
+                }
+                Step::Respond(respond) => {
+                    let best_effort = respond.best_effort;
+                    let outcome = self
+                        .store
+                        .apply(&Transaction::unconditional(best_effort.clone()))
+                        .expect("best effort");
+                    assert_eq!(outcome, qscope::store::Outcome::Applied);
+                    *self.best_effort.borrow_mut() = best_effort;
+                    return respond.reply.into_http();
+                }
+            };
+        }
+        panic!("exchange exceeded MAX_STEPS");
+    }
+
+    /// Stores an authorization code for `client_id` with the RFC 7636
+    /// Appendix B S256 challenge; returns the code.
+    pub fn code(&self, name: &str, client_id: &str) -> String {
+        self.code_with(
+            name,
+            client_id,
+            Some(PkceChallenge { method: PkceMethod::S256, challenge: CHALLENGE.into() }),
+        )
+    }
+
+    pub fn code_with(
+        &self,
+        name: &str,
+        client_id: &str,
+        challenge: Option<PkceChallenge>,
+    ) -> String {
+        self.store.insert_code(CodeRecord {
+            hash: TokenHash::of(name),
+            client_id: client_id.into(),
+            subject: "alice".into(),
+            redirect_uri: Some(REDIRECT_URI.into()),
+            scopes: Scopes::from_names(["read"]),
+            challenge,
+            issued_at: self.now(),
+            expires_at: self.now().after(Seconds::new(60)),
+            family: FamilyId::from_bytes(*b"family-of-code-1"),
+            consumed_at: None,
+        });
+        name.to_owned()
+    }
+}
+
+/// A confidential client allowed every grant and both scopes.
+pub fn confidential(id: &str, secret: &str, method: ClientAuthMethod) -> ClientRecord {
+    ClientRecord::confidential(id, ClientSecret::new(secret).hash(), method)
+        .with_grants([
+            GrantType::AuthorizationCode,
+            GrantType::ClientCredentials,
+            GrantType::RefreshToken,
+        ])
+        .with_scopes(Scopes::from_names(["read", "write"]))
+        .with_redirect_uris([REDIRECT_URI])
+}
+
+/// `Authorization: Basic` for `id:secret` (form-encoding is the caller's).
+pub fn basic(id: &str, secret: &str) -> String {
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}")))
+}
+
+/// A request under construction: method, path, headers and body.
+pub struct Req {
+    builder: http::request::Builder,
+    body: Vec<u8>,
+}
+
+impl Req {
+    pub fn new(method: &str, path: &str, body: &str) -> Self {
+        Self {
+            builder: Request::builder().method(method).uri(path),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+
+    /// Adds `Authorization: Basic` for `id:secret`.
+    pub fn basic(self, id: &str, secret: &str) -> Self {
+        self.header("authorization", &basic(id, secret))
+    }
+}
+
+impl From<Req> for Request<Vec<u8>> {
+    fn from(req: Req) -> Self {
+        req.builder.body(req.body).expect("valid test request")
+    }
+}
+
+/// A form POST to the token endpoint.
+pub fn token_request(body: &str) -> Req {
+    Req::new("POST", "/token", body).header("content-type", "application/x-www-form-urlencoded")
+}
+
+/// The JSON body of a response.
+pub fn json(response: &Response<Vec<u8>>) -> Value {
+    serde_json::from_slice(response.body()).unwrap_or_else(|e| {
+        panic!("body is not JSON ({e}): {:?}", String::from_utf8_lossy(response.body()))
+    })
+}
+
+/// Asserts an RFC 6749 §5.2 error answer: status, `error`, no-store.
+pub fn assert_error(response: &Response<Vec<u8>>, status: u16, error: &str) -> Value {
+    let body = json(response);
+    assert_eq!(response.status().as_u16(), status, "status for {body}");
+    assert_eq!(body["error"], error, "error code in {body}");
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["pragma"], "no-cache");
+    assert_eq!(response.headers()["content-type"], "application/json");
+    body
+}
