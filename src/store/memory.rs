@@ -109,6 +109,11 @@ impl State {
     }
 
     fn put_token(&mut self, record: TokenRecord) {
+        // Replacing a token keeps its insertion order and its index entries.
+        if let Some(existing) = self.tokens.get_mut(&record.hash) {
+            existing.record = record;
+            return;
+        }
         let seq = self.next_seq;
         self.next_seq += 1;
         let hash = record.hash;
