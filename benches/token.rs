@@ -2,6 +2,8 @@
 //! (`cargo bench --bench token`). Entropy comes from a seeded ChaCha20
 //! CSPRNG, as an adapter would draw it from the OS.
 
+#![allow(missing_docs, reason = "criterion's macros generate undocumented items")]
+
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};

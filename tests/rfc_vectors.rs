@@ -79,10 +79,10 @@ fn check(vector: &Vector) -> Result<(), String> {
             return Err(format!("header {name} should be absent"));
         }
     }
-    if let Some(exact) = &expect.body {
-        if &body != exact {
-            return Err(format!("body {body:?} (expected {exact:?})"));
-        }
+    if let Some(exact) = &expect.body
+        && &body != exact
+    {
+        return Err(format!("body {body:?} (expected {exact:?})"));
     }
     if expect.json.is_some() || !expect.json_keys.is_empty() || !expect.json_absent.is_empty() {
         let json: serde_json::Value =
@@ -152,6 +152,10 @@ fn every_rfc_vector_holds() {
         assert!(
             !vector.section.is_empty() && !vector.title.is_empty(),
             "{name}: section and title"
+        );
+        assert!(
+            vector.adapted.as_ref().is_none_or(|why| !why.trim().is_empty()),
+            "{name}: adapted, when present, says how and why"
         );
         if let Err(why) = check(&vector) {
             failures.push(format!("{name} ({} §{}): {why}", vector.rfc, vector.section));

@@ -181,7 +181,7 @@ fn concurrent_redemption_has_exactly_one_winner() {
                     let request: http::Request<Vec<u8>> =
                         token_request(&body).basic(CLIENT_ID, CLIENT_SECRET).into();
                     barrier.wait();
-                    drive(&*server, &*store, request, ctx).into_http()
+                    drive(&server, &*store, request, ctx).into_http()
                 })
             })
             .collect();

@@ -17,45 +17,45 @@ use serde_json::Value;
 /// One vector file.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Vector {
-    pub rfc: String,
-    pub section: String,
-    pub title: String,
+pub(crate) struct Vector {
+    pub(crate) rfc: String,
+    pub(crate) section: String,
+    pub(crate) title: String,
     /// How and why the vector departs from the RFC's literal example.
     #[serde(default)]
-    pub adapted: Option<String>,
+    pub(crate) adapted: Option<String>,
     #[serde(default)]
-    pub config: VectorConfig,
-    pub now: u64,
+    pub(crate) config: VectorConfig,
+    pub(crate) now: u64,
     /// 64 hex digits.
-    pub entropy: String,
+    pub(crate) entropy: String,
     #[serde(default)]
-    pub setup: Setup,
-    pub request: VectorRequest,
-    pub expect: Expect,
+    pub(crate) setup: Setup,
+    pub(crate) request: VectorRequest,
+    pub(crate) expect: Expect,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct VectorConfig {
+pub(crate) struct VectorConfig {
     #[serde(default = "default_issuer")]
-    pub issuer: String,
+    pub(crate) issuer: String,
     #[serde(default)]
-    pub grants: Option<Vec<GrantType>>,
+    pub(crate) grants: Option<Vec<GrantType>>,
     #[serde(default)]
-    pub scopes: Vec<ScopeDef>,
+    pub(crate) scopes: Vec<ScopeDef>,
     #[serde(default)]
-    pub pkce_required_for_confidential: Option<bool>,
+    pub(crate) pkce_required_for_confidential: Option<bool>,
     #[serde(default)]
-    pub pkce_allow_plain: bool,
+    pub(crate) pkce_allow_plain: bool,
     #[serde(default)]
-    pub refresh_grace_seconds: Option<u64>,
+    pub(crate) refresh_grace_seconds: Option<u64>,
     #[serde(default)]
-    pub refresh_for_client_credentials: bool,
+    pub(crate) refresh_for_client_credentials: bool,
     #[serde(default)]
-    pub access_token_lifetime: Option<u64>,
+    pub(crate) access_token_lifetime: Option<u64>,
     #[serde(default)]
-    pub fifo_refresh_per_client: Option<u32>,
+    pub(crate) fifo_refresh_per_client: Option<u32>,
 }
 
 impl Default for VectorConfig {
@@ -70,143 +70,143 @@ fn default_issuer() -> String {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ScopeDef {
-    pub name: String,
+pub(crate) struct ScopeDef {
+    pub(crate) name: String,
     #[serde(default)]
-    pub description: String,
+    pub(crate) description: String,
     #[serde(default)]
-    pub default: bool,
+    pub(crate) default: bool,
 }
 
 /// Records to store before the request, with secrets in clear (the runner
 /// hashes them), plus raw effects for anything else.
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Setup {
+pub(crate) struct Setup {
     #[serde(default)]
-    pub clients: Vec<SetupClient>,
+    pub(crate) clients: Vec<SetupClient>,
     #[serde(default)]
-    pub codes: Vec<SetupCode>,
+    pub(crate) codes: Vec<SetupCode>,
     #[serde(default)]
-    pub tokens: Vec<SetupToken>,
+    pub(crate) tokens: Vec<SetupToken>,
     #[serde(default)]
-    pub effects: Vec<Effect>,
+    pub(crate) effects: Vec<Effect>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SetupClient {
-    pub client_id: String,
+pub(crate) struct SetupClient {
+    pub(crate) client_id: String,
     #[serde(default)]
-    pub secret: Option<String>,
-    pub auth_method: ClientAuthMethod,
-    pub grant_types: Vec<GrantType>,
+    pub(crate) secret: Option<String>,
+    pub(crate) auth_method: ClientAuthMethod,
+    pub(crate) grant_types: Vec<GrantType>,
     #[serde(default)]
-    pub scopes: String,
+    pub(crate) scopes: String,
     #[serde(default)]
-    pub redirect_uris: Vec<String>,
+    pub(crate) redirect_uris: Vec<String>,
     #[serde(default)]
-    pub resource_server: bool,
+    pub(crate) resource_server: bool,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SetupCode {
-    pub code: String,
-    pub client_id: String,
-    pub subject: String,
+pub(crate) struct SetupCode {
+    pub(crate) code: String,
+    pub(crate) client_id: String,
+    pub(crate) subject: String,
     #[serde(default)]
-    pub redirect_uri: Option<String>,
+    pub(crate) redirect_uri: Option<String>,
     #[serde(default)]
-    pub scopes: String,
+    pub(crate) scopes: String,
     #[serde(default)]
-    pub code_challenge: Option<String>,
+    pub(crate) code_challenge: Option<String>,
     #[serde(default)]
-    pub code_challenge_method: Option<PkceMethod>,
+    pub(crate) code_challenge_method: Option<PkceMethod>,
     /// Seconds from `now` until the code expires (negative: already expired).
-    pub expires_in: i64,
-    pub family: FamilyId,
+    pub(crate) expires_in: i64,
+    pub(crate) family: FamilyId,
     #[serde(default)]
-    pub consumed: bool,
+    pub(crate) consumed: bool,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SetupToken {
-    pub token: String,
-    pub kind: TokenKind,
-    pub client_id: String,
+pub(crate) struct SetupToken {
+    pub(crate) token: String,
+    pub(crate) kind: TokenKind,
+    pub(crate) client_id: String,
     #[serde(default)]
-    pub subject: Option<String>,
+    pub(crate) subject: Option<String>,
     #[serde(default)]
-    pub scopes: String,
-    pub expires_in: i64,
-    pub family: FamilyId,
+    pub(crate) scopes: String,
+    pub(crate) expires_in: i64,
+    pub(crate) family: FamilyId,
     #[serde(default)]
-    pub rotated: bool,
+    pub(crate) rotated: bool,
     #[serde(default)]
-    pub revoked: bool,
+    pub(crate) revoked: bool,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct VectorRequest {
-    pub method: String,
-    pub uri: String,
+pub(crate) struct VectorRequest {
+    pub(crate) method: String,
+    pub(crate) uri: String,
     /// Header name → value, or → list of values for a repeated header.
     #[serde(default)]
-    pub headers: BTreeMap<String, HeaderValues>,
+    pub(crate) headers: BTreeMap<String, HeaderValues>,
     #[serde(default)]
-    pub body: String,
+    pub(crate) body: String,
 }
 
 #[derive(Deserialize)]
 #[serde(untagged)]
-pub enum HeaderValues {
+pub(crate) enum HeaderValues {
     One(String),
     Many(Vec<String>),
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Expect {
-    pub status: u16,
+pub(crate) struct Expect {
+    pub(crate) status: u16,
     /// Headers that must be present with exactly these values.
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    pub(crate) headers: BTreeMap<String, String>,
     /// Headers that must be absent.
     #[serde(default)]
-    pub headers_absent: Vec<String>,
+    pub(crate) headers_absent: Vec<String>,
     /// The exact body as text.
     #[serde(default)]
-    pub body: Option<String>,
+    pub(crate) body: Option<String>,
     /// JSON members that must be present with exactly these values.
     #[serde(default)]
-    pub json: Option<serde_json::Map<String, Value>>,
+    pub(crate) json: Option<serde_json::Map<String, Value>>,
     /// JSON members that must be present, whatever their value.
     #[serde(default)]
-    pub json_keys: Vec<String>,
+    pub(crate) json_keys: Vec<String>,
     /// JSON members that must be absent.
     #[serde(default)]
-    pub json_absent: Vec<String>,
+    pub(crate) json_absent: Vec<String>,
     /// The committed transactions, in order: precondition and effect kinds.
     #[serde(default)]
-    pub commits: Vec<ExpectCommit>,
+    pub(crate) commits: Vec<ExpectCommit>,
     /// The kinds of the best-effort effects of the reply.
     #[serde(default)]
-    pub best_effort: Vec<String>,
+    pub(crate) best_effort: Vec<String>,
 }
 
 #[derive(Deserialize, Debug, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
-pub struct ExpectCommit {
+pub(crate) struct ExpectCommit {
     #[serde(default)]
-    pub preconditions: Vec<String>,
-    pub effects: Vec<String>,
+    pub(crate) preconditions: Vec<String>,
+    pub(crate) effects: Vec<String>,
 }
 
 impl Vector {
-    pub fn server(&self) -> Server {
+    pub(crate) fn server(&self) -> Server {
         let c = &self.config;
         let mut builder = Config::builder(c.issuer.clone());
         if let Some(grants) = &c.grants {
@@ -231,11 +231,11 @@ impl Vector {
         Server::new(builder.build().expect("vector config builds"))
     }
 
-    pub fn now(&self) -> UnixTime {
+    pub(crate) fn now(&self) -> UnixTime {
         UnixTime::from_secs(self.now)
     }
 
-    pub fn context(&self) -> Context {
+    pub(crate) fn context(&self) -> Context {
         let bytes = hex32(&self.entropy);
         Context::new(self.now(), Entropy::from_bytes(bytes))
     }
@@ -244,7 +244,7 @@ impl Vector {
         UnixTime::from_secs(self.now.checked_add_signed(offset).expect("time offset"))
     }
 
-    pub fn store(&self) -> MemoryStore {
+    pub(crate) fn store(&self) -> MemoryStore {
         let store = MemoryStore::new();
         let mut effects = Vec::new();
         for c in &self.setup.clients {
@@ -301,7 +301,7 @@ impl Vector {
         store
     }
 
-    pub fn http_request(&self) -> http::Request<Vec<u8>> {
+    pub(crate) fn http_request(&self) -> http::Request<Vec<u8>> {
         let mut builder = http::Request::builder()
             .method(self.request.method.as_str())
             .uri(self.request.uri.as_str());
@@ -329,7 +329,7 @@ fn hex32(text: &str) -> [u8; 32] {
 }
 
 /// The variant name of an externally tagged enum value (`{"PutToken": …}`).
-pub fn kind_of<T: serde::Serialize>(value: &T) -> String {
+pub(crate) fn kind_of<T: serde::Serialize>(value: &T) -> String {
     match serde_json::to_value(value).expect("serializable") {
         Value::Object(map) if map.len() == 1 => map.keys().next().cloned().unwrap_or_default(),
         Value::String(name) => name,
