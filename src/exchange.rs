@@ -96,6 +96,7 @@ impl Reply {
 #[derive(Debug)]
 pub(crate) enum ReadState {
     Token(token::ReadState),
+    TokenUser(token::UserReadState),
 }
 
 /// Where a paused exchange resumes after a commit.
@@ -182,6 +183,9 @@ impl Read {
         }
         Ok(match self.state {
             ReadState::Token(state) => token::on_read(self.exchange, state, answers.into_records()),
+            ReadState::TokenUser(state) => {
+                token::on_user_read(self.exchange, state, answers.into_records())
+            }
         })
     }
 

@@ -31,11 +31,11 @@ pub use crate::secret::{SecretHash, TokenHash};
 pub use audit::{AuditAction, AuditEvent};
 pub use effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 pub use memory::MemoryStore;
-pub use query::{Answer, Answers, Query};
-pub(crate) use query::{as_client, as_code, as_token};
+pub use query::{Answer, Answers, Password, Query};
+pub(crate) use query::{as_client, as_code, as_token, as_user};
 pub use record::{
     ClientAuthMethod, ClientRecord, CodeRecord, FamilyId, GrantType, PkceChallenge, PkceMethod,
-    Record, TokenKind, TokenRecord,
+    Record, TokenKind, TokenRecord, UserRecord,
 };
 
 /// A blocking storage backend.
