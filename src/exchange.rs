@@ -23,10 +23,6 @@ pub const MAX_STEPS: usize = 8;
 /// What the host must do next for an exchange.
 #[must_use = "a step must be driven until the exchange responds"]
 #[derive(Debug)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "a step is moved a few times per exchange; boxing would cost an allocation each"
-)]
 pub enum Step {
     /// Read records from the store and [`Read::resume`] with the answers.
     Read(Read),
