@@ -21,7 +21,7 @@
 //! * **Request ids.** An incoming `x-request-id` of up to 32 hex digits or
 //!   a hyphenated UUID is used (and echoed as sent); otherwise a random
 //!   128-bit id is generated. Either way it goes into the
-//!   [`Context`](crate::Context), hence into audit events, and into the
+//!   [`Context`], hence into audit events, and into the
 //!   response's `x-request-id` header.
 //! * **Peer address.** Taken from a [`std::net::SocketAddr`] in the
 //!   request's extensions. hyper users insert it when they accept the
