@@ -36,8 +36,9 @@
 //!   over its limit (405 / 400 / 413, as for the real body).
 //! * The whole request within [`HttpServer::request_timeout`] (default
 //!   10 s), however slowly it trickles in; else 408. Each slow client
-//!   holds one worker until then: size the pool for it, or put a proxy in
-//!   front of a public server.
+//!   holds one worker until then (plus up to 1 s spent draining what it
+//!   still sends, so that it can read the 408): size the pool for it, or
+//!   put a proxy in front of a public server.
 //!
 //! Every response carries `Date`, `Content-Length`, `Connection: close`
 //! and `x-request-id` (see [`context`](super::context)). Store errors are
