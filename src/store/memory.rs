@@ -11,7 +11,7 @@ use super::audit::AuditEvent;
 use super::effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 use super::query::{Answers, Query};
 use super::record::{ClientRecord, CodeRecord, FamilyId, Record, TokenRecord, UserRecord};
-use super::{Store, StoreError};
+use super::{AsyncStore, Store, StoreError};
 use crate::secret::SecretHash;
 
 /// An in-memory store that honours the whole contract: every transaction
@@ -286,5 +286,20 @@ impl Store for MemoryStore {
             state.apply(effect);
         }
         Ok(Outcome::Applied)
+    }
+}
+
+/// The same store for async drivers: every call completes at once (the
+/// lock is held only while the answer is computed, never across an await).
+impl AsyncStore for MemoryStore {
+    fn read(&self, queries: &[Query]) -> impl Future<Output = Result<Answers, StoreError>> + Send {
+        std::future::ready(Store::read(self, queries))
+    }
+
+    fn apply(
+        &self,
+        transaction: &Transaction,
+    ) -> impl Future<Output = Result<Outcome, StoreError>> + Send {
+        std::future::ready(Store::apply(self, transaction))
     }
 }

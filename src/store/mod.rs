@@ -77,6 +77,32 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     }
 }
 
+impl<S: AsyncStore + Sync + ?Sized> AsyncStore for &S {
+    fn read(&self, queries: &[Query]) -> impl Future<Output = Result<Answers, StoreError>> + Send {
+        (**self).read(queries)
+    }
+
+    fn apply(
+        &self,
+        transaction: &Transaction,
+    ) -> impl Future<Output = Result<Outcome, StoreError>> + Send {
+        (**self).apply(transaction)
+    }
+}
+
+impl<S: AsyncStore + Send + Sync + ?Sized> AsyncStore for std::sync::Arc<S> {
+    fn read(&self, queries: &[Query]) -> impl Future<Output = Result<Answers, StoreError>> + Send {
+        (**self).read(queries)
+    }
+
+    fn apply(
+        &self,
+        transaction: &Transaction,
+    ) -> impl Future<Output = Result<Outcome, StoreError>> + Send {
+        (**self).apply(transaction)
+    }
+}
+
 /// A storage failure. The core answers it with `temporarily_unavailable`
 /// (503) when it is transient and `server_error` (500) otherwise; a
 /// transaction that failed is treated as not applied.
