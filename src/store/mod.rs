@@ -13,7 +13,7 @@
 //!   expire, so replays are detected rather than merely refused.
 //!
 //! [`MemoryStore`] is the reference implementation, and
-//! [`contract`] holds the tests every backend must pass.
+//! `contract` (feature `contract-tests`) holds the tests every backend must pass.
 
 mod audit;
 #[cfg(any(test, feature = "contract-tests"))]
