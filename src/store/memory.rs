@@ -9,7 +9,9 @@ use crate::secret::TokenHash;
 use super::audit::AuditEvent;
 use super::effect::{Effect, Outcome, TokenOwner, Transaction};
 use super::query::{Answers, Query};
-use super::record::{ClientRecord, CodeRecord, FamilyId, Record, TokenRecord};
+use super::record::{
+    ClientRecord, CodeRecord, FamilyId, PendingAuthorizationRecord, Record, TokenRecord,
+};
 use super::{Store, StoreError};
 
 /// An in-memory store that honours the whole contract: every transaction
@@ -29,6 +31,7 @@ struct State {
     clients: HashMap<String, ClientRecord>,
     codes: HashMap<TokenHash, CodeRecord>,
     tokens: HashMap<TokenHash, StoredToken>,
+    pending: HashMap<TokenHash, PendingAuthorizationRecord>,
     by_family: HashMap<FamilyId, Vec<TokenHash>>,
     by_parent: HashMap<TokenHash, Vec<TokenHash>>,
     by_client: HashMap<String, Vec<TokenHash>>,
@@ -93,6 +96,21 @@ impl MemoryStore {
         all.into_iter().map(|t| t.record.clone()).collect()
     }
 
+    /// Adds a pending authorization (a convenience for set-up).
+    pub fn insert_pending(&self, pending: PendingAuthorizationRecord) {
+        self.lock().pending.insert(pending.hash, pending);
+    }
+
+    /// The pending authorization with this handle hash.
+    pub fn pending(&self, hash: &TokenHash) -> Option<PendingAuthorizationRecord> {
+        self.lock().pending.get(hash).cloned()
+    }
+
+    /// Every pending authorization, in no particular order.
+    pub fn pendings(&self) -> Vec<PendingAuthorizationRecord> {
+        self.lock().pending.values().cloned().collect()
+    }
+
     /// The audit trail, oldest first.
     pub fn audit_events(&self) -> Vec<AuditEvent> {
         self.lock().audit.clone()
@@ -105,6 +123,7 @@ impl State {
             Query::Client { client_id } => self.clients.get(client_id).cloned().map(Record::Client),
             Query::Code { hash } => self.codes.get(hash).cloned().map(Record::Code),
             Query::Token { hash } => self.tokens.get(hash).map(|t| Record::Token(t.record.clone())),
+            Query::Pending { hash } => self.pending.get(hash).cloned().map(Record::Pending),
         }
     }
 
@@ -189,6 +208,12 @@ impl State {
                 }
             }
             Effect::AppendAudit(event) => self.audit.push(event.clone()),
+            Effect::PutPending(pending) => {
+                self.pending.insert(pending.hash, pending.clone());
+            }
+            Effect::TakePending { hash } => {
+                self.pending.remove(hash);
+            }
         }
     }
 }

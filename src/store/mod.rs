@@ -32,10 +32,10 @@ pub use audit::{AuditAction, AuditEvent};
 pub use effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 pub use memory::MemoryStore;
 pub use query::{Answer, Answers, Query};
-pub(crate) use query::{as_client, as_code, as_token};
+pub(crate) use query::{as_client, as_code, as_pending, as_token};
 pub use record::{
-    ClientAuthMethod, ClientRecord, CodeRecord, FamilyId, GrantType, PkceChallenge, PkceMethod,
-    Record, TokenKind, TokenRecord,
+    ClientAuthMethod, ClientRecord, CodeRecord, FamilyId, GrantType, PendingAuthorizationRecord,
+    PendingKind, PkceChallenge, PkceMethod, Record, TokenKind, TokenRecord,
 };
 
 /// A blocking storage backend.

@@ -13,8 +13,8 @@ use qscope::store::{
     PkceChallenge, PkceMethod, Store, TokenHash, Transaction,
 };
 use qscope::{
-    ClientSecret, Config, ConfigBuilder, Context, Entropy, MAX_STEPS, RequestId, Scopes, Seconds,
-    Server, Step, UnixTime,
+    ClientSecret, Config, ConfigBuilder, Context, Decision, Entropy, Interaction, MAX_STEPS, Reply,
+    RequestId, Scopes, Seconds, Server, Step, UnixTime,
 };
 use serde_json::Value;
 
@@ -97,11 +97,48 @@ impl Harness {
     }
 
     /// Drives `request` to its response through the store, asserting the
-    /// step bound and recording transactions.
+    /// step bound and recording transactions; the reply must be HTTP.
     pub fn send(&self, request: impl Into<Request<Vec<u8>>>) -> Response<Vec<u8>> {
+        match self.exchange(request) {
+            Reply::Http(response) => response,
+            other => panic!("expected an HTTP reply, got {other:?}"),
+        }
+    }
+
+    /// Drives `request` to its reply, whatever its kind.
+    pub fn exchange(&self, request: impl Into<Request<Vec<u8>>>) -> Reply {
+        let step = self.server.begin(request.into(), self.context());
+        self.drive(step)
+    }
+
+    /// Drives `request`, whose reply must be an interaction.
+    pub fn interaction(&self, request: impl Into<Request<Vec<u8>>>) -> Interaction {
+        match self.exchange(request) {
+            Reply::Interaction(interaction) => interaction,
+            Reply::Http(response) => panic!(
+                "expected an interaction, got {} {:?} {:?}",
+                response.status(),
+                response.headers(),
+                String::from_utf8_lossy(response.body())
+            ),
+            other => panic!("expected an interaction, got {other:?}"),
+        }
+    }
+
+    /// Drives the host's `decision` to its HTTP reply.
+    pub fn decide(&self, decision: Decision) -> Response<Vec<u8>> {
+        let step = self.server.decide(decision, self.context());
+        match self.drive(step) {
+            Reply::Http(response) => response,
+            other => panic!("expected an HTTP reply, got {other:?}"),
+        }
+    }
+
+    /// Drives `step` to its reply through the store, asserting the step
+    /// bound and recording transactions.
+    pub fn drive(&self, mut step: Step) -> Reply {
         self.committed.borrow_mut().clear();
         self.best_effort.borrow_mut().clear();
-        let mut step = self.server.begin(request.into(), self.context());
         for _ in 0..MAX_STEPS {
             step = match step {
                 Step::Read(read) => {
@@ -121,7 +158,7 @@ impl Harness {
                         .expect("best effort");
                     assert_eq!(outcome, qscope::store::Outcome::Applied);
                     *self.best_effort.borrow_mut() = best_effort;
-                    return respond.reply.into_http();
+                    return respond.reply;
                 }
             };
         }
