@@ -69,12 +69,7 @@ impl Harness {
             CLIENT_SECRET,
             ClientAuthMethod::ClientSecretBasic,
         ));
-        harness.store.insert_client(
-            ClientRecord::public("public-app")
-                .with_grants([GrantType::AuthorizationCode, GrantType::RefreshToken])
-                .with_scopes(Scopes::from_names(["read", "write"]))
-                .with_redirect_uris(["https://app.example.com/cb"]),
-        );
+        harness.store.insert_client(public_app());
         harness
     }
 
@@ -197,6 +192,14 @@ impl Harness {
     }
 }
 
+/// The public client: authorization code and refresh, both scopes.
+pub fn public_app() -> ClientRecord {
+    ClientRecord::public("public-app")
+        .with_grants([GrantType::AuthorizationCode, GrantType::RefreshToken])
+        .with_scopes(Scopes::from_names(["read", "write"]))
+        .with_redirect_uris(["https://app.example.com/cb"])
+}
+
 /// A confidential client allowed every grant and both scopes.
 pub fn confidential(id: &str, secret: &str, method: ClientAuthMethod) -> ClientRecord {
     ClientRecord::confidential(id, ClientSecret::new(secret).hash(), method)
@@ -267,4 +270,134 @@ pub fn assert_error(response: &Response<Vec<u8>>, status: u16, error: &str) -> V
     assert_eq!(response.headers()["pragma"], "no-cache");
     assert_eq!(response.headers()["content-type"], "application/json");
     body
+}
+
+/// The `iss` parameter every authorization response carries (RFC 9207).
+pub const ISS: &str = "iss=https%3A%2F%2Fserver.example.com";
+
+/// The RFC 7636 Appendix B challenge as authorization request parameters.
+pub const PKCE: &str =
+    "code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
+
+/// The public client's registered redirect URI.
+pub const APP_REDIRECT: &str = "https://app.example.com/cb";
+
+/// `GET /authorize?<query>`.
+pub fn authorize(query: &str) -> Req {
+    Req::new("GET", &format!("/authorize?{query}"), "")
+}
+
+/// A form POST to the PAR endpoint.
+pub fn par_request(body: &str) -> Req {
+    Req::new("POST", "/par", body).header("content-type", "application/x-www-form-urlencoded")
+}
+
+/// Percent-encodes everything but unreserved characters.
+pub fn enc(value: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes one percent-encoded query component.
+pub fn dec(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            out.push(u8::from_str_radix(&value[i + 1..i + 3], 16).expect("hex escape"));
+            i += 3;
+        } else {
+            out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+            i += 1;
+        }
+    }
+    String::from_utf8(out).expect("UTF-8")
+}
+
+/// Asserts a 302 with `Cache-Control: no-store` and returns its `Location`.
+pub fn location(response: &Response<Vec<u8>>) -> String {
+    assert_eq!(
+        response.status(),
+        302,
+        "expected a redirect, got {:?}",
+        String::from_utf8_lossy(response.body())
+    );
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert!(response.body().is_empty());
+    response.headers()["location"].to_str().expect("ASCII Location").to_owned()
+}
+
+/// The decoded value of `name` in the query of `url`.
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    query.split('&').find_map(|pair| {
+        let (n, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (n == name).then(|| dec(v))
+    })
+}
+
+/// Asserts a direct (never redirected) JSON error answer.
+pub fn assert_direct(response: &Response<Vec<u8>>, status: u16, error: &str) -> Value {
+    assert!(response.headers().get("location").is_none(), "a direct error never redirects");
+    assert_error(response, status, error)
+}
+
+/// The best-effort effects of the last exchange: exactly one audit event.
+pub fn refused_event(h: &Harness) -> qscope::store::AuditEvent {
+    match h.best_effort.borrow().as_slice() {
+        [Effect::AppendAudit(event)] => event.clone(),
+        other => panic!("expected one best-effort audit event, got {other:?}"),
+    }
+}
+
+/// A store whose reads or applies can be made to fail.
+pub struct FailingStore {
+    pub inner: MemoryStore,
+    pub fail_reads: std::sync::atomic::AtomicBool,
+    pub fail_applies: std::sync::atomic::AtomicBool,
+    pub transient: bool,
+}
+
+impl FailingStore {
+    pub fn new(inner: MemoryStore, transient: bool) -> Self {
+        Self { inner, fail_reads: false.into(), fail_applies: false.into(), transient }
+    }
+
+    fn error(&self) -> qscope::store::StoreError {
+        if self.transient {
+            qscope::store::StoreError::transient("database busy")
+        } else {
+            qscope::store::StoreError::permanent("disk full")
+        }
+    }
+}
+
+impl Store for FailingStore {
+    fn read(
+        &self,
+        queries: &[qscope::store::Query],
+    ) -> Result<qscope::store::Answers, qscope::store::StoreError> {
+        if self.fail_reads.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(self.error());
+        }
+        self.inner.read(queries)
+    }
+
+    fn apply(
+        &self,
+        transaction: &Transaction,
+    ) -> Result<qscope::store::Outcome, qscope::store::StoreError> {
+        if self.fail_applies.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(self.error());
+        }
+        self.inner.apply(transaction)
+    }
 }
