@@ -54,7 +54,7 @@ impl<'a> Form<'a> {
     }
 
     fn parse_with(input: &'a [u8], strict: bool) -> Result<(Self, Vec<String>), FormError> {
-        let mut pairs: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
+        let mut pairs: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::with_capacity(8);
         let mut repeated: Vec<String> = Vec::new();
         for piece in input.split(|&b| b == b'&') {
             if piece.is_empty() {

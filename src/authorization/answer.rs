@@ -95,7 +95,10 @@ impl Format {
                 let mut parts = range.split(';');
                 let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
                 let q = parts
-                    .filter_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
+                    .filter_map(|p| {
+                        let p = p.trim();
+                        p.strip_prefix("q=").or_else(|| p.strip_prefix("Q="))
+                    })
                     .find_map(parse_q)
                     .unwrap_or(1000);
                 let (for_html, for_json) = match media.as_str() {

@@ -127,7 +127,7 @@ pub(crate) fn on_read(
         expires_at: now.after(ex.config.par_lifetime()),
     };
     let mut event = ex.audit(AuditAction::ParStored);
-    event.client_id = Some(client.client_id.clone());
+    event.client_id = Some(client.client_id);
     event.grant_type = Some(GrantType::AuthorizationCode);
     let transaction =
         Transaction::unconditional(vec![Effect::PutPending(pending), Effect::AppendAudit(event)]);
