@@ -570,3 +570,109 @@ fn pending_handle_is_unique_per_request() {
         "both wait for a decision"
     );
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::support::*;
+
+    /// One edit of the registered URI: replace, insert or delete a
+    /// character, change its case, or append a suffix.
+    fn mutated() -> impl Strategy<Value = String> {
+        let base: Vec<char> = APP_REDIRECT.chars().collect();
+        let n = base.len();
+        let printable = proptest::char::range('!', '~');
+        prop_oneof![
+            (0..n, printable.clone()).prop_map({
+                let base = base.clone();
+                move |(i, c)| {
+                    let mut v = base.clone();
+                    v[i] = c;
+                    v.into_iter().collect()
+                }
+            }),
+            (0..=n, printable).prop_map({
+                let base = base.clone();
+                move |(i, c)| {
+                    let mut v = base.clone();
+                    v.insert(i, c);
+                    v.into_iter().collect()
+                }
+            }),
+            (0..n).prop_map({
+                let base = base.clone();
+                move |i| {
+                    let mut v = base.clone();
+                    v.remove(i);
+                    v.into_iter().collect()
+                }
+            }),
+            (0..n).prop_map(move |i| {
+                let mut v = base.clone();
+                v[i] = if v[i].is_ascii_lowercase() {
+                    v[i].to_ascii_uppercase()
+                } else {
+                    v[i].to_ascii_lowercase()
+                };
+                v.into_iter().collect()
+            }),
+            prop_oneof![Just("/"), Just("?x=1"), Just("#"), Just("%20"), Just(".")]
+                .prop_map(|suffix| format!("{APP_REDIRECT}{suffix}")),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn a_redirect_uri_that_differs_never_receives_a_redirect(uri in mutated()) {
+            let h = Harness::new();
+            let query = format!(
+                "client_id=public-app&response_type=code&redirect_uri={}&state=xyz&{PKCE}",
+                enc(&uri)
+            );
+            let reply = h.exchange(authorize(&query));
+            if uri == APP_REDIRECT {
+                prop_assert!(reply.interaction().is_some());
+            } else {
+                let response = reply.http().expect("an HTTP reply");
+                prop_assert_eq!(response.status(), 400);
+                prop_assert!(response.headers().get("location").is_none());
+                prop_assert!(h.committed.borrow().is_empty());
+            }
+        }
+
+        #[test]
+        fn arbitrary_queries_only_ever_redirect_to_the_registered_uri(
+            query in proptest::collection::vec(
+                prop_oneof![
+                    Just("client_id=public-app".to_owned()),
+                    Just(format!("redirect_uri={}", enc(APP_REDIRECT))),
+                    Just("response_type=code".to_owned()),
+                    Just(PKCE.to_owned()),
+                    "[a-z_]{1,12}=[ -~]{0,20}",
+                    "[ -~]{0,30}",
+                ],
+                0..8,
+            ),
+        ) {
+            let h = Harness::new();
+            let uri = format!("/authorize?{}", query.join("&"));
+            // Only what an HTTP server could hand over as a request target.
+            prop_assume!(http::Uri::try_from(uri.as_str()).is_ok());
+            match h.exchange(Req::new("GET", &uri, "")) {
+                qscope::Reply::Http(response) => {
+                    if let Some(location) = response.headers().get("location") {
+                        let location = location.to_str().unwrap();
+                        prop_assert!(location.starts_with(&format!("{APP_REDIRECT}?")), "{}", location);
+                        prop_assert!(location.ends_with(ISS), "{}", location);
+                    }
+                }
+                qscope::Reply::Interaction(interaction) => {
+                    prop_assert_eq!(interaction.redirect_uri, APP_REDIRECT);
+                }
+                other => prop_assert!(false, "unexpected reply {:?}", other),
+            }
+        }
+    }
+}

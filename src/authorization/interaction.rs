@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::scope::is_scope_token;
 use crate::secret::TokenHash;
 use crate::store::{ClientRecord, PendingAuthorizationRecord, PendingKind};
 use crate::{Config, Scopes, UnixTime};
@@ -78,7 +79,12 @@ impl Interaction {
     /// The requested scopes as a set: grant them all with
     /// `Decision::approve(handle, subject, interaction.requested_scopes())`.
     pub fn requested_scopes(&self) -> Scopes {
-        Scopes::from_names(self.scopes.iter().map(|s| s.name.clone()))
+        // The names came from a validated request; the filter only guards
+        // against a host that edited them, since `from_names` panics on an
+        // invalid scope token.
+        Scopes::from_names(
+            self.scopes.iter().map(|s| s.name.clone()).filter(|name| is_scope_token(name)),
+        )
     }
 }
 
