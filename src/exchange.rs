@@ -24,10 +24,6 @@ pub const MAX_STEPS: usize = 8;
 /// What the host must do next for an exchange.
 #[must_use = "a step must be driven until the exchange responds"]
 #[derive(Debug)]
-#[allow(
-    clippy::large_enum_variant,
-    reason = "a step is moved a few times per exchange; boxing would cost an allocation each"
-)]
 pub enum Step {
     /// Read records from the store and [`Read::resume`] with the answers.
     Read(Read),
@@ -122,6 +118,7 @@ pub(crate) enum ReadState {
     Authorize(authorize::ReadState),
     Decide(decide::ReadState),
     Par(par::ReadState),
+    TokenUser(token::UserReadState),
 }
 
 /// Where a paused exchange resumes after a commit.
@@ -223,6 +220,9 @@ impl Read {
                 decide::on_read(self.exchange, state, answers.into_records())
             }
             ReadState::Par(state) => par::on_read(self.exchange, state, answers.into_records()),
+            ReadState::TokenUser(state) => {
+                token::on_user_read(self.exchange, state, answers.into_records())
+            }
         })
     }
 

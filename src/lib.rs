@@ -130,6 +130,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod adapter;
 mod authorization;
 mod client_auth;
 mod config;

@@ -443,6 +443,15 @@ pub struct PendingAuthorizationRecord {
     pub expires_at: UnixTime,
 }
 
+/// A resource owner, as the host answers a [`Query::User`](super::Query::User).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRecord {
+    /// The username that was checked.
+    pub username: String,
+    /// The subject identifier tokens are issued for.
+    pub subject: String,
+}
+
 /// Any stored record, as returned in answers and conflicts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Record {
@@ -454,4 +463,6 @@ pub enum Record {
     Token(TokenRecord),
     /// A pending authorization request.
     Pending(PendingAuthorizationRecord),
+    /// A resource owner whose credentials checked out.
+    User(UserRecord),
 }

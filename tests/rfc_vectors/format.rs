@@ -101,7 +101,18 @@ pub(crate) struct Setup {
     #[serde(default)]
     pub(crate) pending: Vec<SetupPending>,
     #[serde(default)]
+    pub(crate) users: Vec<SetupUser>,
+    #[serde(default)]
     pub(crate) effects: Vec<Effect>,
+}
+
+/// A resource owner the host knows, for the password grant.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SetupUser {
+    pub(crate) username: String,
+    pub(crate) password: String,
+    pub(crate) subject: String,
 }
 
 #[derive(Deserialize)]
@@ -440,6 +451,9 @@ impl Vector {
             }));
         }
         effects.extend(self.setup.effects.iter().cloned());
+        for u in &self.setup.users {
+            store.insert_user(&u.username, &u.password, &u.subject);
+        }
         let outcome = store.apply(&Transaction::unconditional(effects)).expect("setup applies");
         assert_eq!(outcome, qscope::store::Outcome::Applied);
         store
