@@ -110,8 +110,14 @@ fn only_what_is_enabled_is_listed() {
         })
     );
     // A grant the token endpoint does not serve yet is not advertised.
-    let h = Harness::with(config().grants([GrantType::ClientCredentials, GrantType::Password]));
+    let h = Harness::with(config().grants([GrantType::ClientCredentials, GrantType::DeviceCode]));
     assert_eq!(metadata(&h, WELL_KNOWN)["grant_types_supported"], json!(["client_credentials"]));
+    // The password grant is served when enabled.
+    let h = Harness::with(config().grants([GrantType::ClientCredentials, GrantType::Password]));
+    assert_eq!(
+        metadata(&h, WELL_KNOWN)["grant_types_supported"],
+        json!(["client_credentials", "password"])
+    );
 }
 
 #[test]

@@ -69,8 +69,12 @@ fn auth_methods() -> Vec<&'static str> {
 /// The enabled grant types that the token endpoint implements today; a
 /// grant that is enabled but not served yet is not advertised.
 fn grant_types(config: &Config) -> Vec<&'static str> {
-    let served =
-        [GrantType::AuthorizationCode, GrantType::ClientCredentials, GrantType::RefreshToken];
+    let served = [
+        GrantType::AuthorizationCode,
+        GrantType::ClientCredentials,
+        GrantType::RefreshToken,
+        GrantType::Password,
+    ];
     config.grants().iter().filter(|g| served.contains(g)).map(|g| g.as_str()).collect()
 }
 
