@@ -181,4 +181,8 @@ pub enum ConfigError {
     /// The body size limit is too small to hold a token request.
     #[error("body limit must be at least 512 bytes")]
     BodyLimit,
+    /// Pushed authorization requests are required but no PAR endpoint is
+    /// configured.
+    #[error("require_par needs a PAR endpoint")]
+    ParDisabled,
 }

@@ -1,4 +1,8 @@
 //! One module per endpoint: request parsing, the exchange's states, and
 //! the answers.
 
+pub(crate) mod authorize;
+pub(crate) mod decide;
+pub(crate) mod metadata;
+pub(crate) mod par;
 pub(crate) mod token;
