@@ -24,6 +24,8 @@ pub struct Config {
     endpoints: Endpoints,
     interaction_lifetime: Seconds,
     par_lifetime: Seconds,
+    device_code_lifetime: Seconds,
+    device_poll_interval: Seconds,
     require_par: bool,
     /// Computed at build: `/.well-known/oauth-authorization-server` plus
     /// the issuer's path (RFC 8414 §3.1).
@@ -98,6 +100,13 @@ pub struct Endpoints {
     /// The pushed authorization request endpoint (RFC 9126 §2); `None`
     /// disables PAR. Served when the authorization code grant is enabled.
     pub par: Option<String>,
+    /// The device authorization endpoint (RFC 8628 §3.1); served when the
+    /// device code grant is enabled.
+    pub device_authorization: String,
+    /// The host's user-code page (RFC 8628 §3.2 `verification_uri`). The
+    /// core does not serve it; it names it in device authorization
+    /// responses.
+    pub device_verification: String,
 }
 
 impl Default for Endpoints {
@@ -106,6 +115,8 @@ impl Default for Endpoints {
             token: "/token".into(),
             authorization: "/authorize".into(),
             par: Some("/par".into()),
+            device_authorization: "/device_authorization".into(),
+            device_verification: "/device".into(),
         }
     }
 }
@@ -117,6 +128,8 @@ impl Endpoints {
         let mut paths = vec![("token", self.token.as_str())];
         paths.push(("authorization", self.authorization.as_str()));
         paths.extend(self.par.as_deref().map(|p| ("par", p)));
+        paths.push(("device_authorization", self.device_authorization.as_str()));
+        paths.push(("device_verification", self.device_verification.as_str()));
         paths
     }
 }
@@ -152,6 +165,8 @@ impl Config {
                 endpoints: Endpoints::default(),
                 interaction_lifetime: Seconds::minutes(10),
                 par_lifetime: Seconds::new(60),
+                device_code_lifetime: Seconds::minutes(10),
+                device_poll_interval: Seconds::new(5),
                 require_par: false,
                 metadata_path: String::new(),
                 issuer_origin: String::new(),
@@ -239,6 +254,22 @@ impl Config {
     /// usable (RFC 9126 §2.2 `expires_in`).
     pub fn par_lifetime(&self) -> Seconds {
         self.par_lifetime
+    }
+
+    /// How long a device code and its user code live (RFC 8628 §3.2 `expires_in`).
+    pub fn device_code_lifetime(&self) -> Seconds {
+        self.device_code_lifetime
+    }
+
+    /// The initial minimum interval between device polls (RFC 8628 §3.2 `interval`).
+    pub fn device_poll_interval(&self) -> Seconds {
+        self.device_poll_interval
+    }
+
+    /// The device authorization endpoint's path, when the device grant is enabled.
+    pub fn device_authorization_path(&self) -> Option<&str> {
+        self.grant_enabled(GrantType::DeviceCode)
+            .then_some(self.endpoints.device_authorization.as_str())
     }
 
     /// Whether every client must use pushed authorization requests
@@ -378,6 +409,18 @@ impl ConfigBuilder {
         self
     }
 
+    /// Device code lifetime (default 10 minutes, at most 30 minutes).
+    pub fn device_code_lifetime(mut self, lifetime: Seconds) -> Self {
+        self.config.device_code_lifetime = lifetime;
+        self
+    }
+
+    /// Initial device polling interval (default 5 s, at most 60 s).
+    pub fn device_poll_interval(mut self, interval: Seconds) -> Self {
+        self.config.device_poll_interval = interval;
+        self
+    }
+
     /// Whether every authorization request must come through PAR
     /// (default: no). Requires the PAR endpoint to be configured.
     pub fn require_par(mut self, required: bool) -> Self {
@@ -424,6 +467,8 @@ impl ConfigBuilder {
         }
         check_lifetime("interaction lifetime", config.interaction_lifetime, Seconds::hours(1))?;
         check_lifetime("PAR request_uri lifetime", config.par_lifetime, Seconds::minutes(10))?;
+        check_lifetime("device code lifetime", config.device_code_lifetime, Seconds::minutes(30))?;
+        check_lifetime("device poll interval", config.device_poll_interval, Seconds::new(60))?;
         let (origin, issuer_path) = split_issuer(&config.issuer);
         config.issuer_origin = origin.to_owned();
         config.metadata_path = format!("{WELL_KNOWN}{issuer_path}");
@@ -591,6 +636,7 @@ mod tests {
             token: "/oauth/token".into(),
             authorization: "/oauth/authorize".into(),
             par: None,
+            ..Endpoints::default()
         };
         let config = b().endpoints(custom.clone()).build().unwrap();
         assert_eq!(config.endpoints(), &custom);

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use http::{Response, StatusCode};
 
 use crate::authorization::Interaction;
-use crate::endpoint::{authorize, decide, par, token};
+use crate::device::DeviceReply;
+use crate::endpoint::{authorize, decide, device_authorization, device_verification, par, token};
 use crate::error::{ApiMisuse, OAuthError};
 use crate::store::{
     Answers, AuditAction, AuditEvent, Effect, Outcome, Query, StoreError, Transaction,
@@ -75,6 +76,10 @@ pub enum Reply {
     /// host renders its login and consent page from it, then reports the
     /// outcome with [`Server::decide`](crate::Server::decide).
     Interaction(Interaction),
+    /// The answer to the host's device verification page (RFC 8628 §3.3),
+    /// from [`Server::device_prompt`](crate::Server::device_prompt) or
+    /// [`Server::decide_device`](crate::Server::decide_device).
+    Device(DeviceReply),
 }
 
 impl Reply {
@@ -82,7 +87,7 @@ impl Reply {
     pub fn into_http(self) -> Option<Response<Vec<u8>>> {
         match self {
             Self::Http(response) => Some(response),
-            Self::Interaction(_) => None,
+            Self::Interaction(_) | Self::Device(_) => None,
         }
     }
 
@@ -90,7 +95,7 @@ impl Reply {
     pub fn http(&self) -> Option<&Response<Vec<u8>>> {
         match self {
             Self::Http(response) => Some(response),
-            Self::Interaction(_) => None,
+            Self::Interaction(_) | Self::Device(_) => None,
         }
     }
 
@@ -98,7 +103,7 @@ impl Reply {
     pub fn into_interaction(self) -> Option<Interaction> {
         match self {
             Self::Interaction(interaction) => Some(interaction),
-            Self::Http(_) => None,
+            Self::Http(_) | Self::Device(_) => None,
         }
     }
 
@@ -106,7 +111,7 @@ impl Reply {
     pub fn interaction(&self) -> Option<&Interaction> {
         match self {
             Self::Interaction(interaction) => Some(interaction),
-            Self::Http(_) => None,
+            Self::Http(_) | Self::Device(_) => None,
         }
     }
 }
@@ -119,6 +124,8 @@ pub(crate) enum ReadState {
     Decide(decide::ReadState),
     Par(par::ReadState),
     TokenUser(token::UserReadState),
+    DeviceAuthorization(device_authorization::ReadState),
+    DeviceVerification(device_verification::ReadState),
 }
 
 /// Where a paused exchange resumes after a commit.
@@ -128,6 +135,8 @@ pub(crate) enum CommitState {
     Authorize(authorize::CommitState),
     Decide(decide::CommitState),
     Par(par::CommitState),
+    DeviceAuthorization(device_authorization::CommitState),
+    DeviceVerification(device_verification::CommitState),
 }
 
 /// What every step of one exchange carries: the policy, the request's
@@ -162,6 +171,11 @@ impl Exchange {
     /// Ends the exchange with `response` and best-effort `effects`.
     pub(crate) fn respond(self, response: Response<Vec<u8>>, best_effort: Vec<Effect>) -> Step {
         Step::Respond(Respond { reply: Reply::Http(response), best_effort })
+    }
+
+    /// Ends the exchange with an answer for the host's device page.
+    pub(crate) fn reply(self, reply: DeviceReply, best_effort: Vec<Effect>) -> Step {
+        Step::Respond(Respond { reply: Reply::Device(reply), best_effort })
     }
 
     /// Ends the exchange with an interaction for the host.
@@ -223,6 +237,12 @@ impl Read {
             ReadState::TokenUser(state) => {
                 token::on_user_read(self.exchange, state, answers.into_records())
             }
+            ReadState::DeviceAuthorization(state) => {
+                device_authorization::on_read(self.exchange, state, answers.into_records())
+            }
+            ReadState::DeviceVerification(state) => {
+                device_verification::on_read(self.exchange, state, answers.into_records())
+            }
         })
     }
 
@@ -255,6 +275,12 @@ impl Commit {
             CommitState::Authorize(state) => authorize::on_commit(self.exchange, state, outcome),
             CommitState::Decide(state) => decide::on_commit(self.exchange, state, outcome),
             CommitState::Par(state) => par::on_commit(self.exchange, state, outcome),
+            CommitState::DeviceAuthorization(state) => {
+                device_authorization::on_commit(self.exchange, state, outcome)
+            }
+            CommitState::DeviceVerification(state) => {
+                device_verification::on_commit(self.exchange, state, outcome)
+            }
         })
     }
 

@@ -135,6 +135,7 @@ mod authorization;
 mod client_auth;
 mod config;
 mod context;
+pub mod device;
 mod driver;
 mod endpoint;
 mod error;

@@ -5,7 +5,10 @@ use std::sync::Arc;
 use http::Request;
 
 use crate::authorization::Decision;
-use crate::endpoint::{authorize, decide, metadata, par, token};
+use crate::device::DeviceDecision;
+use crate::endpoint::{
+    authorize, decide, device_authorization, device_verification, metadata, par, token,
+};
 use crate::exchange::Exchange;
 use crate::{Config, Context, Step, response};
 
@@ -39,6 +42,8 @@ impl Server {
             authorize::begin(exchange, &request)
         } else if config.par_path() == Some(path) {
             par::begin(exchange, &request)
+        } else if config.device_authorization_path() == Some(path) {
+            device_authorization::begin(exchange, &request)
         } else if path == config.metadata_path() {
             metadata::begin(exchange, &request)
         } else {
@@ -54,5 +59,20 @@ impl Server {
     /// expired or already used.
     pub fn decide(&self, decision: Decision, ctx: Context) -> Step {
         decide::begin(Exchange::new(Arc::clone(&self.config), ctx), decision)
+    }
+
+    /// Looks up the user code a user typed on the host's device
+    /// verification page (RFC 8628 §3.3). Drive the returned [`Step`]; it
+    /// ends in [`Reply::Device`](crate::Reply::Device) with the prompt to
+    /// show, or the reason the code cannot be used.
+    pub fn device_prompt(&self, user_code: &str, ctx: Context) -> Step {
+        device_verification::prompt(Exchange::new(Arc::clone(&self.config), ctx), user_code)
+    }
+
+    /// Records the user's decision on a device authorization. Drive the
+    /// returned [`Step`]; it ends in [`Reply::Device`](crate::Reply::Device):
+    /// approved, denied, or why the code cannot be decided.
+    pub fn decide_device(&self, decision: DeviceDecision, ctx: Context) -> Step {
+        device_verification::decide(Exchange::new(Arc::clone(&self.config), ctx), decision)
     }
 }

@@ -51,6 +51,7 @@ fn rfc8414_3_1_issuer_with_a_path() {
         token: "/issuer1/token".into(),
         authorization: "/issuer1/authorize".into(),
         par: Some("/issuer1/par".into()),
+        ..Endpoints::default()
     };
     let h = Harness::with(
         Config::builder("https://example.com/issuer1")
@@ -126,6 +127,7 @@ fn custom_paths_are_advertised_and_served() {
         token: "/oauth/token".into(),
         authorization: "/oauth/authorize".into(),
         par: Some("/oauth/par".into()),
+        ..Endpoints::default()
     };
     let h = Harness::with(config().endpoints(endpoints));
     let doc = metadata(&h, WELL_KNOWN);

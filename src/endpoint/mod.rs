@@ -2,7 +2,10 @@
 //! the answers.
 
 pub(crate) mod authorize;
+pub(crate) mod client_form;
 pub(crate) mod decide;
+pub(crate) mod device_authorization;
+pub(crate) mod device_verification;
 pub(crate) mod metadata;
 pub(crate) mod par;
 pub(crate) mod token;

@@ -39,6 +39,17 @@ pub enum AuditAction {
     ParStored,
     /// The PAR endpoint refused a request.
     ParRefused,
+    /// The device authorization endpoint issued a device code and user code.
+    DeviceAuthorized,
+    /// The device authorization endpoint refused a request.
+    DeviceRefused,
+    /// A user code was entered that matches no device authorization
+    /// (RFC 8628 §5.1: count these to throttle guessing, by peer address).
+    DeviceCodeMismatch,
+    /// The user approved a device authorization.
+    DeviceApproved,
+    /// The user denied a device authorization.
+    DeviceDenied,
 }
 
 impl AuditAction {
@@ -56,6 +67,11 @@ impl AuditAction {
             Self::AuthorizationRefused => "authorization_refused",
             Self::ParStored => "par_stored",
             Self::ParRefused => "par_refused",
+            Self::DeviceAuthorized => "device_authorized",
+            Self::DeviceRefused => "device_refused",
+            Self::DeviceCodeMismatch => "device_code_mismatch",
+            Self::DeviceApproved => "device_approved",
+            Self::DeviceDenied => "device_denied",
         }
     }
 }

@@ -7,12 +7,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::UnixTime;
 use crate::secret::TokenHash;
+use crate::{Scopes, UnixTime};
 
 use super::audit::AuditEvent;
 use super::record::{
-    ClientRecord, CodeRecord, FamilyId, PendingAuthorizationRecord, Record, TokenKind, TokenRecord,
+    ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
+    PendingAuthorizationRecord, Record, TokenKind, TokenRecord,
 };
 
 /// Whose tokens a FIFO limit counts.
@@ -129,6 +130,38 @@ pub enum Effect {
         /// SHA-256 of the handle.
         hash: TokenHash,
     },
+    /// Insert a device authorization. Always paired with
+    /// [`Precondition::UserCodeAvailable`]; a grant with the same user code
+    /// that has expired is replaced.
+    PutDeviceGrant(DeviceGrantRecord),
+    /// Record the user's decision on a pending device authorization: set
+    /// `status` (`Approved` or `Denied`), and on approval `subject` and
+    /// `granted_scopes`. Paired with [`Precondition::DeviceStatusIs`] `Pending`.
+    DecideDevice {
+        /// SHA-256 of the device code.
+        hash: TokenHash,
+        /// `Approved` or `Denied`.
+        status: DeviceStatus,
+        /// The approving resource owner.
+        subject: Option<String>,
+        /// The scopes granted.
+        granted_scopes: Option<Scopes>,
+    },
+    /// Record a poll: set `last_poll_at` and the (possibly grown) `interval`.
+    RecordDevicePoll {
+        /// SHA-256 of the device code.
+        hash: TokenHash,
+        /// When the device polled.
+        at: UnixTime,
+        /// The interval from now on.
+        interval: u64,
+    },
+    /// Mark an approved device authorization `Consumed` (tokens issued).
+    /// Paired with [`Precondition::DeviceStatusIs`] `Approved`.
+    ConsumeDevice {
+        /// SHA-256 of the device code.
+        hash: TokenHash,
+    },
 }
 
 /// A condition the store checks inside the transaction before applying it.
@@ -157,6 +190,21 @@ pub enum Precondition {
         /// SHA-256 of the handle.
         hash: TokenHash,
     },
+    /// No unexpired device authorization uses this user code: none is
+    /// stored under it, or the stored one expired at or before `at`.
+    UserCodeAvailable {
+        /// SHA-256 of the normalized user code.
+        hash: TokenHash,
+        /// The current time.
+        at: UnixTime,
+    },
+    /// The device authorization exists and has this status.
+    DeviceStatusIs {
+        /// SHA-256 of the device code.
+        hash: TokenHash,
+        /// The status required.
+        status: DeviceStatus,
+    },
 }
 
 impl Precondition {
@@ -175,6 +223,13 @@ impl Precondition {
                 t.hash == *hash && t.revoked_at.is_none()
             }
             (Self::PendingExists { hash }, Some(Record::Pending(p))) => p.hash == *hash,
+            (Self::UserCodeAvailable { .. }, None) => true,
+            (Self::UserCodeAvailable { hash, at }, Some(Record::Device(d))) => {
+                d.user_code_hash == *hash && d.expires_at <= *at
+            }
+            (Self::DeviceStatusIs { hash, status }, Some(Record::Device(d))) => {
+                d.device_code_hash == *hash && d.status == *status
+            }
             _ => false,
         }
     }
@@ -187,6 +242,8 @@ impl Precondition {
                 super::Query::Token { hash: *hash }
             }
             Self::PendingExists { hash } => super::Query::Pending { hash: *hash },
+            Self::UserCodeAvailable { hash, .. } => super::Query::UserCode { hash: *hash },
+            Self::DeviceStatusIs { hash, .. } => super::Query::DeviceCode { hash: *hash },
         }
     }
 }

@@ -11,7 +11,8 @@ use super::audit::AuditEvent;
 use super::effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 use super::query::{Answers, Query};
 use super::record::{
-    ClientRecord, CodeRecord, FamilyId, PendingAuthorizationRecord, Record, TokenRecord, UserRecord,
+    ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
+    PendingAuthorizationRecord, Record, TokenRecord, UserRecord,
 };
 use super::{AsyncStore, Store, StoreError};
 use crate::secret::SecretHash;
@@ -39,6 +40,9 @@ struct State {
     codes: DigestMap<TokenHash, CodeRecord>,
     tokens: DigestMap<TokenHash, StoredToken>,
     pending: DigestMap<TokenHash, PendingAuthorizationRecord>,
+    devices: DigestMap<TokenHash, DeviceGrantRecord>,
+    /// user code hash → device code hash.
+    user_codes: DigestMap<TokenHash, TokenHash>,
     by_family: DigestMap<FamilyId, Vec<TokenHash>>,
     by_parent: DigestMap<TokenHash, Vec<TokenHash>>,
     by_client: HashMap<String, Vec<TokenHash>>,
@@ -161,6 +165,13 @@ impl State {
             Query::Code { hash } => self.codes.get(hash).cloned().map(Record::Code),
             Query::Token { hash } => self.tokens.get(hash).map(|t| Record::Token(t.record.clone())),
             Query::Pending { hash } => self.pending.get(hash).cloned().map(Record::Pending),
+            Query::DeviceCode { hash } => self.devices.get(hash).cloned().map(Record::Device),
+            Query::UserCode { hash } => self
+                .user_codes
+                .get(hash)
+                .and_then(|device| self.devices.get(device))
+                .cloned()
+                .map(Record::Device),
             Query::User { username, password } => {
                 let (hash, subject) = self.users.get(username)?;
                 hash.verify(password.expose()).then(|| {
@@ -186,6 +197,14 @@ impl State {
                 self.tokens.get(hash).is_some_and(|t| t.record.revoked_at.is_none())
             }
             Precondition::PendingExists { hash } => self.pending.contains_key(hash),
+            Precondition::UserCodeAvailable { hash, at } => self
+                .user_codes
+                .get(hash)
+                .and_then(|device| self.devices.get(device))
+                .is_none_or(|d| d.expires_at <= *at),
+            Precondition::DeviceStatusIs { hash, status } => {
+                self.devices.get(hash).is_some_and(|d| d.status == *status)
+            }
         }
     }
 
@@ -285,6 +304,32 @@ impl State {
             }
             Effect::TakePending { hash } => {
                 self.pending.remove(hash);
+            }
+            Effect::PutDeviceGrant(grant) => {
+                if let Some(previous) =
+                    self.user_codes.insert(grant.user_code_hash, grant.device_code_hash)
+                {
+                    self.devices.remove(&previous);
+                }
+                self.devices.insert(grant.device_code_hash, grant.clone());
+            }
+            Effect::DecideDevice { hash, status, subject, granted_scopes } => {
+                if let Some(grant) = self.devices.get_mut(hash) {
+                    grant.status = *status;
+                    grant.subject.clone_from(subject);
+                    grant.granted_scopes.clone_from(granted_scopes);
+                }
+            }
+            Effect::RecordDevicePoll { hash, at, interval } => {
+                if let Some(grant) = self.devices.get_mut(hash) {
+                    grant.last_poll_at = Some(*at);
+                    grant.interval = *interval;
+                }
+            }
+            Effect::ConsumeDevice { hash } => {
+                if let Some(grant) = self.devices.get_mut(hash) {
+                    grant.status = DeviceStatus::Consumed;
+                }
             }
         }
     }

@@ -3,7 +3,8 @@
 use crate::secret::TokenHash;
 
 use super::record::{
-    ClientRecord, CodeRecord, PendingAuthorizationRecord, Record, TokenRecord, UserRecord,
+    ClientRecord, CodeRecord, DeviceGrantRecord, PendingAuthorizationRecord, Record, TokenRecord,
+    UserRecord,
 };
 
 /// One record the core needs to read. Reads have no side effects.
@@ -30,6 +31,17 @@ pub enum Query {
         /// SHA-256 of the handle (or of the whole PAR `request_uri`).
         hash: TokenHash,
     },
+    /// The device authorization with this device code hash (any status).
+    DeviceCode {
+        /// SHA-256 of the device code.
+        hash: TokenHash,
+    },
+    /// The device authorization with this normalized user code hash (any
+    /// status, expired or not).
+    UserCode {
+        /// SHA-256 of the normalized user code.
+        hash: TokenHash,
+    },
     /// "Do these credentials belong to a user, and which subject?" — asked
     /// only by the password grant, after the client authenticated. The host
     /// answers it (with its own password hashing); backends that keep no
@@ -51,6 +63,8 @@ impl Query {
             (Self::Token { hash }, Record::Token(t)) => t.hash == *hash,
             (Self::Pending { hash }, Record::Pending(p)) => p.hash == *hash,
             (Self::User { username, .. }, Record::User(u)) => u.username == *username,
+            (Self::DeviceCode { hash }, Record::Device(d)) => d.device_code_hash == *hash,
+            (Self::UserCode { hash }, Record::Device(d)) => d.user_code_hash == *hash,
             _ => false,
         }
     }
@@ -126,6 +140,14 @@ pub(crate) fn as_token(record: Option<Record>) -> Option<TokenRecord> {
 pub(crate) fn as_pending(record: Option<Record>) -> Option<PendingAuthorizationRecord> {
     match record {
         Some(Record::Pending(p)) => Some(p),
+        _ => None,
+    }
+}
+
+/// Narrows an answer already checked against its query to a device grant.
+pub(crate) fn as_device(record: Option<Record>) -> Option<DeviceGrantRecord> {
+    match record {
+        Some(Record::Device(d)) => Some(d),
         _ => None,
     }
 }
