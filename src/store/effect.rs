@@ -136,6 +136,22 @@ pub enum Precondition {
         /// The token's hash.
         hash: TokenHash,
     },
+    /// No client with this id exists (registration, admin creation): a
+    /// new client never silently replaces another. SQL: the insert's
+    /// primary-key check.
+    ClientAbsent {
+        /// The client id.
+        client_id: String,
+    },
+    /// The client exists and its stored [`ClientRecord::revision`] equals
+    /// `revision`: nobody changed or deleted it since it was read. SQL:
+    /// `UPDATE … WHERE client_id = ? AND revision = ?` affecting one row.
+    ClientRevision {
+        /// The client id.
+        client_id: String,
+        /// The revision that was read.
+        revision: u64,
+    },
 }
 
 impl Precondition {
@@ -153,6 +169,12 @@ impl Precondition {
             (Self::TokenNotRevoked { hash }, Some(Record::Token(t))) => {
                 t.hash == *hash && t.revoked_at.is_none()
             }
+            (Self::ClientAbsent { client_id }, record) => {
+                !matches!(record, Some(Record::Client(c)) if c.client_id == *client_id)
+            }
+            (Self::ClientRevision { client_id, revision }, Some(Record::Client(c))) => {
+                c.client_id == *client_id && c.revision == *revision
+            }
             _ => false,
         }
     }
@@ -163,6 +185,9 @@ impl Precondition {
             Self::CodeUnconsumed { hash } => super::Query::Code { hash: *hash },
             Self::TokenActive { hash } | Self::TokenNotRevoked { hash } => {
                 super::Query::Token { hash: *hash }
+            }
+            Self::ClientAbsent { client_id } | Self::ClientRevision { client_id, .. } => {
+                super::Query::Client { client_id: client_id.clone() }
             }
         }
     }
