@@ -181,4 +181,7 @@ pub enum ConfigError {
     /// The body size limit is too small to hold a token request.
     #[error("body limit must be at least 512 bytes")]
     BodyLimit,
+    /// The registration settings are inconsistent.
+    #[error("invalid registration settings: {0}")]
+    Registration(&'static str),
 }

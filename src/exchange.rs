@@ -10,6 +10,7 @@ use std::sync::Arc;
 use http::{Response, StatusCode};
 
 use crate::endpoint::token;
+use crate::endpoint::{client_management, register};
 use crate::error::{ApiMisuse, OAuthError};
 use crate::store::{
     Answers, AuditAction, AuditEvent, Effect, Outcome, Query, StoreError, Transaction,
@@ -96,12 +97,19 @@ impl Reply {
 #[derive(Debug)]
 pub(crate) enum ReadState {
     Token(token::ReadState),
+    ClientManagement(client_management::ReadState),
 }
 
 /// Where a paused exchange resumes after a commit.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the token endpoint's state is the hot path; boxing it would cost an allocation per request"
+)]
 pub(crate) enum CommitState {
     Token(token::CommitState),
+    Registration(register::CommitState),
+    ClientManagement(client_management::CommitState),
 }
 
 /// What every step of one exchange carries: the policy, the request's
@@ -182,6 +190,9 @@ impl Read {
         }
         Ok(match self.state {
             ReadState::Token(state) => token::on_read(self.exchange, state, answers.into_records()),
+            ReadState::ClientManagement(state) => {
+                client_management::on_read(self.exchange, state, answers.into_records())
+            }
         })
     }
 
@@ -208,6 +219,10 @@ impl Commit {
         }
         Ok(match self.state {
             CommitState::Token(state) => token::on_commit(self.exchange, state, outcome),
+            CommitState::Registration(state) => register::on_commit(self.exchange, state, outcome),
+            CommitState::ClientManagement(state) => {
+                client_management::on_commit(self.exchange, state, outcome)
+            }
         })
     }
 

@@ -83,6 +83,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod admin;
+mod bearer;
 mod client_auth;
 mod config;
 mod context;
@@ -94,6 +96,7 @@ mod form;
 mod grant;
 pub mod manual;
 mod pkce;
+pub mod registration;
 mod response;
 mod scope;
 mod secret;
@@ -105,6 +108,7 @@ pub use config::{
     Config, ConfigBuilder, Endpoints, FifoLimits, MAX_CODE_LIFETIME, PkcePolicy, RefreshRotation,
     ScopeDefinition,
 };
+pub use config::{DEFAULT_REGISTRATION_GRANTS, RegistrationPolicy};
 pub use context::{Context, Entropy, RequestId};
 pub use driver::{drive, drive_async};
 pub use error::{ApiMisuse, ConfigError, ErrorCode};

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use http::Request;
 
 use crate::endpoint::token;
+use crate::endpoint::{client_management, register};
 use crate::exchange::Exchange;
 use crate::{Config, Context, Step, response};
 
@@ -31,8 +32,15 @@ impl Server {
     pub fn begin<B: AsRef<[u8]>>(&self, request: Request<B>, ctx: Context) -> Step {
         let exchange = Exchange::new(Arc::clone(&self.config), ctx);
         let path = request.uri().path();
+        let registration = self.config.endpoints().registration.as_str();
         if path == self.config.endpoints().token {
             token::begin(exchange, &request)
+        } else if path == registration {
+            register::begin(exchange, &request)
+        } else if let Some(client_id) =
+            path.strip_prefix(registration).and_then(|rest| rest.strip_prefix('/'))
+        {
+            client_management::begin(exchange, &request, client_id)
         } else {
             exchange.respond(response::not_found(), Vec::new())
         }
