@@ -9,7 +9,7 @@ use qscope::store::{
 };
 use qscope::{
     ClientSecret, Config, Context, Entropy, FifoLimits, PkcePolicy, RefreshRotation,
-    RegistrationPolicy, Scopes, SecretHash, Seconds, Server, UnixTime,
+    RegistrationPolicy, Scopes, Seconds, SecretHash, Server, UnixTime,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -69,9 +69,7 @@ pub(crate) struct VectorConfig {
 #[serde(untagged)]
 pub(crate) enum VectorRegistration {
     Named(String),
-    Tokens {
-        initial_access_tokens: Vec<String>,
-    },
+    Tokens { initial_access_tokens: Vec<String> },
 }
 
 impl Default for VectorConfig {
