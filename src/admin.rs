@@ -165,7 +165,8 @@ impl<'a> Admin<'a> {
         let client_id = made.record.client_id.clone();
         let event = audit(ctx, AuditAction::ClientCreated, &client_id);
         let preconditions = vec![Precondition::ClientAbsent { client_id }];
-        Ok(change(made.record, made.secret, made.registration_token, preconditions, event))
+        let token = made.registration_token.map(|t| t.0);
+        Ok(change(made.record, made.secret, token, preconditions, event))
     }
 
     /// Replaces `current`'s metadata with `metadata` (RFC 7592 §2.2

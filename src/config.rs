@@ -361,9 +361,14 @@ impl ConfigBuilder {
     }
 
     /// The scopes a client may register for itself; each must be a
-    /// declared scope (default: every declared scope — narrow it when some
-    /// scopes are privileged). A registration that names no scope gets the
-    /// default scopes among these.
+    /// declared scope. A registration that names no scope gets the default
+    /// scopes among these.
+    ///
+    /// Default: every declared scope. That is safe with the default
+    /// [`registration_grants`](Self::registration_grants), where every token
+    /// a self-registered client obtains needs a user's consent; narrow it
+    /// when some scopes must never reach self-registered clients, and
+    /// always when `client_credentials` is self-registrable.
     pub fn registration_scopes<I, S>(mut self, names: I) -> Self
     where
         I: IntoIterator<Item = S>,

@@ -604,3 +604,19 @@ fn credentials_never_reach_the_audit_trail() {
     assert!(!trail.contains(&TokenHash::of(&client.token).to_text()), "not even the hash");
     let _: Value = serde_json::from_str(&trail).unwrap();
 }
+
+#[test]
+fn steps_never_print_the_credentials_they_carry() {
+    let h = Harness::with(open());
+    let request: http::Request<Vec<u8>> = register(FULL).into();
+    let step = h.server.begin(request, Context::new(T0, Entropy::from_bytes([8; 32])));
+    let printed = format!("{step:?}");
+    let Step::Commit(commit) = step else { panic!("registration commits first") };
+    let outcome = h.store.apply(commit.transaction()).unwrap();
+    let Step::Respond(respond) = commit.resume(outcome).unwrap() else { panic!("then responds") };
+    let body = support::json(respond.reply.http());
+    for member in ["client_secret", "registration_access_token"] {
+        let value = body[member].as_str().unwrap();
+        assert!(!printed.contains(value), "{member} printed by Debug");
+    }
+}

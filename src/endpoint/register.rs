@@ -70,7 +70,7 @@ pub(crate) fn on_commit(ex: Exchange, state: CommitState, outcome: Outcome) -> S
         Outcome::Applied => {
             let minted = Minted {
                 secret: client.secret.as_ref(),
-                registration_token: client.registration_token.as_deref(),
+                registration_token: client.registration_token.as_ref().map(|t| t.0.as_str()),
             };
             let body = client_information(&ex.config, &client.record, &minted);
             ex.respond(response::json(StatusCode::CREATED, body), Vec::new())

@@ -43,7 +43,7 @@ use http::header::CONTENT_TYPE;
 use http::{Request, StatusCode};
 
 use crate::error::OAuthError;
-use crate::secret::{ClientSecret, TokenHash, encode_secret};
+use crate::secret::{ClientSecret, Redacted, TokenHash, encode_secret};
 use crate::store::ClientRecord;
 use crate::{Context, Entropy, ErrorCode};
 
@@ -67,12 +67,13 @@ pub(crate) fn new_registration_token(entropy: &Entropy) -> String {
     encode_secret(&entropy.derive(b"registration-token"))
 }
 
-/// A new client and the credentials minted for it, in clear this once.
+/// A new client and the credentials minted for it, in clear this once
+/// (never printed by `Debug`).
 #[derive(Debug)]
 pub(crate) struct NewClient {
     pub(crate) record: ClientRecord,
     pub(crate) secret: Option<ClientSecret>,
-    pub(crate) registration_token: Option<String>,
+    pub(crate) registration_token: Option<Redacted>,
 }
 
 /// Builds the record of a new client registered at `ctx.now`: a secret for
@@ -88,8 +89,8 @@ pub(crate) fn new_client(
     settings.apply_to(&mut record);
     let secret = (!record.is_public()).then(|| new_client_secret(&ctx.entropy));
     record.secret_hash = secret.as_ref().map(ClientSecret::hash);
-    let registration_token = manageable.then(|| new_registration_token(&ctx.entropy));
-    record.registration_token_hash = registration_token.as_deref().map(TokenHash::of);
+    let registration_token = manageable.then(|| Redacted(new_registration_token(&ctx.entropy)));
+    record.registration_token_hash = registration_token.as_ref().map(|t| TokenHash::of(&t.0));
     NewClient { record, secret, registration_token }
 }
 
@@ -190,10 +191,12 @@ mod tests {
     fn new_clients_get_credentials_by_type() {
         let confidential =
             new_client("c1".into(), settings(ClientAuthMethod::ClientSecretPost), &ctx(1), true);
+        let printed = format!("{confidential:?}");
         let secret = confidential.secret.expect("confidential clients get a secret");
         assert_eq!(confidential.record.secret_hash, Some(secret.hash()));
-        let token = confidential.registration_token.expect("manageable");
+        let token = confidential.registration_token.expect("manageable").0;
         assert_eq!(confidential.record.registration_token_hash, Some(TokenHash::of(&token)));
+        assert!(!printed.contains(&token) && !printed.contains(secret.expose()), "{printed}");
         assert_eq!(confidential.record.created_at, UnixTime::from_secs(1_700_000_000));
         let public = new_client("c2".into(), settings(ClientAuthMethod::None), &ctx(1), false);
         assert!(public.secret.is_none() && public.record.secret_hash.is_none());

@@ -233,3 +233,28 @@ pub enum Outcome {
         found: Option<Record>,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_preconditions_hold_as_documented() {
+        let client = |revision| {
+            let mut c = ClientRecord::public("c");
+            c.revision = revision;
+            Record::Client(c)
+        };
+        let absent = Precondition::ClientAbsent { client_id: "c".into() };
+        assert!(absent.holds(None));
+        assert!(!absent.holds(Some(&client(0))));
+        let at_3 = Precondition::ClientRevision { client_id: "c".into(), revision: 3 };
+        assert!(at_3.holds(Some(&client(3))));
+        assert!(!at_3.holds(Some(&client(4))));
+        assert!(!at_3.holds(None));
+        let other = Precondition::ClientRevision { client_id: "d".into(), revision: 3 };
+        assert!(!other.holds(Some(&client(3))));
+        assert_eq!(at_3.subject(), super::super::Query::Client { client_id: "c".into() });
+        assert_eq!(absent.subject(), super::super::Query::Client { client_id: "c".into() });
+    }
+}
