@@ -55,7 +55,7 @@ const REFUSED: Refusal<'static> = Refusal {
 pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step {
     let (ex, ClientForm { form, credentials }) = match client_form::parse(ex, request, REFUSED) {
         Ok(parsed) => parsed,
-        Err(step) => return step,
+        Err(step) => return *step,
     };
     let mut refusal = REFUSED.by(&credentials);
     let Some(grant_type) = form.get("grant_type") else {

@@ -11,7 +11,7 @@
 //! Each check panics with a message naming the rule it found broken.
 //! Available with the `contract-tests` feature.
 
-mod device;
+pub mod device;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
