@@ -1,0 +1,38 @@
+//! Maintenance: deleting what has expired.
+//!
+//! The contract keeps consumed codes and rotated or revoked tokens until
+//! they expire, so a replay is detected rather than merely refused. Once
+//! `expires_at <= now` a record can no longer be redeemed, refreshed or
+//! introspected as active, and [`statements`] deletes it. Audit events are
+//! never purged here: their retention is the host's policy.
+
+use super::Statement;
+use super::columns::time;
+use crate::UnixTime;
+use crate::store::StoreError;
+
+const CODES: &str = "DELETE FROM codes WHERE expires_at <= ?1";
+const TOKENS: &str = "DELETE FROM tokens WHERE expires_at <= ?1";
+
+/// How many records a purge deleted, per kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Purged {
+    /// Authorization codes (consumed or not) past their expiry.
+    pub codes: u64,
+    /// Access and refresh tokens (in any state) past their expiry.
+    pub tokens: u64,
+}
+
+/// Picks the field of [`Purged`] a delete's row count goes to.
+pub(crate) type Counter = fn(&mut Purged) -> &mut u64;
+
+/// The deletes of one purge at `now`, each with the counter its row count
+/// goes to. Run them in one transaction.
+pub(crate) fn statements(now: UnixTime) -> Result<Vec<(Statement, Counter)>, StoreError> {
+    let at = time(now)?;
+    Ok(vec![
+        (Statement::new(CODES, vec![at.clone()]), |p| &mut p.codes),
+        (Statement::new(TOKENS, vec![at]), |p| &mut p.tokens),
+    ])
+}

@@ -1,0 +1,29 @@
+//! Each [`Query`] as a `SELECT` by key, with the decoder for its row.
+//!
+//! Every lookup is by primary key or unique index (`clients.client_id`,
+//! `codes.hash`, `tokens.hash`); at most one row comes back.
+
+use super::Statement;
+use super::columns::{text, token_hash};
+use super::rows::{self, Decode, client_columns, code_columns, token_columns};
+use crate::store::Query;
+
+const CLIENT: &str = concat!("SELECT ", client_columns!(), " FROM clients WHERE client_id = ?1");
+const CODE: &str = concat!("SELECT ", code_columns!(), " FROM codes WHERE hash = ?1");
+const TOKEN: &str = concat!("SELECT ", token_columns!(), " FROM tokens WHERE hash = ?1");
+
+/// A `SELECT` returning zero or one row, and how to decode it.
+pub(crate) struct Lookup {
+    pub(crate) statement: Statement,
+    pub(crate) decode: Decode,
+}
+
+/// The lookup that answers `query`.
+pub(crate) fn lookup(query: &Query) -> Lookup {
+    let (sql, key, decode): (_, _, Decode) = match query {
+        Query::Client { client_id } => (CLIENT, text(client_id), rows::client),
+        Query::Code { hash } => (CODE, token_hash(hash), rows::code),
+        Query::Token { hash } => (TOKEN, token_hash(hash), rows::token),
+    };
+    Lookup { statement: Statement::new(sql, vec![key]), decode }
+}
