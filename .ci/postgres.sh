@@ -18,12 +18,14 @@
 #   bash .ci/postgres.sh stop
 #
 # Every step is idempotent: running it twice leaves one running cluster.
+# QSCOPE_PG_CLUSTER picks another cluster than Debian's `main` (created on
+# the next free port if it does not exist).
 set -euo pipefail
 
 ROLE=qscope
 PASSWORD=qscope
 DATABASE=qscope_test
-CLUSTER=main
+CLUSTER=${QSCOPE_PG_CLUSTER:-main}
 
 log() { echo "postgres.sh: $*" >&2; }
 
