@@ -76,7 +76,7 @@ CREATE TABLE tokens (
     rotated_at  BIGINT,
     revoked_at  BIGINT
 );
-CREATE INDEX tokens_family ON tokens (family);
+CREATE INDEX tokens_family ON tokens (family, kind, issued_at, seq);
 CREATE INDEX tokens_parent ON tokens (parent) WHERE parent IS NOT NULL;
 CREATE INDEX tokens_client ON tokens (client_id, kind, issued_at, seq);
 CREATE INDEX tokens_expires_at ON tokens (expires_at);

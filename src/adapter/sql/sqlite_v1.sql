@@ -75,7 +75,7 @@ CREATE TABLE tokens (
     rotated_at  INTEGER,
     revoked_at  INTEGER
 ) STRICT;
-CREATE INDEX tokens_family ON tokens (family);
+CREATE INDEX tokens_family ON tokens (family, kind, issued_at, seq);
 CREATE INDEX tokens_parent ON tokens (parent) WHERE parent IS NOT NULL;
 CREATE INDEX tokens_client ON tokens (client_id, kind, issued_at, seq);
 CREATE INDEX tokens_expires_at ON tokens (expires_at);

@@ -31,6 +31,8 @@
 //! ```
 
 mod migrate;
+#[cfg(test)]
+mod plans;
 mod pool;
 mod run;
 

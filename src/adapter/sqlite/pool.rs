@@ -101,6 +101,7 @@ impl Pool {
                     Ok(conn) => Ok(Pooled { pool: self, conn: Some(conn) }),
                     Err(err) => {
                         self.lock().open -= 1;
+                        self.returned.notify_one();
                         Err(err)
                     }
                 };
@@ -128,6 +129,9 @@ pub(super) fn open(target: &Target, settings: &Settings) -> Result<Connection, S
     }
     .map_err(error)?;
     conn.busy_timeout(settings.busy_timeout).map_err(error)?;
+    // Room for every statement of the shared SQL (about 25), so none is
+    // re-prepared.
+    conn.set_prepared_statement_cache_capacity(64);
     if let Target::File(_) = target {
         let mode: String =
             conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(error)?;
