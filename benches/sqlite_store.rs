@@ -5,6 +5,8 @@
 //!
 //! `cargo bench --features sqlite --bench sqlite_store`
 
+#![allow(missing_docs, reason = "criterion's macros generate undocumented items")]
+
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -3,8 +3,6 @@
 //! the audit trail. Runs against `QSCOPE_TEST_POSTGRES_URL` (see
 //! `.ci/postgres.sh`); without it every test says it was skipped.
 
-#![cfg(feature = "postgres")]
-
 mod sql_support;
 
 use std::sync::Arc;
@@ -28,6 +26,12 @@ fn unconsumed_code(name: &str) -> CodeRecord {
 fn every_field_round_trips() {
     let Some(url) = pg::url() else { return };
     sql_support::every_field_round_trips(&TempPostgres::new(&url));
+}
+
+#[test]
+fn user_queries_answer_none() {
+    let Some(url) = pg::url() else { return };
+    sql_support::user_queries_answer_none(&TempPostgres::new(&url));
 }
 
 #[test]

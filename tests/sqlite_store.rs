@@ -1,8 +1,6 @@
 //! The SQLite store beyond the contract suite: its async front end,
 //! persistence, migrations, busy handling, purging and the audit trail.
 
-#![cfg(feature = "sqlite")]
-
 mod sql_support;
 
 use std::path::PathBuf;
@@ -46,6 +44,11 @@ fn unconsumed_code(name: &str) -> qscope::store::CodeRecord {
 fn every_field_round_trips() {
     let dir = TempDir::new();
     sql_support::every_field_round_trips(&SqliteStore::open(dir.db()).expect("open"));
+}
+
+#[test]
+fn user_queries_answer_none() {
+    sql_support::user_queries_answer_none(&SqliteStore::open_in_memory().expect("open"));
 }
 
 #[test]

@@ -1,24 +1,42 @@
-//! Adapters that put the core to work, each behind its own cargo feature.
+//! Adapters: the code that puts the core to work on a runtime or a
+//! database. Each sits behind its own cargo feature and none reaches into
+//! another.
 //!
-//! * `sqlite` — [`sqlite::SqliteStore`], the embedded store for one
-//!   machine (SQLite in WAL mode), blocking and `async`.
-//! * `postgres` — [`postgres::PostgresStore`], the store several server
+//! A runtime adapter knows nothing about OAuth. It turns a transport
+//! request into an [`http::Request`], builds a [`Context`](crate::Context)
+//! (wall clock, 32 bytes from the OS CSPRNG, a request id, the peer
+//! address; see the `context` module), drives the exchange with
+//! [`drive`](crate::drive) or [`drive_async`](crate::drive_async) and
+//! writes the [`http::Response`] back.
+//!
+//! A storage adapter implements the storage contract of
+//! [`store`](crate::store) the way [`MemoryStore`](crate::store::MemoryStore)
+//! does, and passes the same contract suite:
+//!
+//! * `sqlite` — `sqlite::SqliteStore`, the embedded store for one machine
+//!   (SQLite in WAL mode), blocking and `async`.
+//! * `postgres` — `postgres::PostgresStore`, the store several server
 //!   processes share (PostgreSQL), `async`, with a blocking wrapper.
 //!
-//! Both implement the same storage contract as
-//! [`MemoryStore`](crate::store::MemoryStore) over one documented,
-//! versioned schema (`src/adapter/sql/*_v1.sql`), and both pass the
-//! contract suite in [`store::contract`](crate::store). Every effect,
-//! precondition and query maps to its SQL in one place shared by both
-//! engines; `src/adapter/sql/README.md` explains how to add one.
+//! Both use one documented, versioned schema (`src/adapter/sql/*_v1.sql`),
+//! and every effect, precondition and query maps to its SQL in one place
+//! shared by both engines; `src/adapter/sql/README.md` explains how to add
+//! one.
 
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-mod sql;
-
+#[cfg(feature = "blocking")]
+pub mod blocking;
+#[cfg(any(feature = "tower", feature = "blocking"))]
+pub mod context;
+#[cfg(any(feature = "tower", feature = "blocking"))]
+mod fallback;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::{Purged, SchemaTooNew};

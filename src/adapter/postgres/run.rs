@@ -94,7 +94,7 @@ async fn query_opt<C: GenericClient>(
 }
 
 async fn record<C: GenericClient>(client: &C, query: &Query) -> Result<Option<Record>, StoreError> {
-    let lookup = queries::lookup(query);
+    let Some(lookup) = queries::lookup(query) else { return Ok(None) };
     let sql = dialect(lookup.statement.sql);
     match query_opt(client, &sql, &lookup.statement.params).await? {
         Some(row) => (lookup.decode)(&row).map(Some),

@@ -1,7 +1,9 @@
 //! Each [`Query`] as a `SELECT` by key, with the decoder for its row.
 //!
 //! Every lookup is by primary key or unique index (`clients.client_id`,
-//! `codes.hash`, `tokens.hash`); at most one row comes back.
+//! `codes.hash`, `tokens.hash`); at most one row comes back. Queries about
+//! records these stores do not keep (users: the host checks passwords)
+//! have no lookup and are answered `None`.
 
 use super::Statement;
 use super::columns::{text, token_hash};
@@ -18,12 +20,17 @@ pub(crate) struct Lookup {
     pub(crate) decode: Decode,
 }
 
-/// The lookup that answers `query`.
-pub(crate) fn lookup(query: &Query) -> Lookup {
+/// The lookup that answers `query`, or `None` when the answer is always
+/// "no record".
+pub(crate) fn lookup(query: &Query) -> Option<Lookup> {
     let (sql, key, decode): (_, _, Decode) = match query {
         Query::Client { client_id } => (CLIENT, text(client_id), rows::client),
         Query::Code { hash } => (CODE, token_hash(hash), rows::code),
         Query::Token { hash } => (TOKEN, token_hash(hash), rows::token),
+        // The SQL stores keep no users or passwords: a host that enables
+        // the password grant answers `Query::User` itself, in front of the
+        // store.
+        Query::User { .. } => return None,
     };
-    Lookup { statement: Statement::new(sql, vec![key]), decode }
+    Some(Lookup { statement: Statement::new(sql, vec![key]), decode })
 }

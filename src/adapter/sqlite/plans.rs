@@ -49,7 +49,7 @@ fn statements() -> Vec<Statement> {
     all.extend(
         [Query::Client { client_id: "c".into() }, Query::Code { hash }, Query::Token { hash }]
             .iter()
-            .map(|q| queries::lookup(q).statement),
+            .filter_map(|q| queries::lookup(q).map(|l| l.statement)),
     );
     all.extend(purge::statements(at).expect("purge").into_iter().map(|(s, _)| s));
     all

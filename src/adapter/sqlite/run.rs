@@ -59,7 +59,7 @@ fn exists(conn: &Connection, statement: &Statement) -> Result<bool, StoreError> 
 }
 
 fn record(conn: &Connection, query: &Query) -> Result<Option<Record>, StoreError> {
-    let lookup = queries::lookup(query);
+    let Some(lookup) = queries::lookup(query) else { return Ok(None) };
     let mut prepared = conn.prepare_cached(lookup.statement.sql).map_err(error)?;
     let mut rows = prepared.query(params_from_iter(&lookup.statement.params)).map_err(error)?;
     match rows.next().map_err(error)? {
