@@ -48,7 +48,8 @@ pub struct PostgresOptions {
     pub timeout: Duration,
     /// The schema to keep the tables in (created if missing, and set as
     /// the connections' `search_path`); `None` uses the server's default
-    /// search path. Letters, digits and `_` only.
+    /// search path. Lower-case letters, digits and `_` only (so the name
+    /// means the same quoted and unquoted).
     pub schema: Option<String>,
 }
 
@@ -124,8 +125,8 @@ impl PostgresStore {
 
 fn valid_schema_name(name: &str) -> bool {
     name.len() <= 63
-        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 impl AsyncStore for PostgresStore {
@@ -149,6 +150,7 @@ mod tests {
     fn schema_names_are_plain_identifiers() {
         assert!(valid_schema_name("qscope_test_1"));
         assert!(!valid_schema_name("1abc"));
+        assert!(!valid_schema_name("Upper"));
         assert!(!valid_schema_name("a; DROP TABLE x"));
         assert!(!valid_schema_name("a\"b"));
         assert!(!valid_schema_name(""));
