@@ -76,10 +76,17 @@ CREATE TABLE tokens (
     rotated_at  BIGINT,
     revoked_at  BIGINT
 );
-CREATE INDEX tokens_family ON tokens (family, kind, issued_at, seq);
+CREATE INDEX tokens_family ON tokens (family);
 CREATE INDEX tokens_parent ON tokens (parent) WHERE parent IS NOT NULL;
-CREATE INDEX tokens_client ON tokens (client_id, kind, issued_at, seq);
+CREATE INDEX tokens_client ON tokens (client_id);
 CREATE INDEX tokens_expires_at ON tokens (expires_at);
+-- FIFO trimming ranks an owner's live tokens of one kind: these partial
+-- indexes hold only unrevoked, unrotated tokens, so the cost of a trim
+-- does not grow with the owner's revoked and rotated history.
+CREATE INDEX tokens_live_by_client ON tokens (client_id, kind, subject, issued_at, seq)
+    WHERE revoked_at IS NULL AND rotated_at IS NULL;
+CREATE INDEX tokens_live_by_family ON tokens (family, kind, issued_at, seq)
+    WHERE revoked_at IS NULL AND rotated_at IS NULL;
 
 -- The audit trail, append-only, oldest first by `seq`. Never a secret.
 CREATE TABLE audit_events (

@@ -1,4 +1,5 @@
-//! Every statement the store runs uses an index: no full table scans.
+//! Every statement the store runs uses an index: no full table scans, and
+//! FIFO trimming reads only live tokens.
 
 use rusqlite::params_from_iter;
 
@@ -72,6 +73,12 @@ fn no_statement_scans_a_whole_table() {
             .and_then(|rows| rows.collect())
             .expect("plan");
         eprintln!("{}\n  {plan:?}", statement.sql);
+        if statement.sql.contains("ROW_NUMBER") {
+            assert!(
+                plan.iter().any(|step| step.contains("USING INDEX tokens_live_by_")),
+                "FIFO must rank from a live-token index: {plan:?}"
+            );
+        }
         for step in &plan {
             for table in ["clients", "codes", "tokens"] {
                 assert!(
