@@ -84,7 +84,7 @@ impl ErrorCode {
     pub const fn status(self) -> StatusCode {
         match self {
             Self::InvalidClient | Self::InvalidToken => StatusCode::UNAUTHORIZED,
-            Self::InsufficientScope | Self::AccessDenied => StatusCode::FORBIDDEN,
+            Self::InsufficientScope => StatusCode::FORBIDDEN,
             Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             Self::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
@@ -181,4 +181,8 @@ pub enum ConfigError {
     /// The body size limit is too small to hold a token request.
     #[error("body limit must be at least 512 bytes")]
     BodyLimit,
+    /// Pushed authorization requests are required but no PAR endpoint is
+    /// configured.
+    #[error("require_par needs a PAR endpoint")]
+    ParDisabled,
 }

@@ -4,7 +4,11 @@ use std::sync::Arc;
 
 use http::Request;
 
-use crate::endpoint::token;
+use crate::authorization::Decision;
+use crate::device::DeviceDecision;
+use crate::endpoint::{
+    authorize, decide, device_authorization, device_verification, metadata, par, token,
+};
 use crate::exchange::Exchange;
 use crate::{Config, Context, Step, response};
 
@@ -31,10 +35,44 @@ impl Server {
     pub fn begin<B: AsRef<[u8]>>(&self, request: Request<B>, ctx: Context) -> Step {
         let exchange = Exchange::new(Arc::clone(&self.config), ctx);
         let path = request.uri().path();
-        if path == self.config.endpoints().token {
+        let config = &self.config;
+        if path == config.endpoints().token {
             token::begin(exchange, &request)
+        } else if path == config.endpoints().authorization && config.authorization_enabled() {
+            authorize::begin(exchange, &request)
+        } else if config.par_path() == Some(path) {
+            par::begin(exchange, &request)
+        } else if config.device_authorization_path() == Some(path) {
+            device_authorization::begin(exchange, &request)
+        } else if path == config.metadata_path() {
+            metadata::begin(exchange, &request)
         } else {
             exchange.respond(response::not_found(), Vec::new())
         }
+    }
+
+    /// Finishes an authorization request with the host's [`Decision`] on
+    /// the [`Interaction`](crate::Interaction) the authorization endpoint
+    /// replied with. Drive the returned [`Step`] like any other; it ends
+    /// in a redirect to the client (with the code, or with
+    /// `access_denied`), or in a direct 400 when the handle is unknown,
+    /// expired or already used.
+    pub fn decide(&self, decision: Decision, ctx: Context) -> Step {
+        decide::begin(Exchange::new(Arc::clone(&self.config), ctx), decision)
+    }
+
+    /// Looks up the user code a user typed on the host's device
+    /// verification page (RFC 8628 §3.3). Drive the returned [`Step`]; it
+    /// ends in [`Reply::Device`](crate::Reply::Device) with the prompt to
+    /// show, or the reason the code cannot be used.
+    pub fn device_prompt(&self, user_code: &str, ctx: Context) -> Step {
+        device_verification::prompt(Exchange::new(Arc::clone(&self.config), ctx), user_code)
+    }
+
+    /// Records the user's decision on a device authorization. Drive the
+    /// returned [`Step`]; it ends in [`Reply::Device`](crate::Reply::Device):
+    /// approved, denied, or why the code cannot be decided.
+    pub fn decide_device(&self, decision: DeviceDecision, ctx: Context) -> Step {
+        device_verification::decide(Exchange::new(Arc::clone(&self.config), ctx), decision)
     }
 }

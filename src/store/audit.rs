@@ -26,6 +26,30 @@ pub enum AuditAction {
     RefreshReused,
     /// A rotated refresh token was retried inside the grace window.
     RefreshRetried,
+    /// The authorization endpoint accepted a request and stored it as a
+    /// pending authorization waiting for the host's decision.
+    AuthorizationRequested,
+    /// The resource owner approved a pending authorization; a code was issued.
+    AuthorizationApproved,
+    /// The resource owner denied a pending authorization.
+    AuthorizationDenied,
+    /// The authorization endpoint or a decision refused a request.
+    AuthorizationRefused,
+    /// The PAR endpoint stored a pushed authorization request.
+    ParStored,
+    /// The PAR endpoint refused a request.
+    ParRefused,
+    /// The device authorization endpoint issued a device code and user code.
+    DeviceAuthorized,
+    /// The device authorization endpoint refused a request.
+    DeviceRefused,
+    /// A user code was entered that matches no device authorization
+    /// (RFC 8628 §5.1: count these to throttle guessing, by peer address).
+    DeviceCodeMismatch,
+    /// The user approved a device authorization.
+    DeviceApproved,
+    /// The user denied a device authorization.
+    DeviceDenied,
 }
 
 impl AuditAction {
@@ -37,6 +61,17 @@ impl AuditAction {
             Self::CodeReplayed => "code_replayed",
             Self::RefreshReused => "refresh_reused",
             Self::RefreshRetried => "refresh_retried",
+            Self::AuthorizationRequested => "authorization_requested",
+            Self::AuthorizationApproved => "authorization_approved",
+            Self::AuthorizationDenied => "authorization_denied",
+            Self::AuthorizationRefused => "authorization_refused",
+            Self::ParStored => "par_stored",
+            Self::ParRefused => "par_refused",
+            Self::DeviceAuthorized => "device_authorized",
+            Self::DeviceRefused => "device_refused",
+            Self::DeviceCodeMismatch => "device_code_mismatch",
+            Self::DeviceApproved => "device_approved",
+            Self::DeviceDenied => "device_denied",
         }
     }
 }

@@ -7,11 +7,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::UnixTime;
 use crate::secret::TokenHash;
+use crate::{Scopes, UnixTime};
 
 use super::audit::AuditEvent;
-use super::record::{ClientRecord, CodeRecord, FamilyId, Record, TokenKind, TokenRecord};
+use super::record::{
+    ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
+    PendingAuthorizationRecord, Record, TokenKind, TokenRecord,
+};
 
 /// Whose tokens a FIFO limit counts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,6 +119,49 @@ pub enum Effect {
     },
     /// Append an event to the audit trail.
     AppendAudit(AuditEvent),
+    /// Insert a pending authorization under its `hash`, replacing any
+    /// record with the same hash (handles are fresh 256-bit secrets, so a
+    /// collision does not happen in practice).
+    PutPending(PendingAuthorizationRecord),
+    /// Delete the pending authorization with this hash; no effect if there
+    /// is none. Paired with [`Precondition::PendingExists`] wherever the
+    /// handle must work only once.
+    TakePending {
+        /// SHA-256 of the handle.
+        hash: TokenHash,
+    },
+    /// Insert a device authorization. Always paired with
+    /// [`Precondition::UserCodeAvailable`]; a grant with the same user code
+    /// that has expired is replaced.
+    PutDeviceGrant(DeviceGrantRecord),
+    /// Record the user's decision on a pending device authorization: set
+    /// `status` (`Approved` or `Denied`), and on approval `subject` and
+    /// `granted_scopes`. Paired with [`Precondition::DeviceStatusIs`] `Pending`.
+    DecideDevice {
+        /// SHA-256 of the device code.
+        hash: TokenHash,
+        /// `Approved` or `Denied`.
+        status: DeviceStatus,
+        /// The approving resource owner.
+        subject: Option<String>,
+        /// The scopes granted.
+        granted_scopes: Option<Scopes>,
+    },
+    /// Record a poll: set `last_poll_at` and the (possibly grown) `interval`.
+    RecordDevicePoll {
+        /// SHA-256 of the device code.
+        hash: TokenHash,
+        /// When the device polled.
+        at: UnixTime,
+        /// The interval from now on.
+        interval: u64,
+    },
+    /// Mark an approved device authorization `Consumed` (tokens issued).
+    /// Paired with [`Precondition::DeviceStatusIs`] `Approved`.
+    ConsumeDevice {
+        /// SHA-256 of the device code.
+        hash: TokenHash,
+    },
 }
 
 /// A condition the store checks inside the transaction before applying it.
@@ -136,6 +182,29 @@ pub enum Precondition {
         /// The token's hash.
         hash: TokenHash,
     },
+    /// A pending authorization with this hash exists (whatever its
+    /// `expires_at`: expiry is the core's check, made before committing).
+    /// Of two transactions that take the same pending record under this
+    /// precondition, exactly one applies.
+    PendingExists {
+        /// SHA-256 of the handle.
+        hash: TokenHash,
+    },
+    /// No unexpired device authorization uses this user code: none is
+    /// stored under it, or the stored one expired at or before `at`.
+    UserCodeAvailable {
+        /// SHA-256 of the normalized user code.
+        hash: TokenHash,
+        /// The current time.
+        at: UnixTime,
+    },
+    /// The device authorization exists and has this status.
+    DeviceStatusIs {
+        /// SHA-256 of the device code.
+        hash: TokenHash,
+        /// The status required.
+        status: DeviceStatus,
+    },
 }
 
 impl Precondition {
@@ -153,6 +222,14 @@ impl Precondition {
             (Self::TokenNotRevoked { hash }, Some(Record::Token(t))) => {
                 t.hash == *hash && t.revoked_at.is_none()
             }
+            (Self::PendingExists { hash }, Some(Record::Pending(p))) => p.hash == *hash,
+            (Self::UserCodeAvailable { .. }, None) => true,
+            (Self::UserCodeAvailable { hash, at }, Some(Record::Device(d))) => {
+                d.user_code_hash == *hash && d.expires_at <= *at
+            }
+            (Self::DeviceStatusIs { hash, status }, Some(Record::Device(d))) => {
+                d.device_code_hash == *hash && d.status == *status
+            }
             _ => false,
         }
     }
@@ -164,6 +241,9 @@ impl Precondition {
             Self::TokenActive { hash } | Self::TokenNotRevoked { hash } => {
                 super::Query::Token { hash: *hash }
             }
+            Self::PendingExists { hash } => super::Query::Pending { hash: *hash },
+            Self::UserCodeAvailable { hash, .. } => super::Query::UserCode { hash: *hash },
+            Self::DeviceStatusIs { hash, .. } => super::Query::DeviceCode { hash: *hash },
         }
     }
 }

@@ -10,7 +10,10 @@ use crate::secret::TokenHash;
 use super::audit::AuditEvent;
 use super::effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 use super::query::{Answers, Query};
-use super::record::{ClientRecord, CodeRecord, FamilyId, Record, TokenRecord, UserRecord};
+use super::record::{
+    ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
+    PendingAuthorizationRecord, Record, TokenRecord, UserRecord,
+};
 use super::{AsyncStore, Store, StoreError};
 use crate::secret::SecretHash;
 
@@ -36,6 +39,10 @@ struct State {
     clients: HashMap<String, ClientRecord>,
     codes: DigestMap<TokenHash, CodeRecord>,
     tokens: DigestMap<TokenHash, StoredToken>,
+    pending: DigestMap<TokenHash, PendingAuthorizationRecord>,
+    devices: DigestMap<TokenHash, DeviceGrantRecord>,
+    /// user code hash → device code hash.
+    user_codes: DigestMap<TokenHash, TokenHash>,
     by_family: DigestMap<FamilyId, Vec<TokenHash>>,
     by_parent: DigestMap<TokenHash, Vec<TokenHash>>,
     by_client: HashMap<String, Vec<TokenHash>>,
@@ -130,6 +137,21 @@ impl MemoryStore {
         all.into_iter().map(|t| t.record.clone()).collect()
     }
 
+    /// Adds a pending authorization (a convenience for set-up).
+    pub fn insert_pending(&self, pending: PendingAuthorizationRecord) {
+        self.lock().pending.insert(pending.hash, pending);
+    }
+
+    /// The pending authorization with this handle hash.
+    pub fn pending(&self, hash: &TokenHash) -> Option<PendingAuthorizationRecord> {
+        self.lock().pending.get(hash).cloned()
+    }
+
+    /// Every pending authorization, in no particular order.
+    pub fn pendings(&self) -> Vec<PendingAuthorizationRecord> {
+        self.lock().pending.values().cloned().collect()
+    }
+
     /// The audit trail, oldest first.
     pub fn audit_events(&self) -> Vec<AuditEvent> {
         self.lock().audit.clone()
@@ -142,6 +164,14 @@ impl State {
             Query::Client { client_id } => self.clients.get(client_id).cloned().map(Record::Client),
             Query::Code { hash } => self.codes.get(hash).cloned().map(Record::Code),
             Query::Token { hash } => self.tokens.get(hash).map(|t| Record::Token(t.record.clone())),
+            Query::Pending { hash } => self.pending.get(hash).cloned().map(Record::Pending),
+            Query::DeviceCode { hash } => self.devices.get(hash).cloned().map(Record::Device),
+            Query::UserCode { hash } => self
+                .user_codes
+                .get(hash)
+                .and_then(|device| self.devices.get(device))
+                .cloned()
+                .map(Record::Device),
             Query::User { username, password } => {
                 let (hash, subject) = self.users.get(username)?;
                 hash.verify(password.expose()).then(|| {
@@ -165,6 +195,15 @@ impl State {
                 .is_some_and(|t| t.record.rotated_at.is_none() && t.record.revoked_at.is_none()),
             Precondition::TokenNotRevoked { hash } => {
                 self.tokens.get(hash).is_some_and(|t| t.record.revoked_at.is_none())
+            }
+            Precondition::PendingExists { hash } => self.pending.contains_key(hash),
+            Precondition::UserCodeAvailable { hash, at } => self
+                .user_codes
+                .get(hash)
+                .and_then(|device| self.devices.get(device))
+                .is_none_or(|d| d.expires_at <= *at),
+            Precondition::DeviceStatusIs { hash, status } => {
+                self.devices.get(hash).is_some_and(|d| d.status == *status)
             }
         }
     }
@@ -260,6 +299,38 @@ impl State {
                 }
             }
             Effect::AppendAudit(event) => self.audit.push(event.clone()),
+            Effect::PutPending(pending) => {
+                self.pending.insert(pending.hash, pending.clone());
+            }
+            Effect::TakePending { hash } => {
+                self.pending.remove(hash);
+            }
+            Effect::PutDeviceGrant(grant) => {
+                if let Some(previous) =
+                    self.user_codes.insert(grant.user_code_hash, grant.device_code_hash)
+                {
+                    self.devices.remove(&previous);
+                }
+                self.devices.insert(grant.device_code_hash, grant.clone());
+            }
+            Effect::DecideDevice { hash, status, subject, granted_scopes } => {
+                if let Some(grant) = self.devices.get_mut(hash) {
+                    grant.status = *status;
+                    grant.subject.clone_from(subject);
+                    grant.granted_scopes.clone_from(granted_scopes);
+                }
+            }
+            Effect::RecordDevicePoll { hash, at, interval } => {
+                if let Some(grant) = self.devices.get_mut(hash) {
+                    grant.last_poll_at = Some(*at);
+                    grant.interval = *interval;
+                }
+            }
+            Effect::ConsumeDevice { hash } => {
+                if let Some(grant) = self.devices.get_mut(hash) {
+                    grant.status = DeviceStatus::Consumed;
+                }
+            }
         }
     }
 }

@@ -331,7 +331,16 @@ pub fn run(endpoint: Endpoint, input: &RequestInput) {
                 }
             }
             Step::Respond(respond) => {
-                let response = respond.reply.into_http();
+                let response = match respond.reply {
+                    qscope::Reply::Http(response) => response,
+                    // A valid authorization request (another path): it must
+                    // have been stored before the host is asked.
+                    qscope::Reply::Interaction(_) => {
+                        assert!(applied_commit, "an interaction without a stored request");
+                        return;
+                    }
+                    other => panic!("unexpected reply {other:?}"),
+                };
                 wellformed::check(&response, &[SECRET, VERIFIER]);
                 if response.status() == 200
                     && response.body().windows(14).any(|w| w == b"\"access_token\"")
@@ -356,11 +365,19 @@ fn precondition_is_consistent(
         transaction.preconditions.iter().any(|p| match p {
             Precondition::CodeUnconsumed { hash: h }
             | Precondition::TokenActive { hash: h }
-            | Precondition::TokenNotRevoked { hash: h } => h == hash,
+            | Precondition::TokenNotRevoked { hash: h }
+            | Precondition::PendingExists { hash: h }
+            | Precondition::UserCodeAvailable { hash: h, .. }
+            | Precondition::DeviceStatusIs { hash: h, .. } => h == hash,
         })
     };
     transaction.effects.iter().all(|effect| match effect {
-        Effect::ConsumeCode { hash, .. } | Effect::RotateToken { hash, .. } => guarded(hash),
+        Effect::ConsumeCode { hash, .. }
+        | Effect::RotateToken { hash, .. }
+        | Effect::TakePending { hash }
+        | Effect::ConsumeDevice { hash }
+        | Effect::DecideDevice { hash, .. } => guarded(hash),
+        Effect::PutDeviceGrant(grant) => guarded(&grant.user_code_hash),
         _ => true,
     }) && !matches!(precondition, Precondition::CodeUnconsumed { .. } if !transaction.effects.iter().any(|e| matches!(e, Effect::ConsumeCode { .. })))
 }
@@ -371,10 +388,34 @@ fn interfere(store: &MemoryStore, transaction: &Transaction, now: UnixTime) {
     let effects: Vec<Effect> = transaction
         .preconditions
         .iter()
-        .map(|p| match p {
-            Precondition::CodeUnconsumed { hash } => Effect::ConsumeCode { hash: *hash, at: now },
-            Precondition::TokenActive { hash } => Effect::RotateToken { hash: *hash, at: now },
-            Precondition::TokenNotRevoked { hash } => Effect::RevokeToken { hash: *hash, at: now },
+        .filter_map(|p| match p {
+            Precondition::CodeUnconsumed { hash } => {
+                Some(Effect::ConsumeCode { hash: *hash, at: now })
+            }
+            Precondition::TokenActive { hash } => {
+                Some(Effect::RotateToken { hash: *hash, at: now })
+            }
+            Precondition::TokenNotRevoked { hash } => {
+                Some(Effect::RevokeToken { hash: *hash, at: now })
+            }
+            Precondition::PendingExists { hash } => Some(Effect::TakePending { hash: *hash }),
+            // Another live grant takes the same user code first.
+            Precondition::UserCodeAvailable { hash, .. } => {
+                transaction.effects.iter().find_map(|e| match e {
+                    Effect::PutDeviceGrant(grant) if grant.user_code_hash == *hash => {
+                        let mut rival = grant.clone();
+                        rival.device_code_hash = TokenHash::of("rival-device-code");
+                        Some(Effect::PutDeviceGrant(rival))
+                    }
+                    _ => None,
+                })
+            }
+            Precondition::DeviceStatusIs { hash, .. } => Some(Effect::DecideDevice {
+                hash: *hash,
+                status: qscope::store::DeviceStatus::Denied,
+                subject: None,
+                granted_scopes: None,
+            }),
         })
         .collect();
     let _ = store.apply(&Transaction::unconditional(effects));
