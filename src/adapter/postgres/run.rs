@@ -2,14 +2,17 @@
 
 use std::error::Error as _;
 
-use deadpool_postgres::{GenericClient, Pool, PoolError};
+use deadpool_postgres::{GenericClient, Object, Pool, PoolError};
 use tokio_postgres::Row;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 
 use crate::UnixTime;
 use crate::adapter::sql::rows::{self, SqlRow};
 use crate::adapter::sql::{Purged, Statement, Value, effects, preconditions, purge, queries};
-use crate::store::{Answers, AuditEvent, Outcome, Query, Record, StoreError, Transaction};
+use crate::store::{
+    Answers, AuditEvent, Outcome, Precondition, Query, Record, StoreError, Transaction,
+};
 
 /// Serialization failures, deadlocks, lock timeouts, cancelled statements,
 /// shutdowns, too many connections and lost connections may pass;
@@ -113,17 +116,49 @@ pub(super) async fn read(pool: &Pool, queries: &[Query]) -> Result<Answers, Stor
 }
 
 /// Applies the transaction in one `READ COMMITTED` transaction. Each
-/// precondition check is a `SELECT … FOR UPDATE`: it locks the row until
-/// commit, and if a concurrent transaction changed the row first, waits
-/// for it and re-checks the condition against the committed row — so of
-/// two redemptions of one code, the second always finds it consumed.
+/// precondition check about an existing row is a `SELECT … FOR UPDATE`:
+/// it locks the row until commit, and if a concurrent transaction changed
+/// the row first, waits for it and re-checks the condition against the
+/// committed row — so of two redemptions of one code, the second always
+/// finds it consumed.
+///
+/// A check that a key is free (`UserCodeAvailable`) locks nothing; of two
+/// transactions inserting the same key, the unique index makes the second
+/// fail (`23505`), and then the preconditions are checked again, outside
+/// the failed transaction: the one that no longer holds is the conflict.
 pub(super) async fn apply(pool: &Pool, transaction: &Transaction) -> Result<Outcome, StoreError> {
     let mut client = pool.get().await.map_err(pool_error)?;
+    match attempt(&mut client, transaction).await {
+        Err(Failure::UniqueViolation(err)) => {
+            for precondition in &transaction.preconditions {
+                if !holds(&client, precondition, false).await? {
+                    let found = record(&client, &precondition.subject()).await?;
+                    return Ok(Outcome::Conflict { failed: precondition.clone(), found });
+                }
+            }
+            Err(error(err))
+        }
+        Err(Failure::Store(err)) => Err(err),
+        Ok(outcome) => Ok(outcome),
+    }
+}
+
+/// Why an attempt failed: a unique violation is told apart, to re-check.
+enum Failure {
+    UniqueViolation(tokio_postgres::Error),
+    Store(StoreError),
+}
+
+impl From<StoreError> for Failure {
+    fn from(err: StoreError) -> Self {
+        Self::Store(err)
+    }
+}
+
+async fn attempt(client: &mut Object, transaction: &Transaction) -> Result<Outcome, Failure> {
     let tx = client.transaction().await.map_err(error)?;
     for precondition in &transaction.preconditions {
-        let check = preconditions::check(precondition);
-        let sql = format!("{} FOR UPDATE", dialect(check.sql));
-        if query_opt(&tx, &sql, &check.params).await?.is_none() {
+        if !holds(&tx, precondition, true).await? {
             let found = record(&tx, &precondition.subject()).await?;
             tx.rollback().await.map_err(error)?;
             return Ok(Outcome::Conflict { failed: precondition.clone(), found });
@@ -131,11 +166,33 @@ pub(super) async fn apply(pool: &Pool, transaction: &Transaction) -> Result<Outc
     }
     for effect in &transaction.effects {
         for statement in effects::statements(effect)? {
-            execute(&tx, &statement).await?;
+            let prepared = tx.prepare_cached(&dialect(statement.sql)).await.map_err(error)?;
+            if let Err(err) = tx.execute(&prepared, &params(&statement.params)).await {
+                return Err(if err.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+                    Failure::UniqueViolation(err)
+                } else {
+                    Failure::Store(error(err))
+                });
+            }
         }
     }
     tx.commit().await.map_err(error)?;
     Ok(Outcome::Applied)
+}
+
+/// Whether `precondition` holds now; `lock` takes the row lock when the
+/// check reads a row.
+async fn holds<C: GenericClient>(
+    client: &C,
+    precondition: &Precondition,
+    lock: bool,
+) -> Result<bool, StoreError> {
+    let check = preconditions::check(precondition)?;
+    let mut sql = dialect(check.statement.sql);
+    if lock && check.locks_row {
+        sql.push_str(" FOR UPDATE");
+    }
+    Ok(query_opt(client, &sql, &check.statement.params).await?.is_some())
 }
 
 pub(super) async fn purge_expired(pool: &Pool, now: UnixTime) -> Result<Purged, StoreError> {

@@ -5,8 +5,8 @@ use serde::de::DeserializeOwned;
 
 use super::{Malformed, Value};
 use crate::store::{
-    AuditAction, ClientAuthMethod, FamilyId, GrantType, PkceMethod, SecretHash, StoreError,
-    TokenHash, TokenKind,
+    AuditAction, ClientAuthMethod, DeviceStatus, FamilyId, GrantType, PendingKind, PkceMethod,
+    SecretHash, StoreError, TokenHash, TokenKind,
 };
 use crate::{ErrorCode, Scopes, UnixTime};
 
@@ -25,6 +25,13 @@ pub(crate) fn opt_time(at: Option<UnixTime>) -> Result<Value, StoreError> {
 
 pub(crate) fn secs(at: UnixTime) -> Result<i64, StoreError> {
     i64::try_from(at.as_secs()).map_err(|_| malformed(format!("time {at} exceeds 64-bit SQL")))
+}
+
+/// A count of seconds (an interval), refused beyond signed 64 bits.
+pub(crate) fn count(value: u64, column: &str) -> Result<Value, StoreError> {
+    i64::try_from(value)
+        .map(int)
+        .map_err(|_| malformed(format!("{column} {value} exceeds 64-bit SQL")))
 }
 
 pub(crate) fn int(value: i64) -> Value {
@@ -63,6 +70,10 @@ pub(crate) fn scopes(scopes: &Scopes) -> Value {
     text(scopes.to_string())
 }
 
+pub(crate) fn opt_scopes(scopes: Option<&Scopes>) -> Value {
+    Value::Text(scopes.map(ToString::to_string))
+}
+
 pub(crate) fn kind(kind: TokenKind) -> Value {
     text(kind.as_str())
 }
@@ -86,6 +97,10 @@ pub(crate) fn to_opt_time(secs: Option<i64>, column: &str) -> Result<Option<Unix
 
 fn bytes<const N: usize>(blob: Vec<u8>, column: &str) -> Result<[u8; N], StoreError> {
     blob.try_into().map_err(|_| malformed(format!("{column} is not {N} bytes")))
+}
+
+pub(crate) fn to_count(value: i64, column: &str) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| malformed(format!("negative {column}")))
 }
 
 pub(crate) fn to_token_hash(blob: Vec<u8>, column: &str) -> Result<TokenHash, StoreError> {
@@ -127,6 +142,20 @@ pub(crate) fn to_pkce_method(text: &str) -> Result<PkceMethod, StoreError> {
         .into_iter()
         .find(|m| m.as_str() == text)
         .ok_or_else(|| malformed(format!("unknown PKCE method {text:?}")))
+}
+
+pub(crate) fn to_pending_kind(text: &str) -> Result<PendingKind, StoreError> {
+    [PendingKind::PushedRequest, PendingKind::Interaction, PendingKind::PushedInteraction]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+        .ok_or_else(|| malformed(format!("unknown pending kind {text:?}")))
+}
+
+pub(crate) fn to_device_status(text: &str) -> Result<DeviceStatus, StoreError> {
+    [DeviceStatus::Pending, DeviceStatus::Approved, DeviceStatus::Denied, DeviceStatus::Consumed]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+        .ok_or_else(|| malformed(format!("unknown device status {text:?}")))
 }
 
 pub(crate) fn to_grant_type(text: &str) -> Result<GrantType, StoreError> {
@@ -175,11 +204,27 @@ mod tests {
             AuditAction::CodeReplayed,
             AuditAction::RefreshReused,
             AuditAction::RefreshRetried,
+            AuditAction::ParStored,
+            AuditAction::DeviceCodeMismatch,
+            AuditAction::AuthorizationRefused,
         ] {
             assert_eq!(to_audit_action(action.as_str()).ok(), Some(action));
         }
         for code in [ErrorCode::InvalidGrant, ErrorCode::TemporarilyUnavailable] {
             assert_eq!(to_error_code(code.as_str()).ok(), Some(code));
+        }
+        for kind in
+            [PendingKind::PushedRequest, PendingKind::Interaction, PendingKind::PushedInteraction]
+        {
+            assert_eq!(to_pending_kind(kind.as_str()).ok(), Some(kind));
+        }
+        for status in [
+            DeviceStatus::Pending,
+            DeviceStatus::Approved,
+            DeviceStatus::Denied,
+            DeviceStatus::Consumed,
+        ] {
+            assert_eq!(to_device_status(status.as_str()).ok(), Some(status));
         }
         assert!(to_kind("bearer").is_err());
         assert!(to_pkce_method("s256").is_err());

@@ -6,21 +6,21 @@
 //! `revoked_at IS NULL` in the `WHERE` clause).
 
 use super::columns::{
-    family, int, json_list, kind, opt_family, opt_text, opt_time, opt_token_hash, scopes,
-    secret_hash, text, time, token_hash,
+    count, family, int, json_list, kind, opt_family, opt_scopes, opt_text, opt_time,
+    opt_token_hash, scopes, secret_hash, text, time, token_hash,
 };
 use super::{Statement, Value};
-use crate::store::{Effect, StoreError, TokenOwner};
+use crate::store::{DeviceStatus, Effect, StoreError, TokenOwner};
 
 /// Insert or replace a client, keyed by `client_id`.
 const PUT_CLIENT: &str = "INSERT INTO clients (client_id, secret_hash, auth_method, \
-     redirect_uris, grant_types, scopes, name, uri, resource_server, created_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+     redirect_uris, grant_types, scopes, name, uri, resource_server, require_par, created_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
      ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash, \
      auth_method = excluded.auth_method, redirect_uris = excluded.redirect_uris, \
      grant_types = excluded.grant_types, scopes = excluded.scopes, name = excluded.name, \
      uri = excluded.uri, resource_server = excluded.resource_server, \
-     created_at = excluded.created_at";
+     require_par = excluded.require_par, created_at = excluded.created_at";
 
 const DELETE_CLIENT: &str = "DELETE FROM clients WHERE client_id = ?1";
 
@@ -84,6 +84,36 @@ const REVOKE_OLDEST_OF_FAMILY: &str = revoke_oldest!("family = ?4");
 const APPEND_AUDIT: &str = "INSERT INTO audit_events (at, request_id, peer, action, client_id, \
      subject, grant_type, family, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
+/// Insert or replace a pending authorization, keyed by its handle hash.
+const PUT_PENDING: &str = "INSERT INTO pending_authorizations (hash, kind, client_id, \
+     redirect_uri, resolved_redirect_uri, scopes, state, challenge_method, challenge, \
+     created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+     ON CONFLICT (hash) DO UPDATE SET kind = excluded.kind, client_id = excluded.client_id, \
+     redirect_uri = excluded.redirect_uri, \
+     resolved_redirect_uri = excluded.resolved_redirect_uri, scopes = excluded.scopes, \
+     state = excluded.state, challenge_method = excluded.challenge_method, \
+     challenge = excluded.challenge, created_at = excluded.created_at, \
+     expires_at = excluded.expires_at";
+
+const TAKE_PENDING: &str = "DELETE FROM pending_authorizations WHERE hash = ?1";
+
+/// A device grant replaces any (expired) grant under its user code, or
+/// under its device code, then is inserted.
+const REPLACE_DEVICE_GRANT: &str =
+    "DELETE FROM device_grants WHERE user_code_hash = ?1 OR device_code_hash = ?2";
+
+const PUT_DEVICE_GRANT: &str = "INSERT INTO device_grants (device_code_hash, user_code_hash, \
+     client_id, scopes, status, subject, granted_scopes, poll_interval, last_poll_at, \
+     issued_at, expires_at, family) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
+const DECIDE_DEVICE: &str = "UPDATE device_grants SET status = ?2, subject = ?3, \
+     granted_scopes = ?4 WHERE device_code_hash = ?1";
+
+const RECORD_DEVICE_POLL: &str =
+    "UPDATE device_grants SET last_poll_at = ?2, poll_interval = ?3 WHERE device_code_hash = ?1";
+
+const CONSUME_DEVICE: &str = "UPDATE device_grants SET status = ?2 WHERE device_code_hash = ?1";
+
 /// The statements that apply `effect`, to run in order inside the
 /// transaction. Fails only on values SQL cannot hold (see [`time`]).
 pub(crate) fn statements(effect: &Effect) -> Result<Vec<Statement>, StoreError> {
@@ -101,6 +131,7 @@ pub(crate) fn statements(effect: &Effect) -> Result<Vec<Statement>, StoreError> 
                 opt_text(c.name.as_deref()),
                 opt_text(c.uri.as_deref()),
                 Value::Bool(c.resource_server),
+                Value::Bool(c.require_par),
                 time(c.created_at)?,
             ],
         ),
@@ -183,5 +214,61 @@ pub(crate) fn statements(effect: &Effect) -> Result<Vec<Statement>, StoreError> 
                 opt_text(e.error.map(|c| c.as_str())),
             ],
         ),
+        Effect::PutPending(p) => one(
+            PUT_PENDING,
+            vec![
+                token_hash(&p.hash),
+                text(p.kind.as_str()),
+                text(&p.client_id),
+                opt_text(p.redirect_uri.as_deref()),
+                text(&p.resolved_redirect_uri),
+                scopes(&p.scopes),
+                opt_text(p.state.as_deref()),
+                opt_text(p.challenge.as_ref().map(|c| c.method.as_str())),
+                opt_text(p.challenge.as_ref().map(|c| c.challenge.as_str())),
+                time(p.created_at)?,
+                time(p.expires_at)?,
+            ],
+        ),
+        Effect::TakePending { hash } => one(TAKE_PENDING, vec![token_hash(hash)]),
+        Effect::PutDeviceGrant(d) => Ok(vec![
+            Statement::new(
+                REPLACE_DEVICE_GRANT,
+                vec![token_hash(&d.user_code_hash), token_hash(&d.device_code_hash)],
+            ),
+            Statement::new(
+                PUT_DEVICE_GRANT,
+                vec![
+                    token_hash(&d.device_code_hash),
+                    token_hash(&d.user_code_hash),
+                    text(&d.client_id),
+                    scopes(&d.scopes),
+                    text(d.status.as_str()),
+                    opt_text(d.subject.as_deref()),
+                    opt_scopes(d.granted_scopes.as_ref()),
+                    count(d.interval, "interval")?,
+                    opt_time(d.last_poll_at)?,
+                    time(d.issued_at)?,
+                    time(d.expires_at)?,
+                    family(&d.family),
+                ],
+            ),
+        ]),
+        Effect::DecideDevice { hash, status, subject, granted_scopes } => one(
+            DECIDE_DEVICE,
+            vec![
+                token_hash(hash),
+                text(status.as_str()),
+                opt_text(subject.as_deref()),
+                opt_scopes(granted_scopes.as_ref()),
+            ],
+        ),
+        Effect::RecordDevicePoll { hash, at, interval } => one(
+            RECORD_DEVICE_POLL,
+            vec![token_hash(hash), time(*at)?, count(*interval, "interval")?],
+        ),
+        Effect::ConsumeDevice { hash } => {
+            one(CONSUME_DEVICE, vec![token_hash(hash), text(DeviceStatus::Consumed.as_str())])
+        }
     }
 }

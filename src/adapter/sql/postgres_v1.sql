@@ -18,7 +18,8 @@
 --   * enums: their wire names (grant types as in RFC 6749/8628, client
 --     authentication methods as in RFC 7591, token kinds as the RFC 7009
 --     token type hints `access_token` / `refresh_token`, PKCE methods
---     `S256` / `plain`);
+--     `S256` / `plain`, pending kinds and device statuses as their
+--     `as_str` names);
 --   * lists (`redirect_uris`, `grant_types`): a JSON array of strings.
 
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -26,8 +27,8 @@ CREATE TABLE IF NOT EXISTS schema_version (
     applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
--- Registered clients (RFC 7591). `PutClient` replaces a row; `DeleteClient`
--- deletes it and revokes the client's tokens.
+-- Registered clients (RFC 7591; `require_par`: RFC 9126 §6). `PutClient`
+-- replaces a row; `DeleteClient` deletes it and revokes the client's tokens.
 CREATE TABLE clients (
     client_id       TEXT PRIMARY KEY,
     secret_hash     BYTEA,                -- NULL for public clients
@@ -38,6 +39,7 @@ CREATE TABLE clients (
     name            TEXT,
     uri             TEXT,
     resource_server BOOLEAN NOT NULL,
+    require_par     BOOLEAN NOT NULL,
     created_at      BIGINT NOT NULL
 );
 
@@ -87,6 +89,45 @@ CREATE INDEX tokens_live_by_client ON tokens (client_id, kind, subject, issued_a
     WHERE revoked_at IS NULL AND rotated_at IS NULL;
 CREATE INDEX tokens_live_by_family ON tokens (family, kind, issued_at, seq)
     WHERE revoked_at IS NULL AND rotated_at IS NULL;
+
+-- Pending authorization requests: pushed requests (RFC 9126) waiting for
+-- their `request_uri`, and requests waiting for the host's login and
+-- consent decision. By the hash of the handle (the whole `request_uri` for
+-- a pushed request); taken (deleted) exactly once.
+CREATE TABLE pending_authorizations (
+    hash                  BYTEA PRIMARY KEY,
+    kind                  TEXT NOT NULL,    -- pushed_request | interaction | pushed_interaction
+    client_id             TEXT NOT NULL,
+    redirect_uri          TEXT,             -- as sent, if sent
+    resolved_redirect_uri TEXT NOT NULL,    -- where the response goes
+    scopes                TEXT NOT NULL,
+    state                 TEXT,
+    challenge_method      TEXT,             -- S256 | plain; NULL without PKCE
+    challenge             TEXT,
+    created_at            BIGINT NOT NULL,
+    expires_at            BIGINT NOT NULL,
+    CHECK ((challenge_method IS NULL) = (challenge IS NULL))
+);
+CREATE INDEX pending_authorizations_expires_at ON pending_authorizations (expires_at);
+
+-- Device authorizations (RFC 8628), by the hash of the device code, and
+-- findable by the hash of the normalized user code (unique: a user code is
+-- reused only after its grant expired, which replaces that row).
+CREATE TABLE device_grants (
+    device_code_hash BYTEA PRIMARY KEY,
+    user_code_hash   BYTEA NOT NULL UNIQUE,
+    client_id        TEXT NOT NULL,
+    scopes           TEXT NOT NULL,     -- as requested
+    status           TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'consumed')),
+    subject          TEXT,              -- set on approval
+    granted_scopes   TEXT,              -- set on approval; '' is the empty set
+    poll_interval    BIGINT NOT NULL,   -- seconds between polls (the record's `interval`)
+    last_poll_at     BIGINT,
+    issued_at        BIGINT NOT NULL,
+    expires_at       BIGINT NOT NULL,
+    family           BYTEA NOT NULL
+);
+CREATE INDEX device_grants_expires_at ON device_grants (expires_at);
 
 -- The audit trail, append-only, oldest first by `seq`. Never a secret.
 CREATE TABLE audit_events (

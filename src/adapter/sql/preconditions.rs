@@ -3,15 +3,31 @@
 //!
 //! The engines run it inside the write transaction, before any effect:
 //! SQLite under `BEGIN IMMEDIATE` (no other writer can change the row
-//! until commit), PostgreSQL with `FOR UPDATE` appended (the row stays
-//! locked until commit, and a concurrent writer that changed it first
-//! makes the check re-read the new row and return nothing). No row means
-//! the transaction is rolled back and reported as a conflict, with the
-//! record found under [`Precondition::subject`].
+//! until commit), PostgreSQL with `FOR UPDATE` appended when the check
+//! reads the row it is about (the row stays locked until commit, and a
+//! concurrent writer that changed it first makes the check re-read the new
+//! row and return nothing). No row means the transaction is rolled back
+//! and reported as a conflict, with the record found under
+//! [`Precondition::subject`].
+//!
+//! A check that a row does *not* exist (`UserCodeAvailable`) has nothing
+//! to lock. There a unique index closes the race: of two transactions
+//! inserting the same key, the second fails with a unique violation, and
+//! the PostgreSQL engine then re-checks the preconditions and reports the
+//! one that no longer holds as the conflict.
 
 use super::Statement;
-use super::columns::token_hash;
-use crate::store::Precondition;
+use super::columns::{text, time, token_hash};
+use crate::store::{Precondition, StoreError};
+
+/// A precondition's check and whether it reads (and may lock) the row it
+/// is about.
+pub(crate) struct Check {
+    pub(crate) statement: Statement,
+    /// PostgreSQL appends `FOR UPDATE` when set (SQLite needs no lock).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(crate) locks_row: bool,
+}
 
 const CODE_UNCONSUMED: &str = "SELECT 1 FROM codes WHERE hash = ?1 AND consumed_at IS NULL";
 
@@ -20,15 +36,30 @@ const TOKEN_ACTIVE: &str =
 
 const TOKEN_NOT_REVOKED: &str = "SELECT 1 FROM tokens WHERE hash = ?1 AND revoked_at IS NULL";
 
+const PENDING_EXISTS: &str = "SELECT 1 FROM pending_authorizations WHERE hash = ?1";
+
+/// Available: no grant under the user code, or only one that expired.
+const USER_CODE_AVAILABLE: &str = "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM device_grants \
+     WHERE user_code_hash = ?1 AND expires_at > ?2)";
+
+const DEVICE_STATUS_IS: &str =
+    "SELECT 1 FROM device_grants WHERE device_code_hash = ?1 AND status = ?2";
+
 /// The check for `precondition`: it holds iff the statement returns a row.
-pub(crate) fn check(precondition: &Precondition) -> Statement {
+/// Fails only on values SQL cannot hold.
+pub(crate) fn check(precondition: &Precondition) -> Result<Check, StoreError> {
+    let row = |sql, params| Ok(Check { statement: Statement::new(sql, params), locks_row: true });
     match precondition {
-        Precondition::CodeUnconsumed { hash } => {
-            Statement::new(CODE_UNCONSUMED, vec![token_hash(hash)])
-        }
-        Precondition::TokenActive { hash } => Statement::new(TOKEN_ACTIVE, vec![token_hash(hash)]),
-        Precondition::TokenNotRevoked { hash } => {
-            Statement::new(TOKEN_NOT_REVOKED, vec![token_hash(hash)])
+        Precondition::CodeUnconsumed { hash } => row(CODE_UNCONSUMED, vec![token_hash(hash)]),
+        Precondition::TokenActive { hash } => row(TOKEN_ACTIVE, vec![token_hash(hash)]),
+        Precondition::TokenNotRevoked { hash } => row(TOKEN_NOT_REVOKED, vec![token_hash(hash)]),
+        Precondition::PendingExists { hash } => row(PENDING_EXISTS, vec![token_hash(hash)]),
+        Precondition::UserCodeAvailable { hash, at } => Ok(Check {
+            statement: Statement::new(USER_CODE_AVAILABLE, vec![token_hash(hash), time(*at)?]),
+            locks_row: false,
+        }),
+        Precondition::DeviceStatusIs { hash, status } => {
+            row(DEVICE_STATUS_IS, vec![token_hash(hash), text(status.as_str())])
         }
     }
 }

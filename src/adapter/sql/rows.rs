@@ -7,13 +7,14 @@
 use std::net::IpAddr;
 
 use super::columns::{
-    from_json_list, malformed, to_audit_action, to_auth_method, to_error_code, to_family,
-    to_grant_type, to_kind, to_opt_time, to_pkce_method, to_scopes, to_secret_hash, to_time,
-    to_token_hash,
+    from_json_list, malformed, to_audit_action, to_auth_method, to_count, to_device_status,
+    to_error_code, to_family, to_grant_type, to_kind, to_opt_time, to_pending_kind, to_pkce_method,
+    to_scopes, to_secret_hash, to_time, to_token_hash,
 };
 use crate::RequestId;
 use crate::store::{
-    AuditEvent, ClientRecord, CodeRecord, PkceChallenge, Record, StoreError, TokenRecord,
+    AuditEvent, ClientRecord, CodeRecord, DeviceGrantRecord, PendingAuthorizationRecord,
+    PkceChallenge, Record, StoreError, TokenRecord,
 };
 
 /// One result row, read by column position; a `NULL` reads as `None`.
@@ -51,7 +52,7 @@ fn blob(row: &dyn SqlRow, i: usize, column: &str) -> Result<Vec<u8>, StoreError>
 macro_rules! client_columns {
     () => {
         "client_id, secret_hash, auth_method, redirect_uris, grant_types, scopes, name, uri, \
-         resource_server, created_at"
+         resource_server, require_par, created_at"
     };
 }
 pub(crate) use client_columns;
@@ -68,7 +69,8 @@ pub(crate) fn client(row: &dyn SqlRow) -> Result<Record, StoreError> {
         name: row.text(6)?,
         uri: row.text(7)?,
         resource_server: row.boolean(8)?,
-        created_at: to_time(int(row, 9, "created_at")?, "created_at")?,
+        require_par: row.boolean(9)?,
+        created_at: to_time(int(row, 10, "created_at")?, "created_at")?,
     }))
 }
 
@@ -81,14 +83,19 @@ macro_rules! code_columns {
 }
 pub(crate) use code_columns;
 
-pub(crate) fn code(row: &dyn SqlRow) -> Result<Record, StoreError> {
-    let challenge = match (row.text(5)?, row.text(6)?) {
-        (Some(method), Some(challenge)) => {
-            Some(PkceChallenge { method: to_pkce_method(&method)?, challenge })
+/// A PKCE challenge from its method and challenge columns.
+fn challenge(row: &dyn SqlRow, method: usize) -> Result<Option<PkceChallenge>, StoreError> {
+    match (row.text(method)?, row.text(method + 1)?) {
+        (Some(m), Some(challenge)) => {
+            Ok(Some(PkceChallenge { method: to_pkce_method(&m)?, challenge }))
         }
-        (None, None) => None,
-        _ => return Err(malformed("challenge_method and challenge must be NULL together")),
-    };
+        (None, None) => Ok(None),
+        _ => Err(malformed("challenge_method and challenge must be NULL together")),
+    }
+}
+
+pub(crate) fn code(row: &dyn SqlRow) -> Result<Record, StoreError> {
+    let challenge = challenge(row, 5)?;
     Ok(Record::Code(CodeRecord {
         hash: to_token_hash(blob(row, 0, "hash")?, "hash")?,
         client_id: text(row, 1, "client_id")?,
@@ -125,6 +132,56 @@ pub(crate) fn token(row: &dyn SqlRow) -> Result<Record, StoreError> {
         expires_at: to_time(int(row, 8, "expires_at")?, "expires_at")?,
         rotated_at: to_opt_time(row.int(9)?, "rotated_at")?,
         revoked_at: to_opt_time(row.int(10)?, "revoked_at")?,
+    }))
+}
+
+/// The columns [`pending`] decodes, in order.
+macro_rules! pending_columns {
+    () => {
+        "hash, kind, client_id, redirect_uri, resolved_redirect_uri, scopes, state, \
+         challenge_method, challenge, created_at, expires_at"
+    };
+}
+pub(crate) use pending_columns;
+
+pub(crate) fn pending(row: &dyn SqlRow) -> Result<Record, StoreError> {
+    Ok(Record::Pending(PendingAuthorizationRecord {
+        hash: to_token_hash(blob(row, 0, "hash")?, "hash")?,
+        kind: to_pending_kind(&text(row, 1, "kind")?)?,
+        client_id: text(row, 2, "client_id")?,
+        redirect_uri: row.text(3)?,
+        resolved_redirect_uri: text(row, 4, "resolved_redirect_uri")?,
+        scopes: to_scopes(&text(row, 5, "scopes")?, "scopes")?,
+        state: row.text(6)?,
+        challenge: challenge(row, 7)?,
+        created_at: to_time(int(row, 9, "created_at")?, "created_at")?,
+        expires_at: to_time(int(row, 10, "expires_at")?, "expires_at")?,
+    }))
+}
+
+/// The columns [`device`] decodes, in order.
+macro_rules! device_columns {
+    () => {
+        "device_code_hash, user_code_hash, client_id, scopes, status, subject, granted_scopes, \
+         poll_interval, last_poll_at, issued_at, expires_at, family"
+    };
+}
+pub(crate) use device_columns;
+
+pub(crate) fn device(row: &dyn SqlRow) -> Result<Record, StoreError> {
+    Ok(Record::Device(DeviceGrantRecord {
+        device_code_hash: to_token_hash(blob(row, 0, "device_code_hash")?, "device_code_hash")?,
+        user_code_hash: to_token_hash(blob(row, 1, "user_code_hash")?, "user_code_hash")?,
+        client_id: text(row, 2, "client_id")?,
+        scopes: to_scopes(&text(row, 3, "scopes")?, "scopes")?,
+        status: to_device_status(&text(row, 4, "status")?)?,
+        subject: row.text(5)?,
+        granted_scopes: row.text(6)?.map(|s| to_scopes(&s, "granted_scopes")).transpose()?,
+        interval: to_count(int(row, 7, "poll_interval")?, "poll_interval")?,
+        last_poll_at: to_opt_time(row.int(8)?, "last_poll_at")?,
+        issued_at: to_time(int(row, 9, "issued_at")?, "issued_at")?,
+        expires_at: to_time(int(row, 10, "expires_at")?, "expires_at")?,
+        family: to_family(blob(row, 11, "family")?, "family")?,
     }))
 }
 

@@ -5,8 +5,11 @@ use rusqlite::params_from_iter;
 
 use super::pool::{Settings, Target, open};
 use crate::adapter::sql::{Statement, effects, preconditions, purge, queries};
-use crate::store::contract::{code, token};
-use crate::store::{Effect, FamilyId, Precondition, Query, TokenHash, TokenKind, TokenOwner};
+use crate::store::contract::{code, pending, token};
+use crate::store::{
+    DeviceGrantRecord, DeviceStatus, Effect, FamilyId, PendingKind, Precondition, Query, TokenHash,
+    TokenKind, TokenOwner,
+};
 use crate::{Scopes, UnixTime};
 
 fn statements() -> Vec<Statement> {
@@ -29,6 +32,30 @@ fn statements() -> Vec<Statement> {
         Effect::RevokeToken { hash, at },
         Effect::RevokeFamily { family, at },
         Effect::RevokeDescendants { parent: hash, at },
+        Effect::PutPending(pending("p", PendingKind::Interaction)),
+        Effect::TakePending { hash },
+        Effect::PutDeviceGrant(DeviceGrantRecord {
+            device_code_hash: hash,
+            user_code_hash: hash,
+            client_id: "c".into(),
+            scopes: Scopes::new(),
+            status: DeviceStatus::Pending,
+            subject: None,
+            granted_scopes: None,
+            interval: 5,
+            last_poll_at: None,
+            issued_at: at,
+            expires_at: at,
+            family,
+        }),
+        Effect::DecideDevice {
+            hash,
+            status: DeviceStatus::Denied,
+            subject: None,
+            granted_scopes: None,
+        },
+        Effect::RecordDevicePoll { hash, at, interval: 10 },
+        Effect::ConsumeDevice { hash },
     ];
     effects_.extend(owners.into_iter().map(|owner| Effect::RevokeOldest {
         kind: TokenKind::Refresh,
@@ -43,9 +70,12 @@ fn statements() -> Vec<Statement> {
             Precondition::CodeUnconsumed { hash },
             Precondition::TokenActive { hash },
             Precondition::TokenNotRevoked { hash },
+            Precondition::PendingExists { hash },
+            Precondition::UserCodeAvailable { hash, at },
+            Precondition::DeviceStatusIs { hash, status: DeviceStatus::Approved },
         ]
         .iter()
-        .map(preconditions::check),
+        .map(|p| preconditions::check(p).expect("check").statement),
     );
     all.extend(
         [Query::Client { client_id: "c".into() }, Query::Code { hash }, Query::Token { hash }]
@@ -80,7 +110,7 @@ fn no_statement_scans_a_whole_table() {
             );
         }
         for step in &plan {
-            for table in ["clients", "codes", "tokens"] {
+            for table in ["clients", "codes", "tokens", "pending_authorizations", "device_grants"] {
                 assert!(
                     !(step.starts_with(&format!("SCAN {table}"))),
                     "full scan of {table} in {}: {plan:?}",

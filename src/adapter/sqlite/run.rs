@@ -88,7 +88,7 @@ pub(super) fn apply(
 ) -> Result<Outcome, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(error)?;
     for precondition in &transaction.preconditions {
-        if !exists(&tx, &preconditions::check(precondition))? {
+        if !exists(&tx, &preconditions::check(precondition)?.statement)? {
             let found = record(&tx, &precondition.subject())?;
             tx.rollback().map_err(error)?;
             return Ok(Outcome::Conflict { failed: precondition.clone(), found });
