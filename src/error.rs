@@ -84,7 +84,7 @@ impl ErrorCode {
     pub const fn status(self) -> StatusCode {
         match self {
             Self::InvalidClient | Self::InvalidToken => StatusCode::UNAUTHORIZED,
-            Self::InsufficientScope => StatusCode::FORBIDDEN,
+            Self::InsufficientScope | Self::AccessDenied => StatusCode::FORBIDDEN,
             Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             Self::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
@@ -185,4 +185,7 @@ pub enum ConfigError {
     /// configured.
     #[error("require_par needs a PAR endpoint")]
     ParDisabled,
+    /// The registration settings are inconsistent.
+    #[error("invalid registration settings: {0}")]
+    Registration(&'static str),
 }

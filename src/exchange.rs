@@ -11,7 +11,10 @@ use http::{Response, StatusCode};
 
 use crate::authorization::Interaction;
 use crate::device::DeviceReply;
-use crate::endpoint::{authorize, decide, device_authorization, device_verification, par, token};
+use crate::endpoint::{
+    authorize, client_management, decide, device_authorization, device_verification, par, register,
+    token,
+};
 use crate::error::{ApiMisuse, OAuthError};
 use crate::store::{
     Answers, AuditAction, AuditEvent, Effect, Outcome, Query, StoreError, Transaction,
@@ -126,10 +129,15 @@ pub(crate) enum ReadState {
     TokenUser(token::UserReadState),
     DeviceAuthorization(device_authorization::ReadState),
     DeviceVerification(device_verification::ReadState),
+    ClientManagement(client_management::ReadState),
 }
 
 /// Where a paused exchange resumes after a commit.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the token endpoint's state is the hot path; boxing it would cost an allocation per request"
+)]
 pub(crate) enum CommitState {
     Token(token::CommitState),
     Authorize(authorize::CommitState),
@@ -137,6 +145,8 @@ pub(crate) enum CommitState {
     Par(par::CommitState),
     DeviceAuthorization(device_authorization::CommitState),
     DeviceVerification(device_verification::CommitState),
+    Registration(register::CommitState),
+    ClientManagement(client_management::CommitState),
 }
 
 /// What every step of one exchange carries: the policy, the request's
@@ -243,6 +253,9 @@ impl Read {
             ReadState::DeviceVerification(state) => {
                 device_verification::on_read(self.exchange, state, answers.into_records())
             }
+            ReadState::ClientManagement(state) => {
+                client_management::on_read(self.exchange, state, answers.into_records())
+            }
         })
     }
 
@@ -280,6 +293,10 @@ impl Commit {
             }
             CommitState::DeviceVerification(state) => {
                 device_verification::on_commit(self.exchange, state, outcome)
+            }
+            CommitState::Registration(state) => register::on_commit(self.exchange, state, outcome),
+            CommitState::ClientManagement(state) => {
+                client_management::on_commit(self.exchange, state, outcome)
             }
         })
     }

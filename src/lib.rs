@@ -131,7 +131,9 @@
 #![deny(missing_docs)]
 
 pub mod adapter;
+pub mod admin;
 mod authorization;
+mod bearer;
 mod client_auth;
 mod config;
 mod context;
@@ -144,6 +146,7 @@ mod form;
 mod grant;
 pub mod manual;
 mod pkce;
+pub mod registration;
 mod response;
 mod scope;
 mod secret;
@@ -156,6 +159,7 @@ pub use config::{
     Config, ConfigBuilder, Endpoints, FifoLimits, MAX_CODE_LIFETIME, PkcePolicy, RefreshRotation,
     ScopeDefinition,
 };
+pub use config::{DEFAULT_REGISTRATION_GRANTS, RegistrationPolicy};
 pub use context::{Context, Entropy, RequestId};
 pub use driver::{drive, drive_async, drive_step, drive_step_async};
 pub use error::{ApiMisuse, ConfigError, ErrorCode};

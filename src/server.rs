@@ -7,7 +7,8 @@ use http::Request;
 use crate::authorization::Decision;
 use crate::device::DeviceDecision;
 use crate::endpoint::{
-    authorize, decide, device_authorization, device_verification, metadata, par, token,
+    authorize, client_management, decide, device_authorization, device_verification, metadata, par,
+    register, token,
 };
 use crate::exchange::Exchange;
 use crate::{Config, Context, Step, response};
@@ -36,6 +37,7 @@ impl Server {
         let exchange = Exchange::new(Arc::clone(&self.config), ctx);
         let path = request.uri().path();
         let config = &self.config;
+        let registration = config.endpoints().registration.as_str();
         if path == config.endpoints().token {
             token::begin(exchange, &request)
         } else if path == config.endpoints().authorization && config.authorization_enabled() {
@@ -46,6 +48,12 @@ impl Server {
             device_authorization::begin(exchange, &request)
         } else if path == config.metadata_path() {
             metadata::begin(exchange, &request)
+        } else if path == registration {
+            register::begin(exchange, &request)
+        } else if let Some(client_id) =
+            path.strip_prefix(registration).and_then(|rest| rest.strip_prefix('/'))
+        {
+            client_management::begin(exchange, &request, client_id)
         } else {
             exchange.respond(response::not_found(), Vec::new())
         }

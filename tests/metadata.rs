@@ -110,9 +110,17 @@ fn only_what_is_enabled_is_listed() {
             "scopes_supported": ["read", "write"]
         })
     );
-    // A grant the token endpoint does not serve yet is not advertised.
+    // The device grant brings its endpoint (RFC 8628 §4).
     let h = Harness::with(config().grants([GrantType::ClientCredentials, GrantType::DeviceCode]));
-    assert_eq!(metadata(&h, WELL_KNOWN)["grant_types_supported"], json!(["client_credentials"]));
+    let doc = metadata(&h, WELL_KNOWN);
+    assert_eq!(
+        doc["grant_types_supported"],
+        json!(["client_credentials", "urn:ietf:params:oauth:grant-type:device_code"])
+    );
+    assert_eq!(
+        doc["device_authorization_endpoint"],
+        "https://server.example.com/device_authorization"
+    );
     // The password grant is served when enabled.
     let h = Harness::with(config().grants([GrantType::ClientCredentials, GrantType::Password]));
     assert_eq!(

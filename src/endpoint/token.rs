@@ -137,7 +137,11 @@ pub(crate) fn on_commit(ex: Exchange, state: CommitState, outcome: Outcome) -> S
             proceed(ex, client, request, decision)
         }
         // The clean-up commit carried its own audit event.
-        (Then::Refuse(err), _) => ex.respond(response::error(&err), Vec::new()),
+        (Then::Refuse(err), _) => {
+            let mut response = response::error(&err);
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            ex.respond(response, Vec::new())
+        }
     }
 }
 
@@ -157,7 +161,8 @@ fn proceed(ex: Exchange, client: ClientRecord, request: GrantRequest, decision: 
                 grant_type: Some(request.grant_type()),
                 ..REFUSED
             };
-            refusal.refuse(ex, err)
+            // RFC 6749 §5.2 (and RFC 8628 §3.5): grant errors are 400.
+            refusal.refuse_as(ex, err, StatusCode::BAD_REQUEST)
         }
     }
 }

@@ -50,6 +50,22 @@ pub enum AuditAction {
     DeviceApproved,
     /// The user denied a device authorization.
     DeviceDenied,
+    /// A client registered itself at the registration endpoint (RFC 7591).
+    ClientRegistered,
+    /// An administrator created a client through the admin API.
+    ClientCreated,
+    /// A client's metadata was replaced (RFC 7592 update, or the admin API).
+    ClientUpdated,
+    /// A client was deleted and its tokens revoked.
+    ClientDeleted,
+    /// A confidential client's secret was replaced by a new one.
+    ClientSecretRotated,
+    /// A client's registration access token was replaced by a new one.
+    RegistrationTokenRotated,
+    /// The registration endpoint refused a request.
+    RegistrationRefused,
+    /// A registration client URI (RFC 7592) refused a request.
+    ClientManagementRefused,
 }
 
 impl AuditAction {
@@ -72,6 +88,14 @@ impl AuditAction {
             Self::DeviceCodeMismatch => "device_code_mismatch",
             Self::DeviceApproved => "device_approved",
             Self::DeviceDenied => "device_denied",
+            Self::ClientRegistered => "client_registered",
+            Self::ClientCreated => "client_created",
+            Self::ClientUpdated => "client_updated",
+            Self::ClientDeleted => "client_deleted",
+            Self::ClientSecretRotated => "client_secret_rotated",
+            Self::RegistrationTokenRotated => "registration_token_rotated",
+            Self::RegistrationRefused => "registration_refused",
+            Self::ClientManagementRefused => "client_management_refused",
         }
     }
 }

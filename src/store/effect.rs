@@ -205,6 +205,22 @@ pub enum Precondition {
         /// The status required.
         status: DeviceStatus,
     },
+    /// No client with this id exists (registration, admin creation): a
+    /// new client never silently replaces another. SQL: the insert's
+    /// primary-key check.
+    ClientAbsent {
+        /// The client id.
+        client_id: String,
+    },
+    /// The client exists and its stored [`ClientRecord::revision`] equals
+    /// `revision`: nobody changed or deleted it since it was read. SQL:
+    /// `UPDATE … WHERE client_id = ? AND revision = ?` affecting one row.
+    ClientRevision {
+        /// The client id.
+        client_id: String,
+        /// The revision that was read.
+        revision: u64,
+    },
 }
 
 impl Precondition {
@@ -230,6 +246,12 @@ impl Precondition {
             (Self::DeviceStatusIs { hash, status }, Some(Record::Device(d))) => {
                 d.device_code_hash == *hash && d.status == *status
             }
+            (Self::ClientAbsent { client_id }, record) => {
+                !matches!(record, Some(Record::Client(c)) if c.client_id == *client_id)
+            }
+            (Self::ClientRevision { client_id, revision }, Some(Record::Client(c))) => {
+                c.client_id == *client_id && c.revision == *revision
+            }
             _ => false,
         }
     }
@@ -244,6 +266,9 @@ impl Precondition {
             Self::PendingExists { hash } => super::Query::Pending { hash: *hash },
             Self::UserCodeAvailable { hash, .. } => super::Query::UserCode { hash: *hash },
             Self::DeviceStatusIs { hash, .. } => super::Query::DeviceCode { hash: *hash },
+            Self::ClientAbsent { client_id } | Self::ClientRevision { client_id, .. } => {
+                super::Query::Client { client_id: client_id.clone() }
+            }
         }
     }
 }
@@ -287,4 +312,29 @@ pub enum Outcome {
         /// What the store found under that precondition's key instead.
         found: Option<Record>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_preconditions_hold_as_documented() {
+        let client = |revision| {
+            let mut c = ClientRecord::public("c");
+            c.revision = revision;
+            Record::Client(c)
+        };
+        let absent = Precondition::ClientAbsent { client_id: "c".into() };
+        assert!(absent.holds(None));
+        assert!(!absent.holds(Some(&client(0))));
+        let at_3 = Precondition::ClientRevision { client_id: "c".into(), revision: 3 };
+        assert!(at_3.holds(Some(&client(3))));
+        assert!(!at_3.holds(Some(&client(4))));
+        assert!(!at_3.holds(None));
+        let other = Precondition::ClientRevision { client_id: "d".into(), revision: 3 };
+        assert!(!other.holds(Some(&client(3))));
+        assert_eq!(at_3.subject(), super::super::Query::Client { client_id: "c".into() });
+        assert_eq!(absent.subject(), super::super::Query::Client { client_id: "c".into() });
+    }
 }

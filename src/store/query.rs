@@ -52,6 +52,24 @@ pub enum Query {
         /// The password as sent; never stored, logged or echoed.
         password: Password,
     },
+    /// The client whose [`ClientRecord::registration_token_hash`] is
+    /// `hash` (RFC 7592: the registration access token presented at a
+    /// registration client URI). At most one client has a given hash; a
+    /// deleted client, or one whose token was replaced, is not found.
+    ClientByRegistrationToken {
+        /// SHA-256 of the registration access token.
+        hash: TokenHash,
+    },
+    /// A page of clients for listing (the admin API): the clients whose
+    /// `client_id` is greater than `after` (every client when `None`), in
+    /// ascending byte order of `client_id`, at most `limit` of them. Always
+    /// answered with [`Record::Clients`], possibly empty.
+    Clients {
+        /// Exclusive lower bound on `client_id`: the last id of the previous page.
+        after: Option<String>,
+        /// The most clients to return.
+        limit: u32,
+    },
 }
 
 impl Query {
@@ -65,6 +83,16 @@ impl Query {
             (Self::User { username, .. }, Record::User(u)) => u.username == *username,
             (Self::DeviceCode { hash }, Record::Device(d)) => d.device_code_hash == *hash,
             (Self::UserCode { hash }, Record::Device(d)) => d.user_code_hash == *hash,
+            (Self::ClientByRegistrationToken { hash }, Record::Client(c)) => {
+                c.registration_token_hash.as_ref() == Some(hash)
+            }
+            (Self::Clients { after, limit }, Record::Clients(page)) => {
+                page.len() <= *limit as usize
+                    && page.windows(2).all(|w| w[0].client_id < w[1].client_id)
+                    && page.first().is_none_or(|c| {
+                        after.as_ref().is_none_or(|after| c.client_id.as_str() > after.as_str())
+                    })
+            }
             _ => false,
         }
     }

@@ -115,7 +115,33 @@ pub struct ClientRecord {
     #[serde(default)]
     pub require_par: bool,
     /// When the client was registered.
+    /// When the client was registered (`client_id_issued_at`, RFC 7591 §3.2.1).
     pub created_at: UnixTime,
+    /// A logo for consent pages (RFC 7591 §2 `logo_uri`).
+    #[serde(default)]
+    pub logo_uri: Option<String>,
+    /// Ways to contact the people responsible for the client (RFC 7591 §2).
+    #[serde(default)]
+    pub contacts: Vec<String>,
+    /// The client software's identifier (RFC 7591 §2 `software_id`).
+    #[serde(default)]
+    pub software_id: Option<String>,
+    /// The client software's version (RFC 7591 §2 `software_version`).
+    #[serde(default)]
+    pub software_version: Option<String>,
+    /// SHA-256 of the registration access token (RFC 7592 §3) that manages
+    /// this client at its registration client URI; `None` when the client
+    /// cannot manage itself (e.g. created by an administrator). Unique among
+    /// clients: [`Query::ClientByRegistrationToken`](super::Query) finds the
+    /// client by it.
+    #[serde(default)]
+    pub registration_token_hash: Option<TokenHash>,
+    /// Optimistic-concurrency counter: every change the core makes to a
+    /// client stores the revision it read plus one, under
+    /// [`Precondition::ClientRevision`](super::Precondition) for the one it
+    /// read. Backends store it as given.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 impl ClientRecord {
@@ -155,6 +181,12 @@ impl ClientRecord {
             resource_server: false,
             require_par: false,
             created_at: UnixTime::default(),
+            logo_uri: None,
+            contacts: Vec::new(),
+            software_id: None,
+            software_version: None,
+            registration_token_hash: None,
+            revision: 0,
         }
     }
 
@@ -524,4 +556,7 @@ pub enum Record {
     User(UserRecord),
     /// A device authorization.
     Device(DeviceGrantRecord),
+    /// A page of clients: the answer to [`Query::Clients`](super::Query),
+    /// ordered by `client_id`; never `None`, possibly empty.
+    Clients(Vec<ClientRecord>),
 }

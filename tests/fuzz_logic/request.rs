@@ -369,6 +369,7 @@ fn precondition_is_consistent(
             | Precondition::PendingExists { hash: h }
             | Precondition::UserCodeAvailable { hash: h, .. }
             | Precondition::DeviceStatusIs { hash: h, .. } => h == hash,
+            Precondition::ClientAbsent { .. } | Precondition::ClientRevision { .. } => false,
         })
     };
     transaction.effects.iter().all(|effect| match effect {
@@ -416,6 +417,11 @@ fn interfere(store: &MemoryStore, transaction: &Transaction, now: UnixTime) {
                 subject: None,
                 granted_scopes: None,
             }),
+            // Someone else deletes the client being changed.
+            Precondition::ClientAbsent { .. } => None,
+            Precondition::ClientRevision { client_id, .. } => {
+                Some(Effect::DeleteClient { client_id: client_id.clone(), at: now })
+            }
         })
         .collect();
     let _ = store.apply(&Transaction::unconditional(effects));
