@@ -2,12 +2,13 @@
 
 use std::error::Error as _;
 
-use deadpool_postgres::{GenericClient, Object, Pool, PoolError};
+use deadpool_postgres::{GenericClient, Pool, PoolError};
 use tokio_postgres::Row;
-use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 
 use crate::UnixTime;
+use crate::adapter::sql::preconditions::Lock;
+use crate::adapter::sql::queries::Rows;
 use crate::adapter::sql::rows::{self, SqlRow};
 use crate::adapter::sql::{Purged, Statement, Value, effects, preconditions, purge, queries};
 use crate::store::{
@@ -98,10 +99,18 @@ async fn query_opt<C: GenericClient>(
 
 async fn record<C: GenericClient>(client: &C, query: &Query) -> Result<Option<Record>, StoreError> {
     let Some(lookup) = queries::lookup(query) else { return Ok(None) };
-    let sql = dialect(lookup.statement.sql);
-    match query_opt(client, &sql, &lookup.statement.params).await? {
-        Some(row) => (lookup.decode)(&row).map(Some),
-        None => Ok(None),
+    let prepared = client.prepare_cached(&dialect(lookup.statement.sql)).await.map_err(error)?;
+    let params = params(&lookup.statement.params);
+    match lookup.rows {
+        Rows::One => match client.query_opt(&prepared, &params).await.map_err(error)? {
+            Some(row) => (lookup.decode)(&row).map(Some),
+            None => Ok(None),
+        },
+        Rows::All(gather) => {
+            let rows = client.query(&prepared, &params).await.map_err(error)?;
+            let records = rows.iter().map(|row| (lookup.decode)(row)).collect::<Result<_, _>>()?;
+            gather(records).map(Some)
+        }
     }
 }
 
@@ -120,45 +129,14 @@ pub(super) async fn read(pool: &Pool, queries: &[Query]) -> Result<Answers, Stor
 /// it locks the row until commit, and if a concurrent transaction changed
 /// the row first, waits for it and re-checks the condition against the
 /// committed row — so of two redemptions of one code, the second always
-/// finds it consumed.
-///
-/// A check that a key is free (`UserCodeAvailable`) locks nothing; of two
-/// transactions inserting the same key, the unique index makes the second
-/// fail (`23505`), and then the preconditions are checked again, outside
-/// the failed transaction: the one that no longer holds is the conflict.
+/// finds it consumed. A check that a key is free first takes an advisory
+/// lock on the key, so of two claims the second waits and then finds the
+/// first one's row.
 pub(super) async fn apply(pool: &Pool, transaction: &Transaction) -> Result<Outcome, StoreError> {
     let mut client = pool.get().await.map_err(pool_error)?;
-    match attempt(&mut client, transaction).await {
-        Err(Failure::UniqueViolation(err)) => {
-            for precondition in &transaction.preconditions {
-                if !holds(&client, precondition, false).await? {
-                    let found = record(&client, &precondition.subject()).await?;
-                    return Ok(Outcome::Conflict { failed: precondition.clone(), found });
-                }
-            }
-            Err(error(err))
-        }
-        Err(Failure::Store(err)) => Err(err),
-        Ok(outcome) => Ok(outcome),
-    }
-}
-
-/// Why an attempt failed: a unique violation is told apart, to re-check.
-enum Failure {
-    UniqueViolation(tokio_postgres::Error),
-    Store(StoreError),
-}
-
-impl From<StoreError> for Failure {
-    fn from(err: StoreError) -> Self {
-        Self::Store(err)
-    }
-}
-
-async fn attempt(client: &mut Object, transaction: &Transaction) -> Result<Outcome, Failure> {
     let tx = client.transaction().await.map_err(error)?;
     for precondition in &transaction.preconditions {
-        if !holds(&tx, precondition, true).await? {
+        if !holds(&tx, precondition).await? {
             let found = record(&tx, &precondition.subject()).await?;
             tx.rollback().await.map_err(error)?;
             return Ok(Outcome::Conflict { failed: precondition.clone(), found });
@@ -166,31 +144,29 @@ async fn attempt(client: &mut Object, transaction: &Transaction) -> Result<Outco
     }
     for effect in &transaction.effects {
         for statement in effects::statements(effect)? {
-            let prepared = tx.prepare_cached(&dialect(statement.sql)).await.map_err(error)?;
-            if let Err(err) = tx.execute(&prepared, &params(&statement.params)).await {
-                return Err(if err.code() == Some(&SqlState::UNIQUE_VIOLATION) {
-                    Failure::UniqueViolation(err)
-                } else {
-                    Failure::Store(error(err))
-                });
-            }
+            execute(&tx, &statement).await?;
         }
     }
     tx.commit().await.map_err(error)?;
     Ok(Outcome::Applied)
 }
 
-/// Whether `precondition` holds now; `lock` takes the row lock when the
-/// check reads a row.
+/// Whether `precondition` holds, taking the lock its check asks for.
 async fn holds<C: GenericClient>(
     client: &C,
     precondition: &Precondition,
-    lock: bool,
 ) -> Result<bool, StoreError> {
     let check = preconditions::check(precondition)?;
     let mut sql = dialect(check.statement.sql);
-    if lock && check.locks_row {
-        sql.push_str(" FOR UPDATE");
+    match &check.lock {
+        Lock::Row => sql.push_str(" FOR UPDATE"),
+        Lock::Key(key) => {
+            let lock = client
+                .prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .await
+                .map_err(error)?;
+            client.execute(&lock, &[key]).await.map_err(error)?;
+        }
     }
     Ok(query_opt(client, &sql, &check.statement.params).await?.is_some())
 }

@@ -14,13 +14,17 @@ use crate::store::{DeviceStatus, Effect, StoreError, TokenOwner};
 
 /// Insert or replace a client, keyed by `client_id`.
 const PUT_CLIENT: &str = "INSERT INTO clients (client_id, secret_hash, auth_method, \
-     redirect_uris, grant_types, scopes, name, uri, resource_server, require_par, created_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+     redirect_uris, grant_types, scopes, name, uri, resource_server, require_par, created_at, \
+     logo_uri, contacts, software_id, software_version, registration_token_hash, revision) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
      ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash, \
      auth_method = excluded.auth_method, redirect_uris = excluded.redirect_uris, \
      grant_types = excluded.grant_types, scopes = excluded.scopes, name = excluded.name, \
      uri = excluded.uri, resource_server = excluded.resource_server, \
-     require_par = excluded.require_par, created_at = excluded.created_at";
+     require_par = excluded.require_par, created_at = excluded.created_at, \
+     logo_uri = excluded.logo_uri, contacts = excluded.contacts, \
+     software_id = excluded.software_id, software_version = excluded.software_version, \
+     registration_token_hash = excluded.registration_token_hash, revision = excluded.revision";
 
 const DELETE_CLIENT: &str = "DELETE FROM clients WHERE client_id = ?1";
 
@@ -133,6 +137,12 @@ pub(crate) fn statements(effect: &Effect) -> Result<Vec<Statement>, StoreError> 
                 Value::Bool(c.resource_server),
                 Value::Bool(c.require_par),
                 time(c.created_at)?,
+                opt_text(c.logo_uri.as_deref()),
+                json_list(&c.contacts)?,
+                opt_text(c.software_id.as_deref()),
+                opt_text(c.software_version.as_deref()),
+                opt_token_hash(c.registration_token_hash.as_ref()),
+                count(c.revision, "revision")?,
             ],
         ),
         Effect::DeleteClient { client_id, at } => Ok(vec![

@@ -27,20 +27,26 @@ CREATE TABLE IF NOT EXISTS schema_version (
     applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
--- Registered clients (RFC 7591; `require_par`: RFC 9126 §6). `PutClient`
+-- Registered clients (RFC 7591/7592; `require_par`: RFC 9126 §6). `PutClient`
 -- replaces a row; `DeleteClient` deletes it and revokes the client's tokens.
 CREATE TABLE clients (
-    client_id       TEXT PRIMARY KEY,
-    secret_hash     BYTEA,                -- NULL for public clients
-    auth_method     TEXT NOT NULL,        -- client_secret_basic | client_secret_post | none
-    redirect_uris   TEXT NOT NULL,        -- JSON array, exact strings
-    grant_types     TEXT NOT NULL,        -- JSON array of grant type wire names
-    scopes          TEXT NOT NULL,
-    name            TEXT,
-    uri             TEXT,
-    resource_server BOOLEAN NOT NULL,
-    require_par     BOOLEAN NOT NULL,
-    created_at      BIGINT NOT NULL
+    client_id               TEXT COLLATE "C" PRIMARY KEY,  -- listed in byte order
+    secret_hash             BYTEA,            -- NULL for public clients
+    auth_method             TEXT NOT NULL,    -- client_secret_basic | client_secret_post | none
+    redirect_uris           TEXT NOT NULL,    -- JSON array, exact strings
+    grant_types             TEXT NOT NULL,    -- JSON array of grant type wire names
+    scopes                  TEXT NOT NULL,
+    name                    TEXT,
+    uri                     TEXT,
+    resource_server         BOOLEAN NOT NULL,
+    require_par             BOOLEAN NOT NULL,
+    created_at              BIGINT NOT NULL,
+    logo_uri                TEXT,
+    contacts                TEXT NOT NULL,    -- JSON array of strings
+    software_id             TEXT,
+    software_version        TEXT,
+    registration_token_hash BYTEA UNIQUE,     -- RFC 7592; NULL: not self-managed
+    revision                BIGINT NOT NULL   -- optimistic-concurrency counter
 );
 
 -- Authorization codes, by hash. A consumed code keeps its row (with

@@ -10,23 +10,30 @@
 //! and reported as a conflict, with the record found under
 //! [`Precondition::subject`].
 //!
-//! A check that a row does *not* exist (`UserCodeAvailable`) has nothing
-//! to lock. There a unique index closes the race: of two transactions
-//! inserting the same key, the second fails with a unique violation, and
-//! the PostgreSQL engine then re-checks the preconditions and reports the
-//! one that no longer holds as the conflict.
+//! A check that a key is free (`UserCodeAvailable`, `ClientAbsent`) has
+//! no row to lock. PostgreSQL first takes a transaction-scoped advisory
+//! lock on the key (`pg_advisory_xact_lock`), so of two transactions
+//! claiming one key the second waits, then sees the first one's row and
+//! conflicts. The unique indexes behind those keys stay the last line.
 
 use super::Statement;
-use super::columns::{text, time, token_hash};
+use super::columns::{count, text, time, token_hash};
 use crate::store::{Precondition, StoreError};
 
-/// A precondition's check and whether it reads (and may lock) the row it
-/// is about.
+/// A precondition's check, and what PostgreSQL locks for it (SQLite's
+/// `BEGIN IMMEDIATE` already excludes every other writer).
 pub(crate) struct Check {
     pub(crate) statement: Statement,
-    /// PostgreSQL appends `FOR UPDATE` when set (SQLite needs no lock).
     #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-    pub(crate) locks_row: bool,
+    pub(crate) lock: Lock,
+}
+
+/// What a check locks on PostgreSQL until the transaction ends.
+pub(crate) enum Lock {
+    /// The row the check reads: `FOR UPDATE` is appended.
+    Row,
+    /// An absent key: an advisory lock on this text is taken first.
+    Key(String),
 }
 
 const CODE_UNCONSUMED: &str = "SELECT 1 FROM codes WHERE hash = ?1 AND consumed_at IS NULL";
@@ -45,10 +52,15 @@ const USER_CODE_AVAILABLE: &str = "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM devi
 const DEVICE_STATUS_IS: &str =
     "SELECT 1 FROM device_grants WHERE device_code_hash = ?1 AND status = ?2";
 
+const CLIENT_ABSENT: &str =
+    "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM clients WHERE client_id = ?1)";
+
+const CLIENT_REVISION: &str = "SELECT 1 FROM clients WHERE client_id = ?1 AND revision = ?2";
+
 /// The check for `precondition`: it holds iff the statement returns a row.
 /// Fails only on values SQL cannot hold.
 pub(crate) fn check(precondition: &Precondition) -> Result<Check, StoreError> {
-    let row = |sql, params| Ok(Check { statement: Statement::new(sql, params), locks_row: true });
+    let row = |sql, params| Ok(Check { statement: Statement::new(sql, params), lock: Lock::Row });
     match precondition {
         Precondition::CodeUnconsumed { hash } => row(CODE_UNCONSUMED, vec![token_hash(hash)]),
         Precondition::TokenActive { hash } => row(TOKEN_ACTIVE, vec![token_hash(hash)]),
@@ -56,10 +68,17 @@ pub(crate) fn check(precondition: &Precondition) -> Result<Check, StoreError> {
         Precondition::PendingExists { hash } => row(PENDING_EXISTS, vec![token_hash(hash)]),
         Precondition::UserCodeAvailable { hash, at } => Ok(Check {
             statement: Statement::new(USER_CODE_AVAILABLE, vec![token_hash(hash), time(*at)?]),
-            locks_row: false,
+            lock: Lock::Key(format!("qscope user code {}", hash.to_text())),
         }),
         Precondition::DeviceStatusIs { hash, status } => {
             row(DEVICE_STATUS_IS, vec![token_hash(hash), text(status.as_str())])
+        }
+        Precondition::ClientAbsent { client_id } => Ok(Check {
+            statement: Statement::new(CLIENT_ABSENT, vec![text(client_id)]),
+            lock: Lock::Key(format!("qscope client {client_id}")),
+        }),
+        Precondition::ClientRevision { client_id, revision } => {
+            row(CLIENT_REVISION, vec![text(client_id), count(*revision, "revision")?])
         }
     }
 }

@@ -32,6 +32,22 @@ pub(crate) trait SqlRow {
 /// A decoder from a row to a record.
 pub(crate) type Decode = fn(&dyn SqlRow) -> Result<Record, StoreError>;
 
+/// Gathers the records of every row into the one record that answers a
+/// listing query.
+pub(crate) type Gather = fn(Vec<Record>) -> Result<Record, StoreError>;
+
+/// A page of clients ([`Record::Clients`]) from client rows.
+pub(crate) fn clients_page(records: Vec<Record>) -> Result<Record, StoreError> {
+    records
+        .into_iter()
+        .map(|record| match record {
+            Record::Client(client) => Ok(client),
+            other => Err(malformed(format!("a client page holds {other:?}"))),
+        })
+        .collect::<Result<_, _>>()
+        .map(Record::Clients)
+}
+
 fn required<T>(value: Option<T>, column: &str) -> Result<T, StoreError> {
     value.ok_or_else(|| malformed(format!("{column} is NULL")))
 }
@@ -52,7 +68,8 @@ fn blob(row: &dyn SqlRow, i: usize, column: &str) -> Result<Vec<u8>, StoreError>
 macro_rules! client_columns {
     () => {
         "client_id, secret_hash, auth_method, redirect_uris, grant_types, scopes, name, uri, \
-         resource_server, require_par, created_at"
+         resource_server, require_par, created_at, logo_uri, contacts, software_id, \
+         software_version, registration_token_hash, revision"
     };
 }
 pub(crate) use client_columns;
@@ -71,6 +88,15 @@ pub(crate) fn client(row: &dyn SqlRow) -> Result<Record, StoreError> {
         resource_server: row.boolean(8)?,
         require_par: row.boolean(9)?,
         created_at: to_time(int(row, 10, "created_at")?, "created_at")?,
+        logo_uri: row.text(11)?,
+        contacts: from_json_list(&text(row, 12, "contacts")?, "contacts")?,
+        software_id: row.text(13)?,
+        software_version: row.text(14)?,
+        registration_token_hash: row
+            .blob(15)?
+            .map(|b| to_token_hash(b, "registration_token_hash"))
+            .transpose()?,
+        revision: to_count(int(row, 16, "revision")?, "revision")?,
     }))
 }
 

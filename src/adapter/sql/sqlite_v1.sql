@@ -26,20 +26,26 @@ CREATE TABLE IF NOT EXISTS schema_version (
     applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
 ) STRICT;
 
--- Registered clients (RFC 7591; `require_par`: RFC 9126 §6). `PutClient`
+-- Registered clients (RFC 7591/7592; `require_par`: RFC 9126 §6). `PutClient`
 -- replaces a row; `DeleteClient` deletes it and revokes the client's tokens.
 CREATE TABLE clients (
-    client_id       TEXT PRIMARY KEY,
-    secret_hash     BLOB,                 -- NULL for public clients
-    auth_method     TEXT NOT NULL,        -- client_secret_basic | client_secret_post | none
-    redirect_uris   TEXT NOT NULL,        -- JSON array, exact strings
-    grant_types     TEXT NOT NULL,        -- JSON array of grant type wire names
-    scopes          TEXT NOT NULL,
-    name            TEXT,
-    uri             TEXT,
-    resource_server INTEGER NOT NULL CHECK (resource_server IN (0, 1)),
-    require_par     INTEGER NOT NULL CHECK (require_par IN (0, 1)),
-    created_at      INTEGER NOT NULL
+    client_id               TEXT PRIMARY KEY,  -- listed in byte order
+    secret_hash             BLOB,            -- NULL for public clients
+    auth_method             TEXT NOT NULL,    -- client_secret_basic | client_secret_post | none
+    redirect_uris           TEXT NOT NULL,    -- JSON array, exact strings
+    grant_types             TEXT NOT NULL,    -- JSON array of grant type wire names
+    scopes                  TEXT NOT NULL,
+    name                    TEXT,
+    uri                     TEXT,
+    resource_server         INTEGER NOT NULL CHECK (resource_server IN (0, 1)),
+    require_par             INTEGER NOT NULL CHECK (require_par IN (0, 1)),
+    created_at              INTEGER NOT NULL,
+    logo_uri                TEXT,
+    contacts                TEXT NOT NULL,    -- JSON array of strings
+    software_id             TEXT,
+    software_version        TEXT,
+    registration_token_hash BLOB UNIQUE,     -- RFC 7592; NULL: not self-managed
+    revision                INTEGER NOT NULL   -- optimistic-concurrency counter
 ) STRICT;
 
 -- Authorization codes, by hash. A consumed code keeps its row (with

@@ -4,6 +4,7 @@ use rusqlite::types::ToSqlOutput;
 use rusqlite::{Connection, ErrorCode, ToSql, TransactionBehavior, params_from_iter};
 
 use crate::UnixTime;
+use crate::adapter::sql::queries::Rows;
 use crate::adapter::sql::rows::{self, SqlRow};
 use crate::adapter::sql::{Purged, Statement, Value, effects, preconditions, purge, queries};
 use crate::store::{Answers, AuditEvent, Outcome, Query, Record, StoreError, Transaction};
@@ -62,9 +63,18 @@ fn record(conn: &Connection, query: &Query) -> Result<Option<Record>, StoreError
     let Some(lookup) = queries::lookup(query) else { return Ok(None) };
     let mut prepared = conn.prepare_cached(lookup.statement.sql).map_err(error)?;
     let mut rows = prepared.query(params_from_iter(&lookup.statement.params)).map_err(error)?;
-    match rows.next().map_err(error)? {
-        Some(row) => (lookup.decode)(row).map(Some),
-        None => Ok(None),
+    match lookup.rows {
+        Rows::One => match rows.next().map_err(error)? {
+            Some(row) => (lookup.decode)(row).map(Some),
+            None => Ok(None),
+        },
+        Rows::All(gather) => {
+            let mut records = Vec::new();
+            while let Some(row) = rows.next().map_err(error)? {
+                records.push((lookup.decode)(row)?);
+            }
+            gather(records).map(Some)
+        }
     }
 }
 
