@@ -205,6 +205,28 @@ async fn wrong_method_is_405_and_a_broken_body_400() {
     assert!(is_generated_id(request_id(&response)));
 }
 
+#[tokio::test]
+async fn hosts_collect_bodies_as_the_service_does() {
+    use qscope::adapter::tower::{collect_body, unreadable_body};
+    let body = Full::new(Bytes::from_static(b"grant_type=client_credentials"));
+    assert_eq!(collect_body(body, 64).await.unwrap(), b"grant_type=client_credentials");
+    let exact = Full::new(Bytes::from(vec![b'a'; 64]));
+    assert_eq!(collect_body(exact, 64).await.unwrap(), vec![b'a'; 64]);
+
+    // Over the limit: a stand-in one byte over it, read no further.
+    let big = Full::new(Bytes::from(vec![b'a'; 65]));
+    assert_eq!(collect_body(big, 64).await.unwrap(), vec![0; 65]);
+    let frames = Arc::new(AtomicUsize::new(0));
+    let endless = Endless { frames: Arc::clone(&frames) };
+    assert_eq!(collect_body(endless, 2048).await.unwrap().len(), 2049);
+    assert_eq!(frames.load(Ordering::SeqCst), 3, "two frames fit, the third crosses");
+
+    // A body that fails to arrive is None; the host answers 400.
+    assert_eq!(collect_body(Broken { sent: false }, 64).await, None);
+    let body = assert_error(&unreadable_body(), 400, "invalid_request");
+    assert_eq!(body["error_description"], "the request body could not be read");
+}
+
 /// Fails every call, transiently or not.
 struct FailingStore {
     transient: bool,

@@ -144,16 +144,36 @@ where
 {
     let (parts, body) = request.into_parts();
     let limit = shared.server.config().max_body_bytes();
-    let body = match collect_within(body, limit).await {
-        Ok(Some(bytes)) => bytes,
-        Ok(None) => fallback::over_limit_body(limit),
-        Err(()) => {
-            let description = "the request body could not be read";
-            return fallback::error(StatusCode::BAD_REQUEST, "invalid_request", description);
-        }
+    let Some(body) = collect_body(body, limit).await else {
+        return unreadable_body();
     };
     let request = Request::from_parts(parts, body);
     fallback::reply_into_http(drive_async(&shared.server, &shared.store, request, ctx).await)
+}
+
+/// A request body collected for the core the way [`OAuthService`] does it,
+/// for a host that drives an exchange itself (to render the
+/// [`Interaction`](crate::Interaction) of an authorization request, say).
+///
+/// The whole body when it is at most `limit` bytes (pass
+/// [`Config::max_body_bytes`](crate::Config::max_body_bytes)). A longer
+/// body is read no further than described in the module docs and replaced
+/// by a stand-in one byte over the limit, so the core answers it exactly
+/// as [`OAuthService`] would (405, 400, or 413 `invalid_request`). `None`
+/// when the body fails to arrive: answer [`unreadable_body`].
+pub async fn collect_body<B: Body>(body: B, limit: usize) -> Option<Vec<u8>> {
+    match collect_within(body, limit).await {
+        Ok(Some(bytes)) => Some(bytes),
+        Ok(None) => Some(fallback::over_limit_body(limit)),
+        Err(()) => None,
+    }
+}
+
+/// The 400 `invalid_request` that [`OAuthService`] answers when a request
+/// body fails to arrive (broken chunked encoding, a dropped connection).
+pub fn unreadable_body() -> Response<Vec<u8>> {
+    let description = "the request body could not be read";
+    fallback::error(StatusCode::BAD_REQUEST, "invalid_request", description)
 }
 
 /// The whole body if it is at most `limit` bytes; `None` as soon as it is

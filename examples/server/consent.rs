@@ -1,0 +1,97 @@
+//! `/consent`: the consent page for an authorization request waiting in
+//! the session, and its post (`decision` = `approve` or `deny`).
+
+use http::{Method, StatusCode};
+use http_body::Body;
+use qscope::{Decision, Reply, Scopes, drive_step_async};
+
+use crate::form;
+use crate::host::{
+    Answer, App, Incoming, csrf_ok, forbidden, full, method_not_allowed, query, read_form,
+    redirect, server_error, with_cookie,
+};
+use crate::pages;
+
+/// Answers `/consent`.
+pub(crate) async fn answer<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
+    match *incoming.request.method() {
+        Method::GET => show(app, &incoming),
+        Method::POST => submit(app, incoming).await,
+        _ => method_not_allowed("GET, POST"),
+    }
+}
+
+fn show<B>(app: &App, incoming: &Incoming<B>) -> Answer {
+    let query = query(&incoming.request);
+    let key = form::single(&query, "request").unwrap_or_default();
+    // Waiting requests live in the session; without one there is none.
+    let Some((id, session)) = app.sessions.find(incoming.request.headers(), incoming.now) else {
+        return unknown_request();
+    };
+    let Some(user) = &session.user else {
+        let next = format!("/consent?request={}", form::encode(key));
+        return with_cookie(app, &id, redirect(&format!("/login?next={}", form::encode(&next))));
+    };
+    let Some(interaction) = session.pending(key) else {
+        return unknown_request();
+    };
+    let who = interaction.client_name.as_deref().unwrap_or(&interaction.client_id);
+    let body = pages::consent(&session.csrf, key, user, interaction);
+    with_cookie(app, &id, pages::page(StatusCode::OK, &format!("Allow {who}?"), &body))
+}
+
+async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
+    let Incoming { request, ctx, now, .. } = incoming;
+    let Some((id, session)) = app.sessions.find(request.headers(), now) else {
+        return forbidden();
+    };
+    let fields = match read_form(request).await {
+        Ok(fields) => fields,
+        Err(page) => return page,
+    };
+    if !csrf_ok(&session, &fields) {
+        return forbidden();
+    }
+    let Some(user) = session.user else {
+        return forbidden();
+    };
+    let approve = match form::single(&fields, "decision") {
+        Some("approve") => true,
+        Some("deny") => false,
+        _ => return bad_decision(),
+    };
+    let key = form::single(&fields, "request").unwrap_or_default();
+    let Some(interaction) = app.sessions.update(&id, |live| live.take_pending(key)).flatten()
+    else {
+        return unknown_request();
+    };
+    let decision = if approve {
+        let scopes = Scopes::from_names(interaction.scopes.iter().map(|s| s.name.clone()));
+        Decision::approve(interaction.handle, user, scopes)
+    } else {
+        Decision::deny(interaction.handle)
+    };
+    // A redirect to the client with the code or `access_denied`, or a 400
+    // when the request expired meanwhile.
+    match drive_step_async(&app.store, app.server.decide(decision, ctx)).await {
+        Reply::Http(response) => with_cookie(app, &id, full(response)),
+        other => {
+            tracing::error!(?other, "a decision gave an unexpected reply");
+            server_error()
+        }
+    }
+}
+
+fn unknown_request() -> Answer {
+    pages::message(
+        StatusCode::BAD_REQUEST,
+        "Request not found",
+        "This authorization request is unknown, was already answered or has expired. \
+         Start again from the application.",
+    )
+}
+
+/// The page for a `decision` that is neither `approve` nor `deny`.
+pub(crate) fn bad_decision() -> Answer {
+    pages::message(StatusCode::BAD_REQUEST, "Bad decision", "Choose Allow or Deny.")
+}

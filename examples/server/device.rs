@@ -1,0 +1,132 @@
+//! `/device`: the device verification page (RFC 8628 §3.3). The user signs
+//! in, enters the `user_code` a device shows (or arrives with it from
+//! `verification_uri_complete`), sees what the device asks for, and posts
+//! `decision` = `approve` or `deny` with the `user_code`.
+
+use http::{Method, StatusCode};
+use http_body::Body;
+use qscope::device::{DeviceDecision, DevicePrompt, DeviceRejection, DeviceReply};
+use qscope::{Context, Reply, Scopes, drive_step_async};
+
+use crate::consent::bad_decision;
+use crate::form;
+use crate::host::{
+    Answer, App, Incoming, busy, csrf_ok, forbidden, method_not_allowed, query, read_form,
+    redirect, server_error, session_for, with_cookie,
+};
+use crate::pages;
+
+/// Answers `/device`.
+pub(crate) async fn answer<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
+    match *incoming.request.method() {
+        Method::GET => show(app, incoming).await,
+        Method::POST => submit(app, incoming).await,
+        _ => method_not_allowed("GET, POST"),
+    }
+}
+
+async fn show<B>(app: &App, incoming: Incoming<B>) -> Answer {
+    let Some((id, session)) = session_for(app, &incoming) else {
+        return busy();
+    };
+    let query = query(&incoming.request);
+    let typed = form::single(&query, "user_code").map(str::trim).filter(|code| !code.is_empty());
+    let Some(user) = &session.user else {
+        let next = match typed {
+            Some(code) => format!("/device?user_code={}", form::encode(code)),
+            None => "/device".to_owned(),
+        };
+        return with_cookie(app, &id, redirect(&format!("/login?next={}", form::encode(&next))));
+    };
+    let page = match typed {
+        None => entry(StatusCode::OK, None),
+        Some(code) => match prompt(app, code, incoming.ctx).await {
+            Ok(prompt) => {
+                let body = pages::device_confirm(&session.csrf, user, &prompt);
+                pages::page(StatusCode::OK, "Connect a device?", &body)
+            }
+            Err(page) => page,
+        },
+    };
+    with_cookie(app, &id, page)
+}
+
+async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
+    let Incoming { request, ctx, now, .. } = incoming;
+    let Some((id, session)) = app.sessions.find(request.headers(), now) else {
+        return forbidden();
+    };
+    let fields = match read_form(request).await {
+        Ok(fields) => fields,
+        Err(page) => return page,
+    };
+    if !csrf_ok(&session, &fields) {
+        return forbidden();
+    }
+    let Some(user) = session.user else {
+        return forbidden();
+    };
+    let approve = match form::single(&fields, "decision") {
+        Some("approve") => true,
+        Some("deny") => false,
+        _ => return bad_decision(),
+    };
+    let typed = form::single(&fields, "user_code").unwrap_or_default();
+    // What the device asked for, read afresh: the approval grants exactly that.
+    let prompt = match prompt(app, typed, ctx.clone()).await {
+        Ok(prompt) => prompt,
+        Err(page) => return with_cookie(app, &id, page),
+    };
+    let decision = if approve {
+        let scopes = Scopes::from_names(prompt.scopes.iter().map(|s| s.name.clone()));
+        DeviceDecision::Approve { user_code: prompt.user_code, subject: user, scopes }
+    } else {
+        DeviceDecision::Deny { user_code: prompt.user_code }
+    };
+    let page = match drive_step_async(&app.store, app.server.decide_device(decision, ctx)).await {
+        Reply::Device(DeviceReply::Approved) => pages::message(
+            StatusCode::OK,
+            "Device connected",
+            "The device is allowed. You can return to it now.",
+        ),
+        Reply::Device(DeviceReply::Denied) => pages::message(
+            StatusCode::OK,
+            "Request denied",
+            "The device was not allowed. You can close this page.",
+        ),
+        Reply::Device(DeviceReply::Rejected(rejection)) => rejected(rejection),
+        other => {
+            tracing::error!(?other, "a device decision gave an unexpected reply");
+            server_error()
+        }
+    };
+    with_cookie(app, &id, page)
+}
+
+/// What the device with `typed` asks for, or the page saying why the code
+/// cannot be used.
+async fn prompt(app: &App, typed: &str, ctx: Context) -> Result<DevicePrompt, Answer> {
+    match drive_step_async(&app.store, app.server.device_prompt(typed, ctx)).await {
+        Reply::Device(DeviceReply::Prompt(prompt)) => Ok(prompt),
+        Reply::Device(DeviceReply::Rejected(rejection)) => Err(rejected(rejection)),
+        other => {
+            tracing::error!(?other, "a device prompt gave an unexpected reply");
+            Err(server_error())
+        }
+    }
+}
+
+fn entry(status: StatusCode, error: Option<&str>) -> Answer {
+    pages::page(status, "Connect a device", &pages::device_entry(error))
+}
+
+fn rejected(rejection: DeviceRejection) -> Answer {
+    let message = match rejection {
+        DeviceRejection::Malformed => "That is not a valid code. Check it and try again.",
+        DeviceRejection::Unknown => "No device is waiting with that code. Check it and try again.",
+        DeviceRejection::Expired => "That code has expired. Start again on your device.",
+        DeviceRejection::AlreadyDecided => "That code was already used.",
+        _ => "That code cannot be used. Start again on your device.",
+    };
+    entry(StatusCode::BAD_REQUEST, Some(message))
+}

@@ -1,0 +1,342 @@
+//! The host: routes each request to the demo's own pages (`/login`,
+//! `/consent`, `/device`) or to the core, applies the rate limit, keeps the
+//! authorization endpoint's interactions in the browser's session, and
+//! logs one line per request.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER, SET_COOKIE};
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::Full;
+use qscope::adapter::context::{REQUEST_ID_HEADER, context_for, response_request_id};
+use qscope::adapter::tower::{OAuthService, collect_body, unreadable_body};
+use qscope::{Context, Reply, Server, drive_async};
+use tower_service::Service;
+
+use crate::form;
+use crate::pages;
+use crate::rate_limit::RateLimiter;
+use crate::session::{Session, SessionId, Sessions};
+use crate::store::DemoStore;
+use crate::users::Users;
+
+/// Every answer of the demo.
+pub(crate) type Answer = Response<Full<Bytes>>;
+
+/// Everything a request may need; shared by all connections.
+pub(crate) struct App {
+    /// The core.
+    pub(crate) server: Server,
+    /// The store the core runs on.
+    pub(crate) store: DemoStore,
+    /// The core as a service, for every path that is not the host's.
+    pub(crate) oauth: OAuthService<DemoStore>,
+    /// Browser sessions.
+    pub(crate) sessions: Sessions,
+    /// Who can sign in.
+    pub(crate) users: Arc<Users>,
+    /// Per-IP limits on the endpoints worth guessing at.
+    pub(crate) limiter: RateLimiter,
+}
+
+/// The paths under the rate limit.
+const LIMITED: [&str; 4] = ["/token", "/device_authorization", "/device", "/login"];
+/// The largest form a page accepts.
+const MAX_FORM_BYTES: usize = 8 * 1024;
+
+/// The wall clock's monotonic twin, for sessions, limits and latency.
+#[allow(clippy::disallowed_methods, reason = "the demo is the host: it reads the clock")]
+pub(crate) fn monotonic_now() -> Instant {
+    Instant::now()
+}
+
+/// What a page handler gets: the request, its context, its arrival.
+pub(crate) struct Incoming<B> {
+    /// The request.
+    pub(crate) request: Request<B>,
+    /// Its context (time, entropy, request id), for calls into the core.
+    pub(crate) ctx: Context,
+    /// When it arrived.
+    pub(crate) now: Instant,
+}
+
+/// Answers one request and logs it.
+pub(crate) async fn handle<B>(app: Arc<App>, request: Request<B>, peer: SocketAddr) -> Answer
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+{
+    let started = monotonic_now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = route(&app, request, peer, started).await;
+    let request_id = response
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|id| id.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    // The path only: queries may carry user codes and other secrets.
+    tracing::info!(
+        %method,
+        path = %path,
+        status = response.status().as_u16(),
+        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        request_id = %request_id,
+        peer = %peer.ip(),
+        "request"
+    );
+    response
+}
+
+async fn route<B>(app: &Arc<App>, mut request: Request<B>, peer: SocketAddr, now: Instant) -> Answer
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+{
+    let path = request.uri().path();
+    if LIMITED.contains(&path)
+        && let Err(wait) = app.limiter.check(peer.ip(), now)
+    {
+        tracing::warn!(peer = %peer.ip(), path, "rate limited");
+        return too_many_requests(wait);
+    }
+    let is_page = matches!(path, "/login" | "/consent" | "/device");
+    if !is_page && path != app.server.config().endpoints().authorization {
+        request.extensions_mut().insert(peer);
+        let Ok(response) = app.oauth.clone().call(request).await;
+        return response;
+    }
+    let incoming_id = request.headers().get(REQUEST_ID_HEADER).cloned();
+    let Ok(ctx) = context_for(Some(peer.ip()), incoming_id.as_ref()) else {
+        return pages::message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Try again later",
+            "The server cannot draw randomness right now.",
+        );
+    };
+    let request_id = response_request_id(incoming_id.as_ref(), &ctx);
+    let path = path.to_owned();
+    let incoming = Incoming { request, ctx, now };
+    let mut response = match path.as_str() {
+        "/login" => crate::login::answer(app, incoming).await,
+        "/consent" => crate::consent::answer(app, incoming).await,
+        "/device" => crate::device::answer(app, incoming).await,
+        _ => authorize(app, incoming).await,
+    };
+    response.headers_mut().insert(REQUEST_ID_HEADER, request_id);
+    response
+}
+
+/// The authorization endpoint: the core validates the request; a valid one
+/// waits in the browser's session while the user signs in and consents.
+async fn authorize<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
+    let Incoming { request, ctx, now, .. } = incoming;
+    let (parts, body) = request.into_parts();
+    let Some(body) = collect_body(body, app.server.config().max_body_bytes()).await else {
+        return full(unreadable_body());
+    };
+    let headers = parts.headers.clone();
+    let reply = drive_async(&app.server, &app.store, Request::from_parts(parts, body), ctx).await;
+    let interaction = match reply {
+        Reply::Interaction(interaction) => interaction,
+        Reply::Http(response) => return full(response),
+        other => {
+            tracing::error!(?other, "the authorization endpoint gave an unexpected reply");
+            return server_error();
+        }
+    };
+    let session = app.sessions.find(&headers, now).or_else(|| app.sessions.create(now));
+    let Some((id, _)) = session else {
+        return busy();
+    };
+    let waiting =
+        app.sessions.update(&id, |live| (live.add_pending(interaction), live.user.is_some()));
+    let Some((key, signed_in)) = waiting else {
+        return busy();
+    };
+    let consent = format!("/consent?request={}", form::encode(&key));
+    let location =
+        if signed_in { consent } else { format!("/login?next={}", form::encode(&consent)) };
+    with_cookie(app, &id, redirect(&location))
+}
+
+/// The session of a request, created when there is none (`None` only when
+/// the server holds too many).
+pub(crate) fn session_for<B>(app: &App, incoming: &Incoming<B>) -> Option<(SessionId, Session)> {
+    app.sessions
+        .find(incoming.request.headers(), incoming.now)
+        .or_else(|| app.sessions.create(incoming.now))
+}
+
+/// The pairs of a form post: `application/x-www-form-urlencoded`, at most
+/// [`MAX_FORM_BYTES`]; otherwise the page to answer.
+pub(crate) async fn read_form<B: Body>(
+    request: Request<B>,
+) -> Result<Vec<(String, String)>, Answer> {
+    let urlencoded = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media| {
+            media.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    if !urlencoded {
+        return Err(pages::message(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported form",
+            "Forms are posted as application/x-www-form-urlencoded.",
+        ));
+    }
+    let Some(bytes) = collect_body(request.into_body(), MAX_FORM_BYTES).await else {
+        return Err(pages::message(
+            StatusCode::BAD_REQUEST,
+            "Bad form",
+            "The form did not arrive.",
+        ));
+    };
+    if bytes.len() > MAX_FORM_BYTES {
+        return Err(pages::message(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Form too large",
+            "The form is too large.",
+        ));
+    }
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Err(pages::message(StatusCode::BAD_REQUEST, "Bad form", "The form is not UTF-8."));
+    };
+    Ok(form::parse(text))
+}
+
+/// The query pairs of a request.
+pub(crate) fn query<B>(request: &Request<B>) -> Vec<(String, String)> {
+    request.uri().query().map(form::parse).unwrap_or_default()
+}
+
+/// Whether a form's `csrf` field is the session's token (answer
+/// [`forbidden`] when it is not).
+pub(crate) fn csrf_ok(session: &Session, fields: &[(String, String)]) -> bool {
+    form::single(fields, "csrf").is_some_and(|token| session.csrf_matches(token))
+}
+
+/// The 403 page for a form without a valid CSRF token or session.
+pub(crate) fn forbidden() -> Answer {
+    pages::message(
+        StatusCode::FORBIDDEN,
+        "Request refused",
+        "This form has expired or was not sent from this site. Go back, reload the page and try again.",
+    )
+}
+
+/// The answer to a method a page does not take.
+pub(crate) fn method_not_allowed(allow: &'static str) -> Answer {
+    let mut response = pages::message(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Method not allowed",
+        "Use the form on the page.",
+    );
+    response.headers_mut().insert(http::header::ALLOW, HeaderValue::from_static(allow));
+    response
+}
+
+/// A 303 to a path on this server.
+pub(crate) fn redirect(location: &str) -> Answer {
+    let mut response = Response::new(Full::default());
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    let headers = response.headers_mut();
+    pages::secure_headers(headers);
+    match HeaderValue::from_str(location) {
+        Ok(value) => {
+            headers.insert(LOCATION, value);
+            response
+        }
+        Err(_) => server_error(),
+    }
+}
+
+/// `response` with the session cookie for `id` (refreshing its lifetime).
+pub(crate) fn with_cookie(app: &App, id: &SessionId, mut response: Answer) -> Answer {
+    response.headers_mut().insert(SET_COOKIE, app.sessions.cookie(id));
+    response
+}
+
+/// A core response as this server's body type.
+pub(crate) fn full(response: Response<Vec<u8>>) -> Answer {
+    response.map(|body| Full::new(Bytes::from(body)))
+}
+
+/// The page for a state the server did not expect.
+pub(crate) fn server_error() -> Answer {
+    pages::message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.")
+}
+
+/// The page when the server holds too many sessions.
+pub(crate) fn busy() -> Answer {
+    pages::message(StatusCode::SERVICE_UNAVAILABLE, "Busy", "Too many sessions; try again later.")
+}
+
+fn too_many_requests(wait: u64) -> Answer {
+    let body = serde_json::json!({
+        "error": "temporarily_unavailable",
+        "error_description": "too many requests from this address; retry later",
+    });
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(RETRY_AFTER, HeaderValue::from(wait));
+    headers.insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A `next` target that stays on this server: an absolute path (not
+/// `//host` nor `/\host`) of printable ASCII.
+pub(crate) fn safe_next(next: &str) -> Option<&str> {
+    let bytes = next.as_bytes();
+    let local = bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+        && next.len() <= 1024
+        && bytes.iter().all(|b| (0x21..=0x7e).contains(b) && *b != b'\\');
+    local.then_some(next)
+}
+
+/// A service function for hyper: every request answered by [`handle`].
+pub(crate) async fn serve<B>(
+    app: Arc<App>,
+    request: Request<B>,
+    peer: SocketAddr,
+) -> Result<Answer, Infallible>
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+{
+    Ok(handle(app, request, peer).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_targets_stay_on_this_server() {
+        assert_eq!(safe_next("/consent?request=abc"), Some("/consent?request=abc"));
+        assert_eq!(safe_next("/device?user_code=WDJB-MJHT"), Some("/device?user_code=WDJB-MJHT"));
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "/a\tb",
+            "/a b",
+            "",
+            "consent",
+        ] {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The demo's storage: SQLite by default, PostgreSQL on request, behind one
+//! `AsyncStore`; and the demo client created on first start.
+
+use std::path::Path;
+
+use qscope::adapter::context::context_for;
+use qscope::adapter::postgres::{PostgresOptions, PostgresStore};
+use qscope::adapter::sqlite::{SqliteOptions, SqliteStore};
+use qscope::admin::{Admin, ClientSpec};
+use qscope::store::{Answers, AsyncStore, Outcome, Query, StoreError, Transaction};
+use qscope::{ClientSecret, Server};
+
+/// The store the demo runs on.
+#[derive(Clone, Debug)]
+pub(crate) enum DemoStore {
+    /// One SQLite file.
+    Sqlite(SqliteStore),
+    /// A PostgreSQL database, possibly shared with other servers.
+    Postgres(PostgresStore),
+}
+
+impl DemoStore {
+    /// Opens PostgreSQL at `postgres` when given, else the SQLite file at
+    /// `db`; either way the schema is brought up to date.
+    pub(crate) async fn open(
+        db: &Path,
+        postgres: Option<&str>,
+        sqlite_full_sync: bool,
+    ) -> Result<Self, StoreError> {
+        match postgres {
+            Some(url) => {
+                Ok(Self::Postgres(PostgresStore::connect(url, PostgresOptions::default()).await?))
+            }
+            None => {
+                let options = SqliteOptions {
+                    synchronous_full: sqlite_full_sync,
+                    ..SqliteOptions::default()
+                };
+                let db = db.to_owned();
+                let open = tokio::task::spawn_blocking(move || SqliteStore::open_with(db, options));
+                Ok(Self::Sqlite(open.await.map_err(StoreError::permanent)??))
+            }
+        }
+    }
+
+    /// A short description for the start-up log (no credentials).
+    pub(crate) fn describe(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "SQLite",
+            Self::Postgres(_) => "PostgreSQL",
+        }
+    }
+}
+
+impl AsyncStore for DemoStore {
+    async fn read(&self, queries: &[Query]) -> Result<Answers, StoreError> {
+        match self {
+            Self::Sqlite(store) => AsyncStore::read(store, queries).await,
+            Self::Postgres(store) => AsyncStore::read(store, queries).await,
+        }
+    }
+
+    async fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
+        match self {
+            Self::Sqlite(store) => AsyncStore::apply(store, transaction).await,
+            Self::Postgres(store) => AsyncStore::apply(store, transaction).await,
+        }
+    }
+}
+
+/// The client created on first start, with its secret in clear (shown
+/// once).
+pub(crate) struct Seeded {
+    /// `demo`.
+    pub(crate) client_id: String,
+    /// The client secret.
+    pub(crate) secret: ClientSecret,
+}
+
+/// The id of the client [`seed`] creates.
+pub(crate) const DEMO_CLIENT_ID: &str = "demo";
+/// The redirect URI it is registered with (loopback: any port is accepted
+/// at request time, RFC 8252 §7.3).
+pub(crate) const DEMO_REDIRECT_URI: &str = "http://127.0.0.1/callback";
+
+/// On an empty database, creates the demo client through the admin API:
+/// confidential, every demo grant, scopes `read write`. `None` when the
+/// database already has clients (or another server seeded it first).
+pub(crate) async fn seed(
+    server: &Server,
+    store: &DemoStore,
+) -> Result<Option<Seeded>, Box<dyn std::error::Error>> {
+    let answers = AsyncStore::read(store, &[Admin::list_clients(None, 1)]).await?;
+    if !Admin::page(&answers).is_empty() {
+        return Ok(None);
+    }
+    let mut spec = ClientSpec::default();
+    spec.client_id = Some(DEMO_CLIENT_ID.into());
+    spec.metadata.client_name = Some("qscope demo client".into());
+    spec.metadata.grant_types =
+        Some(crate::policy::GRANTS.iter().map(|grant| grant.as_str().to_owned()).collect());
+    spec.metadata.redirect_uris = Some(vec![DEMO_REDIRECT_URI.into()]);
+    spec.metadata.scope = Some("read write".into());
+    let ctx = context_for(None, None)?;
+    let change = Admin::new(server).create_client(&spec, &ctx)?;
+    match AsyncStore::apply(store, &change.transaction).await? {
+        Outcome::Applied => {
+            Ok(change.secret.map(|secret| Seeded { client_id: change.client.client_id, secret }))
+        }
+        // Another server on the same database created it first.
+        Outcome::Conflict { .. } => Ok(None),
+    }
+}

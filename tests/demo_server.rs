@@ -1,0 +1,753 @@
+//! The demo server (`examples/server`) in-process on 127.0.0.1:0 over a
+//! temporary SQLite file, driven over real sockets by a hyper client the
+//! way a browser and an OAuth client would: the browser flow with PKCE,
+//! the device flow, CSRF refusals, escaping, rate limits, seeding,
+//! cookies and graceful shutdown; and the admin tool's commands against
+//! the running server's database.
+
+#[path = "../examples/admin/commands.rs"]
+mod admin_commands;
+#[path = "../examples/server/cli.rs"]
+mod cli;
+#[path = "../examples/server/consent.rs"]
+mod consent;
+#[path = "../examples/server/device.rs"]
+mod device;
+#[path = "../examples/server/form.rs"]
+mod form;
+#[path = "../examples/server/host.rs"]
+mod host;
+#[path = "../examples/server/login.rs"]
+mod login;
+#[path = "../examples/server/pages.rs"]
+mod pages;
+#[path = "../examples/server/policy.rs"]
+mod policy;
+#[path = "../examples/server/random.rs"]
+mod random;
+#[path = "../examples/server/rate_limit.rs"]
+mod rate_limit;
+#[path = "../examples/server/serve.rs"]
+mod serve;
+#[path = "../examples/server/session.rs"]
+mod session;
+#[path = "../examples/server/store.rs"]
+mod store;
+#[path = "../examples/server/users.rs"]
+mod users;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use bytes::Bytes;
+use clap::Parser;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use qscope::admin::{Admin, ClientSpec};
+use qscope::store::{AsyncStore, Outcome};
+use qscope::{Server, adapter::context::context_for};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// A running demo over its own SQLite file, removed on drop.
+struct Demo {
+    running: Option<serve::Running>,
+    db: PathBuf,
+    /// Whether the database file is removed on drop.
+    owns_db: bool,
+}
+
+impl Demo {
+    async fn start(extra: &[&str]) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "qscope-demo-test-{}-{}.sqlite3",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        let db = std::env::temp_dir().join(name);
+        Self::start_on(db, extra).await
+    }
+
+    async fn start_on(db: PathBuf, extra: &[&str]) -> Self {
+        let mut argv = vec!["server", "--addr", "127.0.0.1:0", "--db", db.to_str().unwrap()];
+        argv.extend_from_slice(extra);
+        let args = cli::Args::parse_from(argv);
+        let running = serve::start(&args).await.expect("the demo starts");
+        Self { running: Some(running), db, owns_db: true }
+    }
+
+    fn running(&self) -> &serve::Running {
+        self.running.as_ref().unwrap()
+    }
+
+    fn addr(&self) -> SocketAddr {
+        self.running().addr
+    }
+
+    /// `demo` and its secret, created by the first start.
+    fn demo_client(&self) -> (String, String) {
+        let seeded = self.running().seeded.as_ref().expect("a fresh database is seeded");
+        (seeded.client_id.clone(), seeded.secret.expose().to_owned())
+    }
+
+    async fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        if !self.owns_db {
+            return;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.db.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// One request over a fresh connection.
+async fn send(addr: SocketAddr, request: Request<Full<Bytes>>) -> Response<String> {
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+    tokio::spawn(connection);
+    let response = sender.send_request(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    Response::from_parts(parts, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+fn form_body(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", form::encode(k), form::encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn basic(id: &str, secret: &str) -> String {
+    format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
+}
+
+/// A browser: one cookie jar entry (the session), forms posted as
+/// browsers post them.
+struct Browser {
+    addr: SocketAddr,
+    cookie: Option<String>,
+}
+
+impl Browser {
+    fn new(addr: SocketAddr) -> Self {
+        Self { addr, cookie: None }
+    }
+
+    async fn go(&mut self, request: http::request::Builder, body: String) -> Response<String> {
+        let request = match &self.cookie {
+            Some(cookie) => request.header("cookie", cookie),
+            None => request,
+        };
+        let response = send(self.addr, request.body(Full::new(Bytes::from(body))).unwrap()).await;
+        if let Some(set) = response.headers().get("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+            self.cookie = Some(pair);
+        }
+        response
+    }
+
+    async fn get(&mut self, path: &str) -> Response<String> {
+        self.go(Request::get(path), String::new()).await
+    }
+
+    async fn post(&mut self, path: &str, pairs: &[(&str, &str)]) -> Response<String> {
+        let request =
+            Request::post(path).header("content-type", "application/x-www-form-urlencoded");
+        self.go(request, form_body(pairs)).await
+    }
+}
+
+fn location(response: &Response<String>) -> String {
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// The value of the hidden field `name` on a page.
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start =
+        page.find(&marker).unwrap_or_else(|| panic!("no field {name} in {page}")) + marker.len();
+    let end = start + page[start..].find('"').unwrap();
+    page[start..end].replace("&amp;", "&")
+}
+
+/// The value of `name` in a URL's query.
+fn query_value(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    form::single(&form::parse(query), name).map(str::to_owned)
+}
+
+fn assert_page_headers(response: &Response<String>) {
+    let headers = response.headers();
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(
+        headers["content-security-policy"],
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    );
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["x-request-id"].len(), 32);
+}
+
+/// Signs `browser` in as alice from the login page at `login` (a
+/// `/login?next=...` path); returns where the server sends it next.
+async fn sign_in(browser: &mut Browser, login: &str) -> String {
+    let page = browser.get(login).await;
+    assert_eq!(page.status(), 200);
+    assert_page_headers(&page);
+    let (csrf, next) = (hidden(page.body(), "csrf"), hidden(page.body(), "next"));
+    let before = browser.cookie.clone();
+    let response = browser
+        .post(
+            "/login",
+            &[("csrf", &csrf), ("next", &next), ("username", "alice"), ("password", "wonderland")],
+        )
+        .await;
+    assert_eq!(response.status(), 303, "{}", response.body());
+    assert_ne!(browser.cookie, before, "signing in issues a new session id");
+    location(&response)
+}
+
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+fn challenge(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+fn authorize_path(client_id: &str, state: &str) -> String {
+    format!(
+        "/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope=read%20write\
+         &state={state}&code_challenge={}&code_challenge_method=S256",
+        form::encode(store::DEMO_REDIRECT_URI),
+        challenge(VERIFIER)
+    )
+}
+
+async fn token(
+    addr: SocketAddr,
+    client: &(String, String),
+    pairs: &[(&str, &str)],
+) -> (u16, Value) {
+    let request = Request::post("/token")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("authorization", basic(&client.0, &client.1))
+        .body(Full::new(Bytes::from(form_body(pairs))))
+        .unwrap();
+    let response = send(addr, request).await;
+    (response.status().as_u16(), serde_json::from_str(response.body()).unwrap())
+}
+
+#[tokio::test]
+async fn the_browser_flow_ends_in_tokens_with_pkce() {
+    let demo = Demo::start(&[]).await;
+    assert_eq!(demo.running().users, ["alice"]);
+    assert_eq!(demo.running().store.describe(), "SQLite");
+    let client = demo.demo_client();
+    let mut browser = Browser::new(demo.addr());
+
+    // The authorization request waits in a new session; the browser is
+    // sent to sign in first.
+    let response = browser.get(&authorize_path(&client.0, "xyz")).await;
+    assert_eq!(response.status(), 303);
+    let login = location(&response);
+    assert!(login.starts_with("/login?next=%2Fconsent%3Frequest%3D"), "{login}");
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("qscope-session="));
+    assert!(cookie.ends_with("; HttpOnly; SameSite=Lax; Path=/; Max-Age=1800"), "{cookie}");
+    let first_session = browser.cookie.clone();
+
+    // A wrong password is refused on the same form.
+    let page = browser.get(&login).await;
+    assert!(page.body().contains("<label for=\"username\">"));
+    assert!(page.body().contains("<label for=\"password\">"));
+    let (csrf, next) = (hidden(page.body(), "csrf"), hidden(page.body(), "next"));
+    let refused = browser
+        .post(
+            "/login",
+            &[("csrf", &csrf), ("next", &next), ("username", "alice"), ("password", "queen")],
+        )
+        .await;
+    assert_eq!(refused.status(), 401);
+    assert!(refused.body().contains("Unknown user name or wrong password."));
+    let unknown = browser
+        .post(
+            "/login",
+            &[("csrf", &csrf), ("next", &next), ("username", "bob"), ("password", "queen")],
+        )
+        .await;
+    assert_eq!(unknown.status(), 401);
+
+    let consent_path = sign_in(&mut browser, &login).await;
+    assert!(consent_path.starts_with("/consent?request="));
+
+    // The old session id is worthless after sign-in.
+    let mut planted = Browser { addr: demo.addr(), cookie: first_session };
+    assert_eq!(planted.get(&consent_path).await.status(), 400);
+
+    let consent = browser.get(&consent_path).await;
+    assert_eq!(consent.status(), 200);
+    assert_page_headers(&consent);
+    let body = consent.body();
+    assert!(body.contains("<title>Allow qscope demo client? · qscope demo</title>"));
+    assert!(body.contains("<code>read</code>: Read your data"));
+    assert!(body.contains("<code>write</code>: Change your data"));
+    assert!(body.contains("<strong>alice</strong>"));
+    assert!(body.contains("name=\"decision\" value=\"approve\""));
+    assert!(body.contains("name=\"decision\" value=\"deny\""));
+    let (csrf, key) = (hidden(body, "csrf"), hidden(body, "request"));
+
+    let approved = browser
+        .post("/consent", &[("csrf", &csrf), ("request", &key), ("decision", "approve")])
+        .await;
+    assert_eq!(approved.status(), 302);
+    let redirect = location(&approved);
+    assert!(redirect.starts_with("http://127.0.0.1/callback?code="), "{redirect}");
+    assert_eq!(query_value(&redirect, "state").as_deref(), Some("xyz"));
+    assert_eq!(query_value(&redirect, "iss").unwrap(), demo.running().issuer);
+    let code = query_value(&redirect, "code").unwrap();
+
+    // A decision is taken once.
+    let again = browser
+        .post("/consent", &[("csrf", &csrf), ("request", &key), ("decision", "approve")])
+        .await;
+    assert_eq!(again.status(), 400);
+    assert!(again.body().contains("unknown, was already answered or has expired"));
+
+    // The code needs the PKCE verifier.
+    let addr = demo.addr();
+    let exchange = |verifier: &'static str| redeem(addr, &client, code.clone(), verifier);
+    let (status, body) = exchange("wrong-verifier-wrong-verifier-wrong-verifier-00").await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    let (status, tokens) = exchange(VERIFIER).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["scope"], "read write");
+    let refresh = tokens["refresh_token"].as_str().expect("a refresh token").to_owned();
+    let (status, refreshed) = token(
+        demo.addr(),
+        &client,
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+    )
+    .await;
+    assert_eq!(status, 200, "{refreshed}");
+    assert_ne!(refreshed["refresh_token"].as_str().unwrap(), refresh);
+    let (status, body) = exchange(VERIFIER).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "codes work once");
+
+    // Signed in, the next request goes straight to consent.
+    assert!(!approve_again(&mut browser, &client.0).await.is_empty());
+}
+
+/// Redeems `code` with PKCE `verifier`.
+async fn redeem(
+    addr: SocketAddr,
+    client: &(String, String),
+    code: String,
+    verifier: &str,
+) -> (u16, Value) {
+    let pairs = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", store::DEMO_REDIRECT_URI),
+        ("code_verifier", verifier),
+    ];
+    token(addr, client, &pairs).await
+}
+
+/// A second authorization for the signed-in `browser`, approved; its code.
+async fn approve_again(browser: &mut Browser, client_id: &str) -> String {
+    let response = browser.get(&authorize_path(client_id, "second")).await;
+    assert_eq!(response.status(), 303);
+    let consent_path = location(&response);
+    assert!(consent_path.starts_with("/consent?request="), "signed in: straight to consent");
+    let page = browser.get(&consent_path).await;
+    let (csrf, key) = (hidden(page.body(), "csrf"), hidden(page.body(), "request"));
+    let approved = browser
+        .post("/consent", &[("csrf", &csrf), ("request", &key), ("decision", "approve")])
+        .await;
+    assert_eq!(approved.status(), 302);
+    query_value(&location(&approved), "code").unwrap()
+}
+
+#[tokio::test]
+async fn denial_sends_access_denied_to_the_client() {
+    let demo = Demo::start(&[]).await;
+    let client = demo.demo_client();
+    let mut browser = Browser::new(demo.addr());
+    let response = browser.get(&authorize_path(&client.0, "s1")).await;
+    let consent_path = sign_in(&mut browser, &location(&response)).await;
+    let page = browser.get(&consent_path).await;
+    let (csrf, key) = (hidden(page.body(), "csrf"), hidden(page.body(), "request"));
+    let odd = browser
+        .post("/consent", &[("csrf", &csrf), ("request", &key), ("decision", "maybe")])
+        .await;
+    assert_eq!(odd.status(), 400);
+    let denied =
+        browser.post("/consent", &[("csrf", &csrf), ("request", &key), ("decision", "deny")]).await;
+    assert_eq!(denied.status(), 302);
+    let redirect = location(&denied);
+    assert!(redirect.starts_with("http://127.0.0.1/callback?error=access_denied"), "{redirect}");
+    assert_eq!(query_value(&redirect, "state").as_deref(), Some("s1"));
+}
+
+#[tokio::test]
+async fn the_device_flow_ends_in_tokens() {
+    let demo = Demo::start(&[]).await;
+    let client = demo.demo_client();
+    let authorize = |scope: &'static str| {
+        let client = client.clone();
+        let addr = demo.addr();
+        async move {
+            let request = Request::post("/device_authorization")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("authorization", basic(&client.0, &client.1))
+                .body(Full::new(Bytes::from(format!("scope={scope}"))))
+                .unwrap();
+            let response = send(addr, request).await;
+            assert_eq!(response.status(), 200, "{}", response.body());
+            serde_json::from_str::<Value>(response.body()).unwrap()
+        }
+    };
+    let grant = authorize("read").await;
+    let issuer = &demo.running().issuer;
+    assert_eq!(grant["verification_uri"], format!("{issuer}/device"));
+    let complete = grant["verification_uri_complete"].as_str().unwrap();
+    let path = complete.strip_prefix(issuer.as_str()).unwrap();
+    assert!(path.starts_with("/device?user_code="));
+    let user_code = grant["user_code"].as_str().unwrap();
+
+    // The verification page asks to sign in first and comes back with the code.
+    let mut browser = Browser::new(demo.addr());
+    let response = browser.get(path).await;
+    assert_eq!(response.status(), 303);
+    let back = sign_in(&mut browser, &location(&response)).await;
+    assert_eq!(query_value(&back, "user_code").as_deref(), Some(user_code));
+    let page = browser.get(&back).await;
+    assert_eq!(page.status(), 200);
+    assert_page_headers(&page);
+    assert!(page.body().contains("qscope demo client"));
+    assert!(page.body().contains("<code>read</code>: Read your data"));
+    assert!(!page.body().contains("<code>write</code>"), "only what the device asked for");
+    let csrf = hidden(page.body(), "csrf");
+    assert_eq!(hidden(page.body(), "user_code").replace('-', ""), user_code.replace('-', ""));
+
+    let approved = browser
+        .post("/device", &[("csrf", &csrf), ("user_code", user_code), ("decision", "approve")])
+        .await;
+    assert_eq!(approved.status(), 200);
+    assert!(approved.body().contains("Device connected"));
+    let device_code = grant["device_code"].as_str().unwrap();
+    let (status, tokens) = token(
+        demo.addr(),
+        &client,
+        &[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", device_code),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["scope"], "read");
+
+    // A used code cannot be decided again; a mistyped one is explained.
+    let used = browser
+        .post("/device", &[("csrf", &csrf), ("user_code", user_code), ("decision", "approve")])
+        .await;
+    assert_eq!(used.status(), 400);
+    assert!(used.body().contains("That code was already used."), "{}", used.body());
+    let typo = browser.get("/device?user_code=BCDF-GHJK").await;
+    assert_eq!(typo.status(), 400);
+    assert!(typo.body().contains("No device is waiting with that code."));
+    let entry = browser.get("/device").await;
+    assert!(entry.body().contains("<label for=\"user_code\">Code</label>"));
+
+    // A denial reaches the polling device as access_denied.
+    let second = authorize("read").await;
+    let code = second["user_code"].as_str().unwrap();
+    let denied = browser
+        .post("/device", &[("csrf", &csrf), ("user_code", code), ("decision", "deny")])
+        .await;
+    assert_eq!(denied.status(), 200);
+    assert!(denied.body().contains("Request denied"));
+    let (status, body) = token(
+        demo.addr(),
+        &client,
+        &[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", second["device_code"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("access_denied")));
+}
+
+#[tokio::test]
+async fn forms_without_the_sessions_csrf_token_are_refused() {
+    let demo = Demo::start(&[]).await;
+    let client = demo.demo_client();
+    let mut browser = Browser::new(demo.addr());
+    let response = browser.get(&authorize_path(&client.0, "c")).await;
+    let login = location(&response);
+    let page = browser.get(&login).await;
+    let next = hidden(page.body(), "next");
+    let credentials = [("username", "alice"), ("password", "wonderland")];
+
+    // Sign-in: no token, a wrong token, no session at all.
+    let mut fields = vec![("next", next.as_str())];
+    fields.extend(credentials);
+    assert_eq!(browser.post("/login", &fields).await.status(), 403);
+    let mut wrong = fields.clone();
+    wrong.push(("csrf", "not-the-token"));
+    let refused = browser.post("/login", &wrong).await;
+    assert_eq!(refused.status(), 403);
+    assert_page_headers(&refused);
+    let csrf = hidden(page.body(), "csrf");
+    let mut stranger = Browser::new(demo.addr());
+    let mut right = fields.clone();
+    right.push(("csrf", &csrf));
+    assert_eq!(stranger.post("/login", &right).await.status(), 403, "no session cookie");
+
+    // Consent: a wrong token changes nothing; the right one still works.
+    let consent_path = sign_in(&mut browser, &login).await;
+    let page = browser.get(&consent_path).await;
+    let (csrf, key) = (hidden(page.body(), "csrf"), hidden(page.body(), "request"));
+    let forged = browser
+        .post("/consent", &[("csrf", "forged"), ("request", &key), ("decision", "approve")])
+        .await;
+    assert_eq!(forged.status(), 403);
+    let missing = browser.post("/consent", &[("request", &key), ("decision", "approve")]).await;
+    assert_eq!(missing.status(), 403);
+    let mut other = Browser::new(demo.addr());
+    let cross = other
+        .post("/consent", &[("csrf", &csrf), ("request", &key), ("decision", "approve")])
+        .await;
+    assert_eq!(cross.status(), 403, "the token is worthless without its session");
+    let approved = browser
+        .post("/consent", &[("csrf", &csrf), ("request", &key), ("decision", "approve")])
+        .await;
+    assert_eq!(approved.status(), 302);
+
+    // Device page.
+    let forged = browser
+        .post("/device", &[("csrf", "forged"), ("user_code", "BCDF-GHJK"), ("decision", "approve")])
+        .await;
+    assert_eq!(forged.status(), 403);
+
+    // Pages take forms only as forms.
+    let request = Request::post("/login").header("content-type", "application/json");
+    assert_eq!(browser.go(request, "{}".into()).await.status(), 415);
+    assert_eq!(browser.go(Request::put("/consent"), String::new()).await.status(), 405);
+}
+
+#[tokio::test]
+async fn client_names_are_escaped() {
+    let demo = Demo::start(&[]).await;
+    let server = Server::new(policy::config(&demo.running().issuer, false).unwrap());
+    let mut spec = ClientSpec::default();
+    spec.client_id = Some("evil".into());
+    spec.metadata.client_name = Some("<script>alert(\"x\")</script> & co".into());
+    spec.metadata.redirect_uris = Some(vec![store::DEMO_REDIRECT_URI.into()]);
+    spec.metadata.grant_types = Some(vec!["authorization_code".into()]);
+    spec.metadata.scope = Some("read".into());
+    let change =
+        Admin::new(&server).create_client(&spec, &context_for(None, None).unwrap()).unwrap();
+    let store = &demo.running().store;
+    assert_eq!(AsyncStore::apply(store, &change.transaction).await.unwrap(), Outcome::Applied);
+
+    let mut browser = Browser::new(demo.addr());
+    let path = format!(
+        "/authorize?response_type=code&client_id=evil&redirect_uri={}&code_challenge={}\
+         &code_challenge_method=S256",
+        form::encode(store::DEMO_REDIRECT_URI),
+        challenge(VERIFIER)
+    );
+    let response = browser.get(&path).await;
+    let consent_path = sign_in(&mut browser, &location(&response)).await;
+    let page = browser.get(&consent_path).await;
+    assert_eq!(page.status(), 200);
+    let body = page.body();
+    assert!(body.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co"), "{body}");
+    assert!(!body.contains("<script>"));
+}
+
+#[tokio::test]
+async fn token_and_page_endpoints_are_rate_limited_per_ip() {
+    let demo = Demo::start(&["--rate-limit", "1"]).await;
+    let client = demo.demo_client();
+    let pairs = [("grant_type", "client_credentials")];
+    assert_eq!(token(demo.addr(), &client, &pairs).await.0, 200);
+    assert_eq!(token(demo.addr(), &client, &pairs).await.0, 200, "a burst of two");
+    let request = Request::post("/token")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("authorization", basic(&client.0, &client.1))
+        .body(Full::new(Bytes::from("grant_type=client_credentials")))
+        .unwrap();
+    let limited = send(demo.addr(), request).await;
+    assert_eq!(limited.status(), 429);
+    assert_eq!(limited.headers()["retry-after"], "1");
+    assert_eq!(limited.headers()["cache-control"], "no-store");
+    let body: Value = serde_json::from_str(limited.body()).unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
+    // The same address is limited on the pages; metadata is not limited.
+    assert_eq!(Browser::new(demo.addr()).get("/login").await.status(), 429);
+    assert_eq!(Browser::new(demo.addr()).get("/device").await.status(), 429);
+    let metadata = Browser::new(demo.addr()).get("/.well-known/oauth-authorization-server").await;
+    assert_eq!(metadata.status(), 200);
+    let metadata: Value = serde_json::from_str(metadata.body()).unwrap();
+    assert_eq!(
+        metadata["device_authorization_endpoint"],
+        format!("{}/device_authorization", demo.running().issuer)
+    );
+}
+
+#[tokio::test]
+async fn the_demo_client_is_created_once_and_registration_follows_the_flag() {
+    let mut first = Demo::start(&[]).await;
+    first.owns_db = false;
+    let db = first.db.clone();
+    let closed = send(first.addr(), register_request()).await;
+    assert_eq!(closed.status(), 403, "{}", closed.body());
+    first.stop().await;
+    // The second start reuses the file (and removes it).
+    let second =
+        Demo::start_on(db.clone(), &["--open-registration", "--demo-user", "bob:builder"]).await;
+    assert!(second.running().seeded.is_none(), "the database already has clients");
+    assert_eq!(second.running().users, ["bob"]);
+    let open = send(second.addr(), register_request()).await;
+    assert_eq!(open.status(), 201, "{}", open.body());
+    let registered: Value = serde_json::from_str(open.body()).unwrap();
+    assert!(registered["client_secret"].as_str().unwrap().len() >= 43);
+}
+
+fn register_request() -> Request<Full<Bytes>> {
+    let body = serde_json::json!({
+        "redirect_uris": ["http://127.0.0.1/cb"],
+        "client_name": "registered",
+    });
+    Request::post("/register")
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_https_issuer_gets_secure_host_cookies() {
+    let demo = Demo::start(&["--issuer", "https://as.example"]).await;
+    let mut browser = Browser::new(demo.addr());
+    let page = browser.get("/login").await;
+    let cookie = page.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("__Host-qscope-session="), "{cookie}");
+    assert!(cookie.ends_with("; HttpOnly; SameSite=Lax; Path=/; Max-Age=1800; Secure"), "{cookie}");
+    // The browser sends it back and the session is found.
+    let again = browser.get("/login").await;
+    assert!(again.headers().get("set-cookie").is_some());
+    assert_eq!(hidden(again.body(), "csrf"), hidden(page.body(), "csrf"));
+}
+
+#[tokio::test]
+async fn shutdown_finishes_requests_in_flight_then_closes() {
+    let mut demo = Demo::start(&[]).await;
+    let addr = demo.addr();
+    // A request whose body is still arriving when shutdown begins.
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let body = "grant_type=client_credentials";
+    let head = format!(
+        "POST /token HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\n\
+         content-length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body.as_bytes()[..5]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let running = demo.running.take().unwrap();
+    let stopping = tokio::spawn(running.shutdown());
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(TcpStream::connect(addr).await.is_err(), "no longer accepting");
+    assert!(!stopping.is_finished(), "waits for the request in flight");
+    stream.write_all(&body.as_bytes()[5..]).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401 "), "{answer}");
+    assert!(answer.contains("invalid_client"));
+    tokio::time::timeout(std::time::Duration::from_secs(5), stopping).await.unwrap().unwrap();
+    demo.stop().await;
+}
+
+/// Runs the admin tool on `demo`'s database.
+async fn admin(demo: &Demo, argv: &[&str]) -> Result<String, String> {
+    let mut full = vec!["admin", "--db", demo.db.to_str().unwrap()];
+    full.extend_from_slice(argv);
+    admin_commands::run(admin_commands::Args::parse_from(full)).await.map_err(|e| e.to_string())
+}
+
+/// `NAME=value` from the admin tool's output.
+fn assignment(out: &str, name: &str) -> String {
+    let prefix = format!("{name}=");
+    out.lines().find_map(|line| line.strip_prefix(&prefix)).unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_admin_tool_manages_the_clients_of_a_running_server() {
+    let demo = Demo::start(&[]).await;
+    let addr = demo.addr();
+    let create = ["create", "--id", "reporter", "--grant", "client_credentials", "--scope", "read"];
+    let out = admin(&demo, &create).await.unwrap();
+    let client = (assignment(&out, "CLIENT_ID"), assignment(&out, "CLIENT_SECRET"));
+    assert_eq!(client.0, "reporter");
+    let (status, body) = token(addr, &client, &[("grant_type", "client_credentials")]).await;
+    assert_eq!((status, body["scope"].as_str()), (200, Some("read")), "{body}");
+    let write = [("grant_type", "client_credentials"), ("scope", "write")];
+    assert_eq!(token(addr, &client, &write).await.1["error"], "invalid_scope");
+    assert_eq!(admin(&demo, &create).await.unwrap_err(), "a client with this id exists");
+
+    let out = admin(&demo, &["set-scopes", "reporter", "read", "write"]).await.unwrap();
+    assert!(out.contains("scope:           read write\n"), "{out}");
+    assert_eq!(token(addr, &client, &write).await.0, 200);
+
+    let out = admin(&demo, &["rotate-secret", "reporter"]).await.unwrap();
+    let rotated = (client.0.clone(), assignment(&out, "CLIENT_SECRET"));
+    assert_ne!(rotated.1, client.1);
+    let pairs = [("grant_type", "client_credentials")];
+    assert_eq!(token(addr, &client, &pairs).await.1["error"], "invalid_client");
+    assert_eq!(token(addr, &rotated, &pairs).await.0, 200);
+
+    let list = admin(&demo, &["list"]).await.unwrap();
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 2, "{list}");
+    assert!(lines[0].starts_with("demo\tconfidential\tgrants=authorization_code,"), "{list}");
+    assert_eq!(lines[1], "reporter\tconfidential\tgrants=client_credentials\tscope=read write\t");
+    let scopes = admin(&demo, &["scopes"]).await.unwrap();
+    assert_eq!(scopes, "read\tRead your data (default)\nwrite\tChange your data\n");
+    let shown = admin(&demo, &["show", "demo"]).await.unwrap();
+    assert!(shown.contains("name:            qscope demo client\n"), "{shown}");
+    assert!(shown.contains(&format!("redirect URIs:   {}\n", store::DEMO_REDIRECT_URI)));
+
+    assert_eq!(admin(&demo, &["delete", "reporter"]).await.unwrap(), "deleted reporter\n");
+    assert_eq!(token(addr, &rotated, &pairs).await.1["error"], "invalid_client");
+    assert_eq!(admin(&demo, &["show", "reporter"]).await.unwrap_err(), "no client reporter");
+    let bad = admin(&demo, &["create", "--grant", "bogus"]).await.unwrap_err();
+    assert_eq!(bad, "invalid_client_metadata: grant_types: bogus is not supported by this server");
+    let public =
+        admin(&demo, &["create", "--public", "--redirect-uri", "http://127.0.0.1/cb"]).await;
+    let public = public.unwrap();
+    assert!(public.starts_with("CLIENT_ID=") && !public.contains("CLIENT_SECRET"), "{public}");
+}
