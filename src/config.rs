@@ -22,6 +22,7 @@ pub struct Config {
     refresh_for_client_credentials: bool,
     max_body_bytes: usize,
     endpoints: Endpoints,
+    bearer: BearerPolicy,
 }
 
 /// PKCE rules (RFC 7636, OAuth 2.1 §4.1.1).
@@ -76,16 +77,53 @@ pub enum RefreshRotation {
     Grace(Seconds),
 }
 
-/// The paths the server answers on.
+/// The paths the server answers on. Each starts with `/`; no two are equal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoints {
     /// The token endpoint (RFC 6749 §3.2).
     pub token: String,
+    /// The token revocation endpoint (RFC 7009).
+    pub revocation: String,
+    /// The token introspection endpoint (RFC 7662).
+    pub introspection: String,
 }
 
 impl Default for Endpoints {
     fn default() -> Self {
-        Self { token: "/token".into() }
+        Self {
+            token: "/token".into(),
+            revocation: "/revoke".into(),
+            introspection: "/introspect".into(),
+        }
+    }
+}
+
+impl Endpoints {
+    /// Every configured path, for validation.
+    fn paths(&self) -> [&str; 3] {
+        [&self.token, &self.revocation, &self.introspection]
+    }
+}
+
+/// How [`Server::verify_bearer`](crate::Server::verify_bearer) reads and
+/// challenges bearer tokens at a resource server (RFC 6750).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BearerPolicy {
+    /// The `realm` of every `WWW-Authenticate: Bearer` challenge
+    /// (RFC 6750 §3). Printable ASCII without `"` or `\`, so it is sent
+    /// as a quoted string without escapes. Default `qscope`.
+    pub realm: String,
+    /// Whether an `access_token` parameter in an
+    /// `application/x-www-form-urlencoded` body is accepted (RFC 6750
+    /// §2.2, a MAY). Default `false`: only the `Authorization` header is
+    /// read. A token in the URI query (RFC 6750 §2.3) is never accepted
+    /// (OAuth 2.1 §5.1: resource servers MUST ignore it).
+    pub accept_form_body: bool,
+}
+
+impl Default for BearerPolicy {
+    fn default() -> Self {
+        Self { realm: "qscope".into(), accept_form_body: false }
     }
 }
 
@@ -115,6 +153,7 @@ impl Config {
                 refresh_for_client_credentials: false,
                 max_body_bytes: 16 * 1024,
                 endpoints: Endpoints::default(),
+                bearer: BearerPolicy::default(),
             },
         }
     }
@@ -188,6 +227,11 @@ impl Config {
     /// The endpoint paths.
     pub fn endpoints(&self) -> &Endpoints {
         &self.endpoints
+    }
+
+    /// How resource servers read and challenge bearer tokens.
+    pub fn bearer(&self) -> &BearerPolicy {
+        &self.bearer
     }
 }
 
@@ -281,6 +325,13 @@ impl ConfigBuilder {
         self
     }
 
+    /// Bearer-token verification for resource servers (default: realm
+    /// `qscope`, `Authorization` header only).
+    pub fn bearer(mut self, policy: BearerPolicy) -> Self {
+        self.config.bearer = policy;
+        self
+    }
+
     /// Validates and freezes the configuration.
     pub fn build(self) -> Result<Config, ConfigError> {
         let mut config = self.config;
@@ -318,13 +369,25 @@ impl ConfigBuilder {
         if config.max_body_bytes < 512 {
             return Err(ConfigError::BodyLimit);
         }
-        if !config.endpoints.token.starts_with('/') {
-            return Err(ConfigError::EndpointPath(config.endpoints.token.clone()));
+        let paths = config.endpoints.paths();
+        for (i, path) in paths.iter().enumerate() {
+            if !path.starts_with('/') || paths[..i].contains(path) {
+                return Err(ConfigError::EndpointPath((*path).to_owned()));
+            }
+        }
+        if !is_realm(&config.bearer.realm) {
+            return Err(ConfigError::Realm(config.bearer.realm.clone()));
         }
         config.default_scopes =
             Scopes::from_names(config.scopes.iter().filter(|s| s.default).map(|s| s.name.clone()));
         Ok(config)
     }
+}
+
+/// RFC 6750 §3 auth-param values as a quoted string without escapes:
+/// non-empty, %x20-21 / %x23-5B / %x5D-7E.
+fn is_realm(realm: &str) -> bool {
+    !realm.is_empty() && realm.bytes().all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5b | 0x5d..=0x7e))
 }
 
 fn check_lifetime(what: &'static str, value: Seconds, max: Seconds) -> Result<(), ConfigError> {
@@ -431,8 +494,39 @@ mod tests {
             b().rotation(RefreshRotation::Grace(Seconds::hours(1))).build(),
             Err(ConfigError::Lifetime { .. })
         ));
-        let endpoints = Endpoints { token: "token".into() };
+        let endpoints = Endpoints { token: "token".into(), ..Endpoints::default() };
         assert!(matches!(b().endpoints(endpoints).build(), Err(ConfigError::EndpointPath(_))));
+    }
+
+    #[test]
+    fn endpoint_paths_start_with_a_slash_and_differ() {
+        let b = || Config::builder("https://as.example.com");
+        let config = b().build().unwrap();
+        assert_eq!(config.endpoints().revocation, "/revoke");
+        assert_eq!(config.endpoints().introspection, "/introspect");
+        let relative = Endpoints { introspection: "introspect".into(), ..Endpoints::default() };
+        assert_eq!(
+            b().endpoints(relative).build().unwrap_err(),
+            ConfigError::EndpointPath("introspect".into())
+        );
+        let shared = Endpoints { revocation: "/token".into(), ..Endpoints::default() };
+        assert_eq!(
+            b().endpoints(shared).build().unwrap_err(),
+            ConfigError::EndpointPath("/token".into())
+        );
+    }
+
+    #[test]
+    fn bearer_realm_must_be_quotable() {
+        let b = || Config::builder("https://as.example.com");
+        assert_eq!(b().build().unwrap().bearer().realm, "qscope");
+        for bad in ["", "a\"b", "a\\b", "é", "a\nb"] {
+            let policy = BearerPolicy { realm: bad.into(), ..BearerPolicy::default() };
+            assert_eq!(b().bearer(policy).build().unwrap_err(), ConfigError::Realm(bad.into()));
+        }
+        let policy =
+            BearerPolicy { realm: "api.example.com resources".into(), accept_form_body: true };
+        assert!(b().bearer(policy).build().unwrap().bearer().accept_form_body);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use http::{Response, StatusCode};
 
-use crate::endpoint::token;
+use crate::endpoint::{introspect, revoke, token};
 use crate::error::{ApiMisuse, OAuthError};
 use crate::store::{
     Answers, AuditAction, AuditEvent, Effect, Outcome, Query, StoreError, Transaction,
@@ -96,12 +96,19 @@ impl Reply {
 #[derive(Debug)]
 pub(crate) enum ReadState {
     Token(token::ReadState),
+    Revoke(revoke::ReadState),
+    Introspect(introspect::ReadState),
 }
 
 /// Where a paused exchange resumes after a commit.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "moved once per commit; boxing the token state would cost an allocation"
+)]
 pub(crate) enum CommitState {
     Token(token::CommitState),
+    Revoke(revoke::CommitState),
 }
 
 /// What every step of one exchange carries: the policy, the request's
@@ -182,6 +189,12 @@ impl Read {
         }
         Ok(match self.state {
             ReadState::Token(state) => token::on_read(self.exchange, state, answers.into_records()),
+            ReadState::Revoke(state) => {
+                revoke::on_read(self.exchange, state, answers.into_records())
+            }
+            ReadState::Introspect(state) => {
+                introspect::on_read(self.exchange, state, answers.into_records())
+            }
         })
     }
 
@@ -208,6 +221,7 @@ impl Commit {
         }
         Ok(match self.state {
             CommitState::Token(state) => token::on_commit(self.exchange, state, outcome),
+            CommitState::Revoke(state) => revoke::on_commit(self.exchange, state, outcome),
         })
     }
 

@@ -83,6 +83,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod bearer;
 mod client_auth;
 mod config;
 mod context;
@@ -101,12 +102,13 @@ mod server;
 pub mod store;
 mod time;
 
+pub use bearer::{Access, BearerRead, BearerStep, BearerVerdict};
 pub use config::{
-    Config, ConfigBuilder, Endpoints, FifoLimits, MAX_CODE_LIFETIME, PkcePolicy, RefreshRotation,
-    ScopeDefinition,
+    BearerPolicy, Config, ConfigBuilder, Endpoints, FifoLimits, MAX_CODE_LIFETIME, PkcePolicy,
+    RefreshRotation, ScopeDefinition,
 };
 pub use context::{Context, Entropy, RequestId};
-pub use driver::{drive, drive_async};
+pub use driver::{drive, drive_async, verify_bearer, verify_bearer_async};
 pub use error::{ApiMisuse, ConfigError, ErrorCode};
 pub use exchange::{Commit, MAX_STEPS, Read, Reply, Respond, Step};
 pub use scope::{InvalidScope, Scopes};

@@ -1,4 +1,7 @@
 //! One module per endpoint: request parsing, the exchange's states, and
 //! the answers.
 
+pub(crate) mod client_post;
+pub(crate) mod introspect;
+pub(crate) mod revoke;
 pub(crate) mod token;

@@ -26,6 +26,18 @@ pub enum AuditAction {
     RefreshReused,
     /// A rotated refresh token was retried inside the grace window.
     RefreshRetried,
+    /// The revocation endpoint revoked a token (an access token alone, or
+    /// a refresh token with its whole family); committed with the revocation.
+    TokenRevoked,
+    /// The revocation endpoint refused a request (client authentication, a
+    /// malformed request, or a token issued to another client).
+    RevocationRefused,
+    /// The introspection endpoint answered; `subject` and `family` are set
+    /// only when the answer was `active: true`.
+    TokenIntrospected,
+    /// The introspection endpoint refused a request (client authentication
+    /// or a malformed request).
+    IntrospectionRefused,
 }
 
 impl AuditAction {
@@ -37,6 +49,10 @@ impl AuditAction {
             Self::CodeReplayed => "code_replayed",
             Self::RefreshReused => "refresh_reused",
             Self::RefreshRetried => "refresh_retried",
+            Self::TokenRevoked => "token_revoked",
+            Self::RevocationRefused => "revocation_refused",
+            Self::TokenIntrospected => "token_introspected",
+            Self::IntrospectionRefused => "introspection_refused",
         }
     }
 }

@@ -193,7 +193,10 @@ impl Transaction {
 /// What became of a [`Transaction`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
-#[expect(clippy::large_enum_variant, reason = "a conflict carries the record found, once per commit")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a conflict carries the record found, once per commit"
+)]
 pub enum Outcome {
     /// Every precondition held and every effect was applied.
     Applied,
