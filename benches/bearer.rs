@@ -17,6 +17,8 @@
 //!
 //! Run: `cargo bench --bench bearer -- --warm-up-time 1 --measurement-time 3`
 
+#![allow(missing_docs, reason = "criterion's macros generate undocumented items")]
+
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};

@@ -72,9 +72,12 @@ impl Entropy {
     }
 
     /// 32 bytes for one purpose, independent of every other `label`.
+    ///
+    /// Labels of at most 18 bytes keep the input within one SHA-256 block.
     pub(crate) fn derive(&self, label: &[u8]) -> [u8; 32] {
+        debug_assert!(label.len() <= 18, "derivation labels fit one SHA-256 block");
         let mut hasher = Sha256::new();
-        hasher.update(b"qscope.v1.");
+        hasher.update(b"qs1.");
         hasher.update(label);
         hasher.update([0u8]);
         hasher.update(self.0);

@@ -41,7 +41,7 @@ impl FormError {
 impl<'a> Form<'a> {
     /// Parses `input`; empty pieces (`a=1&&b=2`) are skipped.
     pub(crate) fn parse(input: &'a [u8]) -> Result<Self, FormError> {
-        let mut pairs: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
+        let mut pairs: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::with_capacity(8);
         for piece in input.split(|&b| b == b'&') {
             if piece.is_empty() {
                 continue;

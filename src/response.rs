@@ -69,3 +69,43 @@ pub(crate) fn not_found() -> Response<Vec<u8>> {
     response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
+
+/// Appends `value` as a JSON string (RFC 8259 §7), escaping quotes,
+/// backslashes and control characters.
+pub(crate) fn push_json_string(out: &mut Vec<u8>, value: &str) {
+    out.push(b'"');
+    if !value.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.extend_from_slice(value.as_bytes());
+        out.push(b'"');
+        return;
+    }
+    for &b in value.as_bytes() {
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x00..=0x1f => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0x0f)]);
+            }
+            _ => out.push(b),
+        }
+    }
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_json_string;
+
+    #[test]
+    fn json_strings_escape_like_serde_json() {
+        for value in ["plain", "quote\"back\\slash", "ctl\u{1}\n\t", "é✓"] {
+            let mut out = Vec::new();
+            push_json_string(&mut out, value);
+            let parsed: String = serde_json::from_slice(&out).unwrap();
+            assert_eq!(parsed, value);
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! Scopes (RFC 6749 §3.3): parsing, set arithmetic, the wire form.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -13,13 +14,22 @@ pub(crate) fn is_scope_token(token: &str) -> bool {
 }
 
 /// A set of scope tokens, kept sorted and without repeats.
-#[derive(Clone, Default, PartialEq, Eq, Hash)]
-pub struct Scopes(Vec<String>);
+///
+/// Stored as its normalized wire form (`"read write"`) behind an `Arc`, so
+/// cloning a set into the records of one exchange costs no allocation.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Scopes(Arc<str>);
+
+impl Default for Scopes {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl Scopes {
     /// The empty set.
-    pub const fn new() -> Self {
-        Self(Vec::new())
+    pub fn new() -> Self {
+        Self(Arc::from(""))
     }
 
     /// Parses the space-delimited wire form (`scope-token *( SP scope-token )`).
@@ -28,20 +38,20 @@ impl Scopes {
         if text.is_empty() {
             return Ok(Self::new());
         }
-        let mut tokens = Vec::new();
-        for token in text.split(' ') {
-            if !is_scope_token(token) {
-                return Err(InvalidScope);
-            }
-            tokens.push(token.to_owned());
+        if !text.split(' ').all(is_scope_token) {
+            return Err(InvalidScope);
         }
-        Ok(Self::from_sorted(tokens))
+        Ok(Self::from_tokens(text.split(' ')))
     }
 
-    fn from_sorted(mut tokens: Vec<String>) -> Self {
+    fn from_tokens<'a>(tokens: impl Iterator<Item = &'a str>) -> Self {
+        let mut tokens: Vec<&str> = tokens.collect();
+        if tokens.is_sorted_by(|a, b| a < b) {
+            return Self(Arc::from(tokens.join(" ")));
+        }
         tokens.sort_unstable();
         tokens.dedup();
-        Self(tokens)
+        Self(Arc::from(tokens.join(" ")))
     }
 
     /// Builds a set from names; panics on an invalid scope token, so use it
@@ -49,13 +59,13 @@ impl Scopes {
     pub fn from_names<I, S>(names: I) -> Self
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: AsRef<str>,
     {
-        let tokens: Vec<String> = names.into_iter().map(Into::into).collect();
-        for token in &tokens {
-            assert!(is_scope_token(token), "invalid scope token {token:?}");
+        let names: Vec<S> = names.into_iter().collect();
+        for name in &names {
+            assert!(is_scope_token(name.as_ref()), "invalid scope token {:?}", name.as_ref());
         }
-        Self::from_sorted(tokens)
+        Self::from_tokens(names.iter().map(AsRef::as_ref))
     }
 
     /// Whether the set is empty.
@@ -65,52 +75,54 @@ impl Scopes {
 
     /// The number of scopes.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.iter().count()
     }
 
     /// Whether `scope` is in the set.
     pub fn contains(&self, scope: &str) -> bool {
-        self.0.binary_search_by(|s| s.as_str().cmp(scope)).is_ok()
+        self.iter().any(|s| s == scope)
     }
 
     /// Whether every scope of `self` is in `other`.
     pub fn is_subset(&self, other: &Self) -> bool {
-        self.0.iter().all(|s| other.contains(s))
+        self.0 == other.0 || self.iter().all(|s| other.contains(s))
     }
 
     /// The scopes in both sets.
     #[must_use]
     pub fn intersection(&self, other: &Self) -> Self {
-        Self(self.0.iter().filter(|s| other.contains(s)).cloned().collect())
+        if self.0 == other.0 {
+            return self.clone();
+        }
+        Self::from_tokens(self.iter().filter(|s| other.contains(s)))
     }
 
     /// The scope names in order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(String::as_str)
+        self.0.split(' ').filter(|s| !s.is_empty())
+    }
+
+    /// The normalized wire form: sorted, space-delimited.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
 impl fmt::Display for Scopes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, scope) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            f.write_str(scope)?;
-        }
-        Ok(())
+        f.write_str(&self.0)
     }
 }
 
 impl fmt::Debug for Scopes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Scopes({self:?})", self = self.to_string())
+        write!(f, "Scopes({:?})", &*self.0)
     }
 }
 
 impl Serialize for Scopes {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(&self.0)
     }
 }
 

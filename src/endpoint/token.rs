@@ -155,7 +155,7 @@ pub(crate) fn on_commit(ex: Exchange, state: CommitState, outcome: Outcome) -> S
     let CommitState { client, request, then } = state;
     match (then, outcome) {
         (Then::Issue(tokens), Outcome::Applied) => {
-            ex.respond(response::json_value(StatusCode::OK, &tokens.body()), Vec::new())
+            ex.respond(response::json(StatusCode::OK, tokens.to_json()), Vec::new())
         }
         // Someone else changed the record between our read and our commit
         // (a parallel redemption, a rotation, a revocation): decide again

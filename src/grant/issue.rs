@@ -3,10 +3,9 @@
 
 use std::fmt;
 
-use serde::Serialize;
-
 use crate::Scopes;
 use crate::exchange::Exchange;
+use crate::response::push_json_string;
 use crate::secret::{TokenHash, encode_secret};
 use crate::store::{
     AuditAction, ClientRecord, Effect, FamilyId, GrantType, TokenKind, TokenOwner, TokenRecord,
@@ -50,27 +49,26 @@ impl fmt::Debug for TokenResponse {
     }
 }
 
-/// The RFC 6749 §5.1 JSON body.
-#[derive(Serialize)]
-pub(crate) struct TokenBody<'a> {
-    access_token: &'a str,
-    token_type: &'static str,
-    expires_in: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scope: Option<String>,
-}
-
 impl TokenResponse {
-    pub(crate) fn body(&self) -> TokenBody<'_> {
-        TokenBody {
-            access_token: &self.access_token,
-            token_type: "Bearer",
-            expires_in: self.expires_in,
-            refresh_token: self.refresh_token.as_deref(),
-            scope: (!self.scope.is_empty()).then(|| self.scope.to_string()),
+    /// The RFC 6749 §5.1 JSON body, written directly: every value is a
+    /// base64url token, an integer or scope tokens, and the writer escapes
+    /// anyway.
+    pub(crate) fn to_json(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(200);
+        out.extend_from_slice(b"{\"access_token\":");
+        push_json_string(&mut out, &self.access_token);
+        out.extend_from_slice(b",\"token_type\":\"Bearer\",\"expires_in\":");
+        out.extend_from_slice(self.expires_in.to_string().as_bytes());
+        if let Some(refresh) = &self.refresh_token {
+            out.extend_from_slice(b",\"refresh_token\":");
+            push_json_string(&mut out, refresh);
         }
+        if !self.scope.is_empty() {
+            out.extend_from_slice(b",\"scope\":");
+            push_json_string(&mut out, self.scope.as_str());
+        }
+        out.push(b'}');
+        out
     }
 }
 

@@ -1,13 +1,14 @@
 //! `MemoryStore`: the reference backend, thread-safe, atomic by a mutex.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::UnixTime;
 use crate::secret::TokenHash;
 
 use super::audit::AuditEvent;
-use super::effect::{Effect, Outcome, TokenOwner, Transaction};
+use super::effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 use super::query::{Answers, Query};
 use super::record::{ClientRecord, CodeRecord, FamilyId, Record, TokenRecord};
 use super::{Store, StoreError};
@@ -24,16 +25,40 @@ pub struct MemoryStore {
     state: Mutex<State>,
 }
 
+/// Maps keyed by SHA-256 outputs or random family ids: their first bytes are
+/// already uniformly distributed and not chosen by an attacker, so a keyed
+/// hash would only cost time.
+type DigestMap<K, V> = HashMap<K, V, BuildHasherDefault<PrefixHasher>>;
+
 #[derive(Debug, Default)]
 struct State {
     clients: HashMap<String, ClientRecord>,
-    codes: HashMap<TokenHash, CodeRecord>,
-    tokens: HashMap<TokenHash, StoredToken>,
-    by_family: HashMap<FamilyId, Vec<TokenHash>>,
-    by_parent: HashMap<TokenHash, Vec<TokenHash>>,
+    codes: DigestMap<TokenHash, CodeRecord>,
+    tokens: DigestMap<TokenHash, StoredToken>,
+    by_family: DigestMap<FamilyId, Vec<TokenHash>>,
+    by_parent: DigestMap<TokenHash, Vec<TokenHash>>,
     by_client: HashMap<String, Vec<TokenHash>>,
     audit: Vec<AuditEvent>,
     next_seq: u64,
+}
+
+/// Hashes a digest key by its first eight bytes (see [`DigestMap`]).
+#[derive(Default)]
+struct PrefixHasher(u64);
+
+impl Hasher for PrefixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut prefix = [0u8; 8];
+        let n = bytes.len().min(8);
+        prefix[..n].copy_from_slice(&bytes[..n]);
+        self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(prefix);
+    }
+
+    fn write_usize(&mut self, _length_prefix: usize) {}
 }
 
 #[derive(Debug)]
@@ -108,7 +133,27 @@ impl State {
         }
     }
 
+    fn holds(&self, precondition: &Precondition) -> bool {
+        match precondition {
+            Precondition::CodeUnconsumed { hash } => {
+                self.codes.get(hash).is_some_and(|c| c.consumed_at.is_none())
+            }
+            Precondition::TokenActive { hash } => self
+                .tokens
+                .get(hash)
+                .is_some_and(|t| t.record.rotated_at.is_none() && t.record.revoked_at.is_none()),
+            Precondition::TokenNotRevoked { hash } => {
+                self.tokens.get(hash).is_some_and(|t| t.record.revoked_at.is_none())
+            }
+        }
+    }
+
     fn put_token(&mut self, record: TokenRecord) {
+        // Replacing a token keeps its insertion order and its index entries.
+        if let Some(existing) = self.tokens.get_mut(&record.hash) {
+            existing.record = record;
+            return;
+        }
         let seq = self.next_seq;
         self.next_seq += 1;
         let hash = record.hash;
@@ -116,7 +161,12 @@ impl State {
         if let Some(parent) = record.parent {
             self.by_parent.entry(parent).or_default().push(hash);
         }
-        self.by_client.entry(record.client_id.clone()).or_default().push(hash);
+        match self.by_client.get_mut(&record.client_id) {
+            Some(list) => list.push(hash),
+            None => {
+                self.by_client.insert(record.client_id.clone(), vec![hash]);
+            }
+        }
         self.tokens.insert(hash, StoredToken { seq, record });
     }
 
@@ -206,8 +256,8 @@ impl Store for MemoryStore {
     fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
         let mut state = self.lock();
         for precondition in &transaction.preconditions {
-            let found = state.record(&precondition.subject());
-            if !precondition.holds(found.as_ref()) {
+            if !state.holds(precondition) {
+                let found = state.record(&precondition.subject());
                 return Ok(Outcome::Conflict { failed: precondition.clone(), found });
             }
         }

@@ -1,0 +1,168 @@
+//! A walk through the core: a client-credentials, an authorization-code +
+//! PKCE and a refresh exchange, driven by hand over `MemoryStore`, printing
+//! every step and every effect.
+//!
+//! Run with `cargo run --example walkthrough`.
+
+use qscope::store::{
+    ClientAuthMethod, ClientRecord, CodeRecord, Effect, FamilyId, GrantType, MemoryStore,
+    PkceChallenge, PkceMethod, Store, TokenHash, Transaction,
+};
+use qscope::{ClientSecret, Config, Context, Entropy, Scopes, Seconds, Server, Step, UnixTime};
+
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let server = Server::new(
+        Config::builder("https://as.example.com")
+            .scope("read", "Read your data", true)
+            .scope("write", "Change your data", false)
+            .build()?,
+    );
+    let store = MemoryStore::new();
+    let now = UnixTime::from_secs(1_700_000_000);
+    // A fixed seed keeps the walkthrough's output the same on every run; a
+    // real adapter draws 32 fresh bytes from the OS CSPRNG per request.
+    let mut seed = 0u8;
+    let mut context = |now| {
+        seed += 1;
+        Context::new(now, Entropy::from_bytes([seed; 32]))
+    };
+
+    let secret = ClientSecret::from_entropy(&[42; 32]);
+    store.insert_client(
+        ClientRecord::confidential(
+            "walkthrough",
+            secret.hash(),
+            ClientAuthMethod::ClientSecretPost,
+        )
+        .with_grants([
+            GrantType::AuthorizationCode,
+            GrantType::ClientCredentials,
+            GrantType::RefreshToken,
+        ])
+        .with_scopes(Scopes::from_names(["read", "write"]))
+        .with_redirect_uris(["https://client.example.com/cb"]),
+    );
+    let credentials = format!("client_id=walkthrough&client_secret={}", secret.expose());
+
+    println!("== 1. client credentials ==");
+    exchange(
+        &server,
+        &store,
+        form(&format!("grant_type=client_credentials&scope=write&{credentials}")),
+        context(now),
+    )?;
+
+    println!("\n== 2. authorization code with PKCE (RFC 7636 Appendix B verifier) ==");
+    // The authorization endpoint would store this code after the user's
+    // consent; here it is stored directly.
+    let code = "SplxlOBeZQQYbYS6WxSbIA";
+    store.insert_code(CodeRecord {
+        hash: TokenHash::of(code),
+        client_id: "walkthrough".into(),
+        subject: "alice".into(),
+        redirect_uri: Some("https://client.example.com/cb".into()),
+        scopes: Scopes::from_names(["read", "write"]),
+        challenge: Some(PkceChallenge { method: PkceMethod::S256, challenge: CHALLENGE.into() }),
+        issued_at: now,
+        expires_at: now.after(Seconds::new(60)),
+        family: FamilyId::from_bytes([7; 16]),
+        consumed_at: None,
+    });
+    let body = format!(
+        "grant_type=authorization_code&code={code}&redirect_uri=https%3A%2F%2Fclient.example.com%2Fcb&code_verifier={VERIFIER}&{credentials}"
+    );
+    let tokens = exchange(&server, &store, form(&body), context(now))?;
+    let refresh = tokens["refresh_token"].as_str().unwrap_or_default().to_owned();
+
+    println!("\n== 3. refresh (rotation), narrowing the scope to read ==");
+    let later = now.after(Seconds::minutes(5));
+    let body = format!("grant_type=refresh_token&refresh_token={refresh}&scope=read&{credentials}");
+    exchange(&server, &store, form(&body), context(later))?;
+
+    println!("\n== 4. the same code again: refused, and its tokens revoked ==");
+    let body = format!(
+        "grant_type=authorization_code&code={code}&redirect_uri=https%3A%2F%2Fclient.example.com%2Fcb&code_verifier={VERIFIER}&{credentials}"
+    );
+    exchange(&server, &store, form(&body), context(later))?;
+
+    println!("\n== audit trail ==");
+    for event in store.audit_events() {
+        println!("  {}", serde_json::to_string(&event)?);
+    }
+    Ok(())
+}
+
+fn form(body: &str) -> http::Request<Vec<u8>> {
+    http::Request::post("/token")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.as_bytes().to_vec())
+        .expect("valid request")
+}
+
+/// Drives one exchange by hand, printing each step; returns the JSON body.
+fn exchange(
+    server: &Server,
+    store: &MemoryStore,
+    request: http::Request<Vec<u8>>,
+    ctx: Context,
+) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    println!("-> {} {}  {}", request.method(), request.uri(), redact(request.body()));
+    let mut step = server.begin(request, ctx);
+    loop {
+        step = match step {
+            Step::Read(read) => {
+                println!("   Read    {:?}", read.queries());
+                let answers = store.read(read.queries())?;
+                read.resume(answers)?
+            }
+            Step::Commit(commit) => {
+                let transaction = commit.transaction();
+                println!("   Commit  preconditions {:?}", transaction.preconditions);
+                for effect in &transaction.effects {
+                    println!("           {}", describe(effect));
+                }
+                let outcome = store.apply(transaction)?;
+                println!("           -> {outcome:?}");
+                commit.resume(outcome)?
+            }
+            Step::Respond(respond) => {
+                for effect in &respond.best_effort {
+                    println!("   Best effort {}", describe(effect));
+                }
+                let _ = store.apply(&Transaction::unconditional(respond.best_effort));
+                let response = respond.reply.into_http();
+                let body = String::from_utf8_lossy(response.body()).into_owned();
+                println!("<- {} {body}", response.status());
+                return Ok(serde_json::from_str(&body).unwrap_or_default());
+            }
+        };
+    }
+}
+
+/// One line per effect, without record internals.
+fn describe(effect: &Effect) -> String {
+    match effect {
+        Effect::PutToken(t) => format!(
+            "PutToken {:?} {:?} family {:?} scope \"{}\"",
+            t.kind, t.hash, t.family, t.scopes
+        ),
+        Effect::AppendAudit(e) => format!("AppendAudit {} {:?}", e.action.as_str(), e.error),
+        other => format!("{other:?}"),
+    }
+}
+
+fn redact(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    text.split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k @ ("client_secret" | "code_verifier" | "refresh_token" | "code"), _)) => {
+                format!("{k}=…")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}

@@ -1,0 +1,172 @@
+//! Runs every RFC vector under `rfc-vectors/` (format: its README) through
+//! the core and a `MemoryStore`, with the vector's fixed time and entropy,
+//! and checks the exact response and the committed effects.
+
+#[path = "rfc_vectors/format.rs"]
+mod format;
+
+use std::path::{Path, PathBuf};
+
+use format::{ExpectCommit, Vector, kind_of};
+use qscope::store::{Store, Transaction};
+use qscope::{MAX_STEPS, Step};
+
+fn vector_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("rfc-vectors directory") {
+        let path = entry.expect("dir entry").path();
+        if path.is_dir() {
+            vector_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+}
+
+struct Ran {
+    response: http::Response<Vec<u8>>,
+    commits: Vec<Transaction>,
+    best_effort: Vec<qscope::store::Effect>,
+}
+
+fn run(vector: &Vector) -> Ran {
+    let server = vector.server();
+    let store = vector.store();
+    let mut commits = Vec::new();
+    let mut step = server.begin(vector.http_request(), vector.context());
+    for _ in 0..MAX_STEPS {
+        step = match step {
+            Step::Read(read) => {
+                let answers = store.read(read.queries()).expect("read");
+                read.resume(answers).expect("answers echo queries")
+            }
+            Step::Commit(commit) => {
+                let outcome = store.apply(commit.transaction()).expect("apply");
+                commits.push(commit.transaction().clone());
+                commit.resume(outcome).expect("known precondition")
+            }
+            Step::Respond(respond) => {
+                return Ran {
+                    response: respond.reply.into_http(),
+                    commits,
+                    best_effort: respond.best_effort,
+                };
+            }
+        };
+    }
+    panic!("exchange exceeded MAX_STEPS");
+}
+
+fn check(vector: &Vector) -> Result<(), String> {
+    let ran = run(vector);
+    let expect = &vector.expect;
+    let response = &ran.response;
+    let body = String::from_utf8_lossy(response.body()).into_owned();
+    if response.status().as_u16() != expect.status {
+        return Err(format!(
+            "status {} (expected {}), body {body}",
+            response.status(),
+            expect.status
+        ));
+    }
+    for (name, value) in &expect.headers {
+        let got = response.headers().get(name.as_str()).map(|v| v.to_str().unwrap_or("<binary>"));
+        if got != Some(value.as_str()) {
+            return Err(format!("header {name}: {got:?} (expected {value:?})"));
+        }
+    }
+    for name in &expect.headers_absent {
+        if response.headers().contains_key(name.as_str()) {
+            return Err(format!("header {name} should be absent"));
+        }
+    }
+    if let Some(exact) = &expect.body
+        && &body != exact
+    {
+        return Err(format!("body {body:?} (expected {exact:?})"));
+    }
+    if expect.json.is_some() || !expect.json_keys.is_empty() || !expect.json_absent.is_empty() {
+        let json: serde_json::Value =
+            serde_json::from_str(&body).map_err(|e| format!("body is not JSON ({e}): {body}"))?;
+        for (key, value) in expect.json.iter().flatten() {
+            if json.get(key) != Some(value) {
+                return Err(format!(
+                    "JSON {key}: {:?} (expected {value}) in {json}",
+                    json.get(key)
+                ));
+            }
+        }
+        for key in &expect.json_keys {
+            if json.get(key).is_none() {
+                return Err(format!("JSON member {key} missing in {json}"));
+            }
+        }
+        for key in &expect.json_absent {
+            if json.get(key).is_some() {
+                return Err(format!("JSON member {key} should be absent in {json}"));
+            }
+        }
+    }
+    let commits: Vec<ExpectCommit> = ran
+        .commits
+        .iter()
+        .map(|t| ExpectCommit {
+            preconditions: t.preconditions.iter().map(kind_of).collect(),
+            effects: t.effects.iter().map(kind_of).collect(),
+        })
+        .collect();
+    if commits != expect.commits {
+        return Err(format!("commits {commits:?} (expected {:?})", expect.commits));
+    }
+    let best_effort: Vec<String> = ran.best_effort.iter().map(kind_of).collect();
+    if best_effort != expect.best_effort {
+        return Err(format!(
+            "best-effort effects {best_effort:?} (expected {:?})",
+            expect.best_effort
+        ));
+    }
+    Ok(())
+}
+
+#[test]
+fn every_rfc_vector_holds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rfc-vectors");
+    let mut files = Vec::new();
+    vector_files(&root, &mut files);
+    files.sort();
+    assert!(!files.is_empty(), "no vectors found under {}", root.display());
+    let mut failures = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("readable vector");
+        let name = file.strip_prefix(&root).unwrap_or(file).display().to_string();
+        let vector: Vector = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                failures.push(format!("{name}: does not parse: {e}"));
+                continue;
+            }
+        };
+        assert!(
+            vector.rfc.starts_with("RFC ") || vector.rfc.starts_with("OAuth 2.1"),
+            "{name}: rfc field"
+        );
+        assert!(
+            !vector.section.is_empty() && !vector.title.is_empty(),
+            "{name}: section and title"
+        );
+        assert!(
+            vector.adapted.as_ref().is_none_or(|why| !why.trim().is_empty()),
+            "{name}: adapted, when present, says how and why"
+        );
+        if let Err(why) = check(&vector) {
+            failures.push(format!("{name} ({} §{}): {why}", vector.rfc, vector.section));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} vectors failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+    println!("{} RFC vectors hold", files.len());
+}

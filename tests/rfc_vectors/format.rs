@@ -1,0 +1,338 @@
+//! The vector file format (see `rfc-vectors/README.md`), and turning a
+//! vector's set-up into a configured server and a filled store.
+
+use std::collections::BTreeMap;
+
+use qscope::store::{
+    ClientAuthMethod, ClientRecord, CodeRecord, Effect, FamilyId, GrantType, MemoryStore,
+    PkceChallenge, PkceMethod, Store, TokenHash, TokenKind, TokenRecord, Transaction,
+};
+use qscope::{
+    ClientSecret, Config, Context, Entropy, FifoLimits, PkcePolicy, RefreshRotation, Scopes,
+    Seconds, Server, UnixTime,
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// One vector file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Vector {
+    pub(crate) rfc: String,
+    pub(crate) section: String,
+    pub(crate) title: String,
+    /// How and why the vector departs from the RFC's literal example.
+    #[serde(default)]
+    pub(crate) adapted: Option<String>,
+    #[serde(default)]
+    pub(crate) config: VectorConfig,
+    pub(crate) now: u64,
+    /// 64 hex digits.
+    pub(crate) entropy: String,
+    #[serde(default)]
+    pub(crate) setup: Setup,
+    pub(crate) request: VectorRequest,
+    pub(crate) expect: Expect,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VectorConfig {
+    #[serde(default = "default_issuer")]
+    pub(crate) issuer: String,
+    #[serde(default)]
+    pub(crate) grants: Option<Vec<GrantType>>,
+    #[serde(default)]
+    pub(crate) scopes: Vec<ScopeDef>,
+    #[serde(default)]
+    pub(crate) pkce_required_for_confidential: Option<bool>,
+    #[serde(default)]
+    pub(crate) pkce_allow_plain: bool,
+    #[serde(default)]
+    pub(crate) refresh_grace_seconds: Option<u64>,
+    #[serde(default)]
+    pub(crate) refresh_for_client_credentials: bool,
+    #[serde(default)]
+    pub(crate) access_token_lifetime: Option<u64>,
+    #[serde(default)]
+    pub(crate) fifo_refresh_per_client: Option<u32>,
+}
+
+impl Default for VectorConfig {
+    fn default() -> Self {
+        serde_json::from_str("{}").expect("defaults")
+    }
+}
+
+fn default_issuer() -> String {
+    "https://server.example.com".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ScopeDef {
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) description: String,
+    #[serde(default)]
+    pub(crate) default: bool,
+}
+
+/// Records to store before the request, with secrets in clear (the runner
+/// hashes them), plus raw effects for anything else.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Setup {
+    #[serde(default)]
+    pub(crate) clients: Vec<SetupClient>,
+    #[serde(default)]
+    pub(crate) codes: Vec<SetupCode>,
+    #[serde(default)]
+    pub(crate) tokens: Vec<SetupToken>,
+    #[serde(default)]
+    pub(crate) effects: Vec<Effect>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SetupClient {
+    pub(crate) client_id: String,
+    #[serde(default)]
+    pub(crate) secret: Option<String>,
+    pub(crate) auth_method: ClientAuthMethod,
+    pub(crate) grant_types: Vec<GrantType>,
+    #[serde(default)]
+    pub(crate) scopes: String,
+    #[serde(default)]
+    pub(crate) redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub(crate) resource_server: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SetupCode {
+    pub(crate) code: String,
+    pub(crate) client_id: String,
+    pub(crate) subject: String,
+    #[serde(default)]
+    pub(crate) redirect_uri: Option<String>,
+    #[serde(default)]
+    pub(crate) scopes: String,
+    #[serde(default)]
+    pub(crate) code_challenge: Option<String>,
+    #[serde(default)]
+    pub(crate) code_challenge_method: Option<PkceMethod>,
+    /// Seconds from `now` until the code expires (negative: already expired).
+    pub(crate) expires_in: i64,
+    pub(crate) family: FamilyId,
+    #[serde(default)]
+    pub(crate) consumed: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SetupToken {
+    pub(crate) token: String,
+    pub(crate) kind: TokenKind,
+    pub(crate) client_id: String,
+    #[serde(default)]
+    pub(crate) subject: Option<String>,
+    #[serde(default)]
+    pub(crate) scopes: String,
+    pub(crate) expires_in: i64,
+    pub(crate) family: FamilyId,
+    #[serde(default)]
+    pub(crate) rotated: bool,
+    #[serde(default)]
+    pub(crate) revoked: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VectorRequest {
+    pub(crate) method: String,
+    pub(crate) uri: String,
+    /// Header name → value, or → list of values for a repeated header.
+    #[serde(default)]
+    pub(crate) headers: BTreeMap<String, HeaderValues>,
+    #[serde(default)]
+    pub(crate) body: String,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum HeaderValues {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Expect {
+    pub(crate) status: u16,
+    /// Headers that must be present with exactly these values.
+    #[serde(default)]
+    pub(crate) headers: BTreeMap<String, String>,
+    /// Headers that must be absent.
+    #[serde(default)]
+    pub(crate) headers_absent: Vec<String>,
+    /// The exact body as text.
+    #[serde(default)]
+    pub(crate) body: Option<String>,
+    /// JSON members that must be present with exactly these values.
+    #[serde(default)]
+    pub(crate) json: Option<serde_json::Map<String, Value>>,
+    /// JSON members that must be present, whatever their value.
+    #[serde(default)]
+    pub(crate) json_keys: Vec<String>,
+    /// JSON members that must be absent.
+    #[serde(default)]
+    pub(crate) json_absent: Vec<String>,
+    /// The committed transactions, in order: precondition and effect kinds.
+    #[serde(default)]
+    pub(crate) commits: Vec<ExpectCommit>,
+    /// The kinds of the best-effort effects of the reply.
+    #[serde(default)]
+    pub(crate) best_effort: Vec<String>,
+}
+
+#[derive(Deserialize, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExpectCommit {
+    #[serde(default)]
+    pub(crate) preconditions: Vec<String>,
+    pub(crate) effects: Vec<String>,
+}
+
+impl Vector {
+    pub(crate) fn server(&self) -> Server {
+        let c = &self.config;
+        let mut builder = Config::builder(c.issuer.clone());
+        if let Some(grants) = &c.grants {
+            builder = builder.grants(grants.iter().copied());
+        }
+        for scope in &c.scopes {
+            builder = builder.scope(scope.name.clone(), scope.description.clone(), scope.default);
+        }
+        builder = builder.pkce(PkcePolicy {
+            required_for_confidential: c.pkce_required_for_confidential.unwrap_or(true),
+            allow_plain: c.pkce_allow_plain,
+        });
+        if let Some(grace) = c.refresh_grace_seconds {
+            builder = builder.rotation(RefreshRotation::Grace(Seconds::new(grace)));
+        }
+        if let Some(lifetime) = c.access_token_lifetime {
+            builder = builder.access_token_lifetime(Seconds::new(lifetime));
+        }
+        builder = builder.refresh_for_client_credentials(c.refresh_for_client_credentials).fifo(
+            FifoLimits { refresh_per_client: c.fifo_refresh_per_client, ..FifoLimits::default() },
+        );
+        Server::new(builder.build().expect("vector config builds"))
+    }
+
+    pub(crate) fn now(&self) -> UnixTime {
+        UnixTime::from_secs(self.now)
+    }
+
+    pub(crate) fn context(&self) -> Context {
+        let bytes = hex32(&self.entropy);
+        Context::new(self.now(), Entropy::from_bytes(bytes))
+    }
+
+    fn at(&self, offset: i64) -> UnixTime {
+        UnixTime::from_secs(self.now.checked_add_signed(offset).expect("time offset"))
+    }
+
+    pub(crate) fn store(&self) -> MemoryStore {
+        let store = MemoryStore::new();
+        let mut effects = Vec::new();
+        for c in &self.setup.clients {
+            let mut record = match &c.secret {
+                Some(secret) => ClientRecord::confidential(
+                    c.client_id.clone(),
+                    ClientSecret::new(secret.clone()).hash(),
+                    c.auth_method,
+                ),
+                None => ClientRecord::public(c.client_id.clone()),
+            };
+            record = record
+                .with_grants(c.grant_types.iter().copied())
+                .with_scopes(Scopes::parse(&c.scopes).expect("setup scopes"))
+                .with_redirect_uris(c.redirect_uris.iter().cloned());
+            record.resource_server = c.resource_server;
+            effects.push(Effect::PutClient(record));
+        }
+        for c in &self.setup.codes {
+            effects.push(Effect::PutCode(CodeRecord {
+                hash: TokenHash::of(&c.code),
+                client_id: c.client_id.clone(),
+                subject: c.subject.clone(),
+                redirect_uri: c.redirect_uri.clone(),
+                scopes: Scopes::parse(&c.scopes).expect("setup scopes"),
+                challenge: c.code_challenge.clone().map(|challenge| PkceChallenge {
+                    method: c.code_challenge_method.unwrap_or(PkceMethod::S256),
+                    challenge,
+                }),
+                issued_at: self.at(-1),
+                expires_at: self.at(c.expires_in),
+                family: c.family,
+                consumed_at: c.consumed.then(|| self.at(-1)),
+            }));
+        }
+        for t in &self.setup.tokens {
+            effects.push(Effect::PutToken(TokenRecord {
+                hash: TokenHash::of(&t.token),
+                kind: t.kind,
+                client_id: t.client_id.clone(),
+                subject: t.subject.clone(),
+                scopes: Scopes::parse(&t.scopes).expect("setup scopes"),
+                family: t.family,
+                parent: None,
+                issued_at: self.at(-10),
+                expires_at: self.at(t.expires_in),
+                rotated_at: t.rotated.then(|| self.at(-5)),
+                revoked_at: t.revoked.then(|| self.at(-5)),
+            }));
+        }
+        effects.extend(self.setup.effects.iter().cloned());
+        let outcome = store.apply(&Transaction::unconditional(effects)).expect("setup applies");
+        assert_eq!(outcome, qscope::store::Outcome::Applied);
+        store
+    }
+
+    pub(crate) fn http_request(&self) -> http::Request<Vec<u8>> {
+        let mut builder = http::Request::builder()
+            .method(self.request.method.as_str())
+            .uri(self.request.uri.as_str());
+        for (name, values) in &self.request.headers {
+            match values {
+                HeaderValues::One(v) => builder = builder.header(name.as_str(), v.as_str()),
+                HeaderValues::Many(vs) => {
+                    for v in vs {
+                        builder = builder.header(name.as_str(), v.as_str());
+                    }
+                }
+            }
+        }
+        builder.body(self.request.body.clone().into_bytes()).expect("vector request is valid HTTP")
+    }
+}
+
+fn hex32(text: &str) -> [u8; 32] {
+    assert_eq!(text.len(), 64, "entropy is 64 hex digits");
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).expect("entropy is hex");
+    }
+    out
+}
+
+/// The variant name of an externally tagged enum value (`{"PutToken": …}`).
+pub(crate) fn kind_of<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value).expect("serializable") {
+        Value::Object(map) if map.len() == 1 => map.keys().next().cloned().unwrap_or_default(),
+        Value::String(name) => name,
+        other => panic!("not an enum value: {other}"),
+    }
+}
