@@ -35,6 +35,9 @@
 //! | unknown, expired or revoked token, or a refresh token | 401 | `Bearer realm="…", error="invalid_token", error_description="…"` |
 //! | a valid token without every required scope | 403 | `Bearer realm="…", error="insufficient_scope", error_description="…", scope="…"` |
 //!
+//! The descriptions are sentences like the RFC's own example (`The access
+//! token expired`), so that example holds byte for byte.
+//!
 //! Denials have an empty body and no other header. Verification writes
 //! nothing and records no audit event: it runs on every resource request,
 //! and the resource server logs at its own layer.
@@ -155,18 +158,18 @@ impl BearerRead<'_> {
             )))
         };
         let Some(token) = token.filter(|t| t.kind == TokenKind::Access) else {
-            return invalid("the access token is invalid");
+            return invalid("The access token is invalid");
         };
         if token.revoked_at.is_some() {
-            return invalid("the access token was revoked");
+            return invalid("The access token was revoked");
         }
         if self.now >= token.expires_at {
-            return invalid("the access token expired");
+            return invalid("The access token expired");
         }
         if !self.required.is_subset(&token.scopes) {
             let failure = Failure {
                 code: ErrorCode::InsufficientScope,
-                description: "the access token lacks a required scope",
+                description: "The access token lacks a required scope",
                 scope: Some(self.required),
             };
             return Ok(BearerVerdict::Denied(challenge(
@@ -212,18 +215,18 @@ fn presented_token<'r, B: AsRef<[u8]>>(
     let mut headers = request.headers().get_all(AUTHORIZATION).iter();
     let header = headers.next();
     if headers.next().is_some() {
-        return Err("the Authorization header is repeated");
+        return Err("The Authorization header is repeated");
     }
     let from_header = match header {
         None => None,
         Some(value) => {
-            let value = value.to_str().map_err(|_| "the Authorization header is not ASCII")?;
+            let value = value.to_str().map_err(|_| "The Authorization header is not ASCII")?;
             bearer_credentials(value)?.map(Cow::Borrowed)
         }
     };
     let from_body = if policy.accept_form_body { body_token(request)? } else { None };
     match (from_header, from_body) {
-        (Some(_), Some(_)) => Err("the access token was sent by more than one method"),
+        (Some(_), Some(_)) => Err("The access token was sent by more than one method"),
         (token, None) | (None, token) => Ok(token),
     }
 }
@@ -239,7 +242,7 @@ fn bearer_credentials(value: &str) -> Result<Option<&str>, &'static str> {
     if is_b64token(token) {
         Ok(Some(token))
     } else {
-        Err("the Authorization header is not Bearer followed by a b64token")
+        Err("The Authorization header is not Bearer followed by a b64token")
     }
 }
 
@@ -268,11 +271,11 @@ fn body_token<B: AsRef<[u8]>>(request: &Request<B>) -> Result<Option<Cow<'_, str
         };
         if decode(name).is_ok_and(|name| name == "access_token") {
             if found.is_some() {
-                return Err("the access_token parameter is repeated");
+                return Err("The access_token parameter is repeated");
             }
-            let token = decode(value).map_err(|_| "the access_token parameter is malformed")?;
+            let token = decode(value).map_err(|_| "The access_token parameter is malformed")?;
             if !token.is_empty() && !is_b64token(&token) {
-                return Err("the access_token parameter is not a b64token");
+                return Err("The access_token parameter is not a b64token");
             }
             found = Some(token);
         }

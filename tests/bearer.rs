@@ -150,7 +150,7 @@ fn rfc6750_3_expired_token_is_invalid_token() {
         verify(&h, get_with("Bearer mF_9.B5f-4.1JqM"), &[]),
         401,
         "Bearer realm=\"example\", error=\"invalid_token\", \
-         error_description=\"the access token expired\"",
+         error_description=\"The access token expired\"",
     );
 }
 
@@ -158,7 +158,7 @@ fn rfc6750_3_expired_token_is_invalid_token() {
 fn rfc6750_3_1_unknown_revoked_and_refresh_tokens_are_invalid_token() {
     let h = Harness::new();
     let invalid = "Bearer realm=\"qscope\", error=\"invalid_token\", \
-                   error_description=\"the access token is invalid\"";
+                   error_description=\"The access token is invalid\"";
     assert_denied(verify(&h, get_with("Bearer never-issued"), &[]), 401, invalid);
     h.insert_token("a-refresh-token", TokenKind::Refresh, CLIENT_ID, 1);
     assert_denied(verify(&h, get_with("Bearer a-refresh-token"), &[]), 401, invalid);
@@ -170,7 +170,7 @@ fn rfc6750_3_1_unknown_revoked_and_refresh_tokens_are_invalid_token() {
         verify(&h, get_with("Bearer mF_9.B5f-4.1JqM"), &[]),
         401,
         "Bearer realm=\"qscope\", error=\"invalid_token\", \
-         error_description=\"the access token was revoked\"",
+         error_description=\"The access token was revoked\"",
     );
 }
 
@@ -182,7 +182,7 @@ fn rfc6750_3_1_missing_scope_is_403_insufficient_scope_with_scope() {
         verify(&h, get_with("Bearer mF_9.B5f-4.1JqM"), &["read", "admin"]),
         403,
         "Bearer realm=\"qscope\", error=\"insufficient_scope\", \
-         error_description=\"the access token lacks a required scope\", scope=\"admin read\"",
+         error_description=\"The access token lacks a required scope\", scope=\"admin read\"",
     );
 }
 
@@ -191,11 +191,11 @@ fn rfc6750_3_1_malformed_credentials_are_400_invalid_request() {
     let h = Harness::new();
     h.insert_token(TOKEN, TokenKind::Access, CLIENT_ID, 1);
     let cases = [
-        ("Bearer", "the Authorization header is not Bearer followed by a b64token"),
-        ("Bearer ", "the Authorization header is not Bearer followed by a b64token"),
-        ("Bearer a b", "the Authorization header is not Bearer followed by a b64token"),
-        ("Bearer mF_9,B5f", "the Authorization header is not Bearer followed by a b64token"),
-        ("Bearer =abc", "the Authorization header is not Bearer followed by a b64token"),
+        ("Bearer", "The Authorization header is not Bearer followed by a b64token"),
+        ("Bearer ", "The Authorization header is not Bearer followed by a b64token"),
+        ("Bearer a b", "The Authorization header is not Bearer followed by a b64token"),
+        ("Bearer mF_9,B5f", "The Authorization header is not Bearer followed by a b64token"),
+        ("Bearer =abc", "The Authorization header is not Bearer followed by a b64token"),
     ];
     for (header, description) in cases {
         assert_denied(
@@ -216,7 +216,7 @@ fn rfc6750_3_1_malformed_credentials_are_400_invalid_request() {
         verify_bearer(&h.server, &h.store, &non_ascii, &Scopes::new(), h.now()),
         400,
         "Bearer realm=\"qscope\", error=\"invalid_request\", \
-         error_description=\"the Authorization header is not ASCII\"",
+         error_description=\"The Authorization header is not ASCII\"",
     );
 }
 
@@ -229,7 +229,7 @@ fn rfc6750_3_1_repeated_authorization_header_is_400() {
         verify(&h, req, &[]),
         400,
         "Bearer realm=\"qscope\", error=\"invalid_request\", \
-         error_description=\"the Authorization header is repeated\"",
+         error_description=\"The Authorization header is repeated\"",
     );
 }
 
@@ -269,27 +269,27 @@ fn rfc6750_2_2_form_body_rules() {
     assert_denied(
         verify(&h, req, &[]),
         400,
-        &invalid_request("the access token was sent by more than one method"),
+        &invalid_request("The access token was sent by more than one method"),
     );
     // A repeated parameter.
     let req = form_post("/resource", "access_token=mF_9.B5f-4.1JqM&access_token=x");
     assert_denied(
         verify(&h, req, &[]),
         400,
-        &invalid_request("the access_token parameter is repeated"),
+        &invalid_request("The access_token parameter is repeated"),
     );
     // Not a b64token once decoded ('+' is a space in a form).
     let req = form_post("/resource", "access_token=a+b");
     assert_denied(
         verify(&h, req, &[]),
         400,
-        &invalid_request("the access_token parameter is not a b64token"),
+        &invalid_request("The access_token parameter is not a b64token"),
     );
     let req = form_post("/resource", "access_token=%zz");
     assert_denied(
         verify(&h, req, &[]),
         400,
-        &invalid_request("the access_token parameter is malformed"),
+        &invalid_request("The access_token parameter is malformed"),
     );
     // Percent-encoding is decoded: %2E is '.'.
     let req = form_post("/resource", "access_token=mF_9%2EB5f-4.1JqM");
@@ -445,7 +445,7 @@ async fn the_async_driver_gives_the_same_verdicts() {
         verdict,
         403,
         "Bearer realm=\"qscope\", error=\"insufficient_scope\", \
-         error_description=\"the access token lacks a required scope\", scope=\"admin\"",
+         error_description=\"The access token lacks a required scope\", scope=\"admin\"",
     );
     let bare = request(Req::new("GET", "/resource", ""));
     let verdict = verify_bearer_async(&h.server, &store, &bare, &Scopes::new(), h.now()).await;

@@ -8,8 +8,8 @@ use qscope::store::{
     PkceChallenge, PkceMethod, Store, TokenHash, TokenKind, TokenRecord, Transaction,
 };
 use qscope::{
-    ClientSecret, Config, Context, Entropy, FifoLimits, PkcePolicy, RefreshRotation, Scopes,
-    Seconds, Server, UnixTime,
+    BearerPolicy, ClientSecret, Config, Context, Entropy, FifoLimits, PkcePolicy, RefreshRotation,
+    Scopes, Seconds, Server, UnixTime,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -32,7 +32,20 @@ pub(crate) struct Vector {
     #[serde(default)]
     pub(crate) setup: Setup,
     pub(crate) request: VectorRequest,
+    /// Present for a resource request: the request is verified with
+    /// `verify_bearer` instead of being sent to an endpoint.
+    #[serde(default)]
+    pub(crate) bearer: Option<BearerCheck>,
     pub(crate) expect: Expect,
+}
+
+/// What the protected resource of a bearer vector requires.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BearerCheck {
+    /// The scopes the resource needs, space-delimited (may be empty).
+    #[serde(default)]
+    pub(crate) required_scopes: String,
 }
 
 #[derive(Deserialize)]
@@ -56,6 +69,12 @@ pub(crate) struct VectorConfig {
     pub(crate) access_token_lifetime: Option<u64>,
     #[serde(default)]
     pub(crate) fifo_refresh_per_client: Option<u32>,
+    /// The realm of bearer challenges (default `qscope`).
+    #[serde(default)]
+    pub(crate) bearer_realm: Option<String>,
+    /// Whether a form-body `access_token` is accepted (default false).
+    #[serde(default)]
+    pub(crate) bearer_form_body: bool,
 }
 
 impl Default for VectorConfig {
@@ -195,6 +214,22 @@ pub(crate) struct Expect {
     /// The kinds of the best-effort effects of the reply.
     #[serde(default)]
     pub(crate) best_effort: Vec<String>,
+    /// Bearer vectors only: the access granted. Present exactly when the
+    /// verification must allow the request (then `status` is 200 and the
+    /// response is empty: the resource server serves the request).
+    #[serde(default)]
+    pub(crate) allowed: Option<ExpectAccess>,
+}
+
+/// The access a bearer vector expects to be granted.
+#[derive(Deserialize, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExpectAccess {
+    #[serde(default)]
+    pub(crate) subject: Option<String>,
+    pub(crate) client_id: String,
+    /// Space-delimited, in any order.
+    pub(crate) scopes: String,
 }
 
 #[derive(Deserialize, Debug, PartialEq, Eq)]
@@ -228,6 +263,12 @@ impl Vector {
         builder = builder.refresh_for_client_credentials(c.refresh_for_client_credentials).fifo(
             FifoLimits { refresh_per_client: c.fifo_refresh_per_client, ..FifoLimits::default() },
         );
+        let mut bearer =
+            BearerPolicy { accept_form_body: c.bearer_form_body, ..BearerPolicy::default() };
+        if let Some(realm) = &c.bearer_realm {
+            bearer.realm.clone_from(realm);
+        }
+        builder = builder.bearer(bearer);
         Server::new(builder.build().expect("vector config builds"))
     }
 
