@@ -27,3 +27,16 @@
 //! Every exchange ends within [`MAX_STEPS`](crate::MAX_STEPS) steps. The
 //! token endpoint takes at most: one read, an issuing commit, on conflict a
 //! second decision (a grace retry or a clean-up commit), and the reply.
+//! The revocation endpoint takes one read, at most one commit (the
+//! revocation and its audit event, without preconditions) and the reply;
+//! the introspection endpoint one read and the reply.
+//!
+//! ## Resource servers
+//!
+//! [`Server::verify_bearer`](crate::Server::verify_bearer) is the same loop
+//! for a protected resource: a [`BearerStep`](crate::BearerStep) is a
+//! denial decided from the request alone or one
+//! [`BearerRead`](crate::BearerRead) of the token by hash, whose `resume`
+//! gives the [`BearerVerdict`](crate::BearerVerdict). It writes nothing.
+//! [`verify_bearer`](crate::verify_bearer) and
+//! [`verify_bearer_async`](crate::verify_bearer_async) drive it.
