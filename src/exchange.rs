@@ -23,10 +23,6 @@ pub const MAX_STEPS: usize = 8;
 /// What the host must do next for an exchange.
 #[must_use = "a step must be driven until the exchange responds"]
 #[derive(Debug)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "a step is moved a few times per exchange; boxing would cost an allocation each"
-)]
 pub enum Step {
     /// Read records from the store and [`Read::resume`] with the answers.
     Read(Read),
@@ -98,6 +94,7 @@ pub(crate) enum ReadState {
     Token(token::ReadState),
     Revoke(revoke::ReadState),
     Introspect(introspect::ReadState),
+    TokenUser(token::UserReadState),
 }
 
 /// Where a paused exchange resumes after a commit.
@@ -194,6 +191,9 @@ impl Read {
             }
             ReadState::Introspect(state) => {
                 introspect::on_read(self.exchange, state, answers.into_records())
+            }
+            ReadState::TokenUser(state) => {
+                token::on_user_read(self.exchange, state, answers.into_records())
             }
         })
     }

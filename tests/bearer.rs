@@ -3,12 +3,10 @@
 
 mod support;
 
-use std::future::Future;
-
 use http::{Request, Response};
 use qscope::store::{
-    Answer, Answers, AsyncStore, MemoryStore, Outcome, Query, Store, StoreError, TokenHash,
-    TokenKind, Transaction,
+    Answer, Answers, MemoryStore, Outcome, Query, Store, StoreError, TokenHash, TokenKind,
+    Transaction,
 };
 use qscope::{
     Access, ApiMisuse, BearerPolicy, BearerStep, BearerVerdict, Scopes, verify_bearer,
@@ -413,30 +411,13 @@ fn store_failures_are_503_or_500_and_misuse_is_500() {
     }
 }
 
-/// `MemoryStore` behind the async trait.
-struct AsyncMemory(MemoryStore);
-
-impl AsyncStore for AsyncMemory {
-    fn read(&self, queries: &[Query]) -> impl Future<Output = Result<Answers, StoreError>> + Send {
-        let answers = self.0.read(queries);
-        async move { answers }
-    }
-
-    fn apply(
-        &self,
-        transaction: &Transaction,
-    ) -> impl Future<Output = Result<Outcome, StoreError>> + Send {
-        let outcome = self.0.apply(transaction);
-        async move { outcome }
-    }
-}
-
 #[tokio::test]
 async fn the_async_driver_gives_the_same_verdicts() {
     let h = Harness::new();
     h.insert_token(TOKEN, TokenKind::Access, CLIENT_ID, 1);
-    let store = AsyncMemory(MemoryStore::new());
-    store.0.insert_token(h.token(TOKEN));
+    // MemoryStore's AsyncStore implementation.
+    let store = MemoryStore::new();
+    store.insert_token(h.token(TOKEN));
     let ok = request(get_with("Bearer mF_9.B5f-4.1JqM"));
     let verdict = verify_bearer_async(&h.server, &store, &ok, &scopes(&["read"]), h.now()).await;
     assert_allowed(verdict, &alice());

@@ -24,6 +24,14 @@ pub(crate) struct ReadState {
     request: GrantRequest,
 }
 
+/// Waiting for the host's user check (password grant), the client already
+/// authenticated.
+#[derive(Debug)]
+pub(crate) struct UserReadState {
+    client: ClientRecord,
+    request: GrantRequest,
+}
+
 /// Waiting for the issue or the clean-up to be applied.
 #[derive(Debug)]
 pub(crate) struct CommitState {
@@ -147,7 +155,20 @@ pub(crate) fn on_read(
         );
         return refuse(ex, &facts, err);
     }
+    if let Some(query) = request.authenticated_query() {
+        return ex.read(vec![query], AnyReadState::TokenUser(UserReadState { client, request }));
+    }
     let decision = request.decide(&ex, &client, grant_record);
+    proceed(ex, client, request, decision)
+}
+
+pub(crate) fn on_user_read(
+    ex: Exchange,
+    state: UserReadState,
+    mut records: impl Iterator<Item = Option<Record>>,
+) -> Step {
+    let UserReadState { client, request } = state;
+    let decision = request.decide(&ex, &client, records.next().flatten());
     proceed(ex, client, request, decision)
 }
 

@@ -7,12 +7,15 @@
 mod authorization_code;
 mod client_credentials;
 mod issue;
+mod password;
 mod refresh_token;
 
 use crate::error::OAuthError;
 use crate::exchange::Exchange;
 use crate::form::Form;
-use crate::store::{ClientRecord, GrantType, Query, Record, Transaction, as_code, as_token};
+use crate::store::{
+    ClientRecord, GrantType, Query, Record, Transaction, as_code, as_token, as_user,
+};
 use crate::{Config, ErrorCode, Scopes};
 
 pub(crate) use issue::TokenResponse;
@@ -23,6 +26,7 @@ pub(crate) enum GrantRequest {
     AuthorizationCode(authorization_code::Request),
     ClientCredentials(client_credentials::Request),
     RefreshToken(refresh_token::Request),
+    Password(password::Request),
 }
 
 /// What the grant decided.
@@ -48,7 +52,8 @@ impl GrantRequest {
                 client_credentials::Request::parse(form).map(Self::ClientCredentials)
             }
             GrantType::RefreshToken => refresh_token::Request::parse(form).map(Self::RefreshToken),
-            GrantType::DeviceCode | GrantType::Password => Err(OAuthError::new(
+            GrantType::Password => password::Request::parse(form).map(Self::Password),
+            GrantType::DeviceCode => Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
                 "grant_type is not supported by this server",
             )),
@@ -61,6 +66,7 @@ impl GrantRequest {
             Self::AuthorizationCode(_) => GrantType::AuthorizationCode,
             Self::ClientCredentials(_) => GrantType::ClientCredentials,
             Self::RefreshToken(_) => GrantType::RefreshToken,
+            Self::Password(_) => GrantType::Password,
         }
     }
 
@@ -70,6 +76,16 @@ impl GrantRequest {
             Self::AuthorizationCode(r) => Some(Query::Code { hash: r.hash }),
             Self::ClientCredentials(_) => None,
             Self::RefreshToken(r) => Some(Query::Token { hash: r.hash }),
+            Self::Password(_) => None,
+        }
+    }
+
+    /// A second read, made only after the client authenticated: the
+    /// password grant's user check.
+    pub(crate) fn authenticated_query(&self) -> Option<Query> {
+        match self {
+            Self::Password(r) => Some(r.user_query()),
+            _ => None,
         }
     }
 
@@ -85,6 +101,7 @@ impl GrantRequest {
             Self::AuthorizationCode(r) => r.decide(ex, client, as_code(record)),
             Self::ClientCredentials(r) => r.decide(ex, client),
             Self::RefreshToken(r) => r.decide(ex, client, as_token(record)),
+            Self::Password(r) => r.decide(ex, client, as_user(record)),
         }
     }
 }

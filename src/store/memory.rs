@@ -10,8 +10,9 @@ use crate::secret::TokenHash;
 use super::audit::AuditEvent;
 use super::effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 use super::query::{Answers, Query};
-use super::record::{ClientRecord, CodeRecord, FamilyId, Record, TokenRecord};
-use super::{Store, StoreError};
+use super::record::{ClientRecord, CodeRecord, FamilyId, Record, TokenRecord, UserRecord};
+use super::{AsyncStore, Store, StoreError};
+use crate::secret::SecretHash;
 
 /// An in-memory store that honours the whole contract: every transaction
 /// runs under one lock, preconditions are checked before any effect, and
@@ -39,6 +40,8 @@ struct State {
     by_parent: DigestMap<TokenHash, Vec<TokenHash>>,
     by_client: HashMap<String, Vec<TokenHash>>,
     audit: Vec<AuditEvent>,
+    /// username → (password hash, subject), for the password grant.
+    users: HashMap<String, (SecretHash, String)>,
     next_seq: u64,
 }
 
@@ -95,6 +98,15 @@ impl MemoryStore {
         self.lock().put_token(token);
     }
 
+    /// Adds a resource owner for the password grant. The password is kept
+    /// as a SHA-256 hash: adequate for tests and demos; a real host answers
+    /// [`Query::User`] with a slow password hash such as Argon2.
+    pub fn insert_user(&self, username: &str, password: &str, subject: &str) {
+        self.lock()
+            .users
+            .insert(username.to_owned(), (SecretHash::of(password), subject.to_owned()));
+    }
+
     /// The client with this id.
     pub fn client(&self, client_id: &str) -> Option<ClientRecord> {
         self.lock().clients.get(client_id).cloned()
@@ -130,6 +142,15 @@ impl State {
             Query::Client { client_id } => self.clients.get(client_id).cloned().map(Record::Client),
             Query::Code { hash } => self.codes.get(hash).cloned().map(Record::Code),
             Query::Token { hash } => self.tokens.get(hash).map(|t| Record::Token(t.record.clone())),
+            Query::User { username, password } => {
+                let (hash, subject) = self.users.get(username)?;
+                hash.verify(password.expose()).then(|| {
+                    Record::User(UserRecord {
+                        username: username.clone(),
+                        subject: subject.clone(),
+                    })
+                })
+            }
         }
     }
 
@@ -265,5 +286,20 @@ impl Store for MemoryStore {
             state.apply(effect);
         }
         Ok(Outcome::Applied)
+    }
+}
+
+/// The same store for async drivers: every call completes at once (the
+/// lock is held only while the answer is computed, never across an await).
+impl AsyncStore for MemoryStore {
+    fn read(&self, queries: &[Query]) -> impl Future<Output = Result<Answers, StoreError>> + Send {
+        std::future::ready(Store::read(self, queries))
+    }
+
+    fn apply(
+        &self,
+        transaction: &Transaction,
+    ) -> impl Future<Output = Result<Outcome, StoreError>> + Send {
+        std::future::ready(Store::apply(self, transaction))
     }
 }

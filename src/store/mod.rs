@@ -31,11 +31,11 @@ pub use crate::secret::{SecretHash, TokenHash};
 pub use audit::{AuditAction, AuditEvent};
 pub use effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 pub use memory::MemoryStore;
-pub use query::{Answer, Answers, Query};
-pub(crate) use query::{as_client, as_code, as_token};
+pub use query::{Answer, Answers, Password, Query};
+pub(crate) use query::{as_client, as_code, as_token, as_user};
 pub use record::{
     ClientAuthMethod, ClientRecord, CodeRecord, FamilyId, GrantType, PkceChallenge, PkceMethod,
-    Record, TokenKind, TokenRecord,
+    Record, TokenKind, TokenRecord, UserRecord,
 };
 
 /// A blocking storage backend.
@@ -73,6 +73,32 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     }
 
     fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
+        (**self).apply(transaction)
+    }
+}
+
+impl<S: AsyncStore + Sync + ?Sized> AsyncStore for &S {
+    fn read(&self, queries: &[Query]) -> impl Future<Output = Result<Answers, StoreError>> + Send {
+        (**self).read(queries)
+    }
+
+    fn apply(
+        &self,
+        transaction: &Transaction,
+    ) -> impl Future<Output = Result<Outcome, StoreError>> + Send {
+        (**self).apply(transaction)
+    }
+}
+
+impl<S: AsyncStore + Send + Sync + ?Sized> AsyncStore for std::sync::Arc<S> {
+    fn read(&self, queries: &[Query]) -> impl Future<Output = Result<Answers, StoreError>> + Send {
+        (**self).read(queries)
+    }
+
+    fn apply(
+        &self,
+        transaction: &Transaction,
+    ) -> impl Future<Output = Result<Outcome, StoreError>> + Send {
         (**self).apply(transaction)
     }
 }

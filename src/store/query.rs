@@ -2,7 +2,7 @@
 
 use crate::secret::TokenHash;
 
-use super::record::{ClientRecord, CodeRecord, Record, TokenRecord};
+use super::record::{ClientRecord, CodeRecord, Record, TokenRecord, UserRecord};
 
 /// One record the core needs to read. Reads have no side effects.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +23,16 @@ pub enum Query {
         /// SHA-256 of the token.
         hash: TokenHash,
     },
+    /// "Do these credentials belong to a user, and which subject?" — asked
+    /// only by the password grant, after the client authenticated. The host
+    /// answers it (with its own password hashing); backends that keep no
+    /// users answer `None`.
+    User {
+        /// The username as sent.
+        username: String,
+        /// The password as sent; never stored, logged or echoed.
+        password: Password,
+    },
 }
 
 impl Query {
@@ -32,6 +42,7 @@ impl Query {
             (Self::Client { client_id }, Record::Client(c)) => c.client_id == *client_id,
             (Self::Code { hash }, Record::Code(c)) => c.hash == *hash,
             (Self::Token { hash }, Record::Token(t)) => t.hash == *hash,
+            (Self::User { username, .. }, Record::User(u)) => u.username == *username,
             _ => false,
         }
     }
@@ -99,5 +110,35 @@ pub(crate) fn as_token(record: Option<Record>) -> Option<TokenRecord> {
     match record {
         Some(Record::Token(t)) => Some(t),
         _ => None,
+    }
+}
+
+/// Narrows an answer already checked against its query to a user.
+pub(crate) fn as_user(record: Option<Record>) -> Option<UserRecord> {
+    match record {
+        Some(Record::User(u)) => Some(u),
+        _ => None,
+    }
+}
+
+/// A password presented with the password grant. `Debug` never prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// Wraps a presented password.
+    pub fn new(password: impl Into<String>) -> Self {
+        Self(password.into())
+    }
+
+    /// The password in clear, for the host's check.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(<redacted>)")
     }
 }

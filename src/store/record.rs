@@ -354,6 +354,15 @@ impl TokenRecord {
     }
 }
 
+/// A resource owner, as the host answers a [`Query::User`](super::Query::User).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRecord {
+    /// The username that was checked.
+    pub username: String,
+    /// The subject identifier tokens are issued for.
+    pub subject: String,
+}
+
 /// Any stored record, as returned in answers and conflicts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Record {
@@ -363,4 +372,6 @@ pub enum Record {
     Code(CodeRecord),
     /// An access or refresh token.
     Token(TokenRecord),
+    /// A resource owner whose credentials checked out.
+    User(UserRecord),
 }

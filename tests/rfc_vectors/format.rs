@@ -109,7 +109,18 @@ pub(crate) struct Setup {
     #[serde(default)]
     pub(crate) tokens: Vec<SetupToken>,
     #[serde(default)]
+    pub(crate) users: Vec<SetupUser>,
+    #[serde(default)]
     pub(crate) effects: Vec<Effect>,
+}
+
+/// A resource owner the host knows, for the password grant.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SetupUser {
+    pub(crate) username: String,
+    pub(crate) password: String,
+    pub(crate) subject: String,
 }
 
 #[derive(Deserialize)]
@@ -337,6 +348,9 @@ impl Vector {
             }));
         }
         effects.extend(self.setup.effects.iter().cloned());
+        for u in &self.setup.users {
+            store.insert_user(&u.username, &u.password, &u.subject);
+        }
         let outcome = store.apply(&Transaction::unconditional(effects)).expect("setup applies");
         assert_eq!(outcome, qscope::store::Outcome::Applied);
         store

@@ -1,0 +1,46 @@
+//! The few answers an adapter gives without the core (the request never
+//! reached it, or the exchange panicked), and the stand-in body for a
+//! request body over the limit.
+//!
+//! They use the RFC 6749 §5.2 error body and `Cache-Control: no-store`, so
+//! a client sees the same shape whoever answered.
+
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, PRAGMA};
+use http::{HeaderValue, Response, StatusCode};
+
+/// A JSON error response (`error`, `error_description`) with `status`.
+pub(crate) fn error(status: StatusCode, code: &str, description: &str) -> Response<Vec<u8>> {
+    let body = serde_json::json!({ "error": code, "error_description": description });
+    let mut response = Response::new(body.to_string().into_bytes());
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// The answer when driving the exchange panicked (a store or core bug):
+/// a 500 that reveals nothing about the request.
+pub(crate) fn panicked() -> Response<Vec<u8>> {
+    error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error")
+}
+
+/// The answer when no fresh entropy could be drawn for the request.
+pub(crate) fn entropy_unavailable() -> Response<Vec<u8>> {
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily_unavailable",
+        "the server cannot draw randomness; retry later",
+    )
+}
+
+/// What the core is handed in place of a body longer than `limit` bytes,
+/// which the adapter does not read: `limit + 1` zero bytes. The core then
+/// answers exactly as it would the real body — 405 for a wrong method,
+/// 400 for a wrong content type, otherwise 413 `invalid_request` with its
+/// audit event — while the adapter never buffers more than `limit + 1`
+/// bytes of it.
+pub(crate) fn over_limit_body(limit: usize) -> Vec<u8> {
+    vec![0; limit.saturating_add(1)]
+}

@@ -1,0 +1,76 @@
+//! The resource owner password credentials grant (RFC 6749 §4.3). Off
+//! unless enabled in [`Config`](crate::Config) and for the client: RFC 9700
+//! §2.4 says it MUST NOT be used, and OAuth 2.1 omits it. It exists for
+//! migrations from legacy systems.
+//!
+//! The core never sees a password hash: after the client authenticates it
+//! asks the host, through [`Query::User`], whether the credentials belong
+//! to a user and which subject.
+
+use crate::error::OAuthError;
+use crate::exchange::Exchange;
+use crate::form::Form;
+use crate::store::{ClientRecord, GrantType, Password, Query, Transaction, UserRecord};
+use crate::{ErrorCode, Scopes};
+
+use super::issue::{Grant, issue, new_family};
+use super::{Decision, parse_scope, refresh_allowed, resolve_scopes};
+
+/// `grant_type=password` parameters.
+#[derive(Debug)]
+pub(crate) struct Request {
+    username: String,
+    password: Password,
+    scope: Option<Scopes>,
+}
+
+impl Request {
+    pub(super) fn parse(form: &Form<'_>) -> Result<Self, OAuthError> {
+        let required = |name: &'static str| {
+            form.get(name).ok_or_else(|| {
+                OAuthError::new(ErrorCode::InvalidRequest, format!("{name} is required"))
+            })
+        };
+        Ok(Self {
+            username: required("username")?.to_owned(),
+            password: Password::new(required("password")?),
+            scope: parse_scope(form)?,
+        })
+    }
+
+    /// The host's check of the credentials, asked once the client is
+    /// authenticated (so an unauthenticated caller cannot use the endpoint
+    /// as a password oracle or make the host hash passwords).
+    pub(super) fn user_query(&self) -> Query {
+        Query::User { username: self.username.clone(), password: self.password.clone() }
+    }
+
+    pub(super) fn decide(
+        &self,
+        ex: &Exchange,
+        client: &ClientRecord,
+        user: Option<UserRecord>,
+    ) -> Decision {
+        let Some(user) = user else {
+            return Decision::Refuse(OAuthError::new(
+                ErrorCode::InvalidGrant,
+                "username or password is invalid",
+            ));
+        };
+        let scopes = match resolve_scopes(&ex.config, self.scope.as_ref(), &client.scopes) {
+            Ok(scopes) => scopes,
+            Err(err) => return Decision::Refuse(err),
+        };
+        let grant = Grant {
+            client,
+            grant_type: GrantType::Password,
+            subject: Some(user.subject),
+            access_scopes: scopes.clone(),
+            scopes,
+            family: new_family(ex),
+            rotated_from: None,
+            refresh: refresh_allowed(&ex.config, client),
+        };
+        issue(ex, grant, Transaction::default())
+    }
+}

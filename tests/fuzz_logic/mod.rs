@@ -1,0 +1,34 @@
+//! The logic of every fuzz target, shared by `fuzz/fuzz_targets/*` (run by
+//! libFuzzer) and by `tests/fuzz_corpus.rs` (replaying the corpus and every
+//! regression under plain `cargo test`).
+//!
+//! Each target turns bytes into a structured request with `arbitrary`,
+//! drives it through the core over a seeded `MemoryStore` (optionally one
+//! that fails or answers badly), and checks that the exchange ends within
+//! `MAX_STEPS` with a well-formed RFC answer.
+
+#![allow(dead_code, unreachable_pub)]
+
+pub mod request;
+pub mod wellformed;
+
+use arbitrary::{Arbitrary, Unstructured};
+
+/// The fuzz targets, by name (the directory under `fuzz/corpus/`).
+pub const TARGETS: &[&str] = &["token"];
+
+/// Runs target `name` on raw fuzzer bytes.
+pub fn run(name: &str, data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    match name {
+        "token" => {
+            if let Ok(input) = request::RequestInput::arbitrary_take_rest(u) {
+                request::run(request::Endpoint::Token, &input);
+            }
+        }
+        other => {
+            let _ = &mut u;
+            panic!("unknown fuzz target {other}")
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! Structure-aware requests: a method, an endpoint, headers and form fields
+//! drawn from the names the core knows plus arbitrary ones, and a store
+//! that may fail or race.
+
+use arbitrary::Arbitrary;
+use qscope::store::{
+    ClientAuthMethod, ClientRecord, CodeRecord, FamilyId, GrantType, MemoryStore, Outcome,
+    PkceChallenge, PkceMethod, Store, StoreError, TokenHash, TokenKind, TokenRecord, Transaction,
+};
+use qscope::{
+    ClientSecret, Config, Context, Entropy, FifoLimits, MAX_STEPS, RefreshRotation, Scopes,
+    Seconds, Server, Step, UnixTime,
+};
+
+use super::wellformed;
+
+const NOW: UnixTime = UnixTime::from_secs(1_700_000_000);
+const SECRET: &str = "fuzz-client-secret-that-must-never-leak";
+const CODE: &str = "fuzz-code-SplxlOBeZQQYbYS6WxSbIA";
+const REFRESH: &str = "fuzz-refresh-tGzv3JOkF0XG5Qx2TlKWIA";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+/// The endpoint a target aims at.
+#[derive(Clone, Copy, Debug)]
+pub enum Endpoint {
+    Token,
+}
+
+impl Endpoint {
+    fn path(self) -> &'static str {
+        match self {
+            Self::Token => "/token",
+        }
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+pub struct RequestInput {
+    method: u8,
+    /// Whether to aim at another path than the target's.
+    other_path: Option<String>,
+    content_type: Option<ContentType>,
+    authorization: Vec<Authorization>,
+    fields: Vec<(Field, Value)>,
+    raw_tail: Vec<u8>,
+    store: StoreMode,
+    entropy: [u8; 32],
+    clock_skew: i16,
+}
+
+#[derive(Arbitrary, Debug)]
+enum ContentType {
+    Form,
+    FormCharset,
+    Json,
+    Raw(String),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Authorization {
+    Basic { id: Field, secret: Value },
+    Bearer(Value),
+    Raw(Vec<u8>),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Field {
+    GrantType,
+    Code,
+    RedirectUri,
+    CodeVerifier,
+    RefreshToken,
+    Scope,
+    ClientId,
+    ClientSecret,
+    Token,
+    TokenTypeHint,
+    Other(String),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Value {
+    GrantAuthorizationCode,
+    GrantClientCredentials,
+    GrantRefreshToken,
+    GrantDevice,
+    GrantPassword,
+    TheCode,
+    TheRefresh,
+    TheVerifier,
+    TheRedirect,
+    ConfidentialId,
+    PublicId,
+    TheSecret,
+    Scopes(u8),
+    Text(String),
+}
+
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum StoreMode {
+    Normal,
+    FailReads {
+        transient: bool,
+    },
+    FailCommits {
+        transient: bool,
+    },
+    /// Something else consumes the code / rotates the token between the
+    /// core's read and its commit.
+    Race,
+}
+
+impl Field {
+    fn name(&self) -> &str {
+        match self {
+            Self::GrantType => "grant_type",
+            Self::Code => "code",
+            Self::RedirectUri => "redirect_uri",
+            Self::CodeVerifier => "code_verifier",
+            Self::RefreshToken => "refresh_token",
+            Self::Scope => "scope",
+            Self::ClientId => "client_id",
+            Self::ClientSecret => "client_secret",
+            Self::Token => "token",
+            Self::TokenTypeHint => "token_type_hint",
+            Self::Other(name) => name,
+        }
+    }
+}
+
+impl Value {
+    fn text(&self) -> String {
+        match self {
+            Self::GrantAuthorizationCode => "authorization_code".into(),
+            Self::GrantClientCredentials => "client_credentials".into(),
+            Self::GrantRefreshToken => "refresh_token".into(),
+            Self::GrantDevice => "urn:ietf:params:oauth:grant-type:device_code".into(),
+            Self::GrantPassword => "password".into(),
+            Self::TheCode => CODE.into(),
+            Self::TheRefresh => REFRESH.into(),
+            Self::TheVerifier => VERIFIER.into(),
+            Self::TheRedirect => "https://client.example.com/cb".into(),
+            Self::ConfidentialId => "fuzz-client".into(),
+            Self::PublicId => "fuzz-public".into(),
+            Self::TheSecret => SECRET.into(),
+            Self::Scopes(n) => ["", "read", "write", "read write", "admin", "read  write", "\"x\""]
+                [usize::from(*n) % 7]
+                .into(),
+            Self::Text(text) => text.clone(),
+        }
+    }
+}
+
+fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn server() -> Server {
+    Server::new(
+        Config::builder("https://server.example.com")
+            .scope("read", "Read", true)
+            .scope("write", "Write", false)
+            .rotation(RefreshRotation::Grace(Seconds::new(10)))
+            .fifo(FifoLimits {
+                refresh_per_client: Some(3),
+                access_per_refresh: Some(2),
+                ..FifoLimits::default()
+            })
+            .build()
+            .expect("fuzz config"),
+    )
+}
+
+fn seeded_store() -> MemoryStore {
+    let store = MemoryStore::new();
+    let grants =
+        [GrantType::AuthorizationCode, GrantType::ClientCredentials, GrantType::RefreshToken];
+    store.insert_client(
+        ClientRecord::confidential(
+            "fuzz-client",
+            ClientSecret::new(SECRET).hash(),
+            ClientAuthMethod::ClientSecretBasic,
+        )
+        .with_grants(grants)
+        .with_scopes(Scopes::from_names(["read", "write"]))
+        .with_redirect_uris(["https://client.example.com/cb"]),
+    );
+    store.insert_client(
+        ClientRecord::public("fuzz-public")
+            .with_grants(grants)
+            .with_scopes(Scopes::from_names(["read"]))
+            .with_redirect_uris(["https://client.example.com/cb"]),
+    );
+    for (code, client) in [(CODE, "fuzz-client"), ("fuzz-public-code", "fuzz-public")] {
+        store.insert_code(CodeRecord {
+            hash: TokenHash::of(code),
+            client_id: client.into(),
+            subject: "alice".into(),
+            redirect_uri: Some("https://client.example.com/cb".into()),
+            scopes: Scopes::from_names(["read"]),
+            challenge: Some(PkceChallenge {
+                method: PkceMethod::S256,
+                challenge: CHALLENGE.into(),
+            }),
+            issued_at: NOW,
+            expires_at: NOW.after(Seconds::new(60)),
+            family: FamilyId::from_bytes([1; 16]),
+            consumed_at: None,
+        });
+    }
+    store.insert_token(TokenRecord {
+        hash: TokenHash::of(REFRESH),
+        kind: TokenKind::Refresh,
+        client_id: "fuzz-client".into(),
+        subject: Some("alice".into()),
+        scopes: Scopes::from_names(["read", "write"]),
+        family: FamilyId::from_bytes([2; 16]),
+        parent: None,
+        issued_at: NOW,
+        expires_at: NOW.after(Seconds::days(1)),
+        rotated_at: None,
+        revoked_at: None,
+    });
+    store
+}
+
+fn build_request(endpoint: Endpoint, input: &RequestInput) -> Option<http::Request<Vec<u8>>> {
+    let methods = ["POST", "GET", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH"];
+    let method = methods[usize::from(input.method) % methods.len()];
+    let path = match &input.other_path {
+        Some(p) if p.starts_with('/') => p.clone(),
+        _ => endpoint.path().to_owned(),
+    };
+    let mut builder = http::Request::builder().method(method).uri(path);
+    match &input.content_type {
+        Some(ContentType::Form) => {
+            builder = builder.header("content-type", "application/x-www-form-urlencoded")
+        }
+        Some(ContentType::FormCharset) => {
+            builder =
+                builder.header("content-type", "application/x-www-form-urlencoded; charset=UTF-8")
+        }
+        Some(ContentType::Json) => builder = builder.header("content-type", "application/json"),
+        Some(ContentType::Raw(raw)) => builder = builder.header("content-type", raw.as_str()),
+        None => {}
+    }
+    for auth in input.authorization.iter().take(3) {
+        use base64::Engine as _;
+        let value = match auth {
+            Authorization::Basic { id, secret } => {
+                let pair = format!(
+                    "{}:{}",
+                    encode(&Value::text(&field_value(id))),
+                    encode(&secret.text())
+                );
+                format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
+            }
+            Authorization::Bearer(token) => format!("Bearer {}", token.text()),
+            Authorization::Raw(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        };
+        builder = builder.header("authorization", value);
+    }
+    let mut body = String::new();
+    for (field, value) in input.fields.iter().take(16) {
+        if !body.is_empty() {
+            body.push('&');
+        }
+        body.push_str(&encode(field.name()));
+        body.push('=');
+        body.push_str(&encode(&value.text()));
+    }
+    let mut bytes = body.into_bytes();
+    bytes.extend_from_slice(&input.raw_tail);
+    // Invalid header values or URIs are the HTTP layer's business, not the core's.
+    builder.body(bytes).ok()
+}
+
+fn field_value(field: &Field) -> Value {
+    match field {
+        Field::ClientId => Value::ConfidentialId,
+        Field::Other(name) => Value::Text(name.clone()),
+        _ => Value::PublicId,
+    }
+}
+
+/// Drives one request; panics on any broken property.
+pub fn run(endpoint: Endpoint, input: &RequestInput) {
+    let Some(request) = build_request(endpoint, input) else { return };
+    let server = server();
+    let store = seeded_store();
+    let now = UnixTime::from_secs(NOW.as_secs().saturating_add_signed(i64::from(input.clock_skew)));
+    let ctx = Context::new(now, Entropy::from_bytes(input.entropy));
+    let mut step = server.begin(request, ctx);
+    let mut applied_commit = false;
+    for _ in 0..MAX_STEPS {
+        step = match step {
+            Step::Read(read) => match input.store {
+                StoreMode::FailReads { transient } => Step::Respond(read.fail(&failure(transient))),
+                _ => {
+                    let answers = store.read(read.queries()).expect("memory read");
+                    read.resume(answers).expect("the core accepts echoing answers")
+                }
+            },
+            Step::Commit(commit) => {
+                for precondition in &commit.transaction().preconditions {
+                    assert!(precondition_is_consistent(commit.transaction(), precondition));
+                }
+                match input.store {
+                    StoreMode::FailCommits { transient } => {
+                        Step::Respond(commit.fail(&failure(transient)))
+                    }
+                    mode => {
+                        if matches!(mode, StoreMode::Race) {
+                            interfere(&store, commit.transaction(), now);
+                        }
+                        let outcome = store.apply(commit.transaction()).expect("memory apply");
+                        applied_commit |= outcome == Outcome::Applied;
+                        commit
+                            .resume(outcome)
+                            .expect("conflicts name the transaction's preconditions")
+                    }
+                }
+            }
+            Step::Respond(respond) => {
+                let response = respond.reply.into_http();
+                wellformed::check(&response, &[SECRET, VERIFIER]);
+                if response.status() == 200
+                    && response.body().windows(14).any(|w| w == b"\"access_token\"")
+                {
+                    assert!(applied_commit, "a token was answered without an applied commit");
+                }
+                let _ = store.apply(&Transaction::unconditional(respond.best_effort));
+                return;
+            }
+        };
+    }
+    panic!("exchange exceeded MAX_STEPS");
+}
+
+/// Every consumption or rotation is guarded by its precondition.
+fn precondition_is_consistent(
+    transaction: &Transaction,
+    precondition: &qscope::store::Precondition,
+) -> bool {
+    use qscope::store::{Effect, Precondition};
+    let guarded = |hash: &TokenHash| {
+        transaction.preconditions.iter().any(|p| match p {
+            Precondition::CodeUnconsumed { hash: h }
+            | Precondition::TokenActive { hash: h }
+            | Precondition::TokenNotRevoked { hash: h } => h == hash,
+        })
+    };
+    transaction.effects.iter().all(|effect| match effect {
+        Effect::ConsumeCode { hash, .. } | Effect::RotateToken { hash, .. } => guarded(hash),
+        _ => true,
+    }) && !matches!(precondition, Precondition::CodeUnconsumed { .. } if !transaction.effects.iter().any(|e| matches!(e, Effect::ConsumeCode { .. })))
+}
+
+/// Simulates a concurrent exchange that wins the race for the same record.
+fn interfere(store: &MemoryStore, transaction: &Transaction, now: UnixTime) {
+    use qscope::store::{Effect, Precondition};
+    let effects: Vec<Effect> = transaction
+        .preconditions
+        .iter()
+        .map(|p| match p {
+            Precondition::CodeUnconsumed { hash } => Effect::ConsumeCode { hash: *hash, at: now },
+            Precondition::TokenActive { hash } => Effect::RotateToken { hash: *hash, at: now },
+            Precondition::TokenNotRevoked { hash } => Effect::RevokeToken { hash: *hash, at: now },
+        })
+        .collect();
+    let _ = store.apply(&Transaction::unconditional(effects));
+}
+
+fn failure(transient: bool) -> StoreError {
+    let cause = std::io::Error::other("injected");
+    if transient { StoreError::transient(cause) } else { StoreError::permanent(cause) }
+}
