@@ -298,19 +298,25 @@ fn challenge(
     status: StatusCode,
     failure: Option<Failure<'_>>,
 ) -> Response<Vec<u8>> {
-    let mut value = format!("Bearer realm=\"{}\"", policy.realm);
-    if let Some(failure) = failure {
-        value.push_str(", error=\"");
-        value.push_str(failure.code.as_str());
-        value.push_str("\", error_description=\"");
-        value.push_str(failure.description);
-        value.push('"');
-        if let Some(scope) = failure.scope {
-            value.push_str(", scope=\"");
-            value.push_str(&scope.to_string());
-            value.push('"');
-        }
+    let scope = failure.as_ref().and_then(|f| f.scope).map(Scopes::to_string);
+    let mut parts: [&str; 11] =
+        ["Bearer realm=\"", &policy.realm, "\"", "", "", "", "", "", "", "", ""];
+    if let Some(failure) = &failure {
+        parts[3..8].copy_from_slice(&[
+            ", error=\"",
+            failure.code.as_str(),
+            "\", error_description=\"",
+            failure.description,
+            "\"",
+        ]);
     }
+    if let Some(scope) = &scope {
+        parts[8..].copy_from_slice(&[", scope=\"", scope, "\""]);
+    }
+    // Exactly sized, so the bytes move into the header without a copy or a
+    // second allocation.
+    let mut value = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    parts.iter().for_each(|part| value.push_str(part));
     let mut response = Response::new(Vec::new());
     *response.status_mut() = status;
     // The realm is checked at configuration, scope tokens at parsing, and
