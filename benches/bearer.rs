@@ -137,7 +137,9 @@ fn introspect(server: &Server, store: &MemoryStore, request: Request<Vec<u8>>) -
                 let outcome = store.apply(commit.transaction()).expect("apply");
                 commit.resume(outcome).expect("conflict names a precondition")
             }
-            Step::Respond(respond) => return respond.reply.http().status().as_u16(),
+            Step::Respond(respond) => {
+                return respond.reply.http().map_or(0, |response| response.status().as_u16());
+            }
         };
     }
 }

@@ -133,7 +133,8 @@ fn exchange(
                     println!("   Best effort {}", describe(effect));
                 }
                 let _ = store.apply(&Transaction::unconditional(respond.best_effort));
-                let response = respond.reply.into_http();
+                let response =
+                    respond.reply.into_http().ok_or("the token endpoint answers over HTTP")?;
                 let body = String::from_utf8_lossy(response.body()).into_owned();
                 println!("<- {} {body}", response.status());
                 return Ok(serde_json::from_str(&body).unwrap_or_default());

@@ -93,6 +93,15 @@ pub enum BearerVerdict {
     Denied(Response<Vec<u8>>),
 }
 
+impl BearerVerdict {
+    /// The verdict when the adapter or store broke the step contract
+    /// ([`ApiMisuse`]): denied with a `500 server_error` that reveals
+    /// nothing about the request.
+    pub fn for_misuse(_misuse: &ApiMisuse) -> Self {
+        Self::Denied(response::error(&OAuthError::new(ErrorCode::ServerError, "internal error")))
+    }
+}
+
 /// A pause for the presented token's record.
 #[must_use = "a bearer read must be resumed with the store's answer"]
 #[derive(Debug)]

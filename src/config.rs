@@ -22,6 +22,14 @@ pub struct Config {
     refresh_for_client_credentials: bool,
     max_body_bytes: usize,
     endpoints: Endpoints,
+    interaction_lifetime: Seconds,
+    par_lifetime: Seconds,
+    require_par: bool,
+    /// Computed at build: `/.well-known/oauth-authorization-server` plus
+    /// the issuer's path (RFC 8414 §3.1).
+    metadata_path: String,
+    /// Computed at build: the issuer's `scheme://authority`.
+    issuer_origin: String,
     bearer: BearerPolicy,
 }
 
@@ -77,11 +85,20 @@ pub enum RefreshRotation {
     Grace(Seconds),
 }
 
-/// The paths the server answers on. Each starts with `/`; no two are equal.
+/// The paths the server answers on: absolute paths on the issuer's
+/// origin (with an issuer path such as `/tenant1`, include it:
+/// `/tenant1/token`). The metadata document's path is not configurable: it
+/// is fixed by RFC 8414 §3.1 (see [`Config::metadata_path`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoints {
     /// The token endpoint (RFC 6749 §3.2).
     pub token: String,
+    /// The authorization endpoint (RFC 6749 §3.1); served when the
+    /// authorization code grant is enabled.
+    pub authorization: String,
+    /// The pushed authorization request endpoint (RFC 9126 §2); `None`
+    /// disables PAR. Served when the authorization code grant is enabled.
+    pub par: Option<String>,
     /// The token revocation endpoint (RFC 7009).
     pub revocation: String,
     /// The token introspection endpoint (RFC 7662).
@@ -92,6 +109,8 @@ impl Default for Endpoints {
     fn default() -> Self {
         Self {
             token: "/token".into(),
+            authorization: "/authorize".into(),
+            par: Some("/par".into()),
             revocation: "/revoke".into(),
             introspection: "/introspect".into(),
         }
@@ -99,9 +118,15 @@ impl Default for Endpoints {
 }
 
 impl Endpoints {
-    /// Every configured path, for validation.
-    fn paths(&self) -> [&str; 3] {
-        [&self.token, &self.revocation, &self.introspection]
+    /// Every configured path with its endpoint's name, one line per
+    /// endpoint (validated at build: each starts with `/`, all distinct).
+    fn paths(&self) -> Vec<(&'static str, &str)> {
+        let mut paths = vec![("token", self.token.as_str())];
+        paths.push(("authorization", self.authorization.as_str()));
+        paths.extend(self.par.as_deref().map(|p| ("par", p)));
+        paths.push(("revocation", self.revocation.as_str()));
+        paths.push(("introspection", self.introspection.as_str()));
+        paths
     }
 }
 
@@ -131,6 +156,9 @@ impl Default for BearerPolicy {
 /// at most 10 minutes).
 pub const MAX_CODE_LIFETIME: Seconds = Seconds::minutes(10);
 
+/// The path prefix of the metadata document (RFC 8414 §3).
+const WELL_KNOWN: &str = "/.well-known/oauth-authorization-server";
+
 impl Config {
     /// A builder for the server whose issuer identifier is `issuer`.
     pub fn builder(issuer: impl Into<String>) -> ConfigBuilder {
@@ -153,6 +181,11 @@ impl Config {
                 refresh_for_client_credentials: false,
                 max_body_bytes: 16 * 1024,
                 endpoints: Endpoints::default(),
+                interaction_lifetime: Seconds::minutes(10),
+                par_lifetime: Seconds::new(60),
+                require_par: false,
+                metadata_path: String::new(),
+                issuer_origin: String::new(),
                 bearer: BearerPolicy::default(),
             },
         }
@@ -232,6 +265,49 @@ impl Config {
     /// How resource servers read and challenge bearer tokens.
     pub fn bearer(&self) -> &BearerPolicy {
         &self.bearer
+    }
+
+    /// How long a pending authorization waits for the host's decision.
+    pub fn interaction_lifetime(&self) -> Seconds {
+        self.interaction_lifetime
+    }
+
+    /// How long a pushed authorization request's `request_uri` stays
+    /// usable (RFC 9126 §2.2 `expires_in`).
+    pub fn par_lifetime(&self) -> Seconds {
+        self.par_lifetime
+    }
+
+    /// Whether every client must use pushed authorization requests
+    /// (RFC 9126 §5 `require_pushed_authorization_requests`). Clients can
+    /// also be required one by one ([`ClientRecord::require_par`]).
+    ///
+    /// [`ClientRecord::require_par`]: crate::store::ClientRecord::require_par
+    pub fn require_par(&self) -> bool {
+        self.require_par
+    }
+
+    /// Whether the authorization endpoint (and PAR, if configured) is
+    /// served: exactly when the authorization code grant is enabled.
+    pub fn authorization_enabled(&self) -> bool {
+        self.grant_enabled(GrantType::AuthorizationCode)
+    }
+
+    /// The PAR endpoint path, when PAR is configured and the authorization
+    /// endpoint is served.
+    pub fn par_path(&self) -> Option<&str> {
+        self.endpoints.par.as_deref().filter(|_| self.authorization_enabled())
+    }
+
+    /// The path of the metadata document: `/.well-known/oauth-authorization-server`
+    /// followed by the issuer's path, if any (RFC 8414 §3.1).
+    pub fn metadata_path(&self) -> &str {
+        &self.metadata_path
+    }
+
+    /// The absolute URL of the endpoint at `path` on the issuer's origin.
+    pub fn endpoint_url(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer_origin)
     }
 }
 
@@ -325,6 +401,27 @@ impl ConfigBuilder {
         self
     }
 
+    /// How long a pending authorization waits for the host's login and
+    /// consent decision (default 10 minutes, at most 1 hour).
+    pub fn interaction_lifetime(mut self, lifetime: Seconds) -> Self {
+        self.config.interaction_lifetime = lifetime;
+        self
+    }
+
+    /// How long a PAR `request_uri` stays usable (default 60 s, at most
+    /// 10 minutes; RFC 9126 §2.2).
+    pub fn par_lifetime(mut self, lifetime: Seconds) -> Self {
+        self.config.par_lifetime = lifetime;
+        self
+    }
+
+    /// Whether every authorization request must come through PAR
+    /// (default: no). Requires the PAR endpoint to be configured.
+    pub fn require_par(mut self, required: bool) -> Self {
+        self.config.require_par = required;
+        self
+    }
+
     /// Bearer-token verification for resource servers (default: realm
     /// `qscope`, `Authorization` header only).
     pub fn bearer(mut self, policy: BearerPolicy) -> Self {
@@ -369,11 +466,20 @@ impl ConfigBuilder {
         if config.max_body_bytes < 512 {
             return Err(ConfigError::BodyLimit);
         }
-        let paths = config.endpoints.paths();
-        for (i, path) in paths.iter().enumerate() {
-            if !path.starts_with('/') || paths[..i].contains(path) {
-                return Err(ConfigError::EndpointPath((*path).to_owned()));
+        check_lifetime("interaction lifetime", config.interaction_lifetime, Seconds::hours(1))?;
+        check_lifetime("PAR request_uri lifetime", config.par_lifetime, Seconds::minutes(10))?;
+        let (origin, issuer_path) = split_issuer(&config.issuer);
+        config.issuer_origin = origin.to_owned();
+        config.metadata_path = format!("{WELL_KNOWN}{issuer_path}");
+        let mut seen: Vec<&str> = vec![&config.metadata_path];
+        for (_, path) in config.endpoints.paths() {
+            if !is_endpoint_path(path) || seen.contains(&path) {
+                return Err(ConfigError::EndpointPath(path.to_owned()));
             }
+            seen.push(path);
+        }
+        if config.require_par && config.endpoints.par.is_none() {
+            return Err(ConfigError::ParDisabled);
         }
         if !is_realm(&config.bearer.realm) {
             return Err(ConfigError::Realm(config.bearer.realm.clone()));
@@ -388,6 +494,22 @@ impl ConfigBuilder {
 /// non-empty, %x20-21 / %x23-5B / %x5D-7E.
 fn is_realm(realm: &str) -> bool {
     !realm.is_empty() && realm.bytes().all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5b | 0x5d..=0x7e))
+}
+
+/// An endpoint path: starts with `/`, and holds only visible ASCII
+/// without `?` or `#` (a path, not a URL).
+fn is_endpoint_path(path: &str) -> bool {
+    path.starts_with('/') && path.bytes().all(|b| b.is_ascii_graphic() && b != b'?' && b != b'#')
+}
+
+/// Splits a validated issuer into its `scheme://authority` and its path
+/// (empty or starting with `/`).
+fn split_issuer(issuer: &str) -> (&str, &str) {
+    let after_scheme = issuer.find("://").map_or(0, |i| i + 3);
+    match issuer[after_scheme..].find('/') {
+        Some(i) => issuer.split_at(after_scheme + i),
+        None => (issuer, ""),
+    }
 }
 
 fn check_lifetime(what: &'static str, value: Seconds, max: Seconds) -> Result<(), ConfigError> {
@@ -499,6 +621,38 @@ mod tests {
     }
 
     #[test]
+    fn endpoint_paths_are_validated() {
+        let b = || Config::builder("https://as.example.com");
+        let bad = |endpoints: Endpoints, path: &str| {
+            assert_eq!(
+                b().endpoints(endpoints).build().unwrap_err(),
+                ConfigError::EndpointPath(path.into())
+            );
+        };
+        bad(Endpoints { authorization: "/token".into(), ..Endpoints::default() }, "/token");
+        bad(Endpoints { par: Some("/authorize".into()), ..Endpoints::default() }, "/authorize");
+        bad(Endpoints { par: Some("/par?x".into()), ..Endpoints::default() }, "/par?x");
+        bad(Endpoints { authorization: "/a b".into(), ..Endpoints::default() }, "/a b");
+        bad(
+            Endpoints {
+                token: "/.well-known/oauth-authorization-server".into(),
+                ..Endpoints::default()
+            },
+            "/.well-known/oauth-authorization-server",
+        );
+        let custom = Endpoints {
+            token: "/oauth/token".into(),
+            authorization: "/oauth/authorize".into(),
+            par: None,
+            revocation: "/oauth/revoke".into(),
+            introspection: "/oauth/introspect".into(),
+        };
+        let config = b().endpoints(custom.clone()).build().unwrap();
+        assert_eq!(config.endpoints(), &custom);
+        assert_eq!(config.par_path(), None);
+    }
+
+    #[test]
     fn endpoint_paths_start_with_a_slash_and_differ() {
         let b = || Config::builder("https://as.example.com");
         let config = b().build().unwrap();
@@ -527,6 +681,47 @@ mod tests {
         let policy =
             BearerPolicy { realm: "api.example.com resources".into(), accept_form_body: true };
         assert!(b().bearer(policy).build().unwrap().bearer().accept_form_body);
+    }
+
+    #[test]
+    fn metadata_path_follows_rfc8414_3_1() {
+        let config = Config::builder("https://example.com").build().unwrap();
+        assert_eq!(config.metadata_path(), "/.well-known/oauth-authorization-server");
+        assert_eq!(config.endpoint_url("/token"), "https://example.com/token");
+        let config = Config::builder("https://example.com/issuer1").build().unwrap();
+        assert_eq!(config.metadata_path(), "/.well-known/oauth-authorization-server/issuer1");
+        assert_eq!(config.endpoint_url("/issuer1/token"), "https://example.com/issuer1/token");
+        let config = Config::builder("http://[::1]:8080/a/b").build().unwrap();
+        assert_eq!(config.metadata_path(), "/.well-known/oauth-authorization-server/a/b");
+        assert_eq!(config.endpoint_url("/t"), "http://[::1]:8080/t");
+    }
+
+    #[test]
+    fn par_and_interaction_settings() {
+        let b = || Config::builder("https://as.example.com");
+        let config = b().build().unwrap();
+        assert_eq!(config.interaction_lifetime(), Seconds::minutes(10));
+        assert_eq!(config.par_lifetime(), Seconds::new(60));
+        assert!(!config.require_par());
+        assert_eq!(config.par_path(), Some("/par"));
+        assert!(matches!(
+            b().par_lifetime(Seconds::minutes(11)).build(),
+            Err(ConfigError::Lifetime { what: "PAR request_uri lifetime", max: 600 })
+        ));
+        assert!(matches!(
+            b().interaction_lifetime(Seconds::new(0)).build(),
+            Err(ConfigError::Lifetime { what: "interaction lifetime", max: 3600 })
+        ));
+        let no_par = Endpoints { par: None, ..Endpoints::default() };
+        assert_eq!(
+            b().endpoints(no_par).require_par(true).build().unwrap_err(),
+            ConfigError::ParDisabled
+        );
+        assert!(b().require_par(true).build().unwrap().require_par());
+        // Without the code grant there is no authorization endpoint, hence no PAR.
+        let config = b().grants([GrantType::ClientCredentials]).build().unwrap();
+        assert!(!config.authorization_enabled());
+        assert_eq!(config.par_path(), None);
     }
 
     #[test]

@@ -17,7 +17,17 @@ where
     S: Store + ?Sized,
     B: AsRef<[u8]>,
 {
-    let mut step = server.begin(request, ctx);
+    drive_step(store, server.begin(request, ctx))
+}
+
+/// Drives an exchange from any `step` to its reply over a blocking store;
+/// the same loop as [`drive`]. Use it for the step that
+/// [`Server::decide`] returns:
+/// `drive_step(&store, server.decide(decision, ctx))`.
+pub fn drive_step<S>(store: &S, mut step: Step) -> Reply
+where
+    S: Store + ?Sized,
+{
     loop {
         let next = match step {
             Step::Read(read) => match store.read(read.queries()) {
@@ -52,7 +62,15 @@ where
     S: AsyncStore + ?Sized,
     B: AsRef<[u8]>,
 {
-    let mut step = server.begin(request, ctx);
+    drive_step_async(store, server.begin(request, ctx)).await
+}
+
+/// Drives an exchange from any `step` to its reply over an asynchronous
+/// store; the same loop as [`drive_step`].
+pub async fn drive_step_async<S>(store: &S, mut step: Step) -> Reply
+where
+    S: AsyncStore + ?Sized,
+{
     loop {
         let next = match step {
             Step::Read(read) => match store.read(read.queries()).await {
@@ -126,7 +144,5 @@ where
 
 /// The verdict of a bearer read, or the 500 of a misuse.
 fn bearer_verdict(verdict: Result<BearerVerdict, crate::ApiMisuse>) -> BearerVerdict {
-    verdict.unwrap_or_else(|misuse| {
-        BearerVerdict::Denied(Respond::for_misuse(&misuse).reply.into_http())
-    })
+    verdict.unwrap_or_else(|misuse| BearerVerdict::for_misuse(&misuse))
 }

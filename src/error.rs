@@ -185,4 +185,8 @@ pub enum ConfigError {
     /// auth-param cannot carry without escapes (RFC 6750 §3).
     #[error("bearer realm must be non-empty printable ASCII without '\"' or '\\': {0:?}")]
     Realm(String),
+    /// Pushed authorization requests are required but no PAR endpoint is
+    /// configured.
+    #[error("require_par needs a PAR endpoint")]
+    ParDisabled,
 }

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use http::{Response, StatusCode};
 
-use crate::endpoint::{introspect, revoke, token};
+use crate::authorization::Interaction;
+use crate::endpoint::{authorize, decide, introspect, par, revoke, token};
 use crate::error::{ApiMisuse, OAuthError};
 use crate::store::{
     Answers, AuditAction, AuditEvent, Effect, Outcome, Query, StoreError, Transaction,
@@ -70,20 +71,42 @@ pub struct Respond {
 pub enum Reply {
     /// An HTTP response to send as is.
     Http(Response<Vec<u8>>),
+    /// A valid authorization request waiting for the resource owner: the
+    /// host renders its login and consent page from it, then reports the
+    /// outcome with [`Server::decide`](crate::Server::decide).
+    Interaction(Interaction),
 }
 
 impl Reply {
-    /// The HTTP response.
-    pub fn into_http(self) -> Response<Vec<u8>> {
+    /// The HTTP response, or `None` for an [`Interaction`].
+    pub fn into_http(self) -> Option<Response<Vec<u8>>> {
         match self {
-            Self::Http(response) => response,
+            Self::Http(response) => Some(response),
+            Self::Interaction(_) => None,
         }
     }
 
-    /// The HTTP response, by reference.
-    pub fn http(&self) -> &Response<Vec<u8>> {
+    /// The HTTP response by reference, or `None` for an [`Interaction`].
+    pub fn http(&self) -> Option<&Response<Vec<u8>>> {
         match self {
-            Self::Http(response) => response,
+            Self::Http(response) => Some(response),
+            Self::Interaction(_) => None,
+        }
+    }
+
+    /// The interaction, or `None` for an HTTP response.
+    pub fn into_interaction(self) -> Option<Interaction> {
+        match self {
+            Self::Interaction(interaction) => Some(interaction),
+            Self::Http(_) => None,
+        }
+    }
+
+    /// The interaction by reference, or `None` for an HTTP response.
+    pub fn interaction(&self) -> Option<&Interaction> {
+        match self {
+            Self::Interaction(interaction) => Some(interaction),
+            Self::Http(_) => None,
         }
     }
 }
@@ -94,18 +117,20 @@ pub(crate) enum ReadState {
     Token(token::ReadState),
     Revoke(revoke::ReadState),
     Introspect(introspect::ReadState),
+    Authorize(authorize::ReadState),
+    Decide(decide::ReadState),
+    Par(par::ReadState),
     TokenUser(token::UserReadState),
 }
 
 /// Where a paused exchange resumes after a commit.
 #[derive(Debug)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "moved once per commit; boxing the token state would cost an allocation"
-)]
 pub(crate) enum CommitState {
     Token(token::CommitState),
     Revoke(revoke::CommitState),
+    Authorize(authorize::CommitState),
+    Decide(decide::CommitState),
+    Par(par::CommitState),
 }
 
 /// What every step of one exchange carries: the policy, the request's
@@ -140,6 +165,11 @@ impl Exchange {
     /// Ends the exchange with `response` and best-effort `effects`.
     pub(crate) fn respond(self, response: Response<Vec<u8>>, best_effort: Vec<Effect>) -> Step {
         Step::Respond(Respond { reply: Reply::Http(response), best_effort })
+    }
+
+    /// Ends the exchange with an interaction for the host.
+    pub(crate) fn interact(self, interaction: Interaction) -> Step {
+        Step::Respond(Respond { reply: Reply::Interaction(interaction), best_effort: Vec::new() })
     }
 
     /// An audit event stamped with this request's time, id and peer.
@@ -192,6 +222,13 @@ impl Read {
             ReadState::Introspect(state) => {
                 introspect::on_read(self.exchange, state, answers.into_records())
             }
+            ReadState::Authorize(state) => {
+                authorize::on_read(self.exchange, state, answers.into_records())
+            }
+            ReadState::Decide(state) => {
+                decide::on_read(self.exchange, state, answers.into_records())
+            }
+            ReadState::Par(state) => par::on_read(self.exchange, state, answers.into_records()),
             ReadState::TokenUser(state) => {
                 token::on_user_read(self.exchange, state, answers.into_records())
             }
@@ -200,7 +237,10 @@ impl Read {
 
     /// Ends the exchange because the store could not answer.
     pub fn fail(self, error: &StoreError) -> Respond {
-        store_failure(error)
+        match self.state {
+            ReadState::Authorize(state) => authorize::on_read_failure(&state, error),
+            _ => store_failure(error),
+        }
     }
 }
 
@@ -222,14 +262,25 @@ impl Commit {
         Ok(match self.state {
             CommitState::Token(state) => token::on_commit(self.exchange, state, outcome),
             CommitState::Revoke(state) => revoke::on_commit(self.exchange, state, outcome),
+            CommitState::Authorize(state) => authorize::on_commit(self.exchange, state, outcome),
+            CommitState::Decide(state) => decide::on_commit(self.exchange, state, outcome),
+            CommitState::Par(state) => par::on_commit(self.exchange, state, outcome),
         })
     }
 
     /// Ends the exchange because the store could not apply the transaction;
     /// it is treated as not applied, so nothing it would have issued is
-    /// revealed.
+    /// revealed. Where the redirect URI is already verified (authorization
+    /// requests and decisions), the client is told by redirect (RFC 6749
+    /// §4.1.2.1 `temporarily_unavailable` / `server_error`).
     pub fn fail(self, error: &StoreError) -> Respond {
-        store_failure(error)
+        match self.state {
+            CommitState::Authorize(state) => {
+                authorize::on_commit_failure(&self.exchange, &state, error)
+            }
+            CommitState::Decide(state) => decide::on_commit_failure(&self.exchange, &state, error),
+            _ => store_failure(error),
+        }
     }
 }
 
@@ -237,6 +288,11 @@ impl Commit {
 /// authorization endpoint's `temporarily_unavailable` (503) and
 /// `server_error` (500) say exactly what happened.
 fn store_failure(error: &StoreError) -> Respond {
+    Respond { reply: Reply::Http(response::error(&store_error(error))), best_effort: Vec::new() }
+}
+
+/// The protocol error that reports a store failure.
+pub(crate) fn store_error(error: &StoreError) -> OAuthError {
     let code = if error.is_transient() {
         ErrorCode::TemporarilyUnavailable
     } else {
@@ -247,10 +303,7 @@ fn store_failure(error: &StoreError) -> Respond {
     } else {
         "storage failed"
     };
-    Respond {
-        reply: Reply::Http(response::error(&OAuthError::new(code, description))),
-        best_effort: Vec::new(),
-    }
+    OAuthError::new(code, description)
 }
 
 impl Respond {

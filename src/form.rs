@@ -41,7 +41,21 @@ impl FormError {
 impl<'a> Form<'a> {
     /// Parses `input`; empty pieces (`a=1&&b=2`) are skipped.
     pub(crate) fn parse(input: &'a [u8]) -> Result<Self, FormError> {
+        Self::parse_with(input, true).map(|(form, _)| form)
+    }
+
+    /// Parses `input` like [`Form::parse`], but a repeated parameter is
+    /// not an error: the first value is kept, and the (sanitized) names of
+    /// the repeated parameters are returned alongside, each once, in order.
+    /// The authorization endpoint needs this to read `client_id` and
+    /// `redirect_uri` before it may answer `invalid_request` by redirect.
+    pub(crate) fn parse_noting_repeats(input: &'a [u8]) -> Result<(Self, Vec<String>), FormError> {
+        Self::parse_with(input, false)
+    }
+
+    fn parse_with(input: &'a [u8], strict: bool) -> Result<(Self, Vec<String>), FormError> {
         let mut pairs: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::with_capacity(8);
+        let mut repeated: Vec<String> = Vec::new();
         for piece in input.split(|&b| b == b'&') {
             if piece.is_empty() {
                 continue;
@@ -53,14 +67,21 @@ impl<'a> Form<'a> {
             let name = decode(name)?;
             let value = decode(value)?;
             if pairs.iter().any(|(n, _)| *n == name) {
-                return Err(FormError::Repeated(sanitize_name(&name)));
+                if strict {
+                    return Err(FormError::Repeated(sanitize_name(&name)));
+                }
+                let name = sanitize_name(&name);
+                if !repeated.contains(&name) {
+                    repeated.push(name);
+                }
+                continue;
             }
             if pairs.len() == MAX_PARAMS {
                 return Err(FormError::TooMany);
             }
             pairs.push((name, value));
         }
-        Ok(Self { pairs })
+        Ok((Self { pairs }, repeated))
     }
 
     /// The value of `name`, or `None` when absent or empty (RFC 6749 §3.1:
@@ -79,6 +100,22 @@ impl<'a> Form<'a> {
 /// at most 40 characters.
 fn sanitize_name(name: &str) -> String {
     name.chars().filter(|c| c.is_ascii_graphic()).take(40).collect()
+}
+
+/// Appends `value` to `out` percent-encoded for a URI query: every byte
+/// but the unreserved characters (`A-Z a-z 0-9 - . _ ~`, RFC 3986 §2.3)
+/// becomes `%XX`, so the result is safe in any query and in a header.
+pub(crate) fn encode_into(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in value.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        }
+    }
 }
 
 /// Percent-decodes one name or value, `+` meaning space.
@@ -160,6 +197,29 @@ mod tests {
         let form = Form::parse(b"scope=read+write%20x&n=%C3%A9").unwrap();
         assert_eq!(form.get("scope"), Some("read write x"));
         assert_eq!(form.get("n"), Some("é"));
+    }
+
+    #[test]
+    fn repeats_can_be_noted_instead_of_refused() {
+        let (form, repeated) = Form::parse_noting_repeats(
+            b"client_id=a&state=1&state=2&scope=x&state=3&scope=y&client_id=b",
+        )
+        .unwrap();
+        assert_eq!(repeated, ["state", "scope", "client_id"]);
+        assert_eq!(form.get("state"), Some("1"));
+        assert_eq!(form.get("client_id"), Some("a"));
+        let (_, repeated) = Form::parse_noting_repeats(b"a=1&b=2").unwrap();
+        assert!(repeated.is_empty());
+        assert_eq!(Form::parse_noting_repeats(b"a=%zz").unwrap_err(), FormError::Encoding);
+    }
+
+    #[test]
+    fn encoding_keeps_only_unreserved() {
+        let mut out = String::new();
+        encode_into(&mut out, "https://honest.as.example a+b&c=d~é_-.");
+        assert_eq!(out, "https%3A%2F%2Fhonest.as.example%20a%2Bb%26c%3Dd~%C3%A9_-.");
+        // Round trip through the decoder.
+        assert_eq!(decode(out.as_bytes()).unwrap(), "https://honest.as.example a+b&c=d~é_-.");
     }
 
     #[test]

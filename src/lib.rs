@@ -51,7 +51,9 @@
 //!         Step::Respond(respond) => {
 //!             // Effects whose failure must not change the answer.
 //!             let _ = store.apply(&qscope::store::Transaction::unconditional(respond.best_effort));
-//!             break respond.reply.into_http();
+//!             // The token endpoint always answers over HTTP; the authorization
+//!             // endpoint may end in an `Interaction` for the host instead.
+//!             break respond.reply.into_http().ok_or("expected an HTTP reply")?;
 //!         }
 //!     };
 //! };
@@ -62,6 +64,51 @@
 //!
 //! [`drive`] and [`drive_async`] are this loop, written once, over the
 //! [`store::Store`] and [`store::AsyncStore`] traits.
+//!
+//! ## Login and consent
+//!
+//! The core never renders a page. A valid authorization request ends in a
+//! [`Reply::Interaction`]: the host shows its login and consent page from
+//! it, and reports the user's [`Decision`] through [`Server::decide`],
+//! which is driven like any request and ends in the redirect to the client.
+//!
+//! ```
+//! use qscope::store::{ClientRecord, GrantType, MemoryStore};
+//! use qscope::{Config, Context, Decision, Entropy, Reply, Scopes, Server, UnixTime};
+//!
+//! let server = Server::new(
+//!     Config::builder("https://as.example.com").scope("profile", "See your profile", true).build()?,
+//! );
+//! let store = MemoryStore::new();
+//! store.insert_client(
+//!     ClientRecord::public("app")
+//!         .with_grants([GrantType::AuthorizationCode])
+//!         .with_scopes(Scopes::from_names(["profile"]))
+//!         .with_redirect_uris(["https://app.example/cb"]),
+//! );
+//! let now = UnixTime::from_secs(1_700_000_000);
+//! let request = http::Request::get(
+//!     "/authorize?response_type=code&client_id=app&state=xyz\
+//!      &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+//! )
+//! .body(Vec::new())?;
+//! let ctx = Context::new(now, Entropy::from_bytes([1; 32]));
+//! let Reply::Interaction(interaction) = qscope::drive(&server, &store, request, ctx) else {
+//!     panic!("a valid request asks the host for a decision");
+//! };
+//! assert_eq!(interaction.scopes[0].description.as_deref(), Some("See your profile"));
+//!
+//! // ... the host authenticates the user and asks for consent ...
+//! let decision = Decision::approve(interaction.handle, "alice", Scopes::from_names(["profile"]));
+//! let ctx = Context::new(now, Entropy::from_bytes([2; 32]));
+//! let reply = qscope::drive_step(&store, server.decide(decision, ctx));
+//! let response = reply.into_http().ok_or("a decision ends in HTTP")?;
+//! assert_eq!(response.status(), 302);
+//! let location = response.headers()["location"].to_str()?;
+//! assert!(location.starts_with("https://app.example/cb?code="));
+//! assert!(location.ends_with("&state=xyz&iss=https%3A%2F%2Fas.example.com"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! ## Rules of the loop
 //!
@@ -84,6 +131,7 @@
 #![deny(missing_docs)]
 
 pub mod adapter;
+mod authorization;
 mod bearer;
 mod client_auth;
 mod config;
@@ -103,13 +151,16 @@ mod server;
 pub mod store;
 mod time;
 
+pub use authorization::{Decision, Interaction, InteractionHandle, RequestedScope};
 pub use bearer::{Access, BearerRead, BearerStep, BearerVerdict};
 pub use config::{
     BearerPolicy, Config, ConfigBuilder, Endpoints, FifoLimits, MAX_CODE_LIFETIME, PkcePolicy,
     RefreshRotation, ScopeDefinition,
 };
 pub use context::{Context, Entropy, RequestId};
-pub use driver::{drive, drive_async, verify_bearer, verify_bearer_async};
+pub use driver::{
+    drive, drive_async, drive_step, drive_step_async, verify_bearer, verify_bearer_async,
+};
 pub use error::{ApiMisuse, ConfigError, ErrorCode};
 pub use exchange::{Commit, MAX_STEPS, Read, Reply, Respond, Step};
 pub use scope::{InvalidScope, Scopes};

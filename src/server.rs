@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use http::Request;
 
-use crate::endpoint::{introspect, revoke, token};
+use crate::authorization::Decision;
+use crate::endpoint::{authorize, decide, introspect, metadata, par, revoke, token};
 use crate::exchange::Exchange;
 use crate::{BearerStep, Config, Context, Scopes, Step, UnixTime, bearer, response};
 
@@ -31,12 +32,19 @@ impl Server {
     pub fn begin<B: AsRef<[u8]>>(&self, request: Request<B>, ctx: Context) -> Step {
         let exchange = Exchange::new(Arc::clone(&self.config), ctx);
         let path = request.uri().path();
-        if path == self.config.endpoints().token {
+        let config = &self.config;
+        if path == config.endpoints().token {
             token::begin(exchange, &request)
-        } else if path == self.config.endpoints().revocation {
+        } else if path == config.endpoints().revocation {
             revoke::begin(exchange, &request)
-        } else if path == self.config.endpoints().introspection {
+        } else if path == config.endpoints().introspection {
             introspect::begin(exchange, &request)
+        } else if path == config.endpoints().authorization && config.authorization_enabled() {
+            authorize::begin(exchange, &request)
+        } else if config.par_path() == Some(path) {
+            par::begin(exchange, &request)
+        } else if path == config.metadata_path() {
+            metadata::begin(exchange, &request)
         } else {
             exchange.respond(response::not_found(), Vec::new())
         }
@@ -59,5 +67,15 @@ impl Server {
         now: UnixTime,
     ) -> BearerStep<'a> {
         bearer::begin(self.config.bearer(), request, required, now)
+    }
+
+    /// Finishes an authorization request with the host's [`Decision`] on
+    /// the [`Interaction`](crate::Interaction) the authorization endpoint
+    /// replied with. Drive the returned [`Step`] like any other; it ends
+    /// in a redirect to the client (with the code, or with
+    /// `access_denied`), or in a direct 400 when the handle is unknown,
+    /// expired or already used.
+    pub fn decide(&self, decision: Decision, ctx: Context) -> Step {
+        decide::begin(Exchange::new(Arc::clone(&self.config), ctx), decision)
     }
 }

@@ -348,3 +348,17 @@ async fn a_declared_oversize_body_is_answered_before_it_is_sent() {
         r#"{"error":"invalid_request","error_description":"request body exceeds 16384 bytes"}"#
     ));
 }
+
+#[tokio::test]
+async fn an_interaction_without_a_login_page_is_501() {
+    let store = memory_store();
+    store.insert_client(support::public_app());
+    let service = service(Arc::clone(&store));
+    let query = format!("/authorize?client_id=public-app&response_type=code&{}", support::PKCE);
+    let response =
+        call(&service, Request::get(query).body(Full::<Bytes>::default()).unwrap()).await;
+    let body = assert_error(&response, 501, "server_error");
+    assert_eq!(body["error_description"], "this server has no login and consent page");
+    // The pending authorization was stored and simply expires.
+    assert_eq!(store.pendings().len(), 1);
+}

@@ -275,7 +275,7 @@ fn a_failed_revocation_commit_is_503_so_the_client_retries() {
     let answers = h.store.read(read.queries()).unwrap();
     let Step::Commit(commit) = read.resume(answers).unwrap() else { panic!("expected a commit") };
     let respond = commit.fail(&StoreError::transient("database is busy"));
-    let response = respond.reply.into_http();
+    let response = respond.reply.into_http().expect("an HTTP reply");
     assert_error(&response, 503, "temporarily_unavailable");
     assert_eq!(h.token("tok").revoked_at, None);
 }
@@ -299,7 +299,7 @@ fn a_racing_rotation_after_revocation_is_refused() {
     let Step::Respond(respond) = commit.resume(outcome).unwrap() else {
         panic!("expected a reply")
     };
-    assert_error(respond.reply.http(), 400, "invalid_grant");
+    assert_error(respond.reply.http().expect("an HTTP reply"), 400, "invalid_grant");
     assert!(h.store.tokens().iter().all(|t| t.revoked_at.is_some()), "nothing live was issued");
 }
 

@@ -8,8 +8,8 @@ mod format;
 use std::path::{Path, PathBuf};
 
 use format::{ExpectAccess, ExpectCommit, Vector, kind_of};
-use qscope::store::{Store, Transaction};
-use qscope::{BearerVerdict, MAX_STEPS, Scopes, Step, verify_bearer};
+use qscope::store::{MemoryStore, Store, Transaction};
+use qscope::{BearerVerdict, MAX_STEPS, Reply, Scopes, Step, verify_bearer};
 
 fn vector_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("rfc-vectors directory") {
@@ -30,7 +30,9 @@ struct Ran {
     allowed: Option<ExpectAccess>,
 }
 
-fn run(vector: &Vector) -> Ran {
+/// Runs the vector's request and, when it ends in an interaction, the
+/// vector's decision; commits accumulate over both exchanges.
+fn run(vector: &Vector) -> Result<Ran, String> {
     let server = vector.server();
     let store = vector.store();
     if let Some(bearer) = &vector.bearer {
@@ -48,10 +50,43 @@ fn run(vector: &Vector) -> Ran {
             ),
             BearerVerdict::Denied(response) => (response, None),
         };
-        return Ran { response, commits: Vec::new(), best_effort: Vec::new(), allowed };
+        return Ok(Ran { response, commits: Vec::new(), best_effort: Vec::new(), allowed });
     }
     let mut commits = Vec::new();
-    let mut step = server.begin(vector.http_request(), vector.context());
+    let step = server.begin(vector.http_request(), vector.context());
+    let (reply, best_effort) = drive(&store, step, &mut commits);
+    let (response, best_effort) = match (reply, &vector.decision, &vector.expect.interaction) {
+        (Reply::Http(response), None, None) => (response, best_effort),
+        (Reply::Http(response), _, _) => {
+            return Err(format!(
+                "expected an interaction, got HTTP {} {}",
+                response.status(),
+                String::from_utf8_lossy(response.body())
+            ));
+        }
+        (Reply::Interaction(interaction), Some(decision), expected) => {
+            if let Some(expected) = expected {
+                expected.check(&interaction, vector.now)?;
+            }
+            let step = server.decide(decision.decision(interaction), decision.context(vector));
+            let (reply, more) = drive(&store, step, &mut commits);
+            let response = reply.into_http().ok_or("a decision must end in HTTP")?;
+            (response, best_effort.into_iter().chain(more).collect())
+        }
+        (Reply::Interaction(_), None, _) => {
+            return Err("the reply is an interaction: the vector needs a decision".into());
+        }
+        (other, _, _) => return Err(format!("unexpected reply {other:?}")),
+    };
+    Ok(Ran { response, commits, best_effort, allowed: None })
+}
+
+/// Drives one exchange to its reply, collecting its commits.
+fn drive(
+    store: &MemoryStore,
+    mut step: Step,
+    commits: &mut Vec<Transaction>,
+) -> (Reply, Vec<qscope::store::Effect>) {
     for _ in 0..MAX_STEPS {
         step = match step {
             Step::Read(read) => {
@@ -64,12 +99,11 @@ fn run(vector: &Vector) -> Ran {
                 commit.resume(outcome).expect("known precondition")
             }
             Step::Respond(respond) => {
-                return Ran {
-                    response: respond.reply.into_http(),
-                    commits,
-                    best_effort: respond.best_effort,
-                    allowed: None,
-                };
+                let outcome = store
+                    .apply(&Transaction::unconditional(respond.best_effort.clone()))
+                    .expect("best effort");
+                assert_eq!(outcome, qscope::store::Outcome::Applied);
+                return (respond.reply, respond.best_effort);
             }
         };
     }
@@ -77,7 +111,7 @@ fn run(vector: &Vector) -> Ran {
 }
 
 fn check(vector: &Vector) -> Result<(), String> {
-    let ran = run(vector);
+    let ran = run(vector)?;
     let expect = &vector.expect;
     let response = &ran.response;
     let body = String::from_utf8_lossy(response.body()).into_owned();

@@ -130,7 +130,7 @@ fn interleaved_redemptions_conflict_and_clean_up() {
     let second = read(h.server.begin(request(), h.context()));
     let outcome = h.store.apply(first.transaction()).unwrap();
     let Step::Respond(winner) = first.resume(outcome).unwrap() else { panic!("winner responds") };
-    let winner = winner.reply.into_http();
+    let winner = winner.reply.into_http().expect("an HTTP reply");
     assert_eq!(winner.status(), 200);
 
     let outcome = h.store.apply(second.transaction()).unwrap();
@@ -140,7 +140,7 @@ fn interleaved_redemptions_conflict_and_clean_up() {
     assert!(matches!(cleanup.transaction().effects[0], Effect::RevokeFamily { .. }));
     let outcome = h.store.apply(cleanup.transaction()).unwrap();
     let Step::Respond(loser) = cleanup.resume(outcome).unwrap() else { panic!("loser responds") };
-    assert_error(&loser.reply.into_http(), 400, "invalid_grant");
+    assert_error(&loser.reply.into_http().expect("an HTTP reply"), 400, "invalid_grant");
     assert!(revoked(&h, &token_of(&winner, "access_token")));
     assert!(revoked(&h, &token_of(&winner, "refresh_token")));
 }
@@ -181,7 +181,7 @@ fn concurrent_redemption_has_exactly_one_winner() {
                     let request: http::Request<Vec<u8>> =
                         token_request(&body).basic(CLIENT_ID, CLIENT_SECRET).into();
                     barrier.wait();
-                    drive(&server, &*store, request, ctx).into_http()
+                    drive(&server, &*store, request, ctx).into_http().expect("an HTTP reply")
                 })
             })
             .collect();
@@ -313,7 +313,7 @@ fn store_failures_become_rfc_errors() {
         let store = FailingStore { transient, fail_reads, inner };
         let request: http::Request<Vec<u8>> =
             token_request("grant_type=client_credentials").basic(CLIENT_ID, CLIENT_SECRET).into();
-        let response = drive(&h.server, &store, request, ctx()).into_http();
+        let response = drive(&h.server, &store, request, ctx()).into_http().expect("an HTTP reply");
         let body = assert_error(&response, status, code);
         assert!(body.get("access_token").is_none(), "no token when the commit failed");
     }

@@ -287,7 +287,12 @@ fn serve_connection<S: Store>(shared: &Shared<S>, mut stream: TcpStream) {
                         let request_id = response_request_id(incoming_id.as_ref(), &ctx);
                         // A panicking store must not take the worker with it.
                         let driven = catch_unwind(AssertUnwindSafe(|| {
-                            drive(&shared.server, &shared.store, request, ctx).into_http()
+                            fallback::reply_into_http(drive(
+                                &shared.server,
+                                &shared.store,
+                                request,
+                                ctx,
+                            ))
                         }));
                         let response = driven.unwrap_or_else(|_| fallback::panicked());
                         (response, request_id, head_only, incoming.body_read)

@@ -8,6 +8,8 @@
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, PRAGMA};
 use http::{HeaderValue, Response, StatusCode};
 
+use crate::Reply;
+
 /// A JSON error response (`error`, `error_description`) with `status`.
 pub(crate) fn error(status: StatusCode, code: &str, description: &str) -> Response<Vec<u8>> {
     let body = serde_json::json!({ "error": code, "error_description": description });
@@ -18,6 +20,21 @@ pub(crate) fn error(status: StatusCode, code: &str, description: &str) -> Respon
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
     response
+}
+
+/// The reply as HTTP. These adapters have no login and consent page yet:
+/// an [`Interaction`](crate::Interaction) (a valid authorization request
+/// waiting for the user) is answered 501 until the host can plug one in.
+/// The pending authorization it stored simply expires.
+pub(crate) fn reply_into_http(reply: Reply) -> Response<Vec<u8>> {
+    match reply {
+        Reply::Http(response) => response,
+        Reply::Interaction(_) => error(
+            StatusCode::NOT_IMPLEMENTED,
+            "server_error",
+            "this server has no login and consent page",
+        ),
+    }
 }
 
 /// The answer when driving the exchange panicked (a store or core bug):

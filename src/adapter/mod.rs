@@ -5,7 +5,7 @@
 //! A runtime adapter knows nothing about OAuth. It turns a transport
 //! request into an [`http::Request`], builds a [`Context`](crate::Context)
 //! (wall clock, 32 bytes from the OS CSPRNG, a request id, the peer
-//! address; see [`context`]), drives the exchange with
+//! address; see the `context` module), drives the exchange with
 //! [`drive`](crate::drive) or [`drive_async`](crate::drive_async) and
 //! writes the [`http::Response`] back.
 

@@ -153,7 +153,7 @@ where
         }
     };
     let request = Request::from_parts(parts, body);
-    drive_async(&shared.server, &shared.store, request, ctx).await.into_http()
+    fallback::reply_into_http(drive_async(&shared.server, &shared.store, request, ctx).await)
 }
 
 /// The whole body if it is at most `limit` bytes; `None` as soon as it is

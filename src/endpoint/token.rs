@@ -236,7 +236,7 @@ fn refuse_as(ex: Exchange, facts: &Refused<'_>, err: OAuthError, status: StatusC
 
 /// Whether the media type is `application/x-www-form-urlencoded`
 /// (parameters such as `charset` allowed, case-insensitive).
-pub(super) fn is_form_content_type<B>(request: &Request<B>) -> bool {
+pub(crate) fn is_form_content_type<B>(request: &Request<B>) -> bool {
     let mut values = request.headers().get_all(CONTENT_TYPE).iter();
     let (Some(value), None) = (values.next(), values.next()) else {
         return false;

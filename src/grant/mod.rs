@@ -108,22 +108,27 @@ impl GrantRequest {
 
 /// Parses the optional `scope` parameter (RFC 6749 §3.3).
 fn parse_scope(form: &Form<'_>) -> Result<Option<Scopes>, OAuthError> {
-    form.get("scope")
-        .map(|text| {
-            Scopes::parse(text).map_err(|_| {
-                OAuthError::new(
-                    ErrorCode::InvalidScope,
-                    "scope is not a space-delimited list of scope tokens",
-                )
-            })
+    parse_scope_text(form.get("scope"))
+}
+
+/// Parses an optional `scope` value (RFC 6749 §3.3): a malformed one is
+/// `invalid_scope`.
+pub(crate) fn parse_scope_text(text: Option<&str>) -> Result<Option<Scopes>, OAuthError> {
+    text.map(|text| {
+        Scopes::parse(text).map_err(|_| {
+            OAuthError::new(
+                ErrorCode::InvalidScope,
+                "scope is not a space-delimited list of scope tokens",
+            )
         })
-        .transpose()
+    })
+    .transpose()
 }
 
 /// The scopes to grant: the requested ones if all are within `allowed`,
 /// else `invalid_scope` naming the first that is not; without a request,
 /// the configured defaults that `allowed` contains.
-fn resolve_scopes(
+pub(crate) fn resolve_scopes(
     config: &Config,
     requested: Option<&Scopes>,
     allowed: &Scopes,

@@ -12,9 +12,12 @@
 //!   transaction. A backend that cannot make that promise must report a
 //!   failure, never a partial success.
 //! * **Isolation.** Two transactions whose preconditions touch the same
-//!   code or token must serialize: with SQL, a conditional
+//!   code, token or pending authorization must serialize: with SQL, a conditional
 //!   `UPDATE … WHERE consumed_at IS NULL` checked by its row count, inside
 //!   an `IMMEDIATE` (SQLite) or row-locking (PostgreSQL) transaction.
+//!   [`Precondition::PendingExists`](crate::store::Precondition::PendingExists)
+//!   with [`Effect::TakePending`](crate::store::Effect::TakePending) is a
+//!   `DELETE … WHERE hash = ?` whose row count must be 1.
 //! * **Keep what was used.** Consumed codes and rotated or revoked tokens
 //!   stay stored until they expire, so a replay is recognised and its
 //!   family revoked rather than merely refused.

@@ -27,9 +27,21 @@
 //! Every exchange ends within [`MAX_STEPS`](crate::MAX_STEPS) steps. The
 //! token endpoint takes at most: one read, an issuing commit, on conflict a
 //! second decision (a grace retry or a clean-up commit), and the reply.
+//! The authorization endpoint, the PAR endpoint and a decision take at
+//! most three: one read, one commit, and the reply.
 //! The revocation endpoint takes one read, at most one commit (the
 //! revocation and its audit event, without preconditions) and the reply;
 //! the introspection endpoint one read and the reply.
+//!
+//! ## Interactions
+//!
+//! A valid authorization request ends in
+//! [`Reply::Interaction`](crate::Reply::Interaction) instead of an HTTP
+//! response: the host renders its login and consent page, then starts a
+//! second exchange with [`Server::decide`](crate::Server::decide) and
+//! drives it like the first ([`drive_step`](crate::drive_step) does). The
+//! [`InteractionHandle`](crate::InteractionHandle) is the only thing the
+//! host must carry between the two; keep it bound to the user's session.
 //!
 //! ## Resource servers
 //!

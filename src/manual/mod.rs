@@ -2,6 +2,8 @@
 //!
 //! * [`driving`] — how a host drives an exchange, step by step.
 //! * [`atomicity`] — what a storage backend must guarantee.
+//! * [`threat_model`] — the attacks RFC 9700 lists, and the defence against each.
 
 pub mod atomicity;
 pub mod driving;
+pub mod threat_model;

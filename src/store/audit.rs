@@ -38,6 +38,19 @@ pub enum AuditAction {
     /// The introspection endpoint refused a request (client authentication
     /// or a malformed request).
     IntrospectionRefused,
+    /// The authorization endpoint accepted a request and stored it as a
+    /// pending authorization waiting for the host's decision.
+    AuthorizationRequested,
+    /// The resource owner approved a pending authorization; a code was issued.
+    AuthorizationApproved,
+    /// The resource owner denied a pending authorization.
+    AuthorizationDenied,
+    /// The authorization endpoint or a decision refused a request.
+    AuthorizationRefused,
+    /// The PAR endpoint stored a pushed authorization request.
+    ParStored,
+    /// The PAR endpoint refused a request.
+    ParRefused,
 }
 
 impl AuditAction {
@@ -53,6 +66,12 @@ impl AuditAction {
             Self::RevocationRefused => "revocation_refused",
             Self::TokenIntrospected => "token_introspected",
             Self::IntrospectionRefused => "introspection_refused",
+            Self::AuthorizationRequested => "authorization_requested",
+            Self::AuthorizationApproved => "authorization_approved",
+            Self::AuthorizationDenied => "authorization_denied",
+            Self::AuthorizationRefused => "authorization_refused",
+            Self::ParStored => "par_stored",
+            Self::ParRefused => "par_refused",
         }
     }
 }

@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{
-    ClientAuthMethod, ClientRecord, CodeRecord, Effect, FamilyId, Outcome, Precondition, Query,
+    ClientAuthMethod, ClientRecord, CodeRecord, Effect, FamilyId, Outcome,
+    PendingAuthorizationRecord, PendingKind, PkceChallenge, PkceMethod, Precondition, Query,
     Record, Store, TokenKind, TokenOwner, TokenRecord, Transaction,
 };
 use crate::secret::{SecretHash, TokenHash};
@@ -42,6 +43,8 @@ where
     deleting_a_client_revokes_its_tokens(&make());
     concurrent_consumption_has_one_winner(Arc::new(make()), 8);
     concurrent_rotation_has_one_winner(Arc::new(make()), 8);
+    pending_is_taken_once(&make());
+    concurrent_take_pending_has_one_winner(Arc::new(make()), 8);
 }
 
 /// A token record for tests: `name` is hashed to form its key.
@@ -74,6 +77,25 @@ pub fn code(name: &str, family: u8) -> CodeRecord {
         expires_at: T0.after(crate::Seconds::new(60)),
         family: FamilyId::from_bytes([family; 16]),
         consumed_at: None,
+    }
+}
+
+/// A pending authorization record for tests: `name` is hashed to form its key.
+pub fn pending(name: &str, kind: PendingKind) -> PendingAuthorizationRecord {
+    PendingAuthorizationRecord {
+        hash: TokenHash::of(name),
+        kind,
+        client_id: "client".into(),
+        redirect_uri: None,
+        resolved_redirect_uri: "https://client.example.com/cb?x=1".into(),
+        scopes: Scopes::from_names(["read"]),
+        state: Some("xyz".into()),
+        challenge: Some(PkceChallenge {
+            method: PkceMethod::S256,
+            challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+        }),
+        created_at: T0,
+        expires_at: T0.after(crate::Seconds::new(600)),
     }
 }
 
@@ -122,9 +144,10 @@ pub fn reads_echo_queries<S: Store + ?Sized>(store: &S) {
         Query::Client { client_id: "nobody".into() },
         Query::Code { hash: TokenHash::of("nothing") },
         Query::Token { hash: TokenHash::of("nothing") },
+        Query::Pending { hash: TokenHash::of("nothing") },
     ];
     let answers = store.read(&queries).expect("read");
-    assert_eq!(answers.as_slice().len(), 3, "contract: one answer per query");
+    assert_eq!(answers.as_slice().len(), 4, "contract: one answer per query");
     for (answer, query) in answers.as_slice().iter().zip(&queries) {
         assert_eq!(&answer.query, query, "contract: answers echo queries in order");
         assert_eq!(answer.record, None, "contract: missing records answer None");
@@ -143,20 +166,34 @@ pub fn put_and_read_each_record<S: Store + ?Sized>(store: &S) {
     let code = code("code-1", 1);
     let mut refresh = token("rt-1", TokenKind::Refresh, "client", 1, 0);
     refresh.parent = Some(TokenHash::of("rt-0"));
+    let mut pushed = pending("pending-1", PendingKind::PushedRequest);
+    pushed.redirect_uri = Some("https://client.example.com/cb?x=1".into());
+    pushed.state = None;
+    pushed.challenge = None;
+    let interaction = pending("pending-2", PendingKind::PushedInteraction);
     let outcome = apply(
         store,
         vec![],
         vec![
-            Effect::PutClient(client.clone()),
+            Effect::PutClient(client.clone().with_require_par(true)),
             Effect::PutCode(code.clone()),
             Effect::PutToken(refresh.clone()),
+            Effect::PutPending(pushed.clone()),
+            Effect::PutPending(interaction.clone()),
         ],
     );
     assert_eq!(outcome, Outcome::Applied);
     assert_eq!(
         read_one(store, Query::Client { client_id: "client".into() }),
-        Some(Record::Client(client))
+        Some(Record::Client(client.with_require_par(true)))
     );
+    for record in [pushed, interaction] {
+        assert_eq!(
+            read_one(store, Query::Pending { hash: record.hash }),
+            Some(Record::Pending(record)),
+            "contract: a pending authorization reads back unchanged"
+        );
+    }
     assert_eq!(read_one(store, Query::Code { hash: code.hash }), Some(Record::Code(code)));
     assert_eq!(read_token(store, "rt-1"), refresh);
 }
@@ -223,6 +260,7 @@ pub fn missing_record_fails_precondition<S: Store + ?Sized>(store: &S) {
         Precondition::CodeUnconsumed { hash: TokenHash::of("x") },
         Precondition::TokenActive { hash: TokenHash::of("x") },
         Precondition::TokenNotRevoked { hash: TokenHash::of("x") },
+        Precondition::PendingExists { hash: TokenHash::of("x") },
     ] {
         let outcome = apply(store, vec![precondition.clone()], vec![]);
         assert_eq!(outcome, Outcome::Conflict { failed: precondition, found: None });
@@ -413,6 +451,65 @@ pub fn concurrent_rotation_has_one_winner<S: Store + Send + Sync + 'static>(
         )
     });
     assert_eq!(wins, 1, "contract: exactly one concurrent rotation wins");
+}
+
+/// `PendingExists` lets exactly one take through: the first take deletes
+/// the record, the second conflicts with nothing found, and an expired
+/// record still satisfies the precondition (expiry is the core's check).
+/// A take without precondition of a missing record is a no-op.
+pub fn pending_is_taken_once<S: Store + ?Sized>(store: &S) {
+    let mut record = pending("pending-3", PendingKind::Interaction);
+    record.expires_at = T0;
+    let other = pending("pending-4", PendingKind::Interaction);
+    put(store, vec![Effect::PutPending(record.clone()), Effect::PutPending(other.clone())]);
+    let hash = record.hash;
+    let take = || {
+        apply(
+            store,
+            vec![Precondition::PendingExists { hash }],
+            vec![
+                Effect::TakePending { hash },
+                Effect::PutCode(code(&format!("pending-code-{}", hash.to_text()), 13)),
+            ],
+        )
+    };
+    assert_eq!(take(), Outcome::Applied, "contract: the first take applies, even if expired");
+    assert_eq!(read_one(store, Query::Pending { hash }), None, "contract: a take deletes");
+    assert_eq!(
+        take(),
+        Outcome::Conflict { failed: Precondition::PendingExists { hash }, found: None },
+        "contract: the second take conflicts and finds nothing"
+    );
+    put(store, vec![Effect::TakePending { hash }]);
+    assert_eq!(
+        read_one(store, Query::Pending { hash: other.hash }),
+        Some(Record::Pending(other)),
+        "contract: a take touches only its own record"
+    );
+}
+
+/// `threads` threads take one pending authorization at once: exactly one applies.
+pub fn concurrent_take_pending_has_one_winner<S: Store + Send + Sync + 'static>(
+    store: Arc<S>,
+    threads: usize,
+) {
+    let record = pending("race-pending", PendingKind::Interaction);
+    let hash = record.hash;
+    put(&*store, vec![Effect::PutPending(record)]);
+    let wins = race(&store, threads, move |store| {
+        apply(
+            store,
+            vec![Precondition::PendingExists { hash }],
+            vec![
+                Effect::TakePending { hash },
+                Effect::PutCode(code(
+                    &format!("race-pending-code-{:?}", std::thread::current().id()),
+                    14,
+                )),
+            ],
+        )
+    });
+    assert_eq!(wins, 1, "contract: exactly one concurrent take wins");
 }
 
 fn race<S, F>(store: &Arc<S>, threads: usize, attempt: F) -> usize

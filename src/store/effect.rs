@@ -11,7 +11,9 @@ use crate::UnixTime;
 use crate::secret::TokenHash;
 
 use super::audit::AuditEvent;
-use super::record::{ClientRecord, CodeRecord, FamilyId, Record, TokenKind, TokenRecord};
+use super::record::{
+    ClientRecord, CodeRecord, FamilyId, PendingAuthorizationRecord, Record, TokenKind, TokenRecord,
+};
 
 /// Whose tokens a FIFO limit counts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,6 +118,17 @@ pub enum Effect {
     },
     /// Append an event to the audit trail.
     AppendAudit(AuditEvent),
+    /// Insert a pending authorization under its `hash`, replacing any
+    /// record with the same hash (handles are fresh 256-bit secrets, so a
+    /// collision does not happen in practice).
+    PutPending(PendingAuthorizationRecord),
+    /// Delete the pending authorization with this hash; no effect if there
+    /// is none. Paired with [`Precondition::PendingExists`] wherever the
+    /// handle must work only once.
+    TakePending {
+        /// SHA-256 of the handle.
+        hash: TokenHash,
+    },
 }
 
 /// A condition the store checks inside the transaction before applying it.
@@ -136,6 +149,14 @@ pub enum Precondition {
         /// The token's hash.
         hash: TokenHash,
     },
+    /// A pending authorization with this hash exists (whatever its
+    /// `expires_at`: expiry is the core's check, made before committing).
+    /// Of two transactions that take the same pending record under this
+    /// precondition, exactly one applies.
+    PendingExists {
+        /// SHA-256 of the handle.
+        hash: TokenHash,
+    },
 }
 
 impl Precondition {
@@ -153,6 +174,7 @@ impl Precondition {
             (Self::TokenNotRevoked { hash }, Some(Record::Token(t))) => {
                 t.hash == *hash && t.revoked_at.is_none()
             }
+            (Self::PendingExists { hash }, Some(Record::Pending(p))) => p.hash == *hash,
             _ => false,
         }
     }
@@ -164,6 +186,7 @@ impl Precondition {
             Self::TokenActive { hash } | Self::TokenNotRevoked { hash } => {
                 super::Query::Token { hash: *hash }
             }
+            Self::PendingExists { hash } => super::Query::Pending { hash: *hash },
         }
     }
 }

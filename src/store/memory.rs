@@ -10,7 +10,9 @@ use crate::secret::TokenHash;
 use super::audit::AuditEvent;
 use super::effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 use super::query::{Answers, Query};
-use super::record::{ClientRecord, CodeRecord, FamilyId, Record, TokenRecord, UserRecord};
+use super::record::{
+    ClientRecord, CodeRecord, FamilyId, PendingAuthorizationRecord, Record, TokenRecord, UserRecord,
+};
 use super::{AsyncStore, Store, StoreError};
 use crate::secret::SecretHash;
 
@@ -36,6 +38,7 @@ struct State {
     clients: HashMap<String, ClientRecord>,
     codes: DigestMap<TokenHash, CodeRecord>,
     tokens: DigestMap<TokenHash, StoredToken>,
+    pending: DigestMap<TokenHash, PendingAuthorizationRecord>,
     by_family: DigestMap<FamilyId, Vec<TokenHash>>,
     by_parent: DigestMap<TokenHash, Vec<TokenHash>>,
     by_client: HashMap<String, Vec<TokenHash>>,
@@ -130,6 +133,21 @@ impl MemoryStore {
         all.into_iter().map(|t| t.record.clone()).collect()
     }
 
+    /// Adds a pending authorization (a convenience for set-up).
+    pub fn insert_pending(&self, pending: PendingAuthorizationRecord) {
+        self.lock().pending.insert(pending.hash, pending);
+    }
+
+    /// The pending authorization with this handle hash.
+    pub fn pending(&self, hash: &TokenHash) -> Option<PendingAuthorizationRecord> {
+        self.lock().pending.get(hash).cloned()
+    }
+
+    /// Every pending authorization, in no particular order.
+    pub fn pendings(&self) -> Vec<PendingAuthorizationRecord> {
+        self.lock().pending.values().cloned().collect()
+    }
+
     /// The audit trail, oldest first.
     pub fn audit_events(&self) -> Vec<AuditEvent> {
         self.lock().audit.clone()
@@ -142,6 +160,7 @@ impl State {
             Query::Client { client_id } => self.clients.get(client_id).cloned().map(Record::Client),
             Query::Code { hash } => self.codes.get(hash).cloned().map(Record::Code),
             Query::Token { hash } => self.tokens.get(hash).map(|t| Record::Token(t.record.clone())),
+            Query::Pending { hash } => self.pending.get(hash).cloned().map(Record::Pending),
             Query::User { username, password } => {
                 let (hash, subject) = self.users.get(username)?;
                 hash.verify(password.expose()).then(|| {
@@ -166,6 +185,7 @@ impl State {
             Precondition::TokenNotRevoked { hash } => {
                 self.tokens.get(hash).is_some_and(|t| t.record.revoked_at.is_none())
             }
+            Precondition::PendingExists { hash } => self.pending.contains_key(hash),
         }
     }
 
@@ -260,6 +280,12 @@ impl State {
                 }
             }
             Effect::AppendAudit(event) => self.audit.push(event.clone()),
+            Effect::PutPending(pending) => {
+                self.pending.insert(pending.hash, pending.clone());
+            }
+            Effect::TakePending { hash } => {
+                self.pending.remove(hash);
+            }
         }
     }
 }

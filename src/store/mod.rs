@@ -13,7 +13,7 @@
 //!   expire, so replays are detected rather than merely refused.
 //!
 //! [`MemoryStore`] is the reference implementation, and
-//! [`contract`] holds the tests every backend must pass.
+//! `contract` (feature `contract-tests`) holds the tests every backend must pass.
 
 mod audit;
 #[cfg(any(test, feature = "contract-tests"))]
@@ -32,10 +32,10 @@ pub use audit::{AuditAction, AuditEvent};
 pub use effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 pub use memory::MemoryStore;
 pub use query::{Answer, Answers, Password, Query};
-pub(crate) use query::{as_client, as_code, as_token, as_user};
+pub(crate) use query::{as_client, as_code, as_pending, as_token, as_user};
 pub use record::{
-    ClientAuthMethod, ClientRecord, CodeRecord, FamilyId, GrantType, PkceChallenge, PkceMethod,
-    Record, TokenKind, TokenRecord, UserRecord,
+    ClientAuthMethod, ClientRecord, CodeRecord, FamilyId, GrantType, PendingAuthorizationRecord,
+    PendingKind, PkceChallenge, PkceMethod, Record, TokenKind, TokenRecord, UserRecord,
 };
 
 /// A blocking storage backend.

@@ -2,7 +2,9 @@
 
 use crate::secret::TokenHash;
 
-use super::record::{ClientRecord, CodeRecord, Record, TokenRecord, UserRecord};
+use super::record::{
+    ClientRecord, CodeRecord, PendingAuthorizationRecord, Record, TokenRecord, UserRecord,
+};
 
 /// One record the core needs to read. Reads have no side effects.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +23,11 @@ pub enum Query {
     /// The access or refresh token with this hash (in any state).
     Token {
         /// SHA-256 of the token.
+        hash: TokenHash,
+    },
+    /// The pending authorization with this handle hash, expired or not.
+    Pending {
+        /// SHA-256 of the handle (or of the whole PAR `request_uri`).
         hash: TokenHash,
     },
     /// "Do these credentials belong to a user, and which subject?" — asked
@@ -42,6 +49,7 @@ impl Query {
             (Self::Client { client_id }, Record::Client(c)) => c.client_id == *client_id,
             (Self::Code { hash }, Record::Code(c)) => c.hash == *hash,
             (Self::Token { hash }, Record::Token(t)) => t.hash == *hash,
+            (Self::Pending { hash }, Record::Pending(p)) => p.hash == *hash,
             (Self::User { username, .. }, Record::User(u)) => u.username == *username,
             _ => false,
         }
@@ -109,6 +117,15 @@ pub(crate) fn as_code(record: Option<Record>) -> Option<CodeRecord> {
 pub(crate) fn as_token(record: Option<Record>) -> Option<TokenRecord> {
     match record {
         Some(Record::Token(t)) => Some(t),
+        _ => None,
+    }
+}
+
+/// Narrows an answer already checked against its query to a pending
+/// authorization.
+pub(crate) fn as_pending(record: Option<Record>) -> Option<PendingAuthorizationRecord> {
+    match record {
+        Some(Record::Pending(p)) => Some(p),
         _ => None,
     }
 }

@@ -1,4 +1,5 @@
-//! The records the store keeps: clients, authorization codes and tokens.
+//! The records the store keeps: clients, authorization codes, tokens and
+//! pending authorization requests.
 //!
 //! Every secret appears here only as its hash. Records are plain data with
 //! public fields so a backend can map them to rows one to one.
@@ -107,6 +108,12 @@ pub struct ClientRecord {
     pub uri: Option<String>,
     /// Whether the client is a resource server that may introspect any token.
     pub resource_server: bool,
+    /// Whether the client may start authorization requests only through
+    /// the pushed authorization request endpoint (RFC 9126 §6,
+    /// `require_pushed_authorization_requests`). Absent in stored data
+    /// means `false`.
+    #[serde(default)]
+    pub require_par: bool,
     /// When the client was registered.
     pub created_at: UnixTime,
 }
@@ -146,6 +153,7 @@ impl ClientRecord {
             name: None,
             uri: None,
             resource_server: false,
+            require_par: false,
             created_at: UnixTime::default(),
         }
     }
@@ -171,6 +179,14 @@ impl ClientRecord {
     #[must_use]
     pub fn with_scopes(mut self, scopes: Scopes) -> Self {
         self.scopes = scopes;
+        self
+    }
+
+    /// The same record, requiring pushed authorization requests (RFC 9126
+    /// §6) or not.
+    #[must_use]
+    pub fn with_require_par(mut self, require_par: bool) -> Self {
+        self.require_par = require_par;
         self
     }
 
@@ -354,6 +370,79 @@ impl TokenRecord {
     }
 }
 
+/// What a pending authorization is waiting for, and how it began.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingKind {
+    /// A pushed authorization request (RFC 9126): stored by the PAR
+    /// endpoint, its handle is the `request_uri` the client received, and
+    /// it waits to be redeemed once at the authorization endpoint.
+    PushedRequest,
+    /// A request made directly at the authorization endpoint, waiting for
+    /// the host's decision (login and consent); its handle is the one in
+    /// the [`Interaction`](crate::Interaction).
+    Interaction,
+    /// Like `Interaction`, for a request that arrived as a pushed
+    /// authorization request and was redeemed at the authorization endpoint.
+    PushedInteraction,
+}
+
+impl PendingKind {
+    /// Whether the record waits for the host's decision (not for a
+    /// `request_uri` redemption).
+    pub const fn awaits_decision(self) -> bool {
+        matches!(self, Self::Interaction | Self::PushedInteraction)
+    }
+
+    /// The kind's stable name, for storage.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::PushedRequest => "pushed_request",
+            Self::Interaction => "interaction",
+            Self::PushedInteraction => "pushed_interaction",
+        }
+    }
+}
+
+/// A validated authorization request that has not finished yet: either a
+/// pushed request waiting for its `request_uri` to be used, or a request
+/// waiting for the host's login and consent decision. Stored by the hash
+/// of its secret handle.
+///
+/// Single use: it is removed with [`Effect::TakePending`] under
+/// [`Precondition::PendingExists`], so a handle works once. Expiry is the
+/// core's check (`expires_at`); a backend may delete records once they are
+/// past `expires_at`.
+///
+/// [`Effect::TakePending`]: super::Effect::TakePending
+/// [`Precondition::PendingExists`]: super::Precondition::PendingExists
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingAuthorizationRecord {
+    /// SHA-256 of the handle: the interaction handle, or the whole
+    /// `request_uri` of a pushed request.
+    pub hash: TokenHash,
+    /// What it waits for.
+    pub kind: PendingKind,
+    /// The client that made the request.
+    pub client_id: String,
+    /// The `redirect_uri` parameter exactly as sent, if one was; the code
+    /// issued for this request is bound to it (RFC 6749 §4.1.3).
+    pub redirect_uri: Option<String>,
+    /// Where the response goes: the sent `redirect_uri`, or the client's
+    /// only registered one when none was sent.
+    pub resolved_redirect_uri: String,
+    /// The requested scopes (after defaults), all allowed for the client.
+    pub scopes: Scopes,
+    /// The client's `state`, echoed in the response.
+    pub state: Option<String>,
+    /// The PKCE challenge, if the request carried one.
+    pub challenge: Option<PkceChallenge>,
+    /// When the request was validated and stored.
+    pub created_at: UnixTime,
+    /// When the handle stops working.
+    pub expires_at: UnixTime,
+}
+
 /// A resource owner, as the host answers a [`Query::User`](super::Query::User).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRecord {
@@ -372,6 +461,8 @@ pub enum Record {
     Code(CodeRecord),
     /// An access or refresh token.
     Token(TokenRecord),
+    /// A pending authorization request.
+    Pending(PendingAuthorizationRecord),
     /// A resource owner whose credentials checked out.
     User(UserRecord),
 }

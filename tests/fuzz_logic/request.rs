@@ -331,7 +331,16 @@ pub fn run(endpoint: Endpoint, input: &RequestInput) {
                 }
             }
             Step::Respond(respond) => {
-                let response = respond.reply.into_http();
+                let response = match respond.reply {
+                    qscope::Reply::Http(response) => response,
+                    // A valid authorization request (another path): it must
+                    // have been stored before the host is asked.
+                    qscope::Reply::Interaction(_) => {
+                        assert!(applied_commit, "an interaction without a stored request");
+                        return;
+                    }
+                    other => panic!("unexpected reply {other:?}"),
+                };
                 wellformed::check(&response, &[SECRET, VERIFIER]);
                 if response.status() == 200
                     && response.body().windows(14).any(|w| w == b"\"access_token\"")
@@ -356,11 +365,14 @@ fn precondition_is_consistent(
         transaction.preconditions.iter().any(|p| match p {
             Precondition::CodeUnconsumed { hash: h }
             | Precondition::TokenActive { hash: h }
-            | Precondition::TokenNotRevoked { hash: h } => h == hash,
+            | Precondition::TokenNotRevoked { hash: h }
+            | Precondition::PendingExists { hash: h } => h == hash,
         })
     };
     transaction.effects.iter().all(|effect| match effect {
-        Effect::ConsumeCode { hash, .. } | Effect::RotateToken { hash, .. } => guarded(hash),
+        Effect::ConsumeCode { hash, .. }
+        | Effect::RotateToken { hash, .. }
+        | Effect::TakePending { hash } => guarded(hash),
         _ => true,
     }) && !matches!(precondition, Precondition::CodeUnconsumed { .. } if !transaction.effects.iter().any(|e| matches!(e, Effect::ConsumeCode { .. })))
 }
@@ -375,6 +387,7 @@ fn interfere(store: &MemoryStore, transaction: &Transaction, now: UnixTime) {
             Precondition::CodeUnconsumed { hash } => Effect::ConsumeCode { hash: *hash, at: now },
             Precondition::TokenActive { hash } => Effect::RotateToken { hash: *hash, at: now },
             Precondition::TokenNotRevoked { hash } => Effect::RevokeToken { hash: *hash, at: now },
+            Precondition::PendingExists { hash } => Effect::TakePending { hash: *hash },
         })
         .collect();
     let _ = store.apply(&Transaction::unconditional(effects));

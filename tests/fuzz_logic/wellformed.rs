@@ -27,7 +27,8 @@ pub const REGISTERED_ERRORS: &[&str] = &[
 ];
 
 /// The statuses an endpoint may answer with.
-pub const STATUSES: &[u16] = &[200, 201, 204, 302, 303, 400, 401, 403, 404, 405, 413, 500, 503];
+pub const STATUSES: &[u16] =
+    &[200, 201, 204, 302, 303, 400, 401, 403, 404, 405, 413, 414, 500, 503];
 
 /// Panics unless `response` is a well-formed answer; `secrets` must never
 /// appear in it.

@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 
 use qscope::store::{
     ClientAuthMethod, ClientRecord, CodeRecord, Effect, FamilyId, GrantType, MemoryStore,
-    PkceChallenge, PkceMethod, Store, TokenHash, TokenKind, TokenRecord, Transaction,
+    PendingAuthorizationRecord, PendingKind, PkceChallenge, PkceMethod, Store, TokenHash,
+    TokenKind, TokenRecord, Transaction,
 };
 use qscope::{
-    BearerPolicy, ClientSecret, Config, Context, Entropy, FifoLimits, PkcePolicy, RefreshRotation,
-    Scopes, Seconds, Server, UnixTime,
+    BearerPolicy, ClientSecret, Config, Context, Decision, Entropy, FifoLimits, Interaction,
+    PkcePolicy, RefreshRotation, Scopes, Seconds, Server, UnixTime,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -32,6 +33,10 @@ pub(crate) struct Vector {
     #[serde(default)]
     pub(crate) setup: Setup,
     pub(crate) request: VectorRequest,
+    /// When the request ends in an interaction: the host's decision, driven
+    /// as a second exchange; `expect` then describes its response.
+    #[serde(default)]
+    pub(crate) decision: Option<VectorDecision>,
     /// Present for a resource request: the request is verified with
     /// `verify_bearer` instead of being sent to an endpoint.
     #[serde(default)]
@@ -69,6 +74,10 @@ pub(crate) struct VectorConfig {
     pub(crate) access_token_lifetime: Option<u64>,
     #[serde(default)]
     pub(crate) fifo_refresh_per_client: Option<u32>,
+    #[serde(default)]
+    pub(crate) require_par: bool,
+    #[serde(default)]
+    pub(crate) code_lifetime: Option<u64>,
     /// The realm of bearer challenges (default `qscope`).
     #[serde(default)]
     pub(crate) bearer_realm: Option<String>,
@@ -109,6 +118,8 @@ pub(crate) struct Setup {
     #[serde(default)]
     pub(crate) tokens: Vec<SetupToken>,
     #[serde(default)]
+    pub(crate) pending: Vec<SetupPending>,
+    #[serde(default)]
     pub(crate) users: Vec<SetupUser>,
     #[serde(default)]
     pub(crate) effects: Vec<Effect>,
@@ -137,6 +148,12 @@ pub(crate) struct SetupClient {
     pub(crate) redirect_uris: Vec<String>,
     #[serde(default)]
     pub(crate) resource_server: bool,
+    #[serde(default)]
+    pub(crate) require_par: bool,
+    #[serde(default)]
+    pub(crate) name: Option<String>,
+    #[serde(default)]
+    pub(crate) uri: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -176,6 +193,105 @@ pub(crate) struct SetupToken {
     pub(crate) rotated: bool,
     #[serde(default)]
     pub(crate) revoked: bool,
+}
+
+/// A pending authorization (a pushed request or an interaction), its
+/// handle (the interaction handle or the whole `request_uri`) in clear.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SetupPending {
+    pub(crate) handle: String,
+    pub(crate) kind: PendingKind,
+    pub(crate) client_id: String,
+    #[serde(default)]
+    pub(crate) redirect_uri: Option<String>,
+    pub(crate) resolved_redirect_uri: String,
+    #[serde(default)]
+    pub(crate) scopes: String,
+    #[serde(default)]
+    pub(crate) state: Option<String>,
+    #[serde(default)]
+    pub(crate) code_challenge: Option<String>,
+    #[serde(default)]
+    pub(crate) code_challenge_method: Option<PkceMethod>,
+    /// Seconds from `now` until the handle expires (negative: expired).
+    pub(crate) expires_in: i64,
+}
+
+/// The host's decision on the interaction the request ended in.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VectorDecision {
+    /// 64 hex digits: the decision exchange's entropy.
+    pub(crate) entropy: String,
+    /// Seconds between the request and the decision.
+    #[serde(default)]
+    pub(crate) after: u64,
+    #[serde(default)]
+    pub(crate) approve: Option<Approve>,
+    #[serde(default)]
+    pub(crate) deny: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Approve {
+    pub(crate) subject: String,
+    #[serde(default)]
+    pub(crate) scopes: String,
+}
+
+impl VectorDecision {
+    pub(crate) fn decision(&self, interaction: Interaction) -> Decision {
+        match (&self.approve, self.deny) {
+            (Some(approve), false) => Decision::approve(
+                interaction.handle,
+                approve.subject.clone(),
+                Scopes::parse(&approve.scopes).expect("decision scopes"),
+            ),
+            (None, true) => Decision::deny(interaction.handle),
+            _ => panic!("a decision is either approve or deny"),
+        }
+    }
+
+    pub(crate) fn context(&self, vector: &Vector) -> Context {
+        let now = vector.now().after(Seconds::new(self.after));
+        Context::new(now, Entropy::from_bytes(hex32(&self.entropy)))
+    }
+}
+
+/// What the interaction the request ended in must show.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExpectInteraction {
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) scopes: Vec<String>,
+    #[serde(default)]
+    pub(crate) pushed: bool,
+    /// Seconds from `now` until the handle expires.
+    pub(crate) expires_in: u64,
+}
+
+impl ExpectInteraction {
+    pub(crate) fn check(&self, interaction: &Interaction, now: u64) -> Result<(), String> {
+        let scopes: Vec<&str> = interaction.scopes.iter().map(|s| s.name.as_str()).collect();
+        let got = (
+            interaction.client_id.as_str(),
+            interaction.redirect_uri.as_str(),
+            scopes,
+            interaction.pushed,
+            interaction.expires_at.as_secs().saturating_sub(now),
+        );
+        let want = (
+            self.client_id.as_str(),
+            self.redirect_uri.as_str(),
+            self.scopes.iter().map(String::as_str).collect::<Vec<_>>(),
+            self.pushed,
+            self.expires_in,
+        );
+        if got == want { Ok(()) } else { Err(format!("interaction {got:?} (expected {want:?})")) }
+    }
 }
 
 #[derive(Deserialize)]
@@ -225,6 +341,10 @@ pub(crate) struct Expect {
     /// The kinds of the best-effort effects of the reply.
     #[serde(default)]
     pub(crate) best_effort: Vec<String>,
+    /// When present, the request must end in an interaction like this one
+    /// (and the vector has a `decision`).
+    #[serde(default)]
+    pub(crate) interaction: Option<ExpectInteraction>,
     /// Bearer vectors only: the access granted. Present exactly when the
     /// verification must allow the request (then `status` is 200 and the
     /// response is empty: the resource server serves the request).
@@ -271,6 +391,10 @@ impl Vector {
         if let Some(lifetime) = c.access_token_lifetime {
             builder = builder.access_token_lifetime(Seconds::new(lifetime));
         }
+        if let Some(lifetime) = c.code_lifetime {
+            builder = builder.code_lifetime(Seconds::new(lifetime));
+        }
+        builder = builder.require_par(c.require_par);
         builder = builder.refresh_for_client_credentials(c.refresh_for_client_credentials).fifo(
             FifoLimits { refresh_per_client: c.fifo_refresh_per_client, ..FifoLimits::default() },
         );
@@ -313,6 +437,9 @@ impl Vector {
                 .with_scopes(Scopes::parse(&c.scopes).expect("setup scopes"))
                 .with_redirect_uris(c.redirect_uris.iter().cloned());
             record.resource_server = c.resource_server;
+            record.require_par = c.require_par;
+            record.name = c.name.clone();
+            record.uri = c.uri.clone();
             effects.push(Effect::PutClient(record));
         }
         for c in &self.setup.codes {
@@ -345,6 +472,23 @@ impl Vector {
                 expires_at: self.at(t.expires_in),
                 rotated_at: t.rotated.then(|| self.at(-5)),
                 revoked_at: t.revoked.then(|| self.at(-5)),
+            }));
+        }
+        for p in &self.setup.pending {
+            effects.push(Effect::PutPending(PendingAuthorizationRecord {
+                hash: TokenHash::of(&p.handle),
+                kind: p.kind,
+                client_id: p.client_id.clone(),
+                redirect_uri: p.redirect_uri.clone(),
+                resolved_redirect_uri: p.resolved_redirect_uri.clone(),
+                scopes: Scopes::parse(&p.scopes).expect("setup scopes"),
+                state: p.state.clone(),
+                challenge: p.code_challenge.clone().map(|challenge| PkceChallenge {
+                    method: p.code_challenge_method.unwrap_or(PkceMethod::S256),
+                    challenge,
+                }),
+                created_at: self.at(-1),
+                expires_at: self.at(p.expires_in),
             }));
         }
         effects.extend(self.setup.effects.iter().cloned());

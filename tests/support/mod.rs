@@ -13,8 +13,8 @@ use qscope::store::{
     PkceChallenge, PkceMethod, Store, TokenHash, TokenKind, TokenRecord, Transaction,
 };
 use qscope::{
-    ClientSecret, Config, ConfigBuilder, Context, Entropy, MAX_STEPS, RequestId, Scopes, Seconds,
-    Server, Step, UnixTime,
+    ClientSecret, Config, ConfigBuilder, Context, Decision, Entropy, Interaction, MAX_STEPS, Reply,
+    RequestId, Scopes, Seconds, Server, Step, UnixTime,
 };
 use serde_json::Value;
 
@@ -69,12 +69,7 @@ impl Harness {
             CLIENT_SECRET,
             ClientAuthMethod::ClientSecretBasic,
         ));
-        harness.store.insert_client(
-            ClientRecord::public("public-app")
-                .with_grants([GrantType::AuthorizationCode, GrantType::RefreshToken])
-                .with_scopes(Scopes::from_names(["read", "write"]))
-                .with_redirect_uris(["https://app.example.com/cb"]),
-        );
+        harness.store.insert_client(public_app());
         harness
     }
 
@@ -97,11 +92,48 @@ impl Harness {
     }
 
     /// Drives `request` to its response through the store, asserting the
-    /// step bound and recording transactions.
+    /// step bound and recording transactions; the reply must be HTTP.
     pub fn send(&self, request: impl Into<Request<Vec<u8>>>) -> Response<Vec<u8>> {
+        match self.exchange(request) {
+            Reply::Http(response) => response,
+            other => panic!("expected an HTTP reply, got {other:?}"),
+        }
+    }
+
+    /// Drives `request` to its reply, whatever its kind.
+    pub fn exchange(&self, request: impl Into<Request<Vec<u8>>>) -> Reply {
+        let step = self.server.begin(request.into(), self.context());
+        self.drive(step)
+    }
+
+    /// Drives `request`, whose reply must be an interaction.
+    pub fn interaction(&self, request: impl Into<Request<Vec<u8>>>) -> Interaction {
+        match self.exchange(request) {
+            Reply::Interaction(interaction) => interaction,
+            Reply::Http(response) => panic!(
+                "expected an interaction, got {} {:?} {:?}",
+                response.status(),
+                response.headers(),
+                String::from_utf8_lossy(response.body())
+            ),
+            other => panic!("expected an interaction, got {other:?}"),
+        }
+    }
+
+    /// Drives the host's `decision` to its HTTP reply.
+    pub fn decide(&self, decision: Decision) -> Response<Vec<u8>> {
+        let step = self.server.decide(decision, self.context());
+        match self.drive(step) {
+            Reply::Http(response) => response,
+            other => panic!("expected an HTTP reply, got {other:?}"),
+        }
+    }
+
+    /// Drives `step` to its reply through the store, asserting the step
+    /// bound and recording transactions.
+    pub fn drive(&self, mut step: Step) -> Reply {
         self.committed.borrow_mut().clear();
         self.best_effort.borrow_mut().clear();
-        let mut step = self.server.begin(request.into(), self.context());
         for _ in 0..MAX_STEPS {
             step = match step {
                 Step::Read(read) => {
@@ -121,7 +153,7 @@ impl Harness {
                         .expect("best effort");
                     assert_eq!(outcome, qscope::store::Outcome::Applied);
                     *self.best_effort.borrow_mut() = best_effort;
-                    return respond.reply.into_http();
+                    return respond.reply;
                 }
             };
         }
@@ -158,6 +190,14 @@ impl Harness {
         });
         name.to_owned()
     }
+}
+
+/// The public client: authorization code and refresh, both scopes.
+pub fn public_app() -> ClientRecord {
+    ClientRecord::public("public-app")
+        .with_grants([GrantType::AuthorizationCode, GrantType::RefreshToken])
+        .with_scopes(Scopes::from_names(["read", "write"]))
+        .with_redirect_uris(["https://app.example.com/cb"])
 }
 
 /// A confidential client allowed every grant and both scopes.
@@ -230,6 +270,136 @@ pub fn assert_error(response: &Response<Vec<u8>>, status: u16, error: &str) -> V
     assert_eq!(response.headers()["pragma"], "no-cache");
     assert_eq!(response.headers()["content-type"], "application/json");
     body
+}
+
+/// The `iss` parameter every authorization response carries (RFC 9207).
+pub const ISS: &str = "iss=https%3A%2F%2Fserver.example.com";
+
+/// The RFC 7636 Appendix B challenge as authorization request parameters.
+pub const PKCE: &str =
+    "code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
+
+/// The public client's registered redirect URI.
+pub const APP_REDIRECT: &str = "https://app.example.com/cb";
+
+/// `GET /authorize?<query>`.
+pub fn authorize(query: &str) -> Req {
+    Req::new("GET", &format!("/authorize?{query}"), "")
+}
+
+/// A form POST to the PAR endpoint.
+pub fn par_request(body: &str) -> Req {
+    Req::new("POST", "/par", body).header("content-type", "application/x-www-form-urlencoded")
+}
+
+/// Percent-encodes everything but unreserved characters.
+pub fn enc(value: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes one percent-encoded query component.
+pub fn dec(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            out.push(u8::from_str_radix(&value[i + 1..i + 3], 16).expect("hex escape"));
+            i += 3;
+        } else {
+            out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+            i += 1;
+        }
+    }
+    String::from_utf8(out).expect("UTF-8")
+}
+
+/// Asserts a 302 with `Cache-Control: no-store` and returns its `Location`.
+pub fn location(response: &Response<Vec<u8>>) -> String {
+    assert_eq!(
+        response.status(),
+        302,
+        "expected a redirect, got {:?}",
+        String::from_utf8_lossy(response.body())
+    );
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert!(response.body().is_empty());
+    response.headers()["location"].to_str().expect("ASCII Location").to_owned()
+}
+
+/// The decoded value of `name` in the query of `url`.
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    query.split('&').find_map(|pair| {
+        let (n, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (n == name).then(|| dec(v))
+    })
+}
+
+/// Asserts a direct (never redirected) JSON error answer.
+pub fn assert_direct(response: &Response<Vec<u8>>, status: u16, error: &str) -> Value {
+    assert!(response.headers().get("location").is_none(), "a direct error never redirects");
+    assert_error(response, status, error)
+}
+
+/// The best-effort effects of the last exchange: exactly one audit event.
+pub fn refused_event(h: &Harness) -> qscope::store::AuditEvent {
+    match h.best_effort.borrow().as_slice() {
+        [Effect::AppendAudit(event)] => event.clone(),
+        other => panic!("expected one best-effort audit event, got {other:?}"),
+    }
+}
+
+/// A store whose reads or applies can be made to fail.
+pub struct FailingStore {
+    pub inner: MemoryStore,
+    pub fail_reads: std::sync::atomic::AtomicBool,
+    pub fail_applies: std::sync::atomic::AtomicBool,
+    pub transient: bool,
+}
+
+impl FailingStore {
+    pub fn new(inner: MemoryStore, transient: bool) -> Self {
+        Self { inner, fail_reads: false.into(), fail_applies: false.into(), transient }
+    }
+
+    fn error(&self) -> qscope::store::StoreError {
+        if self.transient {
+            qscope::store::StoreError::transient("database busy")
+        } else {
+            qscope::store::StoreError::permanent("disk full")
+        }
+    }
+}
+
+impl Store for FailingStore {
+    fn read(
+        &self,
+        queries: &[qscope::store::Query],
+    ) -> Result<qscope::store::Answers, qscope::store::StoreError> {
+        if self.fail_reads.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(self.error());
+        }
+        self.inner.read(queries)
+    }
+
+    fn apply(
+        &self,
+        transaction: &Transaction,
+    ) -> Result<qscope::store::Outcome, qscope::store::StoreError> {
+        if self.fail_applies.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(self.error());
+        }
+        self.inner.apply(transaction)
+    }
 }
 
 /// A form POST to any path.

@@ -1,0 +1,348 @@
+//! The authorization endpoint (RFC 6749 §3.1, §4.1.1–§4.1.2.1; OAuth 2.1
+//! §4.1.1; RFC 9126 §4 for `request_uri`; RFC 9207 for `iss`).
+//!
+//! `GET` with a query, or `POST` with a form body. One read fetches the
+//! client (and, for a pushed request, its stored record); one commit stores
+//! the pending authorization (and, for a pushed request, takes the PAR
+//! record under [`Precondition::PendingExists`], so a `request_uri` works
+//! once); the reply is an [`Interaction`] for the host.
+//!
+//! Until the client and the redirect URI are verified, every error is a
+//! direct answer to the user agent (JSON or HTML by `Accept`), never a
+//! redirect. Once they are, every error is a redirect to the client with
+//! `error`, `error_description`, `state` and `iss`.
+
+use http::{Method, Request, StatusCode};
+
+use crate::authorization::{
+    Format, Interaction, InteractionHandle, Params, Target, direct_error, resolve_redirect_uri,
+    validate,
+};
+use crate::endpoint::token::is_form_content_type;
+use crate::error::OAuthError;
+use crate::exchange::{
+    CommitState as AnyCommitState, Exchange, ReadState as AnyReadState, store_error,
+};
+use crate::form::Form;
+use crate::secret::{TokenHash, encode_secret};
+use crate::store::{
+    AuditAction, ClientRecord, Effect, GrantType, Outcome, PendingAuthorizationRecord, PendingKind,
+    Precondition, Query, Record, StoreError, Transaction, as_client, as_pending,
+};
+use crate::{ErrorCode, Reply, Respond, Step, response};
+
+/// RFC 9126 §2.2: the form of every `request_uri` the PAR endpoint issues.
+pub(crate) const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+
+/// Waiting for the client (and the pushed request).
+#[derive(Debug)]
+pub(crate) struct ReadState {
+    format: Format,
+    request: Incoming,
+}
+
+/// How the request's parameters arrived.
+#[derive(Debug)]
+enum Incoming {
+    /// In the query or form body.
+    Direct(Params),
+    /// By reference: a `request_uri` from the PAR endpoint.
+    Pushed { client_id: String, hash: TokenHash, repeated: Vec<String> },
+}
+
+/// Waiting for the pending authorization to be stored.
+#[derive(Debug)]
+pub(crate) struct CommitState {
+    format: Format,
+    target: Target,
+    client_id: String,
+    interaction: Interaction,
+}
+
+pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step {
+    let format = Format::from_accept(request.headers());
+    let limit = ex.config.max_body_bytes();
+    let raw: &[u8] = match *request.method() {
+        Method::GET => {
+            let query = request.uri().query().unwrap_or("");
+            if query.len() > limit {
+                let err = invalid_request(format!("query exceeds {limit} bytes"));
+                return refuse_direct(ex, format, None, err, StatusCode::URI_TOO_LONG);
+            }
+            query.as_bytes()
+        }
+        Method::POST => {
+            if !is_form_content_type(request) {
+                let err = invalid_request("Content-Type must be application/x-www-form-urlencoded");
+                return refuse_direct(ex, format, None, err, StatusCode::BAD_REQUEST);
+            }
+            let body = request.body().as_ref();
+            if body.len() > limit {
+                let err = invalid_request(format!("request body exceeds {limit} bytes"));
+                return refuse_direct(ex, format, None, err, StatusCode::PAYLOAD_TOO_LARGE);
+            }
+            body
+        }
+        _ => return ex.respond(response::method_not_allowed("GET, POST"), Vec::new()),
+    };
+    let (form, repeated) = match Form::parse_noting_repeats(raw) {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            let err = invalid_request(err.description());
+            return refuse_direct(ex, format, None, err, StatusCode::BAD_REQUEST);
+        }
+    };
+    // Without one trustworthy client and redirect URI there is nowhere safe
+    // to redirect to.
+    for name in ["client_id", "redirect_uri", "request_uri"] {
+        if repeated.iter().any(|r| r == name) {
+            let err = invalid_request(format!("parameter {name} is repeated"));
+            return refuse_direct(ex, format, None, err, StatusCode::BAD_REQUEST);
+        }
+    }
+    let Some(client_id) = form.get("client_id") else {
+        let err = invalid_request("client_id is required");
+        return refuse_direct(ex, format, None, err, StatusCode::BAD_REQUEST);
+    };
+    let client_query = Query::Client { client_id: client_id.to_owned() };
+    if let Some(request_uri) = form.get("request_uri") {
+        if !request_uri.starts_with(REQUEST_URI_PREFIX) {
+            let err = OAuthError::new(
+                ErrorCode::InvalidRequestUri,
+                "request_uri was not issued by this server",
+            );
+            return refuse_direct(ex, format, Some(client_id), err, StatusCode::BAD_REQUEST);
+        }
+        let hash = TokenHash::of(request_uri);
+        let request = Incoming::Pushed { client_id: client_id.to_owned(), hash, repeated };
+        let queries = vec![client_query, Query::Pending { hash }];
+        return ex.read(queries, AnyReadState::Authorize(ReadState { format, request }));
+    }
+    let request = Incoming::Direct(Params::from_form(&form, client_id, repeated));
+    ex.read(vec![client_query], AnyReadState::Authorize(ReadState { format, request }))
+}
+
+pub(crate) fn on_read(
+    ex: Exchange,
+    state: ReadState,
+    mut records: impl Iterator<Item = Option<Record>>,
+) -> Step {
+    let ReadState { format, request } = state;
+    let client = as_client(records.next().flatten());
+    match request {
+        Incoming::Direct(params) => direct_request(ex, format, client, params),
+        Incoming::Pushed { client_id, hash, repeated } => {
+            let pushed = as_pending(records.next().flatten());
+            let Some(client) = client else {
+                let err = invalid_request("client_id is unknown");
+                return refuse_direct(ex, format, Some(&client_id), err, StatusCode::BAD_REQUEST);
+            };
+            pushed_request(ex, format, &client, hash, pushed, &repeated)
+        }
+    }
+}
+
+/// A request whose parameters came with it.
+fn direct_request(
+    ex: Exchange,
+    format: Format,
+    client: Option<ClientRecord>,
+    params: Params,
+) -> Step {
+    let Some(client) = client else {
+        let err = invalid_request("client_id is unknown");
+        return refuse_direct(ex, format, Some(&params.client_id), err, StatusCode::BAD_REQUEST);
+    };
+    let redirect_uri = match resolve_redirect_uri(&client, params.redirect_uri.as_deref()) {
+        Ok(uri) => uri,
+        Err(why) => {
+            let err = invalid_request(why);
+            return refuse_direct(
+                ex,
+                format,
+                Some(&client.client_id),
+                err,
+                StatusCode::BAD_REQUEST,
+            );
+        }
+    };
+    let target = Target { redirect_uri, state: params.state.clone() };
+    // RFC 9126 §4: with PAR required, only a `request_uri` is accepted.
+    if ex.config.require_par() || client.require_par {
+        let err = invalid_request("authorization requests must be pushed to the PAR endpoint");
+        return refuse_redirect(ex, &target, &client.client_id, err);
+    }
+    let validated = match validate(&ex.config, &client, &params) {
+        Ok(validated) => validated,
+        Err(err) => return refuse_redirect(ex, &target, &client.client_id, err),
+    };
+    let handle = new_handle(&ex);
+    let now = ex.ctx.now;
+    let pending = PendingAuthorizationRecord {
+        hash: handle.hash(),
+        kind: PendingKind::Interaction,
+        client_id: client.client_id.clone(),
+        redirect_uri: params.redirect_uri,
+        resolved_redirect_uri: target.redirect_uri.clone(),
+        scopes: validated.scopes,
+        state: params.state,
+        challenge: validated.challenge,
+        created_at: now,
+        expires_at: now.after(ex.config.interaction_lifetime()),
+    };
+    store_interaction(ex, format, target, &client, handle, pending, None)
+}
+
+/// A request by `request_uri` (RFC 9126 §4): the stored request is checked
+/// again against the client as it is now, then taken exactly once.
+fn pushed_request(
+    ex: Exchange,
+    format: Format,
+    client: &ClientRecord,
+    hash: TokenHash,
+    pushed: Option<PendingAuthorizationRecord>,
+    repeated: &[String],
+) -> Step {
+    let client_id = client.client_id.as_str();
+    let unusable =
+        |description: &'static str| OAuthError::new(ErrorCode::InvalidRequestUri, description);
+    let Some(pushed) = pushed.filter(|p| p.kind == PendingKind::PushedRequest) else {
+        let err = unusable("request_uri is unknown or was already used");
+        return refuse_direct(ex, format, Some(client_id), err, StatusCode::BAD_REQUEST);
+    };
+    if pushed.client_id != client.client_id {
+        let err = unusable("request_uri was issued to another client");
+        return refuse_direct(ex, format, Some(client_id), err, StatusCode::BAD_REQUEST);
+    }
+    if ex.ctx.now >= pushed.expires_at {
+        let err = unusable("request_uri expired");
+        return refuse_direct(ex, format, Some(client_id), err, StatusCode::BAD_REQUEST);
+    }
+    match resolve_redirect_uri(client, pushed.redirect_uri.as_deref()) {
+        Ok(uri) if uri == pushed.resolved_redirect_uri => {}
+        _ => {
+            let err = invalid_request("redirect_uri is no longer registered for this client");
+            return refuse_direct(ex, format, Some(client_id), err, StatusCode::BAD_REQUEST);
+        }
+    }
+    let target =
+        Target { redirect_uri: pushed.resolved_redirect_uri.clone(), state: pushed.state.clone() };
+    let recheck = if let Some(name) = repeated.first() {
+        Err(invalid_request(format!("parameter {name} is repeated")))
+    } else if !client.may_use(GrantType::AuthorizationCode) {
+        Err(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            "client is not allowed the authorization_code grant",
+        ))
+    } else if !pushed.scopes.is_subset(&client.scopes) {
+        Err(OAuthError::new(ErrorCode::InvalidScope, "scope is no longer allowed for this client"))
+    } else {
+        Ok(())
+    };
+    if let Err(err) = recheck {
+        return refuse_redirect(ex, &target, client_id, err);
+    }
+    let handle = new_handle(&ex);
+    let now = ex.ctx.now;
+    let pending = PendingAuthorizationRecord {
+        hash: handle.hash(),
+        kind: PendingKind::PushedInteraction,
+        created_at: now,
+        expires_at: now.after(ex.config.interaction_lifetime()),
+        ..pushed
+    };
+    store_interaction(ex, format, target, client, handle, pending, Some(hash))
+}
+
+/// A fresh 256-bit handle for the host.
+fn new_handle(ex: &Exchange) -> InteractionHandle {
+    InteractionHandle::new(encode_secret(&ex.ctx.entropy.derive(b"interaction")))
+}
+
+/// Commits the pending authorization (taking the pushed request it came
+/// from, if any, under a precondition) and its audit event.
+fn store_interaction(
+    ex: Exchange,
+    format: Format,
+    target: Target,
+    client: &ClientRecord,
+    handle: InteractionHandle,
+    pending: PendingAuthorizationRecord,
+    pushed: Option<TokenHash>,
+) -> Step {
+    let interaction = Interaction::new(handle, &pending, client, &ex.config);
+    let mut event = ex.audit(AuditAction::AuthorizationRequested);
+    event.client_id = Some(client.client_id.clone());
+    event.grant_type = Some(GrantType::AuthorizationCode);
+    let mut transaction = Transaction::default();
+    if let Some(hash) = pushed {
+        transaction.preconditions.push(Precondition::PendingExists { hash });
+        transaction.effects.push(Effect::TakePending { hash });
+    }
+    transaction.effects.push(Effect::PutPending(pending));
+    transaction.effects.push(Effect::AppendAudit(event));
+    let state = CommitState { format, target, client_id: client.client_id.clone(), interaction };
+    ex.commit(transaction, AnyCommitState::Authorize(state))
+}
+
+pub(crate) fn on_commit(ex: Exchange, state: CommitState, outcome: Outcome) -> Step {
+    let CommitState { format, client_id, interaction, .. } = state;
+    match outcome {
+        Outcome::Applied => ex.interact(interaction),
+        // Only a pushed request's commit has a precondition: the same
+        // `request_uri` was redeemed by a parallel request first.
+        Outcome::Conflict { .. } => {
+            let err = OAuthError::new(ErrorCode::InvalidRequestUri, "request_uri was already used");
+            refuse_direct(ex, format, Some(&client_id), err, StatusCode::BAD_REQUEST)
+        }
+    }
+}
+
+/// The client could not be read: nothing is verified, so answer directly.
+pub(crate) fn on_read_failure(state: &ReadState, error: &StoreError) -> Respond {
+    let err = store_error(error);
+    let response = direct_error(state.format, &err, err.code.status());
+    Respond { reply: Reply::Http(response), best_effort: Vec::new() }
+}
+
+/// The pending authorization could not be stored: the redirect URI is
+/// verified, so tell the client (RFC 6749 §4.1.2.1).
+pub(crate) fn on_commit_failure(ex: &Exchange, state: &CommitState, error: &StoreError) -> Respond {
+    let response = state.target.error(&ex.config, &store_error(error));
+    Respond { reply: Reply::Http(response), best_effort: Vec::new() }
+}
+
+fn invalid_request(description: impl Into<std::borrow::Cow<'static, str>>) -> OAuthError {
+    OAuthError::new(ErrorCode::InvalidRequest, description)
+}
+
+/// Answers `err` directly (no redirect) and records the refusal.
+fn refuse_direct(
+    ex: Exchange,
+    format: Format,
+    client_id: Option<&str>,
+    err: OAuthError,
+    status: StatusCode,
+) -> Step {
+    let event = refused_event(&ex, client_id, err.code);
+    ex.respond(direct_error(format, &err, status), vec![Effect::AppendAudit(event)])
+}
+
+/// Redirects `err` to the verified `target` and records the refusal.
+fn refuse_redirect(ex: Exchange, target: &Target, client_id: &str, err: OAuthError) -> Step {
+    let event = refused_event(&ex, Some(client_id), err.code);
+    let response = target.error(&ex.config, &err);
+    ex.respond(response, vec![Effect::AppendAudit(event)])
+}
+
+fn refused_event(
+    ex: &Exchange,
+    client_id: Option<&str>,
+    error: ErrorCode,
+) -> crate::store::AuditEvent {
+    let mut event = ex.audit(AuditAction::AuthorizationRefused);
+    event.client_id = client_id.map(str::to_owned);
+    event.grant_type = Some(GrantType::AuthorizationCode);
+    event.error = Some(error);
+    event
+}
