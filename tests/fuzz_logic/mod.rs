@@ -15,15 +15,25 @@ pub mod wellformed;
 use arbitrary::{Arbitrary, Unstructured};
 
 /// The fuzz targets, by name (the directory under `fuzz/corpus/`).
-pub const TARGETS: &[&str] = &["token"];
+pub const TARGETS: &[&str] = &["token", "revoke", "introspect", "bearer"];
 
 /// Runs target `name` on raw fuzzer bytes.
 pub fn run(name: &str, data: &[u8]) {
     let mut u = Unstructured::new(data);
     match name {
-        "token" => {
+        "token" | "revoke" | "introspect" => {
+            let endpoint = match name {
+                "revoke" => request::Endpoint::Revoke,
+                "introspect" => request::Endpoint::Introspect,
+                _ => request::Endpoint::Token,
+            };
             if let Ok(input) = request::RequestInput::arbitrary_take_rest(u) {
-                request::run(request::Endpoint::Token, &input);
+                request::run(endpoint, &input);
+            }
+        }
+        "bearer" => {
+            if let Ok(input) = request::RequestInput::arbitrary_take_rest(u) {
+                request::run_bearer(&input);
             }
         }
         other => {

@@ -8,8 +8,8 @@ use qscope::store::{
     PkceChallenge, PkceMethod, Store, StoreError, TokenHash, TokenKind, TokenRecord, Transaction,
 };
 use qscope::{
-    ClientSecret, Config, Context, Entropy, FifoLimits, MAX_STEPS, RefreshRotation, Scopes,
-    Seconds, Server, Step, UnixTime,
+    BearerPolicy, BearerVerdict, ClientSecret, Config, Context, Entropy, FifoLimits, MAX_STEPS,
+    RefreshRotation, Scopes, Seconds, Server, Step, UnixTime, verify_bearer,
 };
 
 use super::wellformed;
@@ -25,12 +25,19 @@ const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 #[derive(Clone, Copy, Debug)]
 pub enum Endpoint {
     Token,
+    Revoke,
+    Introspect,
+    /// A protected resource: the request goes to `Server::verify_bearer`.
+    Resource,
 }
 
 impl Endpoint {
     fn path(self) -> &'static str {
         match self {
             Self::Token => "/token",
+            Self::Revoke => "/revoke",
+            Self::Introspect => "/introspect",
+            Self::Resource => "/resource",
         }
     }
 }
@@ -165,8 +172,13 @@ fn encode(text: &str) -> String {
 }
 
 fn server() -> Server {
+    server_with(BearerPolicy::default())
+}
+
+fn server_with(bearer: BearerPolicy) -> Server {
     Server::new(
         Config::builder("https://server.example.com")
+            .bearer(bearer)
             .scope("read", "Read", true)
             .scope("write", "Write", false)
             .rotation(RefreshRotation::Grace(Seconds::new(10)))
@@ -353,6 +365,74 @@ pub fn run(endpoint: Endpoint, input: &RequestInput) {
         };
     }
     panic!("exchange exceeded MAX_STEPS");
+}
+
+/// Verifies the bearer token of a resource request; panics on any broken
+/// property. The store also holds an access token whose value is `CODE`
+/// (scopes `read write`), so `Bearer` with that value can be allowed.
+pub fn run_bearer(input: &RequestInput) {
+    let Some(request) = build_request(Endpoint::Resource, input) else { return };
+    let policy =
+        BearerPolicy { accept_form_body: input.entropy[0] & 1 == 1, ..BearerPolicy::default() };
+    let server = server_with(policy);
+    let store = seeded_store();
+    store.insert_token(TokenRecord {
+        hash: TokenHash::of(CODE),
+        kind: TokenKind::Access,
+        client_id: "fuzz-client".into(),
+        subject: Some("alice".into()),
+        scopes: Scopes::from_names(["read", "write"]),
+        family: FamilyId::from_bytes([3; 16]),
+        parent: None,
+        issued_at: NOW,
+        expires_at: NOW.after(Seconds::hours(1)),
+        rotated_at: None,
+        revoked_at: None,
+    });
+    let required = ["", "read", "write", "read write", "admin"][usize::from(input.entropy[1]) % 5];
+    let required = Scopes::parse(required).expect("scope literal");
+    let now = UnixTime::from_secs(NOW.as_secs().saturating_add_signed(i64::from(input.clock_skew)));
+    let verdict = match input.store {
+        StoreMode::FailReads { transient } => {
+            match server.verify_bearer(&request, &required, now) {
+                qscope::BearerStep::Read(read) => {
+                    BearerVerdict::Denied(read.fail(&failure(transient)))
+                }
+                qscope::BearerStep::Denied(response) => BearerVerdict::Denied(response),
+            }
+        }
+        _ => verify_bearer(&server, &store, &request, &required, now),
+    };
+    match verdict {
+        BearerVerdict::Allowed(access) => {
+            // Only the stored access token, live and carrying the scopes.
+            assert_eq!(access.client_id, "fuzz-client");
+            assert!(required.is_subset(&access.scopes));
+            assert!(now < NOW.after(Seconds::hours(1)));
+        }
+        BearerVerdict::Denied(response) => {
+            wellformed::check(&response, &[SECRET, VERIFIER, CODE, REFRESH]);
+            let status = response.status().as_u16();
+            if matches!(status, 400 | 401 | 403) {
+                assert!(response.body().is_empty(), "a bearer denial has no body");
+                assert_eq!(response.headers().len(), 1, "only the challenge");
+                let challenge = response.headers()["www-authenticate"].to_str().expect("ASCII");
+                assert!(challenge.starts_with("Bearer realm=\"qscope\""), "{challenge}");
+                let error = match status {
+                    400 => Some("invalid_request"),
+                    403 => Some("insufficient_scope"),
+                    _ if challenge == "Bearer realm=\"qscope\"" => None,
+                    _ => Some("invalid_token"),
+                };
+                if let Some(error) = error {
+                    assert!(challenge.contains(&format!("error=\"{error}\"")), "{challenge}");
+                }
+                assert_eq!(challenge.contains("scope=\""), status == 403, "{challenge}");
+            } else {
+                assert!(matches!(status, 500 | 503), "unexpected bearer status {status}");
+            }
+        }
+    }
 }
 
 /// Every consumption or rotation is guarded by its precondition.
