@@ -2,6 +2,7 @@
 
 use crate::error::ConfigError;
 use crate::scope::is_scope_token;
+use crate::secret::SecretHash;
 use crate::store::GrantType;
 use crate::{Scopes, Seconds};
 
@@ -24,6 +25,8 @@ pub struct Config {
     endpoints: Endpoints,
     interaction_lifetime: Seconds,
     par_lifetime: Seconds,
+    device_code_lifetime: Seconds,
+    device_poll_interval: Seconds,
     require_par: bool,
     /// Computed at build: `/.well-known/oauth-authorization-server` plus
     /// the issuer's path (RFC 8414 §3.1).
@@ -31,6 +34,10 @@ pub struct Config {
     /// Computed at build: the issuer's `scheme://authority`.
     issuer_origin: String,
     bearer: BearerPolicy,
+    registration: RegistrationPolicy,
+    registration_scope_names: Option<Vec<String>>,
+    registration_scopes: Scopes,
+    registration_grants: Vec<GrantType>,
 }
 
 /// PKCE rules (RFC 7636, OAuth 2.1 §4.1.1).
@@ -103,6 +110,17 @@ pub struct Endpoints {
     pub revocation: String,
     /// The token introspection endpoint (RFC 7662).
     pub introspection: String,
+    /// The device authorization endpoint (RFC 8628 §3.1); served when the
+    /// device code grant is enabled.
+    pub device_authorization: String,
+    /// The host's user-code page (RFC 8628 §3.2 `verification_uri`). The
+    /// core does not serve it; it names it in device authorization
+    /// responses.
+    pub device_verification: String,
+    /// The client registration endpoint (RFC 7591 §3). Each registered
+    /// client's registration client URI (RFC 7592 §2) is this path followed
+    /// by `/` and the client id, under the issuer.
+    pub registration: String,
 }
 
 impl Default for Endpoints {
@@ -113,6 +131,9 @@ impl Default for Endpoints {
             par: Some("/par".into()),
             revocation: "/revoke".into(),
             introspection: "/introspect".into(),
+            device_authorization: "/device_authorization".into(),
+            device_verification: "/device".into(),
+            registration: "/register".into(),
         }
     }
 }
@@ -126,6 +147,9 @@ impl Endpoints {
         paths.extend(self.par.as_deref().map(|p| ("par", p)));
         paths.push(("revocation", self.revocation.as_str()));
         paths.push(("introspection", self.introspection.as_str()));
+        paths.push(("device_authorization", self.device_authorization.as_str()));
+        paths.push(("device_verification", self.device_verification.as_str()));
+        paths.push(("registration", self.registration.as_str()));
         paths
     }
 }
@@ -151,6 +175,34 @@ impl Default for BearerPolicy {
         Self { realm: "qscope".into(), accept_form_body: false }
     }
 }
+/// Who may register clients at the registration endpoint (RFC 7591 §3).
+///
+/// Management of an already registered client at its registration client
+/// URI (RFC 7592) only needs that client's registration access token and
+/// works under every policy.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum RegistrationPolicy {
+    /// Nobody: `POST` to the registration endpoint is answered 403
+    /// `access_denied`. Clients come from the admin API only.
+    #[default]
+    Closed,
+    /// Anybody, without credentials (RFC 7591 §3 "open registration").
+    /// Rate-limit the endpoint in the host.
+    Open,
+    /// Whoever presents one of these initial access tokens as a Bearer
+    /// token (RFC 7591 §3, RFC 6750 §2.1). The tokens are issued out of band
+    /// and stored here by hash only ([`SecretHash::of`]); they may be used
+    /// any number of times until removed from the configuration.
+    InitialAccessToken(Vec<SecretHash>),
+}
+
+/// The grant types a client may register for itself by default:
+/// `authorization_code` and `refresh_token`. `client_credentials` is
+/// left out because it yields tokens without any user's consent, so open
+/// registration would hand them to anyone; `password` may never be
+/// self-registered.
+pub const DEFAULT_REGISTRATION_GRANTS: [GrantType; 2] =
+    [GrantType::AuthorizationCode, GrantType::RefreshToken];
 
 /// The longest an authorization code may live (RFC 6749 §4.1.2 recommends
 /// at most 10 minutes).
@@ -183,10 +235,16 @@ impl Config {
                 endpoints: Endpoints::default(),
                 interaction_lifetime: Seconds::minutes(10),
                 par_lifetime: Seconds::new(60),
+                device_code_lifetime: Seconds::minutes(10),
+                device_poll_interval: Seconds::new(5),
                 require_par: false,
                 metadata_path: String::new(),
                 issuer_origin: String::new(),
                 bearer: BearerPolicy::default(),
+                registration: RegistrationPolicy::Closed,
+                registration_scope_names: None,
+                registration_scopes: Scopes::new(),
+                registration_grants: DEFAULT_REGISTRATION_GRANTS.to_vec(),
             },
         }
     }
@@ -278,6 +336,22 @@ impl Config {
         self.par_lifetime
     }
 
+    /// How long a device code and its user code live (RFC 8628 §3.2 `expires_in`).
+    pub fn device_code_lifetime(&self) -> Seconds {
+        self.device_code_lifetime
+    }
+
+    /// The initial minimum interval between device polls (RFC 8628 §3.2 `interval`).
+    pub fn device_poll_interval(&self) -> Seconds {
+        self.device_poll_interval
+    }
+
+    /// The device authorization endpoint's path, when the device grant is enabled.
+    pub fn device_authorization_path(&self) -> Option<&str> {
+        self.grant_enabled(GrantType::DeviceCode)
+            .then_some(self.endpoints.device_authorization.as_str())
+    }
+
     /// Whether every client must use pushed authorization requests
     /// (RFC 9126 §5 `require_pushed_authorization_requests`). Clients can
     /// also be required one by one ([`ClientRecord::require_par`]).
@@ -308,6 +382,37 @@ impl Config {
     /// The absolute URL of the endpoint at `path` on the issuer's origin.
     pub fn endpoint_url(&self, path: &str) -> String {
         format!("{}{path}", self.issuer_origin)
+    }
+
+    /// Who may register clients (RFC 7591 §3).
+    pub fn registration_policy(&self) -> &RegistrationPolicy {
+        &self.registration
+    }
+
+    /// The scopes a client may register for itself (RFC 7591 §2 `scope`).
+    pub fn registration_scopes(&self) -> &Scopes {
+        &self.registration_scopes
+    }
+
+    /// The grant types a client may register for itself: the configured
+    /// ones that are also enabled.
+    pub fn registration_grants(&self) -> &[GrantType] {
+        &self.registration_grants
+    }
+
+    /// The registration client URI of `client_id` (RFC 7592 §3, Appendix
+    /// B): `{issuer}{registration endpoint}/{client_id}`, the id
+    /// percent-encoded where it is not an unreserved character.
+    pub fn registration_client_uri(&self, client_id: &str) -> String {
+        let mut uri = format!("{}{}/", self.issuer, self.endpoints.registration);
+        for byte in client_id.bytes() {
+            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+                uri.push(char::from(byte));
+            } else {
+                uri.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        uri
     }
 }
 
@@ -415,6 +520,18 @@ impl ConfigBuilder {
         self
     }
 
+    /// Device code lifetime (default 10 minutes, at most 30 minutes).
+    pub fn device_code_lifetime(mut self, lifetime: Seconds) -> Self {
+        self.config.device_code_lifetime = lifetime;
+        self
+    }
+
+    /// Initial device polling interval (default 5 s, at most 60 s).
+    pub fn device_poll_interval(mut self, interval: Seconds) -> Self {
+        self.config.device_poll_interval = interval;
+        self
+    }
+
     /// Whether every authorization request must come through PAR
     /// (default: no). Requires the PAR endpoint to be configured.
     pub fn require_par(mut self, required: bool) -> Self {
@@ -426,6 +543,38 @@ impl ConfigBuilder {
     /// `qscope`, `Authorization` header only).
     pub fn bearer(mut self, policy: BearerPolicy) -> Self {
         self.config.bearer = policy;
+        self
+    }
+
+    /// Who may register clients (default: [`RegistrationPolicy::Closed`]).
+    pub fn registration(mut self, policy: RegistrationPolicy) -> Self {
+        self.config.registration = policy;
+        self
+    }
+
+    /// The scopes a client may register for itself; each must be a
+    /// declared scope. A registration that names no scope gets the default
+    /// scopes among these.
+    ///
+    /// Default: every declared scope. That is safe with the default
+    /// [`registration_grants`](Self::registration_grants), where every token
+    /// a self-registered client obtains needs a user's consent; narrow it
+    /// when some scopes must never reach self-registered clients, and
+    /// always when `client_credentials` is self-registrable.
+    pub fn registration_scopes<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.config.registration_scope_names = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The grant types a client may register for itself (default:
+    /// [`DEFAULT_REGISTRATION_GRANTS`]); grants not enabled on the server
+    /// are dropped, and `password` fails the build.
+    pub fn registration_grants(mut self, grants: impl IntoIterator<Item = GrantType>) -> Self {
+        self.config.registration_grants = grants.into_iter().collect();
         self
     }
 
@@ -468,6 +617,8 @@ impl ConfigBuilder {
         }
         check_lifetime("interaction lifetime", config.interaction_lifetime, Seconds::hours(1))?;
         check_lifetime("PAR request_uri lifetime", config.par_lifetime, Seconds::minutes(10))?;
+        check_lifetime("device code lifetime", config.device_code_lifetime, Seconds::minutes(30))?;
+        check_lifetime("device poll interval", config.device_poll_interval, Seconds::new(60))?;
         let (origin, issuer_path) = split_issuer(&config.issuer);
         config.issuer_origin = origin.to_owned();
         config.metadata_path = format!("{WELL_KNOWN}{issuer_path}");
@@ -486,6 +637,7 @@ impl ConfigBuilder {
         }
         config.default_scopes =
             Scopes::from_names(config.scopes.iter().filter(|s| s.default).map(|s| s.name.clone()));
+        validate_registration(&mut config)?;
         Ok(config)
     }
 }
@@ -510,6 +662,42 @@ fn split_issuer(issuer: &str) -> (&str, &str) {
         Some(i) => issuer.split_at(after_scheme + i),
         None => (issuer, ""),
     }
+}
+
+/// Resolves and checks the registration settings: the registration path,
+/// the self-registrable scopes (declared ones only) and grants (enabled
+/// ones, never `password`), and a non-empty initial access token list.
+fn validate_registration(config: &mut Config) -> Result<(), ConfigError> {
+    let path = &config.endpoints.registration;
+    if !path.starts_with('/') || path.ends_with('/') || *path == config.endpoints.token {
+        return Err(ConfigError::EndpointPath(path.clone()));
+    }
+    if let RegistrationPolicy::InitialAccessToken(tokens) = &config.registration
+        && tokens.is_empty()
+    {
+        return Err(ConfigError::Registration("the initial access token list is empty"));
+    }
+    let known = || config.scopes.iter().map(|s| s.name.as_str());
+    config.registration_scopes = match &config.registration_scope_names {
+        None => Scopes::from_names(known()),
+        Some(names) => {
+            if let Some(unknown) = names.iter().find(|n| !known().any(|k| k == n.as_str())) {
+                return Err(ConfigError::Scope(unknown.clone()));
+            }
+            Scopes::from_names(names)
+        }
+    };
+    if config.registration_grants.contains(&GrantType::Password) {
+        return Err(ConfigError::Registration("the password grant may not be self-registered"));
+    }
+    let mut grants: Vec<GrantType> = Vec::new();
+    for grant in &config.registration_grants {
+        if config.grants.contains(grant) && !grants.contains(grant) {
+            grants.push(*grant);
+        }
+    }
+    config.registration_grants = grants;
+    Ok(())
 }
 
 fn check_lifetime(what: &'static str, value: Seconds, max: Seconds) -> Result<(), ConfigError> {
@@ -646,6 +834,7 @@ mod tests {
             par: None,
             revocation: "/oauth/revoke".into(),
             introspection: "/oauth/introspect".into(),
+            ..Endpoints::default()
         };
         let config = b().endpoints(custom.clone()).build().unwrap();
         assert_eq!(config.endpoints(), &custom);
@@ -722,6 +911,64 @@ mod tests {
         let config = b().grants([GrantType::ClientCredentials]).build().unwrap();
         assert!(!config.authorization_enabled());
         assert_eq!(config.par_path(), None);
+    }
+
+    #[test]
+    fn registration_settings_resolve_at_build() {
+        let b = || {
+            Config::builder("https://as.example.com").scope("read", "Read", true).scope(
+                "admin",
+                "Administer",
+                false,
+            )
+        };
+        let config = b().build().unwrap();
+        assert_eq!(*config.registration_policy(), RegistrationPolicy::Closed);
+        assert_eq!(config.registration_scopes().as_str(), "admin read");
+        assert_eq!(config.registration_grants(), DEFAULT_REGISTRATION_GRANTS);
+        let config = b()
+            .registration_scopes(["read"])
+            .grants([GrantType::AuthorizationCode, GrantType::ClientCredentials])
+            .registration_grants([GrantType::ClientCredentials, GrantType::RefreshToken])
+            .build()
+            .unwrap();
+        assert_eq!(config.registration_scopes().as_str(), "read");
+        assert_eq!(config.registration_grants(), [GrantType::ClientCredentials]);
+        assert_eq!(
+            config.registration_client_uri("s6BhdRkqt3"),
+            "https://as.example.com/register/s6BhdRkqt3"
+        );
+        assert_eq!(
+            config.registration_client_uri("a b/é"),
+            "https://as.example.com/register/a%20b%2F%C3%A9"
+        );
+    }
+
+    #[test]
+    fn invalid_registration_settings_fail_at_build() {
+        let b = || Config::builder("https://as.example.com").scope("read", "Read", true);
+        assert_eq!(
+            b().registration_scopes(["write"]).build().unwrap_err(),
+            ConfigError::Scope("write".into())
+        );
+        assert!(matches!(
+            b().grants([GrantType::Password, GrantType::AuthorizationCode])
+                .registration_grants([GrantType::Password])
+                .build(),
+            Err(ConfigError::Registration(_))
+        ));
+        assert!(matches!(
+            b().registration(RegistrationPolicy::InitialAccessToken(Vec::new())).build(),
+            Err(ConfigError::Registration(_))
+        ));
+        for path in ["register", "/register/", "/token"] {
+            let endpoints = Endpoints { registration: path.into(), ..Endpoints::default() };
+            assert_eq!(
+                b().endpoints(endpoints).build().unwrap_err(),
+                ConfigError::EndpointPath(path.into()),
+                "{path}"
+            );
+        }
     }
 
     #[test]

@@ -189,4 +189,7 @@ pub enum ConfigError {
     /// configured.
     #[error("require_par needs a PAR endpoint")]
     ParDisabled,
+    /// The registration settings are inconsistent.
+    #[error("invalid registration settings: {0}")]
+    Registration(&'static str),
 }

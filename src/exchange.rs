@@ -10,7 +10,11 @@ use std::sync::Arc;
 use http::{Response, StatusCode};
 
 use crate::authorization::Interaction;
-use crate::endpoint::{authorize, decide, introspect, par, revoke, token};
+use crate::device::DeviceReply;
+use crate::endpoint::{
+    authorize, client_management, decide, device_authorization, device_verification, introspect,
+    par, register, revoke, token,
+};
 use crate::error::{ApiMisuse, OAuthError};
 use crate::store::{
     Answers, AuditAction, AuditEvent, Effect, Outcome, Query, StoreError, Transaction,
@@ -75,6 +79,10 @@ pub enum Reply {
     /// host renders its login and consent page from it, then reports the
     /// outcome with [`Server::decide`](crate::Server::decide).
     Interaction(Interaction),
+    /// The answer to the host's device verification page (RFC 8628 §3.3),
+    /// from [`Server::device_prompt`](crate::Server::device_prompt) or
+    /// [`Server::decide_device`](crate::Server::decide_device).
+    Device(DeviceReply),
 }
 
 impl Reply {
@@ -82,7 +90,7 @@ impl Reply {
     pub fn into_http(self) -> Option<Response<Vec<u8>>> {
         match self {
             Self::Http(response) => Some(response),
-            Self::Interaction(_) => None,
+            Self::Interaction(_) | Self::Device(_) => None,
         }
     }
 
@@ -90,7 +98,7 @@ impl Reply {
     pub fn http(&self) -> Option<&Response<Vec<u8>>> {
         match self {
             Self::Http(response) => Some(response),
-            Self::Interaction(_) => None,
+            Self::Interaction(_) | Self::Device(_) => None,
         }
     }
 
@@ -98,7 +106,7 @@ impl Reply {
     pub fn into_interaction(self) -> Option<Interaction> {
         match self {
             Self::Interaction(interaction) => Some(interaction),
-            Self::Http(_) => None,
+            Self::Http(_) | Self::Device(_) => None,
         }
     }
 
@@ -106,7 +114,7 @@ impl Reply {
     pub fn interaction(&self) -> Option<&Interaction> {
         match self {
             Self::Interaction(interaction) => Some(interaction),
-            Self::Http(_) => None,
+            Self::Http(_) | Self::Device(_) => None,
         }
     }
 }
@@ -121,16 +129,27 @@ pub(crate) enum ReadState {
     Decide(decide::ReadState),
     Par(par::ReadState),
     TokenUser(token::UserReadState),
+    DeviceAuthorization(device_authorization::ReadState),
+    DeviceVerification(device_verification::ReadState),
+    ClientManagement(client_management::ReadState),
 }
 
 /// Where a paused exchange resumes after a commit.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the token endpoint's state is the hot path; boxing it would cost an allocation per request"
+)]
 pub(crate) enum CommitState {
     Token(token::CommitState),
     Revoke(revoke::CommitState),
     Authorize(authorize::CommitState),
     Decide(decide::CommitState),
     Par(par::CommitState),
+    DeviceAuthorization(device_authorization::CommitState),
+    DeviceVerification(device_verification::CommitState),
+    Registration(register::CommitState),
+    ClientManagement(client_management::CommitState),
 }
 
 /// What every step of one exchange carries: the policy, the request's
@@ -165,6 +184,11 @@ impl Exchange {
     /// Ends the exchange with `response` and best-effort `effects`.
     pub(crate) fn respond(self, response: Response<Vec<u8>>, best_effort: Vec<Effect>) -> Step {
         Step::Respond(Respond { reply: Reply::Http(response), best_effort })
+    }
+
+    /// Ends the exchange with an answer for the host's device page.
+    pub(crate) fn reply(self, reply: DeviceReply, best_effort: Vec<Effect>) -> Step {
+        Step::Respond(Respond { reply: Reply::Device(reply), best_effort })
     }
 
     /// Ends the exchange with an interaction for the host.
@@ -232,6 +256,15 @@ impl Read {
             ReadState::TokenUser(state) => {
                 token::on_user_read(self.exchange, state, answers.into_records())
             }
+            ReadState::DeviceAuthorization(state) => {
+                device_authorization::on_read(self.exchange, state, answers.into_records())
+            }
+            ReadState::DeviceVerification(state) => {
+                device_verification::on_read(self.exchange, state, answers.into_records())
+            }
+            ReadState::ClientManagement(state) => {
+                client_management::on_read(self.exchange, state, answers.into_records())
+            }
         })
     }
 
@@ -265,6 +298,16 @@ impl Commit {
             CommitState::Authorize(state) => authorize::on_commit(self.exchange, state, outcome),
             CommitState::Decide(state) => decide::on_commit(self.exchange, state, outcome),
             CommitState::Par(state) => par::on_commit(self.exchange, state, outcome),
+            CommitState::DeviceAuthorization(state) => {
+                device_authorization::on_commit(self.exchange, state, outcome)
+            }
+            CommitState::DeviceVerification(state) => {
+                device_verification::on_commit(self.exchange, state, outcome)
+            }
+            CommitState::Registration(state) => register::on_commit(self.exchange, state, outcome),
+            CommitState::ClientManagement(state) => {
+                client_management::on_commit(self.exchange, state, outcome)
+            }
         })
     }
 

@@ -131,11 +131,13 @@
 #![deny(missing_docs)]
 
 pub mod adapter;
+pub mod admin;
 mod authorization;
 mod bearer;
 mod client_auth;
 mod config;
 mod context;
+pub mod device;
 mod driver;
 mod endpoint;
 mod error;
@@ -144,6 +146,7 @@ mod form;
 mod grant;
 pub mod manual;
 mod pkce;
+pub mod registration;
 mod response;
 mod scope;
 mod secret;
@@ -157,6 +160,7 @@ pub use config::{
     BearerPolicy, Config, ConfigBuilder, Endpoints, FifoLimits, MAX_CODE_LIFETIME, PkcePolicy,
     RefreshRotation, ScopeDefinition,
 };
+pub use config::{DEFAULT_REGISTRATION_GRANTS, RegistrationPolicy};
 pub use context::{Context, Entropy, RequestId};
 pub use driver::{
     drive, drive_async, drive_step, drive_step_async, verify_bearer, verify_bearer_async,

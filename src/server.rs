@@ -5,7 +5,11 @@ use std::sync::Arc;
 use http::Request;
 
 use crate::authorization::Decision;
-use crate::endpoint::{authorize, decide, introspect, metadata, par, revoke, token};
+use crate::device::DeviceDecision;
+use crate::endpoint::{
+    authorize, client_management, decide, device_authorization, device_verification, introspect,
+    metadata, par, register, revoke, token,
+};
 use crate::exchange::Exchange;
 use crate::{BearerStep, Config, Context, Scopes, Step, UnixTime, bearer, response};
 
@@ -33,6 +37,7 @@ impl Server {
         let exchange = Exchange::new(Arc::clone(&self.config), ctx);
         let path = request.uri().path();
         let config = &self.config;
+        let registration = config.endpoints().registration.as_str();
         if path == config.endpoints().token {
             token::begin(exchange, &request)
         } else if path == config.endpoints().revocation {
@@ -43,8 +48,16 @@ impl Server {
             authorize::begin(exchange, &request)
         } else if config.par_path() == Some(path) {
             par::begin(exchange, &request)
+        } else if config.device_authorization_path() == Some(path) {
+            device_authorization::begin(exchange, &request)
         } else if path == config.metadata_path() {
             metadata::begin(exchange, &request)
+        } else if path == registration {
+            register::begin(exchange, &request)
+        } else if let Some(client_id) =
+            path.strip_prefix(registration).and_then(|rest| rest.strip_prefix('/'))
+        {
+            client_management::begin(exchange, &request, client_id)
         } else {
             exchange.respond(response::not_found(), Vec::new())
         }
@@ -77,5 +90,20 @@ impl Server {
     /// expired or already used.
     pub fn decide(&self, decision: Decision, ctx: Context) -> Step {
         decide::begin(Exchange::new(Arc::clone(&self.config), ctx), decision)
+    }
+
+    /// Looks up the user code a user typed on the host's device
+    /// verification page (RFC 8628 §3.3). Drive the returned [`Step`]; it
+    /// ends in [`Reply::Device`](crate::Reply::Device) with the prompt to
+    /// show, or the reason the code cannot be used.
+    pub fn device_prompt(&self, user_code: &str, ctx: Context) -> Step {
+        device_verification::prompt(Exchange::new(Arc::clone(&self.config), ctx), user_code)
+    }
+
+    /// Records the user's decision on a device authorization. Drive the
+    /// returned [`Step`]; it ends in [`Reply::Device`](crate::Reply::Device):
+    /// approved, denied, or why the code cannot be decided.
+    pub fn decide_device(&self, decision: DeviceDecision, ctx: Context) -> Step {
+        device_verification::decide(Exchange::new(Arc::clone(&self.config), ctx), decision)
     }
 }

@@ -59,6 +59,7 @@ fn rfc8414_3_1_issuer_with_a_path() {
         par: Some("/issuer1/par".into()),
         revocation: "/issuer1/revoke".into(),
         introspection: "/issuer1/introspect".into(),
+        ..Endpoints::default()
     };
     let h = Harness::with(
         Config::builder("https://example.com/issuer1")
@@ -123,9 +124,17 @@ fn only_what_is_enabled_is_listed() {
                 ["client_secret_basic", "client_secret_post"]
         })
     );
-    // A grant the token endpoint does not serve yet is not advertised.
+    // The device grant brings its endpoint (RFC 8628 §4).
     let h = Harness::with(config().grants([GrantType::ClientCredentials, GrantType::DeviceCode]));
-    assert_eq!(metadata(&h, WELL_KNOWN)["grant_types_supported"], json!(["client_credentials"]));
+    let doc = metadata(&h, WELL_KNOWN);
+    assert_eq!(
+        doc["grant_types_supported"],
+        json!(["client_credentials", "urn:ietf:params:oauth:grant-type:device_code"])
+    );
+    assert_eq!(
+        doc["device_authorization_endpoint"],
+        "https://server.example.com/device_authorization"
+    );
     // The password grant is served when enabled.
     let h = Harness::with(config().grants([GrantType::ClientCredentials, GrantType::Password]));
     assert_eq!(
@@ -142,6 +151,7 @@ fn custom_paths_are_advertised_and_served() {
         par: Some("/oauth/par".into()),
         revocation: "/oauth/revoke".into(),
         introspection: "/oauth/introspect".into(),
+        ..Endpoints::default()
     };
     let h = Harness::with(config().endpoints(endpoints));
     let doc = metadata(&h, WELL_KNOWN);

@@ -34,6 +34,13 @@ pub(crate) fn reply_into_http(reply: Reply) -> Response<Vec<u8>> {
             "server_error",
             "this server has no login and consent page",
         ),
+        // Only the host's own device-page calls produce these, never an
+        // HTTP request driven through `Server::begin`.
+        Reply::Device(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "a device verification answer has no HTTP form",
+        ),
     }
 }
 

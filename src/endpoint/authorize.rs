@@ -18,7 +18,7 @@ use crate::authorization::{
     Format, Interaction, InteractionHandle, Params, Target, direct_error, resolve_redirect_uri,
     validate,
 };
-use crate::endpoint::token::is_form_content_type;
+use crate::endpoint::client_form::is_form_content_type;
 use crate::error::OAuthError;
 use crate::exchange::{
     CommitState as AnyCommitState, Exchange, ReadState as AnyReadState, store_error,

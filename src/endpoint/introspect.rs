@@ -2,8 +2,9 @@
 //!
 //! `POST` with an `application/x-www-form-urlencoded` body holding `token`
 //! (and optionally `token_type_hint`, ignored as at the revocation
-//! endpoint). The caller authenticates as a confidential client exactly as
-//! at the token endpoint; a missing or failed authentication, or a public
+//! endpoint: one lookup by hash finds either kind; RFC 7662 §2.1). The
+//! caller authenticates as a confidential client exactly as at the token
+//! endpoint (the shared [`client_form`] preamble); a missing or failed authentication, or a public
 //! client (whose `client_id` alone proves nothing, RFC 7662 §4), is `401
 //! invalid_client`. Introspection authorized by a bearer token (the first
 //! example of RFC 7662 §2.1) is not offered.
@@ -43,11 +44,12 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use http::{Method, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::client_auth::Credentials;
+use crate::endpoint::client_form::{self, ClientForm, Refusal};
 use crate::error::OAuthError;
 use crate::exchange::{Exchange, ReadState as AnyReadState};
 use crate::secret::TokenHash;
@@ -55,8 +57,6 @@ use crate::store::{
     AuditAction, ClientRecord, Effect, Query, Record, TokenKind, TokenRecord, as_client, as_token,
 };
 use crate::{ErrorCode, Step, response};
-
-use super::client_post::{self, Refusal};
 
 /// Waiting for the caller and the token.
 #[derive(Debug)]
@@ -86,21 +86,27 @@ struct Active<'a> {
 /// The whole body for every token that is not active for the caller.
 const INACTIVE: &[u8] = br#"{"active":false}"#;
 
+/// How this endpoint's refusals are recorded.
+const REFUSED: Refusal<'static> = Refusal {
+    action: AuditAction::IntrospectionRefused,
+    client_id: None,
+    grant_type: None,
+    challenge: false,
+};
+
 pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step {
-    if request.method() != Method::POST {
-        return ex.respond(response::method_not_allowed("POST"), Vec::new());
-    }
-    match client_post::parse(&ex, request) {
-        Ok(post) => {
-            let queries = vec![
-                Query::Client { client_id: post.credentials.client_id.clone() },
-                Query::Token { hash: post.hash },
-            ];
-            let state = ReadState { credentials: post.credentials, hash: post.hash };
-            ex.read(queries, AnyReadState::Introspect(state))
-        }
-        Err(refusal) => client_post::refuse(ex, AuditAction::IntrospectionRefused, refusal),
-    }
+    let (ex, ClientForm { form, credentials }) = match client_form::parse(ex, request, REFUSED) {
+        Ok(parsed) => parsed,
+        Err(step) => return *step,
+    };
+    let Some(token) = form.get("token") else {
+        let err = OAuthError::new(ErrorCode::InvalidRequest, "token is required");
+        return REFUSED.by(&credentials).refuse(ex, err);
+    };
+    let hash = TokenHash::of(token);
+    let queries =
+        vec![Query::Client { client_id: credentials.client_id.clone() }, Query::Token { hash }];
+    ex.read(queries, AnyReadState::Introspect(ReadState { credentials, hash }))
 }
 
 pub(crate) fn on_read(
@@ -111,30 +117,22 @@ pub(crate) fn on_read(
     let ReadState { credentials, hash } = state;
     let client = as_client(records.next().flatten());
     let token = as_token(records.next().flatten());
-    let challenge = credentials.used_basic();
-    let refused =
-        |err: OAuthError, client_id: String| Refusal::new(err, Some(client_id), challenge);
-    let client = match (credentials.authenticate(client.as_ref()), client) {
-        (Ok(()), Some(client)) if !client.is_public() => client,
-        (Ok(()), Some(client)) => {
-            let err = OAuthError::new(
-                ErrorCode::InvalidClient,
-                "introspection requires a confidential client",
-            );
-            let refusal = refused(err, client.client_id);
-            return client_post::refuse(ex, AuditAction::IntrospectionRefused, refusal);
-        }
-        (Err(err), _) => {
-            let refusal = refused(err, credentials.client_id);
-            return client_post::refuse(ex, AuditAction::IntrospectionRefused, refusal);
-        }
+    let refusal = REFUSED.by(&credentials);
+    if let Err(err) = credentials.authenticate(client.as_ref()) {
+        return refusal.refuse(ex, err);
+    }
+    let Some(client) = client else {
         // authenticate() refuses unknown clients; this arm is unreachable.
-        (Ok(()), None) => {
-            let err = OAuthError::new(ErrorCode::InvalidClient, "client authentication failed");
-            let refusal = refused(err, credentials.client_id);
-            return client_post::refuse(ex, AuditAction::IntrospectionRefused, refusal);
-        }
+        let err = OAuthError::new(ErrorCode::InvalidClient, "client authentication failed");
+        return refusal.refuse(ex, err);
     };
+    if client.is_public() {
+        let err = OAuthError::new(
+            ErrorCode::InvalidClient,
+            "introspection requires a confidential client",
+        );
+        return refusal.refuse(ex, err);
+    }
     let mut event = ex.audit(AuditAction::TokenIntrospected);
     let visible = token.filter(|t| may_see(&client, t) && t.is_active(ex.ctx.now));
     let response = match visible {

@@ -9,7 +9,7 @@ use http::{HeaderValue, Method, Request, Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::exchange::Exchange;
-use crate::store::{ClientAuthMethod, GrantType, PkceMethod};
+use crate::store::{ClientAuthMethod, PkceMethod};
 use crate::{Config, Step, response};
 
 pub(crate) fn begin<B>(ex: Exchange, request: &Request<B>) -> Step {
@@ -58,6 +58,9 @@ pub(crate) fn document(config: &Config) -> Map<String, Value> {
         doc.insert("pushed_authorization_request_endpoint".into(), url(par));
         doc.insert("require_pushed_authorization_requests".into(), json!(config.require_par()));
     }
+    if let Some(device) = config.device_authorization_path() {
+        doc.insert("device_authorization_endpoint".into(), url(device));
+    }
     doc
 }
 
@@ -73,16 +76,9 @@ fn auth_methods() -> Vec<&'static str> {
     .collect()
 }
 
-/// The enabled grant types that the token endpoint implements today; a
-/// grant that is enabled but not served yet is not advertised.
+/// The enabled grant types.
 fn grant_types(config: &Config) -> Vec<&'static str> {
-    let served = [
-        GrantType::AuthorizationCode,
-        GrantType::ClientCredentials,
-        GrantType::RefreshToken,
-        GrantType::Password,
-    ];
-    config.grants().iter().filter(|g| served.contains(g)).map(|g| g.as_str()).collect()
+    config.grants().iter().map(|g| g.as_str()).collect()
 }
 
 /// `S256` always; `plain` only when enabled.

@@ -2,10 +2,14 @@
 //! the answers.
 
 pub(crate) mod authorize;
-pub(crate) mod client_post;
+pub(crate) mod client_form;
+pub(crate) mod client_management;
 pub(crate) mod decide;
+pub(crate) mod device_authorization;
+pub(crate) mod device_verification;
 pub(crate) mod introspect;
 pub(crate) mod metadata;
 pub(crate) mod par;
+pub(crate) mod register;
 pub(crate) mod revoke;
 pub(crate) mod token;

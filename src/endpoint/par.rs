@@ -7,16 +7,15 @@
 //! as a pending authorization keyed by the hash of a fresh `request_uri`,
 //! answered with 201 (RFC 9126 §2.2).
 
-use http::{Method, Request, StatusCode};
+use http::{Request, StatusCode};
 use serde::Serialize;
 
 use crate::authorization::{Params, resolve_redirect_uri, validate};
 use crate::client_auth::Credentials;
 use crate::endpoint::authorize::REQUEST_URI_PREFIX;
-use crate::endpoint::token::is_form_content_type;
+use crate::endpoint::client_form::{self, ClientForm, Refusal};
 use crate::error::OAuthError;
 use crate::exchange::{CommitState as AnyCommitState, Exchange, ReadState as AnyReadState};
-use crate::form::Form;
 use crate::secret::{Redacted, TokenHash, encode_secret};
 use crate::store::{
     AuditAction, Effect, GrantType, Outcome, PendingAuthorizationRecord, PendingKind, Query,
@@ -44,42 +43,30 @@ struct Created<'a> {
     expires_in: u64,
 }
 
+/// How this endpoint's refusals are recorded.
+const REFUSED: Refusal<'static> = Refusal {
+    action: AuditAction::ParRefused,
+    client_id: None,
+    grant_type: Some(GrantType::AuthorizationCode),
+    challenge: false,
+};
+
 pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step {
-    if request.method() != Method::POST {
-        return ex.respond(response::method_not_allowed("POST"), Vec::new());
-    }
-    if !is_form_content_type(request) {
-        let err = invalid_request("Content-Type must be application/x-www-form-urlencoded");
-        return refuse(ex, None, false, err);
-    }
-    let body = request.body().as_ref();
-    let limit = ex.config.max_body_bytes();
-    if body.len() > limit {
-        let err = invalid_request(format!("request body exceeds {limit} bytes"));
-        return refuse_as(ex, None, false, err, StatusCode::PAYLOAD_TOO_LARGE);
-    }
-    let form = match Form::parse(body) {
-        Ok(form) => form,
-        Err(err) => return refuse(ex, None, false, invalid_request(err.description())),
+    let (ex, ClientForm { form, credentials }) = match client_form::parse(ex, request, REFUSED) {
+        Ok(parsed) => parsed,
+        Err(step) => return *step,
     };
-    let credentials = match Credentials::extract(request.headers(), &form) {
-        Ok(credentials) => credentials,
-        Err(failure) => {
-            return refuse(ex, failure.claimed.as_deref(), failure.challenge, failure.error);
-        }
-    };
-    let basic = credentials.used_basic();
     // RFC 9126 §2.1: `client_id` is required here as at the authorization
     // endpoint, even when the client authenticates with HTTP Basic.
     let Some(client_id) = form.get("client_id") else {
         let err = invalid_request("client_id is required");
-        return refuse(ex, Some(&credentials.client_id), false, err);
+        return Refusal { challenge: false, ..REFUSED.by(&credentials) }.refuse(ex, err);
     };
     // RFC 9126 §2.1: "The request_uri authorization request parameter ...
     // MUST NOT be provided."
     if form.get("request_uri").is_some() {
         let err = invalid_request("request_uri must not be sent to the PAR endpoint");
-        return refuse(ex, Some(client_id), basic, err);
+        return Refusal { client_id: Some(client_id), ..REFUSED.by(&credentials) }.refuse(ex, err);
     }
     let params = Params::from_form(&form, client_id, Vec::new());
     let queries = vec![Query::Client { client_id: credentials.client_id.clone() }];
@@ -93,23 +80,23 @@ pub(crate) fn on_read(
 ) -> Step {
     let ReadState { credentials, params } = state;
     let client = as_client(records.next().flatten());
-    let basic = credentials.used_basic();
-    let claimed = Some(credentials.client_id.as_str());
+    let refusal = REFUSED.by(&credentials);
     if let Err(err) = credentials.authenticate(client.as_ref()) {
-        return refuse(ex, claimed, basic, err);
+        return refusal.refuse(ex, err);
     }
     let Some(client) = client else {
         // authenticate() refuses unknown clients; this arm is unreachable.
         let err = OAuthError::new(ErrorCode::InvalidClient, "client authentication failed");
-        return refuse(ex, claimed, basic, err);
+        return refusal.refuse(ex, err);
     };
+    let refusal = Refusal { challenge: false, ..refusal };
     let redirect_uri = match resolve_redirect_uri(&client, params.redirect_uri.as_deref()) {
         Ok(uri) => uri,
-        Err(why) => return refuse(ex, claimed, false, invalid_request(why)),
+        Err(why) => return refusal.refuse(ex, invalid_request(why)),
     };
     let validated = match validate(&ex.config, &client, &params) {
         Ok(validated) => validated,
-        Err(err) => return refuse(ex, claimed, false, err),
+        Err(err) => return refusal.refuse(ex, err),
     };
     let reference = encode_secret(&ex.ctx.entropy.derive(b"request-uri"));
     let request_uri = format!("{REQUEST_URI_PREFIX}{reference}");
@@ -155,33 +142,4 @@ pub(crate) fn on_commit(ex: Exchange, state: CommitState, outcome: Outcome) -> S
 
 fn invalid_request(description: impl Into<std::borrow::Cow<'static, str>>) -> OAuthError {
     OAuthError::new(ErrorCode::InvalidRequest, description)
-}
-
-/// Answers `err` as at the token endpoint (RFC 9126 §2.3, RFC 6749 §5.2)
-/// and records the refusal best-effort.
-fn refuse(ex: Exchange, client_id: Option<&str>, challenge: bool, err: OAuthError) -> Step {
-    let status = err.code.status();
-    refuse_as(ex, client_id, challenge, err, status)
-}
-
-fn refuse_as(
-    ex: Exchange,
-    client_id: Option<&str>,
-    challenge: bool,
-    err: OAuthError,
-    status: StatusCode,
-) -> Step {
-    let mut event = ex.audit(AuditAction::ParRefused);
-    event.client_id = client_id.map(str::to_owned);
-    event.grant_type = Some(GrantType::AuthorizationCode);
-    event.error = Some(err.code);
-    let mut response = if err.code == ErrorCode::InvalidClient && challenge {
-        response::error_with_basic_challenge(&err)
-    } else {
-        response::error(&err)
-    };
-    if err.code != ErrorCode::InvalidClient {
-        *response.status_mut() = status;
-    }
-    ex.respond(response, vec![Effect::AppendAudit(event)])
 }

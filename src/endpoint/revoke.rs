@@ -1,9 +1,13 @@
 //! The revocation endpoint (RFC 7009).
 //!
 //! `POST` with an `application/x-www-form-urlencoded` body holding `token`
-//! (and optionally `token_type_hint`, which is ignored: see
-//! [`client_post::parse`]). The client authenticates exactly as at the
-//! token endpoint. One read fetches the client and the token by hash; one
+//! and optionally `token_type_hint`. The client authenticates exactly as at
+//! the token endpoint (the shared [`client_form`] preamble).
+//!
+//! `token_type_hint` is deliberately not read: access and refresh tokens
+//! live in one table keyed by hash, so one lookup finds either kind and the
+//! hint could not make it faster; RFC 7009 §2.1 lets the server ignore it,
+//! and §2.2 says an unknown value must not change the answer. One read fetches the client and the token by hash; one
 //! unconditional commit revokes and records the event.
 //!
 //! * Revoking a refresh token revokes its whole family: every access and
@@ -29,18 +33,17 @@
 //! precondition (the token endpoint then sees the revoked token).
 
 use http::header::{CACHE_CONTROL, PRAGMA};
-use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderValue, Request, Response, StatusCode};
 
 use crate::client_auth::Credentials;
+use crate::endpoint::client_form::{self, ClientForm, Refusal};
 use crate::error::OAuthError;
 use crate::exchange::{CommitState as AnyCommitState, Exchange, ReadState as AnyReadState};
 use crate::secret::TokenHash;
 use crate::store::{
     AuditAction, Effect, Outcome, Query, Record, TokenKind, Transaction, as_client, as_token,
 };
-use crate::{ErrorCode, Step, response};
-
-use super::client_post::{self, Refusal};
+use crate::{ErrorCode, Step};
 
 /// Waiting for the client and the token.
 #[derive(Debug)]
@@ -54,21 +57,27 @@ pub(crate) struct ReadState {
 #[derive(Debug)]
 pub(crate) struct CommitState(());
 
+/// How this endpoint's refusals are recorded.
+const REFUSED: Refusal<'static> = Refusal {
+    action: AuditAction::RevocationRefused,
+    client_id: None,
+    grant_type: None,
+    challenge: false,
+};
+
 pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step {
-    if request.method() != Method::POST {
-        return ex.respond(response::method_not_allowed("POST"), Vec::new());
-    }
-    match client_post::parse(&ex, request) {
-        Ok(post) => {
-            let queries = vec![
-                Query::Client { client_id: post.credentials.client_id.clone() },
-                Query::Token { hash: post.hash },
-            ];
-            let state = ReadState { credentials: post.credentials, hash: post.hash };
-            ex.read(queries, AnyReadState::Revoke(state))
-        }
-        Err(refusal) => client_post::refuse(ex, AuditAction::RevocationRefused, refusal),
-    }
+    let (ex, ClientForm { form, credentials }) = match client_form::parse(ex, request, REFUSED) {
+        Ok(parsed) => parsed,
+        Err(step) => return *step,
+    };
+    let Some(token) = form.get("token") else {
+        let err = OAuthError::new(ErrorCode::InvalidRequest, "token is required");
+        return REFUSED.by(&credentials).refuse(ex, err);
+    };
+    let hash = TokenHash::of(token);
+    let queries =
+        vec![Query::Client { client_id: credentials.client_id.clone() }, Query::Token { hash }];
+    ex.read(queries, AnyReadState::Revoke(ReadState { credentials, hash }))
 }
 
 pub(crate) fn on_read(
@@ -79,19 +88,14 @@ pub(crate) fn on_read(
     let ReadState { credentials, hash } = state;
     let client = as_client(records.next().flatten());
     let token = as_token(records.next().flatten());
-    let challenge = credentials.used_basic();
-    let client = match (credentials.authenticate(client.as_ref()), client) {
-        (Ok(()), Some(client)) => client,
-        (Err(err), _) => {
-            let refusal = Refusal::new(err, Some(credentials.client_id), challenge);
-            return client_post::refuse(ex, AuditAction::RevocationRefused, refusal);
-        }
+    let refusal = REFUSED.by(&credentials);
+    if let Err(err) = credentials.authenticate(client.as_ref()) {
+        return refusal.refuse(ex, err);
+    }
+    let Some(client) = client else {
         // authenticate() refuses unknown clients; this arm is unreachable.
-        (Ok(()), None) => {
-            let err = OAuthError::new(ErrorCode::InvalidClient, "client authentication failed");
-            let refusal = Refusal::new(err, Some(credentials.client_id), challenge);
-            return client_post::refuse(ex, AuditAction::RevocationRefused, refusal);
-        }
+        let err = OAuthError::new(ErrorCode::InvalidClient, "client authentication failed");
+        return refusal.refuse(ex, err);
     };
     let Some(token) = token else {
         return ex.respond(revoked(), Vec::new());
@@ -99,8 +103,7 @@ pub(crate) fn on_read(
     if token.client_id != client.client_id {
         let err =
             OAuthError::new(ErrorCode::UnauthorizedClient, "token was not issued to this client");
-        let refusal = Refusal::new(err, Some(client.client_id), false);
-        return client_post::refuse(ex, AuditAction::RevocationRefused, refusal);
+        return refusal.refuse(ex, err);
     }
     if token.revoked_at.is_some() || ex.ctx.now >= token.expires_at {
         return ex.respond(revoked(), Vec::new());

@@ -4,17 +4,14 @@
 //! fetches the client and the grant's record together; one commit makes
 //! the issue (or the replay clean-up) durable before anything is answered.
 
-use http::header::CONTENT_TYPE;
-use http::{Method, Request, StatusCode};
+use http::{Request, StatusCode};
 
 use crate::client_auth::Credentials;
+use crate::endpoint::client_form::{self, ClientForm, Refusal};
 use crate::error::OAuthError;
 use crate::exchange::{CommitState as AnyCommitState, Exchange, ReadState as AnyReadState};
-use crate::form::Form;
 use crate::grant::{Decision, GrantRequest, TokenResponse};
-use crate::store::{
-    AuditAction, ClientRecord, Effect, GrantType, Outcome, Query, Record, as_client,
-};
+use crate::store::{AuditAction, ClientRecord, GrantType, Outcome, Query, Record, as_client};
 use crate::{ErrorCode, Step, response};
 
 /// Waiting for the client and the grant's record.
@@ -47,62 +44,23 @@ enum Then {
     Refuse(OAuthError),
 }
 
-/// Facts for the audit event of a refused request.
-struct Refused<'a> {
-    client_id: Option<&'a str>,
-    grant_type: Option<GrantType>,
-    challenge: bool,
-}
+/// How this endpoint's refusals are recorded.
+const REFUSED: Refusal<'static> = Refusal {
+    action: AuditAction::TokenRefused,
+    client_id: None,
+    grant_type: None,
+    challenge: false,
+};
 
 pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step {
-    let unknown = Refused { client_id: None, grant_type: None, challenge: false };
-    if request.method() != Method::POST {
-        return ex.respond(response::method_not_allowed("POST"), Vec::new());
-    }
-    if !is_form_content_type(request) {
-        let err = OAuthError::new(
-            ErrorCode::InvalidRequest,
-            "Content-Type must be application/x-www-form-urlencoded",
-        );
-        return refuse(ex, &unknown, err);
-    }
-    let body = request.body().as_ref();
-    if body.len() > ex.config.max_body_bytes() {
-        let err = OAuthError::new(
-            ErrorCode::InvalidRequest,
-            format!("request body exceeds {} bytes", ex.config.max_body_bytes()),
-        );
-        return refuse_as(ex, &unknown, err, StatusCode::PAYLOAD_TOO_LARGE);
-    }
-    let form = match Form::parse(body) {
-        Ok(form) => form,
-        Err(err) => {
-            return refuse(
-                ex,
-                &unknown,
-                OAuthError::new(ErrorCode::InvalidRequest, err.description()),
-            );
-        }
+    let (ex, ClientForm { form, credentials }) = match client_form::parse(ex, request, REFUSED) {
+        Ok(parsed) => parsed,
+        Err(step) => return *step,
     };
-    let credentials = match Credentials::extract(request.headers(), &form) {
-        Ok(credentials) => credentials,
-        Err(failure) => {
-            let facts = Refused {
-                client_id: failure.claimed.as_deref(),
-                grant_type: None,
-                challenge: failure.challenge,
-            };
-            return refuse(ex, &facts, failure.error);
-        }
-    };
-    let mut facts = Refused {
-        client_id: Some(&credentials.client_id),
-        grant_type: None,
-        challenge: credentials.used_basic(),
-    };
+    let mut refusal = REFUSED.by(&credentials);
     let Some(grant_type) = form.get("grant_type") else {
         let err = OAuthError::new(ErrorCode::InvalidRequest, "grant_type is required");
-        return refuse(ex, &facts, err);
+        return refusal.refuse(ex, err);
     };
     let grant = match GrantType::parse(grant_type) {
         Some(grant) if ex.config.grant_enabled(grant) => grant,
@@ -111,13 +69,13 @@ pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step 
                 ErrorCode::UnsupportedGrantType,
                 "grant_type is not supported by this server",
             );
-            return refuse(ex, &facts, err);
+            return refusal.refuse(ex, err);
         }
     };
-    facts.grant_type = Some(grant);
+    refusal.grant_type = Some(grant);
     let request = match GrantRequest::parse(grant, &form) {
         Ok(request) => request,
-        Err(err) => return refuse(ex, &facts, err),
+        Err(err) => return refusal.refuse(ex, err),
     };
     let mut queries = vec![Query::Client { client_id: credentials.client_id.clone() }];
     queries.extend(request.query());
@@ -132,28 +90,21 @@ pub(crate) fn on_read(
     let ReadState { credentials, request } = state;
     let client = as_client(records.next().flatten());
     let grant_record = records.next().flatten();
-    let facts = Refused {
-        client_id: Some(&credentials.client_id),
-        grant_type: Some(request.grant_type()),
-        challenge: credentials.used_basic(),
-    };
+    let refusal = Refusal { grant_type: Some(request.grant_type()), ..REFUSED.by(&credentials) };
     if let Err(err) = credentials.authenticate(client.as_ref()) {
-        return refuse(ex, &facts, err);
+        return refusal.refuse(ex, err);
     }
     let Some(client) = client else {
         // authenticate() refuses unknown clients; this arm is unreachable.
-        return refuse(
-            ex,
-            &facts,
-            OAuthError::new(ErrorCode::InvalidClient, "client authentication failed"),
-        );
+        let err = OAuthError::new(ErrorCode::InvalidClient, "client authentication failed");
+        return refusal.refuse(ex, err);
     };
     if !client.may_use(request.grant_type()) {
         let err = OAuthError::new(
             ErrorCode::UnauthorizedClient,
             format!("client is not allowed the {} grant", request.grant_type()),
         );
-        return refuse(ex, &facts, err);
+        return refusal.refuse(ex, err);
     }
     if let Some(query) = request.authenticated_query() {
         return ex.read(vec![query], AnyReadState::TokenUser(UserReadState { client, request }));
@@ -186,7 +137,11 @@ pub(crate) fn on_commit(ex: Exchange, state: CommitState, outcome: Outcome) -> S
             proceed(ex, client, request, decision)
         }
         // The clean-up commit carried its own audit event.
-        (Then::Refuse(err), _) => ex.respond(response::error(&err), Vec::new()),
+        (Then::Refuse(err), _) => {
+            let mut response = response::error(&err);
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            ex.respond(response, Vec::new())
+        }
     }
 }
 
@@ -196,54 +151,18 @@ fn proceed(ex: Exchange, client: ClientRecord, request: GrantRequest, decision: 
             let state = CommitState { client, request, then: Then::Issue(tokens) };
             ex.commit(transaction, AnyCommitState::Token(state))
         }
-        Decision::Revoke { transaction, error } => {
+        Decision::RefuseAfter { transaction, error } => {
             let state = CommitState { client, request, then: Then::Refuse(error) };
             ex.commit(transaction, AnyCommitState::Token(state))
         }
         Decision::Refuse(err) => {
-            let facts = Refused {
+            let refusal = Refusal {
                 client_id: Some(&client.client_id),
                 grant_type: Some(request.grant_type()),
-                challenge: false,
+                ..REFUSED
             };
-            refuse(ex, &facts, err)
+            // RFC 6749 §5.2 (and RFC 8628 §3.5): grant errors are 400.
+            refusal.refuse_as(ex, err, StatusCode::BAD_REQUEST)
         }
     }
-}
-
-/// Answers `err` (RFC 6749 §5.2) and records the refusal best-effort.
-fn refuse(ex: Exchange, facts: &Refused<'_>, err: OAuthError) -> Step {
-    let status = err.code.status();
-    refuse_as(ex, facts, err, status)
-}
-
-/// [`refuse`] with an explicit status (413 for an oversize body).
-fn refuse_as(ex: Exchange, facts: &Refused<'_>, err: OAuthError, status: StatusCode) -> Step {
-    let mut event = ex.audit(AuditAction::TokenRefused);
-    event.client_id = facts.client_id.map(str::to_owned);
-    event.grant_type = facts.grant_type;
-    event.error = Some(err.code);
-    let mut response = if err.code == ErrorCode::InvalidClient && facts.challenge {
-        response::error_with_basic_challenge(&err)
-    } else {
-        response::error(&err)
-    };
-    if err.code != ErrorCode::InvalidClient {
-        *response.status_mut() = status;
-    }
-    ex.respond(response, vec![Effect::AppendAudit(event)])
-}
-
-/// Whether the media type is `application/x-www-form-urlencoded`
-/// (parameters such as `charset` allowed, case-insensitive).
-pub(crate) fn is_form_content_type<B>(request: &Request<B>) -> bool {
-    let mut values = request.headers().get_all(CONTENT_TYPE).iter();
-    let (Some(value), None) = (values.next(), values.next()) else {
-        return false;
-    };
-    value
-        .to_str()
-        .ok()
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
 }

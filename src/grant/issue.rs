@@ -185,5 +185,5 @@ pub(super) fn revoke_family(
         Effect::RevokeFamily { family, at: ex.ctx.now },
         Effect::AppendAudit(event),
     ]);
-    Decision::Revoke { transaction, error }
+    Decision::RefuseAfter { transaction, error }
 }

@@ -6,6 +6,7 @@
 
 mod authorization_code;
 mod client_credentials;
+mod device_code;
 mod issue;
 mod password;
 mod refresh_token;
@@ -14,7 +15,7 @@ use crate::error::OAuthError;
 use crate::exchange::Exchange;
 use crate::form::Form;
 use crate::store::{
-    ClientRecord, GrantType, Query, Record, Transaction, as_code, as_token, as_user,
+    ClientRecord, GrantType, Query, Record, Transaction, as_code, as_device, as_token, as_user,
 };
 use crate::{Config, ErrorCode, Scopes};
 
@@ -27,6 +28,7 @@ pub(crate) enum GrantRequest {
     ClientCredentials(client_credentials::Request),
     RefreshToken(refresh_token::Request),
     Password(password::Request),
+    DeviceCode(device_code::Request),
 }
 
 /// What the grant decided.
@@ -34,9 +36,9 @@ pub(crate) enum GrantRequest {
 pub(crate) enum Decision {
     /// Commit `transaction` (preconditions included), then answer `tokens`.
     Issue { transaction: Transaction, tokens: TokenResponse },
-    /// Commit the clean-up `transaction` (family revocation and its audit
-    /// event), then answer `error`.
-    Revoke { transaction: Transaction, error: OAuthError },
+    /// Commit `transaction` (a family revocation, a record of the poll) with
+    /// its audit event, then answer `error`.
+    RefuseAfter { transaction: Transaction, error: OAuthError },
     /// Answer the error; nothing to make durable.
     Refuse(OAuthError),
 }
@@ -53,10 +55,7 @@ impl GrantRequest {
             }
             GrantType::RefreshToken => refresh_token::Request::parse(form).map(Self::RefreshToken),
             GrantType::Password => password::Request::parse(form).map(Self::Password),
-            GrantType::DeviceCode => Err(OAuthError::new(
-                ErrorCode::UnsupportedGrantType,
-                "grant_type is not supported by this server",
-            )),
+            GrantType::DeviceCode => device_code::Request::parse(form).map(Self::DeviceCode),
         }
     }
 
@@ -67,6 +66,7 @@ impl GrantRequest {
             Self::ClientCredentials(_) => GrantType::ClientCredentials,
             Self::RefreshToken(_) => GrantType::RefreshToken,
             Self::Password(_) => GrantType::Password,
+            Self::DeviceCode(_) => GrantType::DeviceCode,
         }
     }
 
@@ -77,6 +77,7 @@ impl GrantRequest {
             Self::ClientCredentials(_) => None,
             Self::RefreshToken(r) => Some(Query::Token { hash: r.hash }),
             Self::Password(_) => None,
+            Self::DeviceCode(r) => Some(Query::DeviceCode { hash: r.hash }),
         }
     }
 
@@ -102,6 +103,7 @@ impl GrantRequest {
             Self::ClientCredentials(r) => r.decide(ex, client),
             Self::RefreshToken(r) => r.decide(ex, client, as_token(record)),
             Self::Password(r) => r.decide(ex, client, as_user(record)),
+            Self::DeviceCode(r) => r.decide(ex, client, as_device(record)),
         }
     }
 }

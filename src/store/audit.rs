@@ -51,6 +51,33 @@ pub enum AuditAction {
     ParStored,
     /// The PAR endpoint refused a request.
     ParRefused,
+    /// The device authorization endpoint issued a device code and user code.
+    DeviceAuthorized,
+    /// The device authorization endpoint refused a request.
+    DeviceRefused,
+    /// A user code was entered that matches no device authorization
+    /// (RFC 8628 §5.1: count these to throttle guessing, by peer address).
+    DeviceCodeMismatch,
+    /// The user approved a device authorization.
+    DeviceApproved,
+    /// The user denied a device authorization.
+    DeviceDenied,
+    /// A client registered itself at the registration endpoint (RFC 7591).
+    ClientRegistered,
+    /// An administrator created a client through the admin API.
+    ClientCreated,
+    /// A client's metadata was replaced (RFC 7592 update, or the admin API).
+    ClientUpdated,
+    /// A client was deleted and its tokens revoked.
+    ClientDeleted,
+    /// A confidential client's secret was replaced by a new one.
+    ClientSecretRotated,
+    /// A client's registration access token was replaced by a new one.
+    RegistrationTokenRotated,
+    /// The registration endpoint refused a request.
+    RegistrationRefused,
+    /// A registration client URI (RFC 7592) refused a request.
+    ClientManagementRefused,
 }
 
 impl AuditAction {
@@ -72,6 +99,19 @@ impl AuditAction {
             Self::AuthorizationRefused => "authorization_refused",
             Self::ParStored => "par_stored",
             Self::ParRefused => "par_refused",
+            Self::DeviceAuthorized => "device_authorized",
+            Self::DeviceRefused => "device_refused",
+            Self::DeviceCodeMismatch => "device_code_mismatch",
+            Self::DeviceApproved => "device_approved",
+            Self::DeviceDenied => "device_denied",
+            Self::ClientRegistered => "client_registered",
+            Self::ClientCreated => "client_created",
+            Self::ClientUpdated => "client_updated",
+            Self::ClientDeleted => "client_deleted",
+            Self::ClientSecretRotated => "client_secret_rotated",
+            Self::RegistrationTokenRotated => "registration_token_rotated",
+            Self::RegistrationRefused => "registration_refused",
+            Self::ClientManagementRefused => "client_management_refused",
         }
     }
 }

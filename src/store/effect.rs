@@ -7,12 +7,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::UnixTime;
 use crate::secret::TokenHash;
+use crate::{Scopes, UnixTime};
 
 use super::audit::AuditEvent;
 use super::record::{
-    ClientRecord, CodeRecord, FamilyId, PendingAuthorizationRecord, Record, TokenKind, TokenRecord,
+    ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
+    PendingAuthorizationRecord, Record, TokenKind, TokenRecord,
 };
 
 /// Whose tokens a FIFO limit counts.
@@ -129,6 +130,38 @@ pub enum Effect {
         /// SHA-256 of the handle.
         hash: TokenHash,
     },
+    /// Insert a device authorization. Always paired with
+    /// [`Precondition::UserCodeAvailable`]; a grant with the same user code
+    /// that has expired is replaced.
+    PutDeviceGrant(DeviceGrantRecord),
+    /// Record the user's decision on a pending device authorization: set
+    /// `status` (`Approved` or `Denied`), and on approval `subject` and
+    /// `granted_scopes`. Paired with [`Precondition::DeviceStatusIs`] `Pending`.
+    DecideDevice {
+        /// SHA-256 of the device code.
+        hash: TokenHash,
+        /// `Approved` or `Denied`.
+        status: DeviceStatus,
+        /// The approving resource owner.
+        subject: Option<String>,
+        /// The scopes granted.
+        granted_scopes: Option<Scopes>,
+    },
+    /// Record a poll: set `last_poll_at` and the (possibly grown) `interval`.
+    RecordDevicePoll {
+        /// SHA-256 of the device code.
+        hash: TokenHash,
+        /// When the device polled.
+        at: UnixTime,
+        /// The interval from now on.
+        interval: u64,
+    },
+    /// Mark an approved device authorization `Consumed` (tokens issued).
+    /// Paired with [`Precondition::DeviceStatusIs`] `Approved`.
+    ConsumeDevice {
+        /// SHA-256 of the device code.
+        hash: TokenHash,
+    },
 }
 
 /// A condition the store checks inside the transaction before applying it.
@@ -157,6 +190,37 @@ pub enum Precondition {
         /// SHA-256 of the handle.
         hash: TokenHash,
     },
+    /// No unexpired device authorization uses this user code: none is
+    /// stored under it, or the stored one expired at or before `at`.
+    UserCodeAvailable {
+        /// SHA-256 of the normalized user code.
+        hash: TokenHash,
+        /// The current time.
+        at: UnixTime,
+    },
+    /// The device authorization exists and has this status.
+    DeviceStatusIs {
+        /// SHA-256 of the device code.
+        hash: TokenHash,
+        /// The status required.
+        status: DeviceStatus,
+    },
+    /// No client with this id exists (registration, admin creation): a
+    /// new client never silently replaces another. SQL: the insert's
+    /// primary-key check.
+    ClientAbsent {
+        /// The client id.
+        client_id: String,
+    },
+    /// The client exists and its stored [`ClientRecord::revision`] equals
+    /// `revision`: nobody changed or deleted it since it was read. SQL:
+    /// `UPDATE … WHERE client_id = ? AND revision = ?` affecting one row.
+    ClientRevision {
+        /// The client id.
+        client_id: String,
+        /// The revision that was read.
+        revision: u64,
+    },
 }
 
 impl Precondition {
@@ -175,6 +239,19 @@ impl Precondition {
                 t.hash == *hash && t.revoked_at.is_none()
             }
             (Self::PendingExists { hash }, Some(Record::Pending(p))) => p.hash == *hash,
+            (Self::UserCodeAvailable { .. }, None) => true,
+            (Self::UserCodeAvailable { hash, at }, Some(Record::Device(d))) => {
+                d.user_code_hash == *hash && d.expires_at <= *at
+            }
+            (Self::DeviceStatusIs { hash, status }, Some(Record::Device(d))) => {
+                d.device_code_hash == *hash && d.status == *status
+            }
+            (Self::ClientAbsent { client_id }, record) => {
+                !matches!(record, Some(Record::Client(c)) if c.client_id == *client_id)
+            }
+            (Self::ClientRevision { client_id, revision }, Some(Record::Client(c))) => {
+                c.client_id == *client_id && c.revision == *revision
+            }
             _ => false,
         }
     }
@@ -187,6 +264,11 @@ impl Precondition {
                 super::Query::Token { hash: *hash }
             }
             Self::PendingExists { hash } => super::Query::Pending { hash: *hash },
+            Self::UserCodeAvailable { hash, .. } => super::Query::UserCode { hash: *hash },
+            Self::DeviceStatusIs { hash, .. } => super::Query::DeviceCode { hash: *hash },
+            Self::ClientAbsent { client_id } | Self::ClientRevision { client_id, .. } => {
+                super::Query::Client { client_id: client_id.clone() }
+            }
         }
     }
 }
@@ -230,4 +312,29 @@ pub enum Outcome {
         /// What the store found under that precondition's key instead.
         found: Option<Record>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_preconditions_hold_as_documented() {
+        let client = |revision| {
+            let mut c = ClientRecord::public("c");
+            c.revision = revision;
+            Record::Client(c)
+        };
+        let absent = Precondition::ClientAbsent { client_id: "c".into() };
+        assert!(absent.holds(None));
+        assert!(!absent.holds(Some(&client(0))));
+        let at_3 = Precondition::ClientRevision { client_id: "c".into(), revision: 3 };
+        assert!(at_3.holds(Some(&client(3))));
+        assert!(!at_3.holds(Some(&client(4))));
+        assert!(!at_3.holds(None));
+        let other = Precondition::ClientRevision { client_id: "d".into(), revision: 3 };
+        assert!(!other.holds(Some(&client(3))));
+        assert_eq!(at_3.subject(), super::super::Query::Client { client_id: "c".into() });
+        assert_eq!(absent.subject(), super::super::Query::Client { client_id: "c".into() });
+    }
 }

@@ -11,7 +11,8 @@ use super::audit::AuditEvent;
 use super::effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 use super::query::{Answers, Query};
 use super::record::{
-    ClientRecord, CodeRecord, FamilyId, PendingAuthorizationRecord, Record, TokenRecord, UserRecord,
+    ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
+    PendingAuthorizationRecord, Record, TokenRecord, UserRecord,
 };
 use super::{AsyncStore, Store, StoreError};
 use crate::secret::SecretHash;
@@ -39,9 +40,13 @@ struct State {
     codes: DigestMap<TokenHash, CodeRecord>,
     tokens: DigestMap<TokenHash, StoredToken>,
     pending: DigestMap<TokenHash, PendingAuthorizationRecord>,
+    devices: DigestMap<TokenHash, DeviceGrantRecord>,
+    /// user code hash → device code hash.
+    user_codes: DigestMap<TokenHash, TokenHash>,
     by_family: DigestMap<FamilyId, Vec<TokenHash>>,
     by_parent: DigestMap<TokenHash, Vec<TokenHash>>,
     by_client: HashMap<String, Vec<TokenHash>>,
+    by_registration_token: DigestMap<TokenHash, String>,
     audit: Vec<AuditEvent>,
     /// username → (password hash, subject), for the password grant.
     users: HashMap<String, (SecretHash, String)>,
@@ -88,7 +93,7 @@ impl MemoryStore {
 
     /// Adds or replaces a client (a convenience for set-up).
     pub fn insert_client(&self, client: ClientRecord) {
-        self.lock().clients.insert(client.client_id.clone(), client);
+        self.lock().put_client(client);
     }
 
     /// Adds an authorization code (a convenience for set-up).
@@ -148,6 +153,14 @@ impl MemoryStore {
         self.lock().pending.values().cloned().collect()
     }
 
+    /// Every client, ordered by `client_id`.
+    pub fn clients(&self) -> Vec<ClientRecord> {
+        let state = self.lock();
+        let mut all: Vec<ClientRecord> = state.clients.values().cloned().collect();
+        all.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+        all
+    }
+
     /// The audit trail, oldest first.
     pub fn audit_events(&self) -> Vec<AuditEvent> {
         self.lock().audit.clone()
@@ -161,6 +174,13 @@ impl State {
             Query::Code { hash } => self.codes.get(hash).cloned().map(Record::Code),
             Query::Token { hash } => self.tokens.get(hash).map(|t| Record::Token(t.record.clone())),
             Query::Pending { hash } => self.pending.get(hash).cloned().map(Record::Pending),
+            Query::DeviceCode { hash } => self.devices.get(hash).cloned().map(Record::Device),
+            Query::UserCode { hash } => self
+                .user_codes
+                .get(hash)
+                .and_then(|device| self.devices.get(device))
+                .cloned()
+                .map(Record::Device),
             Query::User { username, password } => {
                 let (hash, subject) = self.users.get(username)?;
                 hash.verify(password.expose()).then(|| {
@@ -170,6 +190,38 @@ impl State {
                     })
                 })
             }
+            Query::ClientByRegistrationToken { hash } => self
+                .by_registration_token
+                .get(hash)
+                .and_then(|id| self.clients.get(id))
+                .cloned()
+                .map(Record::Client),
+            Query::Clients { after, limit } => {
+                let mut page: Vec<&ClientRecord> = self
+                    .clients
+                    .values()
+                    .filter(|c| after.as_ref().is_none_or(|after| c.client_id > *after))
+                    .collect();
+                page.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+                page.truncate(*limit as usize);
+                Some(Record::Clients(page.into_iter().cloned().collect()))
+            }
+        }
+    }
+
+    fn put_client(&mut self, client: ClientRecord) {
+        self.remove_client(&client.client_id);
+        if let Some(hash) = client.registration_token_hash {
+            self.by_registration_token.insert(hash, client.client_id.clone());
+        }
+        self.clients.insert(client.client_id.clone(), client);
+    }
+
+    fn remove_client(&mut self, client_id: &str) {
+        if let Some(old) = self.clients.remove(client_id)
+            && let Some(hash) = old.registration_token_hash
+        {
+            self.by_registration_token.remove(&hash);
         }
     }
 
@@ -186,6 +238,18 @@ impl State {
                 self.tokens.get(hash).is_some_and(|t| t.record.revoked_at.is_none())
             }
             Precondition::PendingExists { hash } => self.pending.contains_key(hash),
+            Precondition::UserCodeAvailable { hash, at } => self
+                .user_codes
+                .get(hash)
+                .and_then(|device| self.devices.get(device))
+                .is_none_or(|d| d.expires_at <= *at),
+            Precondition::DeviceStatusIs { hash, status } => {
+                self.devices.get(hash).is_some_and(|d| d.status == *status)
+            }
+            Precondition::ClientAbsent { client_id } => !self.clients.contains_key(client_id),
+            Precondition::ClientRevision { client_id, revision } => {
+                self.clients.get(client_id).is_some_and(|c| c.revision == *revision)
+            }
         }
     }
 
@@ -219,11 +283,9 @@ impl State {
 
     fn apply(&mut self, effect: &Effect) {
         match effect {
-            Effect::PutClient(client) => {
-                self.clients.insert(client.client_id.clone(), client.clone());
-            }
+            Effect::PutClient(client) => self.put_client(client.clone()),
             Effect::DeleteClient { client_id, at } => {
-                self.clients.remove(client_id);
+                self.remove_client(client_id);
                 for hash in self.by_client.get(client_id).cloned().unwrap_or_default() {
                     self.revoke(&hash, *at);
                 }
@@ -285,6 +347,32 @@ impl State {
             }
             Effect::TakePending { hash } => {
                 self.pending.remove(hash);
+            }
+            Effect::PutDeviceGrant(grant) => {
+                if let Some(previous) =
+                    self.user_codes.insert(grant.user_code_hash, grant.device_code_hash)
+                {
+                    self.devices.remove(&previous);
+                }
+                self.devices.insert(grant.device_code_hash, grant.clone());
+            }
+            Effect::DecideDevice { hash, status, subject, granted_scopes } => {
+                if let Some(grant) = self.devices.get_mut(hash) {
+                    grant.status = *status;
+                    grant.subject.clone_from(subject);
+                    grant.granted_scopes.clone_from(granted_scopes);
+                }
+            }
+            Effect::RecordDevicePoll { hash, at, interval } => {
+                if let Some(grant) = self.devices.get_mut(hash) {
+                    grant.last_poll_at = Some(*at);
+                    grant.interval = *interval;
+                }
+            }
+            Effect::ConsumeDevice { hash } => {
+                if let Some(grant) = self.devices.get_mut(hash) {
+                    grant.status = DeviceStatus::Consumed;
+                }
             }
         }
     }

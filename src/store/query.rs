@@ -3,7 +3,8 @@
 use crate::secret::TokenHash;
 
 use super::record::{
-    ClientRecord, CodeRecord, PendingAuthorizationRecord, Record, TokenRecord, UserRecord,
+    ClientRecord, CodeRecord, DeviceGrantRecord, PendingAuthorizationRecord, Record, TokenRecord,
+    UserRecord,
 };
 
 /// One record the core needs to read. Reads have no side effects.
@@ -30,6 +31,17 @@ pub enum Query {
         /// SHA-256 of the handle (or of the whole PAR `request_uri`).
         hash: TokenHash,
     },
+    /// The device authorization with this device code hash (any status).
+    DeviceCode {
+        /// SHA-256 of the device code.
+        hash: TokenHash,
+    },
+    /// The device authorization with this normalized user code hash (any
+    /// status, expired or not).
+    UserCode {
+        /// SHA-256 of the normalized user code.
+        hash: TokenHash,
+    },
     /// "Do these credentials belong to a user, and which subject?" — asked
     /// only by the password grant, after the client authenticated. The host
     /// answers it (with its own password hashing); backends that keep no
@@ -39,6 +51,24 @@ pub enum Query {
         username: String,
         /// The password as sent; never stored, logged or echoed.
         password: Password,
+    },
+    /// The client whose [`ClientRecord::registration_token_hash`] is
+    /// `hash` (RFC 7592: the registration access token presented at a
+    /// registration client URI). At most one client has a given hash; a
+    /// deleted client, or one whose token was replaced, is not found.
+    ClientByRegistrationToken {
+        /// SHA-256 of the registration access token.
+        hash: TokenHash,
+    },
+    /// A page of clients for listing (the admin API): the clients whose
+    /// `client_id` is greater than `after` (every client when `None`), in
+    /// ascending byte order of `client_id`, at most `limit` of them. Always
+    /// answered with [`Record::Clients`], possibly empty.
+    Clients {
+        /// Exclusive lower bound on `client_id`: the last id of the previous page.
+        after: Option<String>,
+        /// The most clients to return.
+        limit: u32,
     },
 }
 
@@ -51,6 +81,18 @@ impl Query {
             (Self::Token { hash }, Record::Token(t)) => t.hash == *hash,
             (Self::Pending { hash }, Record::Pending(p)) => p.hash == *hash,
             (Self::User { username, .. }, Record::User(u)) => u.username == *username,
+            (Self::DeviceCode { hash }, Record::Device(d)) => d.device_code_hash == *hash,
+            (Self::UserCode { hash }, Record::Device(d)) => d.user_code_hash == *hash,
+            (Self::ClientByRegistrationToken { hash }, Record::Client(c)) => {
+                c.registration_token_hash.as_ref() == Some(hash)
+            }
+            (Self::Clients { after, limit }, Record::Clients(page)) => {
+                page.len() <= *limit as usize
+                    && page.windows(2).all(|w| w[0].client_id < w[1].client_id)
+                    && page.first().is_none_or(|c| {
+                        after.as_ref().is_none_or(|after| c.client_id.as_str() > after.as_str())
+                    })
+            }
             _ => false,
         }
     }
@@ -126,6 +168,14 @@ pub(crate) fn as_token(record: Option<Record>) -> Option<TokenRecord> {
 pub(crate) fn as_pending(record: Option<Record>) -> Option<PendingAuthorizationRecord> {
     match record {
         Some(Record::Pending(p)) => Some(p),
+        _ => None,
+    }
+}
+
+/// Narrows an answer already checked against its query to a device grant.
+pub(crate) fn as_device(record: Option<Record>) -> Option<DeviceGrantRecord> {
+    match record {
+        Some(Record::Device(d)) => Some(d),
         _ => None,
     }
 }

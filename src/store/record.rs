@@ -115,7 +115,33 @@ pub struct ClientRecord {
     #[serde(default)]
     pub require_par: bool,
     /// When the client was registered.
+    /// When the client was registered (`client_id_issued_at`, RFC 7591 §3.2.1).
     pub created_at: UnixTime,
+    /// A logo for consent pages (RFC 7591 §2 `logo_uri`).
+    #[serde(default)]
+    pub logo_uri: Option<String>,
+    /// Ways to contact the people responsible for the client (RFC 7591 §2).
+    #[serde(default)]
+    pub contacts: Vec<String>,
+    /// The client software's identifier (RFC 7591 §2 `software_id`).
+    #[serde(default)]
+    pub software_id: Option<String>,
+    /// The client software's version (RFC 7591 §2 `software_version`).
+    #[serde(default)]
+    pub software_version: Option<String>,
+    /// SHA-256 of the registration access token (RFC 7592 §3) that manages
+    /// this client at its registration client URI; `None` when the client
+    /// cannot manage itself (e.g. created by an administrator). Unique among
+    /// clients: [`Query::ClientByRegistrationToken`](super::Query) finds the
+    /// client by it.
+    #[serde(default)]
+    pub registration_token_hash: Option<TokenHash>,
+    /// Optimistic-concurrency counter: every change the core makes to a
+    /// client stores the revision it read plus one, under
+    /// [`Precondition::ClientRevision`](super::Precondition) for the one it
+    /// read. Backends store it as given.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 impl ClientRecord {
@@ -155,6 +181,12 @@ impl ClientRecord {
             resource_server: false,
             require_par: false,
             created_at: UnixTime::default(),
+            logo_uri: None,
+            contacts: Vec::new(),
+            software_id: None,
+            software_version: None,
+            registration_token_hash: None,
+            revision: 0,
         }
     }
 
@@ -452,6 +484,63 @@ pub struct UserRecord {
     pub subject: String,
 }
 
+/// Where a device authorization (RFC 8628) stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceStatus {
+    /// Waiting for the user to enter the user code and decide.
+    Pending,
+    /// The user approved; the next poll receives tokens.
+    Approved,
+    /// The user denied; polls receive `access_denied`.
+    Denied,
+    /// A poll received tokens; the device code is spent.
+    Consumed,
+}
+
+impl DeviceStatus {
+    /// The status's stable name, for storage.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Denied => "denied",
+            Self::Consumed => "consumed",
+        }
+    }
+}
+
+/// A device authorization (RFC 8628 §3.1–§3.5), stored under the hash of its
+/// device code and findable by the hash of its normalized user code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceGrantRecord {
+    /// SHA-256 of the device code.
+    pub device_code_hash: TokenHash,
+    /// SHA-256 of the normalized user code (8 letters, no dash). Unique
+    /// among grants that have not expired.
+    pub user_code_hash: TokenHash,
+    /// The client that asked.
+    pub client_id: String,
+    /// The scopes requested.
+    pub scopes: Scopes,
+    /// Where the grant stands.
+    pub status: DeviceStatus,
+    /// The resource owner who approved (set with `Approved`).
+    pub subject: Option<String>,
+    /// The scopes the owner granted, a subset of `scopes` (set with `Approved`).
+    pub granted_scopes: Option<Scopes>,
+    /// The minimum seconds between polls; grows by 5 on every `slow_down`.
+    pub interval: u64,
+    /// When the device last polled.
+    pub last_poll_at: Option<UnixTime>,
+    /// When the grant was created.
+    pub issued_at: UnixTime,
+    /// When the device code and user code stop working.
+    pub expires_at: UnixTime,
+    /// The family the issued tokens join.
+    pub family: FamilyId,
+}
+
 /// Any stored record, as returned in answers and conflicts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Record {
@@ -465,4 +554,9 @@ pub enum Record {
     Pending(PendingAuthorizationRecord),
     /// A resource owner whose credentials checked out.
     User(UserRecord),
+    /// A device authorization.
+    Device(DeviceGrantRecord),
+    /// A page of clients: the answer to [`Query::Clients`](super::Query),
+    /// ordered by `client_id`; never `None`, possibly empty.
+    Clients(Vec<ClientRecord>),
 }

@@ -446,13 +446,19 @@ fn precondition_is_consistent(
             Precondition::CodeUnconsumed { hash: h }
             | Precondition::TokenActive { hash: h }
             | Precondition::TokenNotRevoked { hash: h }
-            | Precondition::PendingExists { hash: h } => h == hash,
+            | Precondition::PendingExists { hash: h }
+            | Precondition::UserCodeAvailable { hash: h, .. }
+            | Precondition::DeviceStatusIs { hash: h, .. } => h == hash,
+            Precondition::ClientAbsent { .. } | Precondition::ClientRevision { .. } => false,
         })
     };
     transaction.effects.iter().all(|effect| match effect {
         Effect::ConsumeCode { hash, .. }
         | Effect::RotateToken { hash, .. }
-        | Effect::TakePending { hash } => guarded(hash),
+        | Effect::TakePending { hash }
+        | Effect::ConsumeDevice { hash }
+        | Effect::DecideDevice { hash, .. } => guarded(hash),
+        Effect::PutDeviceGrant(grant) => guarded(&grant.user_code_hash),
         _ => true,
     }) && !matches!(precondition, Precondition::CodeUnconsumed { .. } if !transaction.effects.iter().any(|e| matches!(e, Effect::ConsumeCode { .. })))
 }
@@ -463,11 +469,39 @@ fn interfere(store: &MemoryStore, transaction: &Transaction, now: UnixTime) {
     let effects: Vec<Effect> = transaction
         .preconditions
         .iter()
-        .map(|p| match p {
-            Precondition::CodeUnconsumed { hash } => Effect::ConsumeCode { hash: *hash, at: now },
-            Precondition::TokenActive { hash } => Effect::RotateToken { hash: *hash, at: now },
-            Precondition::TokenNotRevoked { hash } => Effect::RevokeToken { hash: *hash, at: now },
-            Precondition::PendingExists { hash } => Effect::TakePending { hash: *hash },
+        .filter_map(|p| match p {
+            Precondition::CodeUnconsumed { hash } => {
+                Some(Effect::ConsumeCode { hash: *hash, at: now })
+            }
+            Precondition::TokenActive { hash } => {
+                Some(Effect::RotateToken { hash: *hash, at: now })
+            }
+            Precondition::TokenNotRevoked { hash } => {
+                Some(Effect::RevokeToken { hash: *hash, at: now })
+            }
+            Precondition::PendingExists { hash } => Some(Effect::TakePending { hash: *hash }),
+            // Another live grant takes the same user code first.
+            Precondition::UserCodeAvailable { hash, .. } => {
+                transaction.effects.iter().find_map(|e| match e {
+                    Effect::PutDeviceGrant(grant) if grant.user_code_hash == *hash => {
+                        let mut rival = grant.clone();
+                        rival.device_code_hash = TokenHash::of("rival-device-code");
+                        Some(Effect::PutDeviceGrant(rival))
+                    }
+                    _ => None,
+                })
+            }
+            Precondition::DeviceStatusIs { hash, .. } => Some(Effect::DecideDevice {
+                hash: *hash,
+                status: qscope::store::DeviceStatus::Denied,
+                subject: None,
+                granted_scopes: None,
+            }),
+            // Someone else deletes the client being changed.
+            Precondition::ClientAbsent { .. } => None,
+            Precondition::ClientRevision { client_id, .. } => {
+                Some(Effect::DeleteClient { client_id: client_id.clone(), at: now })
+            }
         })
         .collect();
     let _ = store.apply(&Transaction::unconditional(effects));

@@ -10,7 +10,7 @@ use qscope::store::{
 };
 use qscope::{
     BearerPolicy, ClientSecret, Config, Context, Decision, Entropy, FifoLimits, Interaction,
-    PkcePolicy, RefreshRotation, Scopes, Seconds, Server, UnixTime,
+    PkcePolicy, RefreshRotation, RegistrationPolicy, Scopes, Seconds, SecretHash, Server, UnixTime,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -84,6 +84,20 @@ pub(crate) struct VectorConfig {
     /// Whether a form-body `access_token` is accepted (default false).
     #[serde(default)]
     pub(crate) bearer_form_body: bool,
+    /// `"open"`, `"closed"` or `{"initial_access_tokens": [...]}` (in clear).
+    #[serde(default)]
+    pub(crate) registration: Option<VectorRegistration>,
+    #[serde(default)]
+    pub(crate) registration_scopes: Option<Vec<String>>,
+    #[serde(default)]
+    pub(crate) registration_grants: Option<Vec<GrantType>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum VectorRegistration {
+    Named(String),
+    Tokens { initial_access_tokens: Vec<String> },
 }
 
 impl Default for VectorConfig {
@@ -150,10 +164,24 @@ pub(crate) struct SetupClient {
     pub(crate) resource_server: bool,
     #[serde(default)]
     pub(crate) require_par: bool,
+    /// In clear; the runner stores its hash.
     #[serde(default)]
-    pub(crate) name: Option<String>,
+    pub(crate) registration_access_token: Option<String>,
+    #[serde(default, alias = "name")]
+    pub(crate) client_name: Option<String>,
+    #[serde(default, alias = "uri")]
+    pub(crate) client_uri: Option<String>,
     #[serde(default)]
-    pub(crate) uri: Option<String>,
+    pub(crate) logo_uri: Option<String>,
+    #[serde(default)]
+    pub(crate) contacts: Vec<String>,
+    #[serde(default)]
+    pub(crate) software_id: Option<String>,
+    #[serde(default)]
+    pub(crate) software_version: Option<String>,
+    /// Unix seconds (default 0).
+    #[serde(default)]
+    pub(crate) client_id_issued_at: u64,
 }
 
 #[derive(Deserialize)]
@@ -404,6 +432,25 @@ impl Vector {
             bearer.realm.clone_from(realm);
         }
         builder = builder.bearer(bearer);
+        builder = match &c.registration {
+            None => builder,
+            Some(VectorRegistration::Named(name)) => builder.registration(match name.as_str() {
+                "open" => RegistrationPolicy::Open,
+                "closed" => RegistrationPolicy::Closed,
+                other => panic!("unknown registration policy {other}"),
+            }),
+            Some(VectorRegistration::Tokens { initial_access_tokens }) => {
+                builder.registration(RegistrationPolicy::InitialAccessToken(
+                    initial_access_tokens.iter().map(|t| SecretHash::of(t)).collect(),
+                ))
+            }
+        };
+        if let Some(scopes) = &c.registration_scopes {
+            builder = builder.registration_scopes(scopes.iter().cloned());
+        }
+        if let Some(grants) = &c.registration_grants {
+            builder = builder.registration_grants(grants.iter().copied());
+        }
         Server::new(builder.build().expect("vector config builds"))
     }
 
@@ -438,8 +485,15 @@ impl Vector {
                 .with_redirect_uris(c.redirect_uris.iter().cloned());
             record.resource_server = c.resource_server;
             record.require_par = c.require_par;
-            record.name = c.name.clone();
-            record.uri = c.uri.clone();
+            record.registration_token_hash =
+                c.registration_access_token.as_deref().map(TokenHash::of);
+            record.name = c.client_name.clone();
+            record.uri = c.client_uri.clone();
+            record.logo_uri = c.logo_uri.clone();
+            record.contacts = c.contacts.clone();
+            record.software_id = c.software_id.clone();
+            record.software_version = c.software_version.clone();
+            record.created_at = UnixTime::from_secs(c.client_id_issued_at);
             effects.push(Effect::PutClient(record));
         }
         for c in &self.setup.codes {

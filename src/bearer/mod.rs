@@ -50,7 +50,7 @@
 
 use std::borrow::Cow;
 
-use http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 
 use crate::error::{ApiMisuse, OAuthError};
@@ -58,6 +58,11 @@ use crate::form::decode;
 use crate::secret::TokenHash;
 use crate::store::{Answers, Query, StoreError, TokenKind, as_token};
 use crate::{BearerPolicy, ErrorCode, Scopes, UnixTime, response};
+
+mod header;
+
+pub(crate) use header::{BearerError, bearer_token, error, missing};
+use header::{header_token, is_b64token};
 
 /// What a valid bearer token grants: whose it is and what it may do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -221,47 +226,16 @@ fn presented_token<'r, B: AsRef<[u8]>>(
     policy: &BearerPolicy,
     request: &'r Request<B>,
 ) -> Result<Option<Cow<'r, str>>, &'static str> {
-    let mut headers = request.headers().get_all(AUTHORIZATION).iter();
-    let header = headers.next();
-    if headers.next().is_some() {
-        return Err("The Authorization header is repeated");
-    }
-    let from_header = match header {
-        None => None,
-        Some(value) => {
-            let value = value.to_str().map_err(|_| "The Authorization header is not ASCII")?;
-            bearer_credentials(value)?.map(Cow::Borrowed)
-        }
+    let from_header = match header_token(request.headers()) {
+        Ok(token) => Some(Cow::Borrowed(token)),
+        Err(BearerError::Missing) => None,
+        Err(BearerError::Malformed(description)) => return Err(description),
     };
     let from_body = if policy.accept_form_body { body_token(request)? } else { None };
     match (from_header, from_body) {
         (Some(_), Some(_)) => Err("The access token was sent by more than one method"),
         (token, None) | (None, token) => Ok(token),
     }
-}
-
-/// The token of `Bearer 1*SP b64token` (RFC 6750 §2.1; the scheme is
-/// case-insensitive), `None` for another scheme.
-fn bearer_credentials(value: &str) -> Result<Option<&str>, &'static str> {
-    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Ok(None);
-    }
-    let token = rest.trim_start_matches(' ');
-    if is_b64token(token) {
-        Ok(Some(token))
-    } else {
-        Err("The Authorization header is not Bearer followed by a b64token")
-    }
-}
-
-/// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`
-fn is_b64token(token: &str) -> bool {
-    let body = token.trim_end_matches('=');
-    !body.is_empty()
-        && body.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
-        })
 }
 
 /// The `access_token` parameter of a form body (RFC 6750 §2.2): only for a
@@ -334,31 +308,4 @@ fn challenge(
         .unwrap_or_else(|_| HeaderValue::from_static("Bearer realm=\"qscope\""));
     response.headers_mut().insert(WWW_AUTHENTICATE, header);
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn b64token_grammar() {
-        for good in ["mF_9.B5f-4.1JqM", "a", "a=", "a==", "A0-._~+/"] {
-            assert!(is_b64token(good), "{good}");
-        }
-        for bad in ["", "=", "a b", "a=b", "a,b", "ä", "a\"", "a;"] {
-            assert!(!is_b64token(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn bearer_scheme_is_case_insensitive_and_allows_several_spaces() {
-        for value in ["Bearer x", "bearer x", "BEARER x", "bEaReR  x"] {
-            assert_eq!(bearer_credentials(value), Ok(Some("x")), "{value}");
-        }
-        assert_eq!(bearer_credentials("Basic eDp5"), Ok(None));
-        assert_eq!(bearer_credentials("Bearerx"), Ok(None));
-        for bad in ["Bearer", "Bearer ", "Bearer a b", "Bearer a,b"] {
-            assert!(bearer_credentials(bad).is_err(), "{bad}");
-        }
-    }
 }

@@ -11,6 +11,8 @@
 //! Each check panics with a message naming the rule it found broken.
 //! Available with the `contract-tests` feature.
 
+pub mod device;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -22,7 +24,7 @@ use super::{
 use crate::secret::{SecretHash, TokenHash};
 use crate::{Scopes, UnixTime};
 
-const T0: UnixTime = UnixTime::from_secs(1_700_000_000);
+pub(super) const T0: UnixTime = UnixTime::from_secs(1_700_000_000);
 
 /// Runs every contract check, each on a fresh store from `make`.
 pub fn run_all<S, F>(make: F)
@@ -41,10 +43,16 @@ where
     fifo_keeps_the_newest(&make());
     fifo_counts_only_live_tokens_of_the_owner(&make());
     deleting_a_client_revokes_its_tokens(&make());
+    client_preconditions(&make());
+    client_found_by_registration_token(&make());
+    clients_are_listed_in_pages(&make());
     concurrent_consumption_has_one_winner(Arc::new(make()), 8);
     concurrent_rotation_has_one_winner(Arc::new(make()), 8);
     pending_is_taken_once(&make());
     concurrent_take_pending_has_one_winner(Arc::new(make()), 8);
+    device::device_grant_lifecycle(&make());
+    device::user_codes_are_unique_among_live_grants(&make());
+    device::concurrent_device_decisions_have_one_winner(Arc::new(make()), 8);
 }
 
 /// A token record for tests: `name` is hashed to form its key.
@@ -99,7 +107,7 @@ pub fn pending(name: &str, kind: PendingKind) -> PendingAuthorizationRecord {
     }
 }
 
-fn apply<S: Store + ?Sized>(
+pub(super) fn apply<S: Store + ?Sized>(
     store: &S,
     preconditions: Vec<Precondition>,
     effects: Vec<Effect>,
@@ -110,7 +118,7 @@ fn apply<S: Store + ?Sized>(
 }
 
 /// Applies unconditional effects, which must always apply.
-fn put<S: Store + ?Sized>(store: &S, effects: Vec<Effect>) {
+pub(super) fn put<S: Store + ?Sized>(store: &S, effects: Vec<Effect>) {
     assert_eq!(
         apply(store, vec![], effects),
         Outcome::Applied,
@@ -118,7 +126,7 @@ fn put<S: Store + ?Sized>(store: &S, effects: Vec<Effect>) {
     );
 }
 
-fn read_one<S: Store + ?Sized>(store: &S, query: Query) -> Option<Record> {
+pub(super) fn read_one<S: Store + ?Sized>(store: &S, query: Query) -> Option<Record> {
     let answers = store.read(std::slice::from_ref(&query)).expect("store failed to read");
     let [answer] = answers.as_slice() else {
         panic!("contract: one query must get exactly one answer");
@@ -145,9 +153,12 @@ pub fn reads_echo_queries<S: Store + ?Sized>(store: &S) {
         Query::Code { hash: TokenHash::of("nothing") },
         Query::Token { hash: TokenHash::of("nothing") },
         Query::Pending { hash: TokenHash::of("nothing") },
+        Query::ClientByRegistrationToken { hash: TokenHash::of("nothing") },
+        Query::DeviceCode { hash: TokenHash::of("nothing") },
+        Query::UserCode { hash: TokenHash::of("nothing") },
     ];
     let answers = store.read(&queries).expect("read");
-    assert_eq!(answers.as_slice().len(), 4, "contract: one answer per query");
+    assert_eq!(answers.as_slice().len(), queries.len(), "contract: one answer per query");
     for (answer, query) in answers.as_slice().iter().zip(&queries) {
         assert_eq!(&answer.query, query, "contract: answers echo queries in order");
         assert_eq!(answer.record, None, "contract: missing records answer None");
@@ -163,6 +174,19 @@ pub fn put_and_read_each_record<S: Store + ?Sized>(store: &S) {
     )
     .with_redirect_uris(["https://client.example.com/cb"])
     .with_scopes(Scopes::from_names(["read", "write"]));
+    let client = ClientRecord {
+        name: Some("Example".into()),
+        uri: Some("https://client.example.com/".into()),
+        resource_server: true,
+        created_at: T0,
+        logo_uri: Some("https://client.example.com/logo.png".into()),
+        contacts: vec!["ops@example.com".into(), "dev@example.com".into()],
+        software_id: Some("4NRB1-0XZABZI9E6-5SM3R".into()),
+        software_version: Some("2.1".into()),
+        registration_token_hash: Some(TokenHash::of("reg-token")),
+        revision: 7,
+        ..client
+    };
     let code = code("code-1", 1);
     let mut refresh = token("rt-1", TokenKind::Refresh, "client", 1, 0);
     refresh.parent = Some(TokenHash::of("rt-0"));
@@ -409,6 +433,96 @@ pub fn deleting_a_client_revokes_its_tokens<S: Store + ?Sized>(store: &S) {
     assert!(revoked(store, "g-1") && !revoked(store, "g-2"));
 }
 
+fn client(client_id: &str, revision: u64, registration_token: Option<&str>) -> ClientRecord {
+    ClientRecord {
+        revision,
+        registration_token_hash: registration_token.map(TokenHash::of),
+        ..ClientRecord::public(client_id)
+    }
+}
+
+/// `ClientAbsent` holds only while no client has the id; `ClientRevision`
+/// holds only for the stored revision of an existing client. Conflicts
+/// carry the client found (or `None`).
+pub fn client_preconditions<S: Store + ?Sized>(store: &S) {
+    let absent = Precondition::ClientAbsent { client_id: "c-new".into() };
+    assert_eq!(
+        apply(store, vec![absent.clone()], vec![Effect::PutClient(client("c-new", 0, None))]),
+        Outcome::Applied,
+        "contract: ClientAbsent holds for an unknown id"
+    );
+    assert_eq!(
+        apply(store, vec![absent.clone()], vec![Effect::PutClient(client("c-new", 5, None))]),
+        Outcome::Conflict { failed: absent, found: Some(Record::Client(client("c-new", 0, None))) },
+        "contract: ClientAbsent fails for an existing id and applies nothing"
+    );
+    let at = |revision| Precondition::ClientRevision { client_id: "c-new".into(), revision };
+    assert_eq!(
+        apply(store, vec![at(0)], vec![Effect::PutClient(client("c-new", 1, None))]),
+        Outcome::Applied,
+        "contract: ClientRevision holds for the stored revision"
+    );
+    assert_eq!(
+        apply(store, vec![at(0)], vec![Effect::PutClient(client("c-new", 9, None))]),
+        Outcome::Conflict { failed: at(0), found: Some(Record::Client(client("c-new", 1, None))) },
+        "contract: ClientRevision fails for a stale revision"
+    );
+    put(store, vec![Effect::DeleteClient { client_id: "c-new".into(), at: T0 }]);
+    assert_eq!(
+        apply(store, vec![at(1)], vec![]),
+        Outcome::Conflict { failed: at(1), found: None },
+        "contract: ClientRevision fails for a deleted client"
+    );
+}
+
+/// `ClientByRegistrationToken` finds the client holding the hash, and
+/// nothing once the hash was replaced or the client deleted.
+pub fn client_found_by_registration_token<S: Store + ?Sized>(store: &S) {
+    let by = |token: &str| {
+        read_one(store, Query::ClientByRegistrationToken { hash: TokenHash::of(token) })
+    };
+    put(
+        store,
+        vec![
+            Effect::PutClient(client("r-1", 0, Some("rat-1"))),
+            Effect::PutClient(client("r-2", 0, Some("rat-2"))),
+            Effect::PutClient(client("r-3", 0, None)),
+        ],
+    );
+    assert_eq!(by("rat-1"), Some(Record::Client(client("r-1", 0, Some("rat-1")))));
+    assert_eq!(by("rat-2"), Some(Record::Client(client("r-2", 0, Some("rat-2")))));
+    put(store, vec![Effect::PutClient(client("r-1", 1, Some("rat-1b")))]);
+    assert_eq!(by("rat-1"), None, "contract: a replaced registration token finds nothing");
+    assert_eq!(by("rat-1b"), Some(Record::Client(client("r-1", 1, Some("rat-1b")))));
+    put(store, vec![Effect::DeleteClient { client_id: "r-2".into(), at: T0 }]);
+    assert_eq!(by("rat-2"), None, "contract: a deleted client's token finds nothing");
+}
+
+/// `Clients` pages through clients in ascending `client_id` order.
+pub fn clients_are_listed_in_pages<S: Store + ?Sized>(store: &S) {
+    let page = |after: Option<&str>, limit| match read_one(
+        store,
+        Query::Clients { after: after.map(str::to_owned), limit },
+    ) {
+        Some(Record::Clients(page)) => page.into_iter().map(|c| c.client_id).collect::<Vec<_>>(),
+        other => panic!("contract: Clients is answered with a page, found {other:?}"),
+    };
+    assert_eq!(page(None, 10), Vec::<String>::new(), "contract: an empty store lists nothing");
+    put(
+        store,
+        ["p-b", "p-d", "p-a", "p-c", "p-e"]
+            .into_iter()
+            .map(|id| Effect::PutClient(ClientRecord::public(id)))
+            .collect(),
+    );
+    assert_eq!(page(None, 2), ["p-a", "p-b"], "contract: first page, ordered by id");
+    assert_eq!(page(Some("p-b"), 2), ["p-c", "p-d"], "contract: after is exclusive");
+    assert_eq!(page(Some("p-d"), 2), ["p-e"], "contract: a short last page");
+    assert_eq!(page(Some("p-e"), 2), Vec::<String>::new(), "contract: past the end");
+    assert_eq!(page(Some("p-bb"), 1), ["p-c"], "contract: after need not be an existing id");
+    assert_eq!(page(None, 0), Vec::<String>::new(), "contract: limit 0 lists nothing");
+}
+
 /// `threads` threads consume one code at once: exactly one applies.
 pub fn concurrent_consumption_has_one_winner<S: Store + Send + Sync + 'static>(
     store: Arc<S>,
@@ -512,7 +626,7 @@ pub fn concurrent_take_pending_has_one_winner<S: Store + Send + Sync + 'static>(
     assert_eq!(wins, 1, "contract: exactly one concurrent take wins");
 }
 
-fn race<S, F>(store: &Arc<S>, threads: usize, attempt: F) -> usize
+pub(super) fn race<S, F>(store: &Arc<S>, threads: usize, attempt: F) -> usize
 where
     S: Store + Send + Sync + 'static,
     F: Fn(&S) -> Outcome + Send + Sync + Clone + 'static,
