@@ -217,12 +217,10 @@ fn step(world: &mut World, model: &mut Model, op: &Op) {
                 let family = world.store.token(&TokenHash::of(&refresh)).expect("stored").family;
                 model.chains.push(vec![refresh]);
                 model.family_of_chain.push(family);
-            } else if body["error_description"] == "authorization code was already used" {
-                if let Some(i) = model.codes.iter().position(|c| *c == code)
-                    && let Some(family) = family_of_code(world, &model.codes[i])
-                {
-                    model.revoked_families.insert(family);
-                }
+            } else if body["error_description"] == "authorization code was already used"
+                && let Some(family) = family_of_code(world, &code)
+            {
+                model.revoked_families.insert(family);
             }
         }
         Op::Refresh { family, back, narrow } => {
