@@ -70,21 +70,22 @@ impl<'a> Refusal<'a> {
 }
 
 /// Checks method, content type and size, parses the form and extracts the
-/// credentials; on any failure the exchange ends with the precise answer.
+/// credentials; on any failure the exchange ends with the precise answer
+/// (boxed: refusals are the cold path).
 pub(crate) fn parse<'r, B: AsRef<[u8]>>(
     ex: Exchange,
     request: &'r Request<B>,
     refusal: Refusal<'_>,
-) -> Result<(Exchange, ClientForm<'r>), Step> {
+) -> Result<(Exchange, ClientForm<'r>), Box<Step>> {
     if request.method() != Method::POST {
-        return Err(ex.respond(response::method_not_allowed("POST"), Vec::new()));
+        return Err(Box::new(ex.respond(response::method_not_allowed("POST"), Vec::new())));
     }
     if !is_form_content_type(request) {
         let err = OAuthError::new(
             ErrorCode::InvalidRequest,
             "Content-Type must be application/x-www-form-urlencoded",
         );
-        return Err(refusal.refuse(ex, err));
+        return Err(Box::new(refusal.refuse(ex, err)));
     }
     let body = request.body().as_ref();
     let limit = ex.config.max_body_bytes();
@@ -93,13 +94,13 @@ pub(crate) fn parse<'r, B: AsRef<[u8]>>(
             ErrorCode::InvalidRequest,
             format!("request body exceeds {limit} bytes"),
         );
-        return Err(refusal.refuse_as(ex, err, StatusCode::PAYLOAD_TOO_LARGE));
+        return Err(Box::new(refusal.refuse_as(ex, err, StatusCode::PAYLOAD_TOO_LARGE)));
     }
     let form = match Form::parse(body) {
         Ok(form) => form,
         Err(err) => {
             let err = OAuthError::new(ErrorCode::InvalidRequest, err.description());
-            return Err(refusal.refuse(ex, err));
+            return Err(Box::new(refusal.refuse(ex, err)));
         }
     };
     match Credentials::extract(request.headers(), &form) {
@@ -110,7 +111,7 @@ pub(crate) fn parse<'r, B: AsRef<[u8]>>(
                 challenge: failure.challenge,
                 ..refusal
             };
-            Err(refusal.refuse(ex, failure.error))
+            Err(Box::new(refusal.refuse(ex, failure.error)))
         }
     }
 }

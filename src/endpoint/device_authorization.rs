@@ -65,7 +65,7 @@ struct Issued<'a> {
 pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step {
     let (ex, ClientForm { form, credentials }) = match client_form::parse(ex, request, REFUSED) {
         Ok(parsed) => parsed,
-        Err(step) => return step,
+        Err(step) => return *step,
     };
     let scope = match parse_scope_text(form.get("scope")) {
         Ok(scope) => scope,

@@ -54,7 +54,7 @@ const REFUSED: Refusal<'static> = Refusal {
 pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step {
     let (ex, ClientForm { form, credentials }) = match client_form::parse(ex, request, REFUSED) {
         Ok(parsed) => parsed,
-        Err(step) => return step,
+        Err(step) => return *step,
     };
     // RFC 9126 §2.1: `client_id` is required here as at the authorization
     // endpoint, even when the client authenticates with HTTP Basic.

@@ -349,12 +349,19 @@ impl State {
                 self.pending.remove(hash);
             }
             Effect::PutDeviceGrant(grant) => {
+                // Keep both keys pointing at one grant: drop an older grant
+                // under this user code, and the user code of an older grant
+                // under this device code.
                 if let Some(previous) =
                     self.user_codes.insert(grant.user_code_hash, grant.device_code_hash)
                 {
                     self.devices.remove(&previous);
                 }
-                self.devices.insert(grant.device_code_hash, grant.clone());
+                if let Some(replaced) = self.devices.insert(grant.device_code_hash, grant.clone())
+                    && replaced.user_code_hash != grant.user_code_hash
+                {
+                    self.user_codes.remove(&replaced.user_code_hash);
+                }
             }
             Effect::DecideDevice { hash, status, subject, granted_scopes } => {
                 if let Some(grant) = self.devices.get_mut(hash) {

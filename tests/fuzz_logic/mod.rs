@@ -10,12 +10,13 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod request;
+pub mod stateful;
 pub mod wellformed;
 
 use arbitrary::{Arbitrary, Unstructured};
 
 /// The fuzz targets, by name (the directory under `fuzz/corpus/`).
-pub const TARGETS: &[&str] = &["token"];
+pub const TARGETS: &[&str] = &["token", "stateful"];
 
 /// Runs target `name` on raw fuzzer bytes.
 pub fn run(name: &str, data: &[u8]) {
@@ -24,6 +25,11 @@ pub fn run(name: &str, data: &[u8]) {
         "token" => {
             if let Ok(input) = request::RequestInput::arbitrary_take_rest(u) {
                 request::run(request::Endpoint::Token, &input);
+            }
+        }
+        "stateful" => {
+            if let Ok(ops) = Vec::<stateful::Op>::arbitrary_take_rest(u) {
+                stateful::run(&ops);
             }
         }
         other => {

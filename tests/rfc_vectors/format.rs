@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use qscope::store::{
-    ClientAuthMethod, ClientRecord, CodeRecord, Effect, FamilyId, GrantType, MemoryStore,
-    PendingAuthorizationRecord, PendingKind, PkceChallenge, PkceMethod, Store, TokenHash,
-    TokenKind, TokenRecord, Transaction,
+    ClientAuthMethod, ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, Effect, FamilyId,
+    GrantType, MemoryStore, PendingAuthorizationRecord, PendingKind, PkceChallenge, PkceMethod,
+    Store, TokenHash, TokenKind, TokenRecord, Transaction,
 };
 use qscope::{
     ClientSecret, Config, Context, Decision, Entropy, FifoLimits, Interaction, PkcePolicy,
@@ -117,7 +117,38 @@ pub(crate) struct Setup {
     #[serde(default)]
     pub(crate) users: Vec<SetupUser>,
     #[serde(default)]
+    pub(crate) devices: Vec<SetupDevice>,
+    #[serde(default)]
     pub(crate) effects: Vec<Effect>,
+}
+
+/// A device authorization (RFC 8628), codes in clear.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SetupDevice {
+    pub(crate) device_code: String,
+    /// Normalized (8 letters, no dash).
+    pub(crate) user_code: String,
+    pub(crate) client_id: String,
+    #[serde(default)]
+    pub(crate) scopes: String,
+    pub(crate) status: DeviceStatus,
+    #[serde(default)]
+    pub(crate) subject: Option<String>,
+    #[serde(default)]
+    pub(crate) granted_scopes: Option<String>,
+    #[serde(default = "default_interval")]
+    pub(crate) interval: u64,
+    /// Seconds before `now` the device last polled.
+    #[serde(default)]
+    pub(crate) last_poll_ago: Option<u64>,
+    /// Seconds from `now` until the grant expires.
+    pub(crate) expires_in: i64,
+    pub(crate) family: FamilyId,
+}
+
+fn default_interval() -> u64 {
+    5
 }
 
 /// A resource owner the host knows, for the password grant.
@@ -502,6 +533,25 @@ impl Vector {
                 }),
                 created_at: self.at(-1),
                 expires_at: self.at(p.expires_in),
+            }));
+        }
+        for d in &self.setup.devices {
+            effects.push(Effect::PutDeviceGrant(DeviceGrantRecord {
+                device_code_hash: TokenHash::of(&d.device_code),
+                user_code_hash: TokenHash::of(&d.user_code),
+                client_id: d.client_id.clone(),
+                scopes: Scopes::parse(&d.scopes).expect("setup scopes"),
+                status: d.status,
+                subject: d.subject.clone(),
+                granted_scopes: d
+                    .granted_scopes
+                    .as_deref()
+                    .map(|g| Scopes::parse(g).expect("setup scopes")),
+                interval: d.interval,
+                last_poll_at: d.last_poll_ago.map(|ago| self.at(-(ago as i64))),
+                issued_at: self.at(-60),
+                expires_at: self.at(d.expires_in),
+                family: d.family,
             }));
         }
         effects.extend(self.setup.effects.iter().cloned());

@@ -10,7 +10,7 @@ use crate::store::{ClientRecord, Effect, Outcome, Precondition, Query, Record, S
 
 /// `threads` threads register device grants with one user code at once:
 /// exactly one applies, every other conflicts (none fails).
-pub(super) fn concurrent_user_code_claims_have_one_winner<S: Store + Send + Sync + 'static>(
+pub fn concurrent_user_code_claims_have_one_winner<S: Store + Send + Sync + 'static>(
     store: Arc<S>,
     threads: usize,
 ) {
@@ -33,7 +33,7 @@ pub(super) fn concurrent_user_code_claims_have_one_winner<S: Store + Send + Sync
 
 /// `threads` threads create a client with one id at once: exactly one
 /// applies, and the stored client is that one (never silently replaced).
-pub(super) fn concurrent_client_creations_have_one_winner<S: Store + Send + Sync + 'static>(
+pub fn concurrent_client_creations_have_one_winner<S: Store + Send + Sync + 'static>(
     store: Arc<S>,
     threads: usize,
 ) {

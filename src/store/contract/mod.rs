@@ -11,8 +11,8 @@
 //! Each check panics with a message naming the rule it found broken.
 //! Available with the `contract-tests` feature.
 
-mod claims;
-mod device;
+pub mod claims;
+pub mod device;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
