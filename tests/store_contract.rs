@@ -1,10 +1,72 @@
-//! The storage contract suite against the reference `MemoryStore`.
+//! The storage contract suite against every backend: the reference
+//! `MemoryStore`, SQLite (a fresh database file per check, and the
+//! in-memory variant) and PostgreSQL (a fresh schema per check, on the
+//! server named by `QSCOPE_TEST_POSTGRES_URL`).
 
 #![cfg(feature = "contract-tests")]
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql_support;
 
 use qscope::store::MemoryStore;
 
 #[test]
 fn memory_store_honours_the_contract() {
     qscope::store::contract::run_all(MemoryStore::new);
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    use std::path::PathBuf;
+
+    use qscope::adapter::sqlite::SqliteStore;
+    use qscope::store::{Answers, Outcome, Query, Store, StoreError, Transaction};
+
+    /// A `SqliteStore` on a database file of its own, removed on drop.
+    struct TempSqlite {
+        store: SqliteStore,
+        dir: PathBuf,
+    }
+
+    impl TempSqlite {
+        fn new() -> Self {
+            let dir = std::env::temp_dir().join(super::sql_support::unique_name("qscope-contract"));
+            std::fs::create_dir_all(&dir).expect("create temp dir");
+            let store = SqliteStore::open(dir.join("store.db")).expect("open SQLite store");
+            Self { store, dir }
+        }
+    }
+
+    impl Drop for TempSqlite {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    impl Store for TempSqlite {
+        fn read(&self, queries: &[Query]) -> Result<Answers, StoreError> {
+            self.store.read(queries)
+        }
+
+        fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
+            self.store.apply(transaction)
+        }
+    }
+
+    #[test]
+    fn sqlite_file_store_honours_the_contract() {
+        qscope::store::contract::run_all(TempSqlite::new);
+    }
+
+    #[test]
+    fn sqlite_memory_store_honours_the_contract() {
+        qscope::store::contract::run_all(|| SqliteStore::open_in_memory().expect("open"));
+    }
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_store_honours_the_contract() {
+    let Some(url) = sql_support::pg::url() else { return };
+    qscope::store::contract::run_all(|| sql_support::pg::TempPostgres::new(&url));
 }

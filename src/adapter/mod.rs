@@ -8,6 +8,20 @@
 //! address; see the `context` module), drives the exchange with
 //! [`drive`](crate::drive) or [`drive_async`](crate::drive_async) and
 //! writes the [`http::Response`] back.
+//!
+//! A storage adapter implements the storage contract of
+//! [`store`](crate::store) the way [`MemoryStore`](crate::store::MemoryStore)
+//! does, and passes the same contract suite:
+//!
+//! * `sqlite` — `sqlite::SqliteStore`, the embedded store for one machine
+//!   (SQLite in WAL mode), blocking and `async`.
+//! * `postgres` — `postgres::PostgresStore`, the store several server
+//!   processes share (PostgreSQL), `async`, with a blocking wrapper.
+//!
+//! Both use one documented, versioned schema (`src/adapter/sql/*_v1.sql`),
+//! and every effect, precondition and query maps to its SQL in one place
+//! shared by both engines; `src/adapter/sql/README.md` explains how to add
+//! one.
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
@@ -15,5 +29,14 @@ pub mod blocking;
 pub mod context;
 #[cfg(any(feature = "tower", feature = "blocking"))]
 mod fallback;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 #[cfg(feature = "tower")]
 pub mod tower;
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use sql::{Purged, SchemaTooNew};

@@ -11,6 +11,7 @@
 //! Each check panics with a message naming the rule it found broken.
 //! Available with the `contract-tests` feature.
 
+pub mod claims;
 pub mod device;
 
 use std::sync::Arc;
@@ -41,6 +42,7 @@ where
     family_revocation_touches_one_family(&make());
     descendants_are_revoked_recursively(&make());
     fifo_keeps_the_newest(&make());
+    fifo_breaks_ties_by_insertion_order(&make());
     fifo_counts_only_live_tokens_of_the_owner(&make());
     deleting_a_client_revokes_its_tokens(&make());
     client_preconditions(&make());
@@ -53,6 +55,8 @@ where
     device::device_grant_lifecycle(&make());
     device::user_codes_are_unique_among_live_grants(&make());
     device::concurrent_device_decisions_have_one_winner(Arc::new(make()), 8);
+    claims::concurrent_user_code_claims_have_one_winner(Arc::new(make()), 8);
+    claims::concurrent_client_creations_have_one_winner(Arc::new(make()), 8);
 }
 
 /// A token record for tests: `name` is hashed to form its key.
@@ -379,6 +383,19 @@ pub fn fifo_keeps_the_newest<S: Store + ?Sized>(store: &S) {
         revoked(store, "q-2") && !revoked(store, "q-3"),
         "contract: ties and order hold on repeat"
     );
+}
+
+/// FIFO: among tokens issued in the same second, the first inserted goes
+/// first.
+pub fn fifo_breaks_ties_by_insertion_order<S: Store + ?Sized>(store: &S) {
+    for name in ["tie-1", "tie-2", "tie-3"] {
+        put(store, vec![Effect::PutToken(token(name, TokenKind::Refresh, "ties", 13, 1))]);
+    }
+    let owner = TokenOwner::Client { client_id: "ties".into() };
+    put(store, vec![Effect::RevokeOldest { kind: TokenKind::Refresh, owner, keep: 2, at: T0 }]);
+    for (name, expect_revoked) in [("tie-1", true), ("tie-2", false), ("tie-3", false)] {
+        assert_eq!(revoked(store, name), expect_revoked, "contract: FIFO tie order for {name}");
+    }
 }
 
 /// FIFO counts only live tokens of the given kind and owner.

@@ -1,0 +1,167 @@
+//! [`SqliteStore`]: the storage contract on SQLite, for one machine.
+//!
+//! * **Schema**: `src/adapter/sql/sqlite_v1.sql`, applied on open and
+//!   recorded in `schema_version`; a database written by a newer qscope is
+//!   refused ([`SchemaTooNew`](crate::adapter::SchemaTooNew)).
+//! * **Durability**: WAL journal, `synchronous = FULL` by default (a
+//!   commit reported applied survives power loss; [`SqliteOptions`] can
+//!   trade that for speed).
+//! * **Atomicity**: every [`Transaction`] is one `BEGIN IMMEDIATE`
+//!   transaction: the write lock is taken before the preconditions are
+//!   checked, so two redemptions of one code serialize and the second
+//!   finds it consumed. Reads run in a read snapshot and never block the
+//!   writer.
+//! * **Errors**: `SQLITE_BUSY` / `SQLITE_LOCKED` (after the busy timeout)
+//!   are [`StoreError::transient`], everything else permanent.
+//! * **Front ends**: [`Store`] (blocking) and [`AsyncStore`], which runs
+//!   the same work on tokio's blocking thread pool (`spawn_blocking`) and
+//!   so never blocks the executor; it must be polled inside a tokio
+//!   runtime and reports a permanent error otherwise.
+//!
+//! ```
+//! use qscope::adapter::sqlite::SqliteStore;
+//! use qscope::store::{ClientRecord, Effect, Query, Store, Transaction};
+//!
+//! let store = SqliteStore::open_in_memory()?;
+//! let put = Transaction::unconditional(vec![Effect::PutClient(ClientRecord::public("app"))]);
+//! store.apply(&put)?;
+//! let answers = store.read(&[Query::Client { client_id: "app".into() }])?;
+//! assert!(answers.as_slice()[0].record.is_some());
+//! # Ok::<(), qscope::store::StoreError>(())
+//! ```
+
+mod migrate;
+#[cfg(test)]
+mod plans;
+mod pool;
+mod run;
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pool::{Pool, Settings, Target};
+
+use crate::UnixTime;
+use crate::adapter::Purged;
+use crate::store::{
+    Answers, AsyncStore, AuditEvent, Outcome, Query, Store, StoreError, Transaction,
+};
+
+/// How a [`SqliteStore`] opens its connections.
+#[derive(Clone, Debug)]
+pub struct SqliteOptions {
+    /// How long a writer waits for the write lock (and a caller for a free
+    /// connection) before the attempt fails as transient. Default 5 s.
+    pub busy_timeout: Duration,
+    /// The most connections open at once (readers run in parallel in WAL
+    /// mode). Default 8.
+    pub max_connections: usize,
+    /// `synchronous = FULL` (default, `true`): every commit is on disk
+    /// before it is reported applied. `false` selects `NORMAL`: faster, and
+    /// still consistent, but the last commits may be lost on power loss —
+    /// a consumed code could then be redeemed again.
+    pub synchronous_full: bool,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self { busy_timeout: Duration::from_secs(5), max_connections: 8, synchronous_full: true }
+    }
+}
+
+/// The storage contract on a SQLite database (see the [module docs](self)).
+///
+/// Cheap to clone: clones share one connection pool.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: Arc<Pool>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path` with default
+    /// options, and brings its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, SqliteOptions::default())
+    }
+
+    /// Opens the database file at `path` with `options`.
+    pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self, StoreError> {
+        Self::start(Target::File(path.as_ref().to_owned()), options)
+    }
+
+    /// A private in-memory database (one connection; nothing persists).
+    /// For tests and demos.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::start(Target::Memory, SqliteOptions::default())
+    }
+
+    fn start(target: Target, options: SqliteOptions) -> Result<Self, StoreError> {
+        let settings = Settings {
+            busy_timeout: options.busy_timeout,
+            synchronous_full: options.synchronous_full,
+            max_connections: options.max_connections,
+        };
+        let mut first = pool::open(&target, &settings)?;
+        migrate::migrate(&mut first)?;
+        Ok(Self { pool: Arc::new(Pool::new(target, settings, first)) })
+    }
+
+    /// Deletes every code and token that expired at or before `now`, in
+    /// one transaction, and says how many went. Records are kept until
+    /// they expire so replays are detected; after that they may go. Run it
+    /// periodically (e.g. hourly); it blocks writers while it runs.
+    pub fn purge_expired(&self, now: UnixTime) -> Result<Purged, StoreError> {
+        run::purge_expired(self.pool.get()?.conn(), now)
+    }
+
+    /// [`purge_expired`](Self::purge_expired) on tokio's blocking pool.
+    pub fn purge_expired_async(
+        &self,
+        now: UnixTime,
+    ) -> impl Future<Output = Result<Purged, StoreError>> + Send + 'static {
+        let store = self.clone();
+        blocking(move || store.purge_expired(now))
+    }
+
+    /// The audit trail, oldest first.
+    pub fn audit_events(&self) -> Result<Vec<AuditEvent>, StoreError> {
+        run::audit_events(self.pool.get()?.conn())
+    }
+}
+
+impl Store for SqliteStore {
+    fn read(&self, queries: &[Query]) -> Result<Answers, StoreError> {
+        run::read(self.pool.get()?.conn(), queries)
+    }
+
+    fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
+        run::apply(self.pool.get()?.conn(), transaction)
+    }
+}
+
+impl AsyncStore for SqliteStore {
+    fn read(&self, queries: &[Query]) -> impl Future<Output = Result<Answers, StoreError>> + Send {
+        let (store, queries) = (self.clone(), queries.to_vec());
+        blocking(move || Store::read(&store, &queries))
+    }
+
+    fn apply(
+        &self,
+        transaction: &Transaction,
+    ) -> impl Future<Output = Result<Outcome, StoreError>> + Send {
+        let (store, transaction) = (self.clone(), transaction.clone());
+        blocking(move || Store::apply(&store, &transaction))
+    }
+}
+
+/// Runs `work` on tokio's blocking pool of the current runtime.
+async fn blocking<T, F>(work: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+{
+    let runtime = tokio::runtime::Handle::try_current().map_err(StoreError::permanent)?;
+    runtime.spawn_blocking(work).await.map_err(StoreError::permanent)?
+}

@@ -1,0 +1,159 @@
+//! The PostgreSQL store beyond the contract suite: the async front end
+//! racing on one node and on two, migrations, error classes, purging and
+//! the audit trail. Runs against `QSCOPE_TEST_POSTGRES_URL` (see
+//! `.ci/postgres.sh`); without it every test says it was skipped.
+
+mod sql_support;
+
+use std::sync::Arc;
+
+use qscope::adapter::SchemaTooNew;
+use qscope::adapter::postgres::PostgresStore;
+use qscope::store::{
+    AsyncStore, CodeRecord, Effect, Outcome, Precondition, Record, TokenHash, Transaction,
+};
+use sql_support::pg::{self, TempPostgres};
+use sql_support::{T0, full_code, token};
+
+fn unconsumed_code(name: &str) -> CodeRecord {
+    let mut code = full_code();
+    code.hash = TokenHash::of(name);
+    code.consumed_at = None;
+    code
+}
+
+#[test]
+fn every_field_round_trips() {
+    let Some(url) = pg::url() else { return };
+    sql_support::every_field_round_trips(&TempPostgres::new(&url));
+}
+
+#[test]
+fn user_queries_answer_none() {
+    let Some(url) = pg::url() else { return };
+    sql_support::user_queries_answer_none(&TempPostgres::new(&url));
+}
+
+#[test]
+fn failing_effect_rolls_back() {
+    let Some(url) = pg::url() else { return };
+    sql_support::failing_effect_rolls_back(&TempPostgres::new(&url));
+}
+
+#[test]
+fn purge_deletes_only_expired_records() {
+    let Some(url) = pg::url() else { return };
+    let temp = TempPostgres::new(&url);
+    sql_support::purge_deletes_only_expired(&temp, |now| {
+        temp.store.purge_expired(now).map(|p| (p.codes, p.tokens, p.pending, p.device_grants))
+    });
+}
+
+#[test]
+fn audit_events_round_trip() {
+    let Some(url) = pg::url() else { return };
+    let temp = TempPostgres::new(&url);
+    sql_support::audit_events_round_trip(&temp, || temp.store.audit_events());
+}
+
+/// Two pools on one schema stand for two server processes: eight tasks
+/// on each redeem the same code at once, and exactly one of the sixteen
+/// wins; every loser sees the consumed record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redemptions_on_two_nodes_race_and_one_wins() {
+    let Some(url) = pg::url() else { return };
+    let schema = sql_support::unique_name("qscope_test");
+    let node_a = Arc::new(PostgresStore::connect(&url, pg::options(&schema)).await.expect("a"));
+    let node_b = Arc::new(PostgresStore::connect(&url, pg::options(&schema)).await.expect("b"));
+    pg::warm_up(&node_a).await;
+    pg::warm_up(&node_b).await;
+    let code = unconsumed_code("two-nodes");
+    let put = Transaction::unconditional(vec![Effect::PutCode(code.clone())]);
+    assert_eq!(node_a.apply(&put).await.expect("put"), Outcome::Applied);
+    let consume = Transaction {
+        preconditions: vec![Precondition::CodeUnconsumed { hash: code.hash }],
+        effects: vec![Effect::ConsumeCode { hash: code.hash, at: T0 }],
+    };
+    let barrier = Arc::new(tokio::sync::Barrier::new(16));
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let node = Arc::clone(if i % 2 == 0 { &node_a } else { &node_b });
+            let (consume, barrier) = (consume.clone(), Arc::clone(&barrier));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                node.apply(&consume).await
+            })
+        })
+        .collect();
+    let mut wins = 0;
+    for task in tasks {
+        match task.await.expect("task").expect("apply") {
+            Outcome::Applied => wins += 1,
+            Outcome::Conflict { found: Some(Record::Code(found)), .. } => {
+                assert_eq!(found.consumed_at, Some(T0));
+            }
+            other => panic!("unexpected outcome {other:?}"),
+        }
+    }
+    pg::drop_schema(&node_a, &schema).await;
+    assert_eq!(wins, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_from_a_newer_qscope_is_refused() {
+    let Some(url) = pg::url() else { return };
+    let schema = sql_support::unique_name("qscope_test");
+    let store = PostgresStore::connect(&url, pg::options(&schema)).await.expect("connect");
+    let reopened = PostgresStore::connect(&url, pg::options(&schema)).await;
+    assert!(reopened.is_ok(), "the same version opens again");
+    let client = store.pool().get().await.expect("client");
+    let versions: Vec<i64> = client
+        .query("SELECT version FROM schema_version ORDER BY version", &[])
+        .await
+        .expect("schema_version")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(versions, vec![1], "migrated exactly once");
+    client.execute("INSERT INTO schema_version (version) VALUES (99)", &[]).await.expect("insert");
+    let err = PostgresStore::connect(&url, pg::options(&schema))
+        .await
+        .expect_err("a newer schema must be refused");
+    pg::drop_schema(&store, &schema).await;
+    assert!(!err.is_transient());
+    let source = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<SchemaTooNew>());
+    assert_eq!(source, Some(&SchemaTooNew { found: 99, supported: 1 }));
+}
+
+/// A row locked by another transaction past `lock_timeout` is a transient
+/// failure (SQLSTATE 55P03); nothing is applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_timeout_is_transient() {
+    let Some(url) = pg::url() else { return };
+    let schema = sql_support::unique_name("qscope_test");
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let short_locks = format!("{url}{separator}options=-c%20lock_timeout%3D100");
+    let store = PostgresStore::connect(&short_locks, pg::options(&schema)).await.expect("connect");
+    let code = unconsumed_code("locked");
+    let put = Transaction::unconditional(vec![Effect::PutCode(code.clone())]);
+    assert_eq!(store.apply(&put).await.expect("put"), Outcome::Applied);
+    let mut holder = store.pool().get().await.expect("client");
+    let held = holder.transaction().await.expect("begin");
+    held.query("SELECT 1 FROM codes WHERE hash = $1 FOR UPDATE", &[&code.hash.as_bytes().to_vec()])
+        .await
+        .expect("lock the row");
+    let consume = Transaction {
+        preconditions: vec![Precondition::CodeUnconsumed { hash: code.hash }],
+        effects: vec![
+            Effect::ConsumeCode { hash: code.hash, at: T0 },
+            Effect::PutToken(token("never", 60)),
+        ],
+    };
+    let err = store.apply(&consume).await.expect_err("the lock must time out");
+    held.rollback().await.expect("release");
+    drop(holder);
+    let after = store.read(&[qscope::store::Query::Token { hash: TokenHash::of("never") }]).await;
+    pg::drop_schema(&store, &schema).await;
+    assert!(err.is_transient(), "lock timeout must be transient: {err}");
+    assert_eq!(after.expect("read").as_slice()[0].record, None, "nothing applied");
+}

@@ -1,0 +1,296 @@
+//! Shared by the SQL store tests: throw-away databases and the checks that
+//! go beyond the contract suite (every column round-trips, purging, the
+//! audit trail, errors roll back).
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::hash::{BuildHasher, RandomState};
+use std::net::{IpAddr, Ipv6Addr};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use qscope::store::{
+    AuditAction, AuditEvent, ClientAuthMethod, ClientRecord, CodeRecord, DeviceGrantRecord,
+    DeviceStatus, Effect, FamilyId, GrantType, Outcome, Password, PendingAuthorizationRecord,
+    PendingKind, PkceChallenge, PkceMethod, Query, Record, SecretHash, Store, StoreError,
+    TokenHash, TokenKind, TokenRecord, Transaction,
+};
+use qscope::{ErrorCode, RequestId, Scopes, Seconds, UnixTime};
+
+#[cfg(feature = "postgres")]
+pub mod pg;
+
+pub const T0: UnixTime = UnixTime::from_secs(1_700_000_000);
+
+/// A unique name for a test database or schema: process id, a counter,
+/// and a per-process random key.
+pub fn unique_name(prefix: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let random = RandomState::new().hash_one(std::process::id()) as u32;
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}_{}_{n}_{random:08x}", std::process::id())
+}
+
+pub fn put<S: Store + ?Sized>(store: &S, effects: Vec<Effect>) {
+    assert_eq!(store.apply(&Transaction::unconditional(effects)).expect("apply"), Outcome::Applied);
+}
+
+pub fn read_one<S: Store + ?Sized>(store: &S, query: Query) -> Option<Record> {
+    let answers = store.read(std::slice::from_ref(&query)).expect("read");
+    answers.as_slice()[0].record.clone()
+}
+
+/// A client with every optional field set.
+pub fn full_client() -> ClientRecord {
+    let mut client = ClientRecord::confidential(
+        "full-client",
+        SecretHash::of("a secret"),
+        ClientAuthMethod::ClientSecretPost,
+    )
+    .with_grants(GrantType::ALL)
+    .with_scopes(Scopes::from_names(["openid", "read", "write"]))
+    .with_redirect_uris(["https://a.example/cb", "https://b.example/cb?x=\"1\""]);
+    client.name = Some("Full \u{e9}xample".into());
+    client.uri = Some("https://a.example".into());
+    client.resource_server = true;
+    client.require_par = true;
+    client.created_at = T0;
+    client.logo_uri = Some("https://a.example/logo.png".into());
+    client.contacts = vec!["ops@a.example".into(), "sec@a.example".into()];
+    client.software_id = Some("4NRB1-0XZABZI9E6-5SM3R".into());
+    client.software_version = Some("2.1".into());
+    client.registration_token_hash = Some(TokenHash::of("registration-token"));
+    client.revision = 7;
+    client
+}
+
+/// A pushed authorization request with every optional field set.
+pub fn full_pending() -> PendingAuthorizationRecord {
+    PendingAuthorizationRecord {
+        hash: TokenHash::of("urn:ietf:params:oauth:request_uri:full"),
+        kind: PendingKind::PushedRequest,
+        client_id: "full-client".into(),
+        redirect_uri: Some("https://a.example/cb".into()),
+        resolved_redirect_uri: "https://a.example/cb".into(),
+        scopes: Scopes::from_names(["read"]),
+        state: Some("af0ifjsldkj".into()),
+        challenge: Some(PkceChallenge { method: PkceMethod::Plain, challenge: "plain-one".into() }),
+        created_at: T0,
+        expires_at: T0.after(Seconds::new(60)),
+    }
+}
+
+/// An approved device grant with every optional field set.
+pub fn full_device() -> DeviceGrantRecord {
+    DeviceGrantRecord {
+        device_code_hash: TokenHash::of("device-code"),
+        user_code_hash: TokenHash::of("WDJBMJHT"),
+        client_id: "full-client".into(),
+        scopes: Scopes::from_names(["read", "write"]),
+        status: DeviceStatus::Approved,
+        subject: Some("alice".into()),
+        granted_scopes: Some(Scopes::from_names(["read"])),
+        interval: 10,
+        last_poll_at: Some(T0.after(Seconds::new(5))),
+        issued_at: T0,
+        expires_at: T0.after(Seconds::new(60)),
+        family: FamilyId::from_bytes([0xde; 16]),
+    }
+}
+
+/// A code with PKCE and a consumption time.
+pub fn full_code() -> CodeRecord {
+    CodeRecord {
+        hash: TokenHash::of("full-code"),
+        client_id: "full-client".into(),
+        subject: "alice".into(),
+        redirect_uri: None,
+        scopes: Scopes::from_names(["read"]),
+        challenge: Some(PkceChallenge {
+            method: PkceMethod::S256,
+            challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+        }),
+        issued_at: T0,
+        expires_at: T0.after(Seconds::new(60)),
+        family: FamilyId::from_bytes([0xab; 16]),
+        consumed_at: Some(T0.after(Seconds::new(5))),
+    }
+}
+
+pub fn token(name: &str, expires_in: u64) -> TokenRecord {
+    TokenRecord {
+        hash: TokenHash::of(name),
+        kind: TokenKind::Access,
+        client_id: "full-client".into(),
+        subject: None,
+        scopes: Scopes::new(),
+        family: FamilyId::from_bytes([0xcd; 16]),
+        parent: Some(TokenHash::of("parent")),
+        issued_at: T0,
+        expires_at: T0.after(Seconds::new(expires_in)),
+        rotated_at: Some(T0),
+        revoked_at: Some(T0.after(Seconds::new(1))),
+    }
+}
+
+/// Every column of every record kind is read back unchanged, including
+/// public clients (no secret), codes without PKCE and tokens without subject.
+pub fn every_field_round_trips<S: Store + ?Sized>(store: &S) {
+    let public = ClientRecord::public("public-client");
+    let mut plain = full_code();
+    plain.hash = TokenHash::of("plain-code");
+    plain.challenge = None;
+    plain.redirect_uri = Some("https://a.example/cb".into());
+    plain.consumed_at = None;
+    let mut bare_pending = full_pending();
+    bare_pending.hash = TokenHash::of("bare-pending");
+    bare_pending.kind = PendingKind::PushedInteraction;
+    bare_pending.redirect_uri = None;
+    bare_pending.state = None;
+    bare_pending.challenge = None;
+    let mut bare_device = full_device();
+    bare_device.device_code_hash = TokenHash::of("bare-device");
+    bare_device.user_code_hash = TokenHash::of("BCDFGHJK");
+    bare_device.status = DeviceStatus::Pending;
+    bare_device.subject = None;
+    bare_device.granted_scopes = Some(Scopes::new());
+    bare_device.last_poll_at = None;
+    let cases = [
+        (Effect::PutClient(full_client()), Query::Client { client_id: "full-client".into() }),
+        (Effect::PutClient(public), Query::Client { client_id: "public-client".into() }),
+        (Effect::PutCode(full_code()), Query::Code { hash: full_code().hash }),
+        (Effect::PutCode(plain), Query::Code { hash: TokenHash::of("plain-code") }),
+        (
+            Effect::PutToken(token("full-token", 3600)),
+            Query::Token { hash: TokenHash::of("full-token") },
+        ),
+    ];
+    put(store, cases.iter().map(|(effect, _)| effect.clone()).collect());
+    for (effect, query) in cases {
+        let expected = match effect {
+            Effect::PutClient(c) => Record::Client(c),
+            Effect::PutCode(c) => Record::Code(c),
+            Effect::PutToken(t) => Record::Token(t),
+            Effect::PutPending(p) => Record::Pending(p),
+            Effect::PutDeviceGrant(d) => Record::Device(d),
+            other => unreachable!("not a put: {other:?}"),
+        };
+        assert_eq!(read_one(store, query), Some(expected));
+    }
+    // PutClient replaces.
+    let mut changed = full_client();
+    changed.secret_hash = None;
+    changed.auth_method = ClientAuthMethod::None;
+    changed.redirect_uris.clear();
+    changed.registration_token_hash = None;
+    changed.contacts.clear();
+    put(store, vec![Effect::PutClient(changed.clone())]);
+    assert_eq!(
+        read_one(store, Query::Client { client_id: "full-client".into() }),
+        Some(Record::Client(changed))
+    );
+}
+
+/// The SQL stores keep no users: a user query is answered "no record"
+/// (the host answers it in front of the store).
+pub fn user_queries_answer_none<S: Store + ?Sized>(store: &S) {
+    let query = Query::User { username: "alice".into(), password: Password::new("secret") };
+    assert_eq!(read_one(store, query), None);
+}
+
+/// A transaction that fails part-way (a value SQL cannot hold, a duplicate
+/// key) applies nothing and reports a permanent error.
+pub fn failing_effect_rolls_back<S: Store + ?Sized>(store: &S) {
+    put(store, vec![Effect::PutToken(token("existing", 3600))]);
+    let mut too_late = token("too-late", 0);
+    too_late.expires_at = UnixTime::from_secs(u64::MAX);
+    for bad in [Effect::PutToken(too_late), Effect::PutToken(token("existing", 60))] {
+        let mut code = full_code();
+        code.hash = TokenHash::of("rolled-back");
+        let err = store
+            .apply(&Transaction::unconditional(vec![Effect::PutCode(code.clone()), bad]))
+            .expect_err("the transaction must fail");
+        assert!(!err.is_transient(), "{err}");
+        assert_eq!(read_one(store, Query::Code { hash: code.hash }), None, "nothing applied");
+    }
+    assert_eq!(
+        read_one(store, Query::Token { hash: TokenHash::of("existing") }),
+        Some(Record::Token(token("existing", 3600))),
+        "the first record is untouched"
+    );
+}
+
+/// Purging deletes exactly the records with `expires_at <= now`, in any
+/// state, of every kind that expires; the counts are (codes, tokens,
+/// pending authorizations, device grants).
+pub fn purge_deletes_only_expired<S: Store + ?Sized>(
+    store: &S,
+    purge: impl Fn(UnixTime) -> Result<(u64, u64, u64, u64), StoreError>,
+) {
+    let mut live_code = full_code();
+    live_code.hash = TokenHash::of("live-code");
+    live_code.expires_at = T0.after(Seconds::new(61));
+    let mut live_pending = full_pending();
+    live_pending.hash = TokenHash::of("live-pending");
+    live_pending.expires_at = T0.after(Seconds::new(61));
+    put(
+        store,
+        vec![
+            Effect::PutCode(full_code()), // expires at T0 + 60, consumed
+            Effect::PutCode(live_code.clone()),
+            Effect::PutToken(token("t-60", 60)), // revoked and rotated
+            Effect::PutToken(token("t-59", 59)),
+            Effect::PutToken(token("t-61", 61)),
+            Effect::PutPending(full_pending()), // expires at T0 + 60
+            Effect::PutPending(live_pending.clone()),
+            Effect::PutDeviceGrant(full_device()), // expires at T0 + 60, approved
+        ],
+    );
+    assert_eq!(purge(T0.after(Seconds::new(59))).expect("purge"), (0, 1, 0, 0));
+    assert_eq!(purge(T0.after(Seconds::new(60))).expect("purge"), (1, 1, 1, 1));
+    assert_eq!(read_one(store, Query::Code { hash: full_code().hash }), None);
+    assert_eq!(read_one(store, Query::Token { hash: TokenHash::of("t-60") }), None);
+    assert_eq!(read_one(store, Query::Pending { hash: full_pending().hash }), None);
+    assert_eq!(read_one(store, Query::DeviceCode { hash: full_device().device_code_hash }), None);
+    assert_eq!(
+        read_one(store, Query::Code { hash: live_code.hash }),
+        Some(Record::Code(live_code))
+    );
+    assert_eq!(
+        read_one(store, Query::Pending { hash: live_pending.hash }),
+        Some(Record::Pending(live_pending))
+    );
+    assert!(read_one(store, Query::Token { hash: TokenHash::of("t-61") }).is_some());
+    assert_eq!(purge(T0.after(Seconds::new(60))).expect("purge"), (0, 0, 0, 0), "idempotent");
+}
+
+/// Audit events, one with every field and one with none, come back in order.
+pub fn audit_events_round_trip<S: Store + ?Sized>(
+    store: &S,
+    events: impl Fn() -> Result<Vec<AuditEvent>, StoreError>,
+) {
+    let full = AuditEvent {
+        at: T0,
+        request_id: RequestId(u128::MAX - 7),
+        peer: Some(IpAddr::V6(Ipv6Addr::LOCALHOST)),
+        action: AuditAction::CodeReplayed,
+        client_id: Some("full-client".into()),
+        subject: Some("alice".into()),
+        grant_type: Some(GrantType::DeviceCode),
+        family: Some(FamilyId::from_bytes([7; 16])),
+        error: Some(ErrorCode::InvalidGrant),
+    };
+    let bare = AuditEvent {
+        at: T0.after(Seconds::new(1)),
+        request_id: RequestId(0),
+        peer: None,
+        action: AuditAction::TokenIssued,
+        client_id: None,
+        subject: None,
+        grant_type: None,
+        family: None,
+        error: None,
+    };
+    put(store, vec![Effect::AppendAudit(full.clone())]);
+    put(store, vec![Effect::AppendAudit(bare.clone())]);
+    assert_eq!(events().expect("audit events"), vec![full, bare]);
+}

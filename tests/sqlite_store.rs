@@ -1,0 +1,185 @@
+//! The SQLite store beyond the contract suite: its async front end,
+//! persistence, migrations, busy handling, purging and the audit trail.
+
+mod sql_support;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use qscope::adapter::SchemaTooNew;
+use qscope::adapter::sqlite::{SqliteOptions, SqliteStore};
+use qscope::store::{AsyncStore, Effect, Outcome, Precondition, Query, Record, Store, Transaction};
+use sql_support::{T0, full_code, put, read_one};
+
+/// A directory of its own, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(sql_support::unique_name("qscope-sqlite"));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        Self(dir)
+    }
+
+    fn db(&self) -> PathBuf {
+        self.0.join("store.db")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn unconsumed_code(name: &str) -> qscope::store::CodeRecord {
+    let mut code = full_code();
+    code.hash = qscope::store::TokenHash::of(name);
+    code.consumed_at = None;
+    code
+}
+
+#[test]
+fn every_field_round_trips() {
+    let dir = TempDir::new();
+    sql_support::every_field_round_trips(&SqliteStore::open(dir.db()).expect("open"));
+}
+
+#[test]
+fn user_queries_answer_none() {
+    sql_support::user_queries_answer_none(&SqliteStore::open_in_memory().expect("open"));
+}
+
+#[test]
+fn failing_effect_rolls_back() {
+    let dir = TempDir::new();
+    sql_support::failing_effect_rolls_back(&SqliteStore::open(dir.db()).expect("open"));
+}
+
+#[test]
+fn purge_deletes_only_expired_records() {
+    let dir = TempDir::new();
+    let store = SqliteStore::open(dir.db()).expect("open");
+    sql_support::purge_deletes_only_expired(&store, |now| {
+        store.purge_expired(now).map(|p| (p.codes, p.tokens, p.pending, p.device_grants))
+    });
+}
+
+#[test]
+fn audit_events_round_trip() {
+    let store = SqliteStore::open_in_memory().expect("open");
+    sql_support::audit_events_round_trip(&store, || store.audit_events());
+}
+
+#[test]
+fn records_survive_reopening_and_the_schema_is_migrated_once() {
+    let dir = TempDir::new();
+    put(&SqliteStore::open(dir.db()).expect("open"), vec![Effect::PutCode(full_code())]);
+    let store = SqliteStore::open(dir.db()).expect("reopen");
+    assert_eq!(
+        read_one(&store, Query::Code { hash: full_code().hash }),
+        Some(Record::Code(full_code()))
+    );
+    let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
+    let versions: Vec<i64> = conn
+        .prepare("SELECT version FROM schema_version ORDER BY version")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("schema_version");
+    assert_eq!(versions, vec![1]);
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("pragma");
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn a_database_from_a_newer_qscope_is_refused() {
+    let dir = TempDir::new();
+    drop(SqliteStore::open(dir.db()).expect("open"));
+    rusqlite::Connection::open(dir.db())
+        .and_then(|c| c.execute("INSERT INTO schema_version (version) VALUES (99)", []))
+        .expect("raw insert");
+    let err = SqliteStore::open(dir.db()).expect_err("a newer schema must be refused");
+    assert!(!err.is_transient());
+    let source = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<SchemaTooNew>());
+    assert_eq!(source, Some(&SchemaTooNew { found: 99, supported: 1 }));
+}
+
+#[test]
+fn a_held_write_lock_is_a_transient_error_and_reads_go_on() {
+    let dir = TempDir::new();
+    let options =
+        SqliteOptions { busy_timeout: Duration::from_millis(50), ..SqliteOptions::default() };
+    let store = SqliteStore::open_with(dir.db(), options).expect("open");
+    put(&store, vec![Effect::PutCode(unconsumed_code("locked"))]);
+    let other = rusqlite::Connection::open(dir.db()).expect("raw connection");
+    other.execute_batch("BEGIN IMMEDIATE").expect("take the write lock");
+    let consume = Transaction {
+        preconditions: vec![Precondition::CodeUnconsumed { hash: unconsumed_code("locked").hash }],
+        effects: vec![Effect::ConsumeCode { hash: unconsumed_code("locked").hash, at: T0 }],
+    };
+    let err = Store::apply(&store, &consume).expect_err("the writer must time out");
+    assert!(err.is_transient(), "busy must be transient: {err}");
+    assert!(
+        read_one(&store, Query::Code { hash: unconsumed_code("locked").hash }).is_some(),
+        "WAL readers are not blocked by the writer"
+    );
+    other.execute_batch("ROLLBACK").expect("release");
+    assert_eq!(Store::apply(&store, &consume).expect("apply"), Outcome::Applied);
+}
+
+#[tokio::test]
+async fn async_front_end_applies_and_reads() {
+    let dir = TempDir::new();
+    let store = SqliteStore::open(dir.db()).expect("open");
+    let code = unconsumed_code("async");
+    let put = Transaction::unconditional(vec![Effect::PutCode(code.clone())]);
+    assert_eq!(AsyncStore::apply(&store, &put).await.expect("apply"), Outcome::Applied);
+    let answers = AsyncStore::read(&store, &[Query::Code { hash: code.hash }]).await.expect("read");
+    assert_eq!(answers.as_slice()[0].record, Some(Record::Code(code)));
+    let purged =
+        store.purge_expired_async(T0.after(qscope::Seconds::hours(1))).await.expect("purge");
+    assert_eq!((purged.codes, purged.tokens, purged.pending, purged.device_grants), (1, 0, 0, 0));
+}
+
+/// Eight tasks on a single-threaded runtime redeem one code at once: the
+/// work runs on the blocking pool, so they really race, and one wins.
+#[tokio::test]
+async fn async_redemptions_race_and_one_wins() {
+    let dir = TempDir::new();
+    let store = Arc::new(SqliteStore::open(dir.db()).expect("open"));
+    let code = unconsumed_code("async-race");
+    put(&*store, vec![Effect::PutCode(code.clone())]);
+    let consume = Transaction {
+        preconditions: vec![Precondition::CodeUnconsumed { hash: code.hash }],
+        effects: vec![Effect::ConsumeCode { hash: code.hash, at: T0 }],
+    };
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (store, consume) = (Arc::clone(&store), consume.clone());
+            tokio::spawn(async move { AsyncStore::apply(&*store, &consume).await })
+        })
+        .collect();
+    let mut wins = 0;
+    for task in tasks {
+        match task.await.expect("task").expect("apply") {
+            Outcome::Applied => wins += 1,
+            Outcome::Conflict { failed, found: Some(Record::Code(found)) } => {
+                assert_eq!(failed, consume.preconditions[0]);
+                assert_eq!(found.consumed_at, Some(T0));
+            }
+            other => panic!("unexpected outcome {other:?}"),
+        }
+    }
+    assert_eq!(wins, 1);
+}
+
+#[test]
+fn async_front_end_outside_tokio_is_an_error_not_a_panic() {
+    let store = SqliteStore::open_in_memory().expect("open");
+    let mut future = std::pin::pin!(AsyncStore::read(&store, &[]));
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(Err(err)) => assert!(!err.is_transient()),
+        other => panic!("expected an immediate error, got {other:?}"),
+    }
+}
