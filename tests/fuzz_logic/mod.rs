@@ -16,14 +16,31 @@ pub mod wellformed;
 use arbitrary::{Arbitrary, Unstructured};
 
 /// The fuzz targets, by name (the directory under `fuzz/corpus/`).
-pub const TARGETS: &[&str] = &["token", "revoke", "introspect", "bearer", "stateful"];
+pub const TARGETS: &[&str] = &[
+    "token",
+    "authorize",
+    "par",
+    "device",
+    "register",
+    "metadata",
+    "revoke",
+    "introspect",
+    "bearer",
+    "stateful",
+];
 
 /// Runs target `name` on raw fuzzer bytes.
 pub fn run(name: &str, data: &[u8]) {
     let mut u = Unstructured::new(data);
     match name {
-        "token" | "revoke" | "introspect" => {
+        "token" | "authorize" | "par" | "device" | "register" | "metadata" | "revoke"
+        | "introspect" => {
             let endpoint = match name {
+                "authorize" => request::Endpoint::Authorize,
+                "par" => request::Endpoint::Par,
+                "device" => request::Endpoint::DeviceAuthorization,
+                "register" => request::Endpoint::Register,
+                "metadata" => request::Endpoint::Metadata,
                 "revoke" => request::Endpoint::Revoke,
                 "introspect" => request::Endpoint::Introspect,
                 _ => request::Endpoint::Token,

@@ -9,7 +9,7 @@ use qscope::store::{
 };
 use qscope::{
     BearerPolicy, BearerVerdict, ClientSecret, Config, Context, Entropy, FifoLimits, MAX_STEPS,
-    RefreshRotation, Scopes, Seconds, Server, Step, UnixTime, verify_bearer,
+    RefreshRotation, RegistrationPolicy, Scopes, Seconds, Server, Step, UnixTime, verify_bearer,
 };
 
 use super::wellformed;
@@ -29,6 +29,11 @@ pub enum Endpoint {
     Introspect,
     /// A protected resource: the request goes to `Server::verify_bearer`.
     Resource,
+    Authorize,
+    Par,
+    DeviceAuthorization,
+    Register,
+    Metadata,
 }
 
 impl Endpoint {
@@ -38,6 +43,11 @@ impl Endpoint {
             Self::Revoke => "/revoke",
             Self::Introspect => "/introspect",
             Self::Resource => "/resource",
+            Self::Authorize => "/authorize",
+            Self::Par => "/par",
+            Self::DeviceAuthorization => "/device_authorization",
+            Self::Register => "/register",
+            Self::Metadata => "/.well-known/oauth-authorization-server",
         }
     }
 }
@@ -83,6 +93,16 @@ enum Field {
     ClientSecret,
     Token,
     TokenTypeHint,
+    ResponseType,
+    State,
+    CodeChallenge,
+    CodeChallengeMethod,
+    RequestUri,
+    DeviceCode,
+    RedirectUris,
+    GrantTypes,
+    TokenEndpointAuthMethod,
+    ClientName,
     Other(String),
 }
 
@@ -101,6 +121,10 @@ enum Value {
     PublicId,
     TheSecret,
     Scopes(u8),
+    ResponseTypeCode,
+    S256,
+    TheChallenge,
+    AuthMethod(u8),
     Text(String),
 }
 
@@ -131,6 +155,16 @@ impl Field {
             Self::ClientSecret => "client_secret",
             Self::Token => "token",
             Self::TokenTypeHint => "token_type_hint",
+            Self::ResponseType => "response_type",
+            Self::State => "state",
+            Self::CodeChallenge => "code_challenge",
+            Self::CodeChallengeMethod => "code_challenge_method",
+            Self::RequestUri => "request_uri",
+            Self::DeviceCode => "device_code",
+            Self::RedirectUris => "redirect_uris",
+            Self::GrantTypes => "grant_types",
+            Self::TokenEndpointAuthMethod => "token_endpoint_auth_method",
+            Self::ClientName => "client_name",
             Self::Other(name) => name,
         }
     }
@@ -154,6 +188,14 @@ impl Value {
             Self::Scopes(n) => ["", "read", "write", "read write", "admin", "read  write", "\"x\""]
                 [usize::from(*n) % 7]
                 .into(),
+            Self::ResponseTypeCode => "code".into(),
+            Self::S256 => "S256".into(),
+            Self::TheChallenge => CHALLENGE.into(),
+            Self::AuthMethod(n) => {
+                ["none", "client_secret_basic", "client_secret_post", "private_key_jwt"]
+                    [usize::from(*n) % 4]
+                    .into()
+            }
             Self::Text(text) => text.clone(),
         }
     }
@@ -181,6 +223,13 @@ fn server_with(bearer: BearerPolicy) -> Server {
             .bearer(bearer)
             .scope("read", "Read", true)
             .scope("write", "Write", false)
+            .grants([
+                GrantType::AuthorizationCode,
+                GrantType::ClientCredentials,
+                GrantType::RefreshToken,
+                GrantType::DeviceCode,
+            ])
+            .registration(RegistrationPolicy::Open)
             .rotation(RefreshRotation::Grace(Seconds::new(10)))
             .fifo(FifoLimits {
                 refresh_per_client: Some(3),
@@ -194,8 +243,12 @@ fn server_with(bearer: BearerPolicy) -> Server {
 
 fn seeded_store() -> MemoryStore {
     let store = MemoryStore::new();
-    let grants =
-        [GrantType::AuthorizationCode, GrantType::ClientCredentials, GrantType::RefreshToken];
+    let grants = [
+        GrantType::AuthorizationCode,
+        GrantType::ClientCredentials,
+        GrantType::RefreshToken,
+        GrantType::DeviceCode,
+    ];
     store.insert_client(
         ClientRecord::confidential(
             "fuzz-client",
@@ -281,14 +334,35 @@ fn build_request(endpoint: Endpoint, input: &RequestInput) -> Option<http::Reque
         };
         builder = builder.header("authorization", value);
     }
+    let fields = input.fields.iter().take(16);
     let mut body = String::new();
-    for (field, value) in input.fields.iter().take(16) {
-        if !body.is_empty() {
-            body.push('&');
+    if matches!(endpoint, Endpoint::Register) {
+        // A JSON object; list-valued metadata as one-element arrays.
+        let mut object = serde_json::Map::new();
+        for (field, value) in fields {
+            let text = serde_json::Value::String(value.text());
+            let list = matches!(field, Field::RedirectUris | Field::GrantTypes);
+            object.insert(
+                field.name().to_owned(),
+                if list { serde_json::Value::Array(vec![text]) } else { text },
+            );
         }
-        body.push_str(&encode(field.name()));
-        body.push('=');
-        body.push_str(&encode(&value.text()));
+        body = serde_json::Value::Object(object).to_string();
+    } else {
+        for (field, value) in fields {
+            if !body.is_empty() {
+                body.push('&');
+            }
+            body.push_str(&encode(field.name()));
+            body.push('=');
+            body.push_str(&encode(&value.text()));
+        }
+    }
+    if matches!(endpoint, Endpoint::Authorize | Endpoint::Metadata) && method == "GET" {
+        // The query string carries the parameters; the body stays empty.
+        let uri = format!("{}?{body}", endpoint.path());
+        builder = builder.uri(uri);
+        body.clear();
     }
     let mut bytes = body.into_bytes();
     bytes.extend_from_slice(&input.raw_tail);
