@@ -33,6 +33,7 @@ pub struct Config {
     metadata_path: String,
     /// Computed at build: the issuer's `scheme://authority`.
     issuer_origin: String,
+    bearer: BearerPolicy,
     registration: RegistrationPolicy,
     registration_scope_names: Option<Vec<String>>,
     registration_scopes: Scopes,
@@ -105,6 +106,10 @@ pub struct Endpoints {
     /// The pushed authorization request endpoint (RFC 9126 §2); `None`
     /// disables PAR. Served when the authorization code grant is enabled.
     pub par: Option<String>,
+    /// The token revocation endpoint (RFC 7009).
+    pub revocation: String,
+    /// The token introspection endpoint (RFC 7662).
+    pub introspection: String,
     /// The device authorization endpoint (RFC 8628 §3.1); served when the
     /// device code grant is enabled.
     pub device_authorization: String,
@@ -124,6 +129,8 @@ impl Default for Endpoints {
             token: "/token".into(),
             authorization: "/authorize".into(),
             par: Some("/par".into()),
+            revocation: "/revoke".into(),
+            introspection: "/introspect".into(),
             device_authorization: "/device_authorization".into(),
             device_verification: "/device".into(),
             registration: "/register".into(),
@@ -138,6 +145,8 @@ impl Endpoints {
         let mut paths = vec![("token", self.token.as_str())];
         paths.push(("authorization", self.authorization.as_str()));
         paths.extend(self.par.as_deref().map(|p| ("par", p)));
+        paths.push(("revocation", self.revocation.as_str()));
+        paths.push(("introspection", self.introspection.as_str()));
         paths.push(("device_authorization", self.device_authorization.as_str()));
         paths.push(("device_verification", self.device_verification.as_str()));
         paths.push(("registration", self.registration.as_str()));
@@ -145,6 +154,27 @@ impl Endpoints {
     }
 }
 
+/// How [`Server::verify_bearer`](crate::Server::verify_bearer) reads and
+/// challenges bearer tokens at a resource server (RFC 6750).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BearerPolicy {
+    /// The `realm` of every `WWW-Authenticate: Bearer` challenge
+    /// (RFC 6750 §3). Printable ASCII without `"` or `\`, so it is sent
+    /// as a quoted string without escapes. Default `qscope`.
+    pub realm: String,
+    /// Whether an `access_token` parameter in an
+    /// `application/x-www-form-urlencoded` body is accepted (RFC 6750
+    /// §2.2, a MAY). Default `false`: only the `Authorization` header is
+    /// read. A token in the URI query (RFC 6750 §2.3) is never accepted
+    /// (OAuth 2.1 §5.1: resource servers MUST ignore it).
+    pub accept_form_body: bool,
+}
+
+impl Default for BearerPolicy {
+    fn default() -> Self {
+        Self { realm: "qscope".into(), accept_form_body: false }
+    }
+}
 /// Who may register clients at the registration endpoint (RFC 7591 §3).
 ///
 /// Management of an already registered client at its registration client
@@ -210,6 +240,7 @@ impl Config {
                 require_par: false,
                 metadata_path: String::new(),
                 issuer_origin: String::new(),
+                bearer: BearerPolicy::default(),
                 registration: RegistrationPolicy::Closed,
                 registration_scope_names: None,
                 registration_scopes: Scopes::new(),
@@ -287,6 +318,11 @@ impl Config {
     /// The endpoint paths.
     pub fn endpoints(&self) -> &Endpoints {
         &self.endpoints
+    }
+
+    /// How resource servers read and challenge bearer tokens.
+    pub fn bearer(&self) -> &BearerPolicy {
+        &self.bearer
     }
 
     /// How long a pending authorization waits for the host's decision.
@@ -503,6 +539,13 @@ impl ConfigBuilder {
         self
     }
 
+    /// Bearer-token verification for resource servers (default: realm
+    /// `qscope`, `Authorization` header only).
+    pub fn bearer(mut self, policy: BearerPolicy) -> Self {
+        self.config.bearer = policy;
+        self
+    }
+
     /// Who may register clients (default: [`RegistrationPolicy::Closed`]).
     pub fn registration(mut self, policy: RegistrationPolicy) -> Self {
         self.config.registration = policy;
@@ -589,11 +632,20 @@ impl ConfigBuilder {
         if config.require_par && config.endpoints.par.is_none() {
             return Err(ConfigError::ParDisabled);
         }
+        if !is_realm(&config.bearer.realm) {
+            return Err(ConfigError::Realm(config.bearer.realm.clone()));
+        }
         config.default_scopes =
             Scopes::from_names(config.scopes.iter().filter(|s| s.default).map(|s| s.name.clone()));
         validate_registration(&mut config)?;
         Ok(config)
     }
+}
+
+/// RFC 6750 §3 auth-param values as a quoted string without escapes:
+/// non-empty, %x20-21 / %x23-5B / %x5D-7E.
+fn is_realm(realm: &str) -> bool {
+    !realm.is_empty() && realm.bytes().all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5b | 0x5d..=0x7e))
 }
 
 /// An endpoint path: starts with `/`, and holds only visible ASCII
@@ -780,11 +832,44 @@ mod tests {
             token: "/oauth/token".into(),
             authorization: "/oauth/authorize".into(),
             par: None,
+            revocation: "/oauth/revoke".into(),
+            introspection: "/oauth/introspect".into(),
             ..Endpoints::default()
         };
         let config = b().endpoints(custom.clone()).build().unwrap();
         assert_eq!(config.endpoints(), &custom);
         assert_eq!(config.par_path(), None);
+    }
+
+    #[test]
+    fn endpoint_paths_start_with_a_slash_and_differ() {
+        let b = || Config::builder("https://as.example.com");
+        let config = b().build().unwrap();
+        assert_eq!(config.endpoints().revocation, "/revoke");
+        assert_eq!(config.endpoints().introspection, "/introspect");
+        let relative = Endpoints { introspection: "introspect".into(), ..Endpoints::default() };
+        assert_eq!(
+            b().endpoints(relative).build().unwrap_err(),
+            ConfigError::EndpointPath("introspect".into())
+        );
+        let shared = Endpoints { revocation: "/token".into(), ..Endpoints::default() };
+        assert_eq!(
+            b().endpoints(shared).build().unwrap_err(),
+            ConfigError::EndpointPath("/token".into())
+        );
+    }
+
+    #[test]
+    fn bearer_realm_must_be_quotable() {
+        let b = || Config::builder("https://as.example.com");
+        assert_eq!(b().build().unwrap().bearer().realm, "qscope");
+        for bad in ["", "a\"b", "a\\b", "é", "a\nb"] {
+            let policy = BearerPolicy { realm: bad.into(), ..BearerPolicy::default() };
+            assert_eq!(b().bearer(policy).build().unwrap_err(), ConfigError::Realm(bad.into()));
+        }
+        let policy =
+            BearerPolicy { realm: "api.example.com resources".into(), accept_form_body: true };
+        assert!(b().bearer(policy).build().unwrap().bearer().accept_form_body);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use http::Request;
 
 use crate::store::{AsyncStore, Store, Transaction};
-use crate::{Context, Reply, Respond, Server, Step};
+use crate::{BearerStep, BearerVerdict, Context, Reply, Respond, Scopes, Server, Step, UnixTime};
 
 /// Drives one request to its reply over a blocking store.
 ///
@@ -90,4 +90,59 @@ where
         };
         step = next.unwrap_or_else(|misuse| Step::Respond(Respond::for_misuse(&misuse)));
     }
+}
+
+/// Verifies the bearer token of a resource request over a blocking store:
+/// [`Server::verify_bearer`] driven to its verdict.
+///
+/// A store failure is denied with `503 temporarily_unavailable` or `500
+/// server_error`; an answer that does not echo the query (a store bug)
+/// with a 500 that reveals nothing.
+pub fn verify_bearer<S, B>(
+    server: &Server,
+    store: &S,
+    request: &Request<B>,
+    required: &Scopes,
+    now: UnixTime,
+) -> BearerVerdict
+where
+    S: Store + ?Sized,
+    B: AsRef<[u8]>,
+{
+    let verdict = match server.verify_bearer(request, required, now) {
+        BearerStep::Read(read) => match store.read(read.queries()) {
+            Ok(answers) => read.resume(answers),
+            Err(error) => return BearerVerdict::Denied(read.fail(&error)),
+        },
+        BearerStep::Denied(response) => return BearerVerdict::Denied(response),
+    };
+    bearer_verdict(verdict)
+}
+
+/// Verifies the bearer token of a resource request over an asynchronous
+/// store; the same as [`verify_bearer`].
+pub async fn verify_bearer_async<S, B>(
+    server: &Server,
+    store: &S,
+    request: &Request<B>,
+    required: &Scopes,
+    now: UnixTime,
+) -> BearerVerdict
+where
+    S: AsyncStore + ?Sized,
+    B: AsRef<[u8]>,
+{
+    let verdict = match server.verify_bearer(request, required, now) {
+        BearerStep::Read(read) => match store.read(read.queries()).await {
+            Ok(answers) => read.resume(answers),
+            Err(error) => return BearerVerdict::Denied(read.fail(&error)),
+        },
+        BearerStep::Denied(response) => return BearerVerdict::Denied(response),
+    };
+    bearer_verdict(verdict)
+}
+
+/// The verdict of a bearer read, or the 500 of a misuse.
+fn bearer_verdict(verdict: Result<BearerVerdict, crate::ApiMisuse>) -> BearerVerdict {
+    verdict.unwrap_or_else(|misuse| BearerVerdict::for_misuse(&misuse))
 }

@@ -181,6 +181,10 @@ pub enum ConfigError {
     /// The body size limit is too small to hold a token request.
     #[error("body limit must be at least 512 bytes")]
     BodyLimit,
+    /// The bearer `realm` is empty or has characters that a quoted
+    /// auth-param cannot carry without escapes (RFC 6750 §3).
+    #[error("bearer realm must be non-empty printable ASCII without '\"' or '\\': {0:?}")]
+    Realm(String),
     /// Pushed authorization requests are required but no PAR endpoint is
     /// configured.
     #[error("require_par needs a PAR endpoint")]

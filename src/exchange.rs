@@ -12,8 +12,8 @@ use http::{Response, StatusCode};
 use crate::authorization::Interaction;
 use crate::device::DeviceReply;
 use crate::endpoint::{
-    authorize, client_management, decide, device_authorization, device_verification, par, register,
-    token,
+    authorize, client_management, decide, device_authorization, device_verification, introspect,
+    par, register, revoke, token,
 };
 use crate::error::{ApiMisuse, OAuthError};
 use crate::store::{
@@ -123,6 +123,8 @@ impl Reply {
 #[derive(Debug)]
 pub(crate) enum ReadState {
     Token(token::ReadState),
+    Revoke(revoke::ReadState),
+    Introspect(introspect::ReadState),
     Authorize(authorize::ReadState),
     Decide(decide::ReadState),
     Par(par::ReadState),
@@ -140,6 +142,7 @@ pub(crate) enum ReadState {
 )]
 pub(crate) enum CommitState {
     Token(token::CommitState),
+    Revoke(revoke::CommitState),
     Authorize(authorize::CommitState),
     Decide(decide::CommitState),
     Par(par::CommitState),
@@ -237,6 +240,12 @@ impl Read {
         }
         Ok(match self.state {
             ReadState::Token(state) => token::on_read(self.exchange, state, answers.into_records()),
+            ReadState::Revoke(state) => {
+                revoke::on_read(self.exchange, state, answers.into_records())
+            }
+            ReadState::Introspect(state) => {
+                introspect::on_read(self.exchange, state, answers.into_records())
+            }
             ReadState::Authorize(state) => {
                 authorize::on_read(self.exchange, state, answers.into_records())
             }
@@ -285,6 +294,7 @@ impl Commit {
         }
         Ok(match self.state {
             CommitState::Token(state) => token::on_commit(self.exchange, state, outcome),
+            CommitState::Revoke(state) => revoke::on_commit(self.exchange, state, outcome),
             CommitState::Authorize(state) => authorize::on_commit(self.exchange, state, outcome),
             CommitState::Decide(state) => decide::on_commit(self.exchange, state, outcome),
             CommitState::Par(state) => par::on_commit(self.exchange, state, outcome),

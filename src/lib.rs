@@ -155,13 +155,16 @@ pub mod store;
 mod time;
 
 pub use authorization::{Decision, Interaction, InteractionHandle, RequestedScope};
+pub use bearer::{Access, BearerRead, BearerStep, BearerVerdict};
 pub use config::{
-    Config, ConfigBuilder, Endpoints, FifoLimits, MAX_CODE_LIFETIME, PkcePolicy, RefreshRotation,
-    ScopeDefinition,
+    BearerPolicy, Config, ConfigBuilder, Endpoints, FifoLimits, MAX_CODE_LIFETIME, PkcePolicy,
+    RefreshRotation, ScopeDefinition,
 };
 pub use config::{DEFAULT_REGISTRATION_GRANTS, RegistrationPolicy};
 pub use context::{Context, Entropy, RequestId};
-pub use driver::{drive, drive_async, drive_step, drive_step_async};
+pub use driver::{
+    drive, drive_async, drive_step, drive_step_async, verify_bearer, verify_bearer_async,
+};
 pub use error::{ApiMisuse, ConfigError, ErrorCode};
 pub use exchange::{Commit, MAX_STEPS, Read, Reply, Respond, Step};
 pub use scope::{InvalidScope, Scopes};

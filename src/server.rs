@@ -7,11 +7,11 @@ use http::Request;
 use crate::authorization::Decision;
 use crate::device::DeviceDecision;
 use crate::endpoint::{
-    authorize, client_management, decide, device_authorization, device_verification, metadata, par,
-    register, token,
+    authorize, client_management, decide, device_authorization, device_verification, introspect,
+    metadata, par, register, revoke, token,
 };
 use crate::exchange::Exchange;
-use crate::{Config, Context, Step, response};
+use crate::{BearerStep, Config, Context, Scopes, Step, UnixTime, bearer, response};
 
 /// An OAuth 2.1 authorization server core. Cheap to clone, `Send + Sync`;
 /// share one per process.
@@ -40,6 +40,10 @@ impl Server {
         let registration = config.endpoints().registration.as_str();
         if path == config.endpoints().token {
             token::begin(exchange, &request)
+        } else if path == config.endpoints().revocation {
+            revoke::begin(exchange, &request)
+        } else if path == config.endpoints().introspection {
+            introspect::begin(exchange, &request)
         } else if path == config.endpoints().authorization && config.authorization_enabled() {
             authorize::begin(exchange, &request)
         } else if config.par_path() == Some(path) {
@@ -57,6 +61,25 @@ impl Server {
         } else {
             exchange.respond(response::not_found(), Vec::new())
         }
+    }
+
+    /// Starts verifying the bearer token of a request to a protected
+    /// resource that needs every scope in `required` (RFC 6750). The
+    /// returned [`BearerStep`] is a denial decided from the request alone,
+    /// or one read whose [`resume`](crate::BearerRead::resume) gives the
+    /// [`BearerVerdict`](crate::BearerVerdict);
+    /// [`verify_bearer`](crate::verify_bearer) drives it over a store.
+    ///
+    /// Verification mints and writes nothing, so it needs only the time,
+    /// not a [`Context`]. The request is borrowed: the resource server still
+    /// serves it afterwards.
+    pub fn verify_bearer<'a, B: AsRef<[u8]>>(
+        &'a self,
+        request: &Request<B>,
+        required: &'a Scopes,
+        now: UnixTime,
+    ) -> BearerStep<'a> {
+        bearer::begin(self.config.bearer(), request, required, now)
     }
 
     /// Finishes an authorization request with the host's [`Decision`] on

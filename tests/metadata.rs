@@ -34,7 +34,13 @@ fn rfc8414_3_2_default_document() {
             "code_challenge_methods_supported": ["S256"],
             "authorization_response_iss_parameter_supported": true,
             "pushed_authorization_request_endpoint": "https://server.example.com/par",
-            "require_pushed_authorization_requests": false
+            "require_pushed_authorization_requests": false,
+            "revocation_endpoint": "https://server.example.com/revoke",
+            "revocation_endpoint_auth_methods_supported":
+                ["client_secret_basic", "client_secret_post", "none"],
+            "introspection_endpoint": "https://server.example.com/introspect",
+            "introspection_endpoint_auth_methods_supported":
+                ["client_secret_basic", "client_secret_post"]
         })
     );
     // A query string does not matter; other methods do.
@@ -51,6 +57,8 @@ fn rfc8414_3_1_issuer_with_a_path() {
         token: "/issuer1/token".into(),
         authorization: "/issuer1/authorize".into(),
         par: Some("/issuer1/par".into()),
+        revocation: "/issuer1/revoke".into(),
+        introspection: "/issuer1/introspect".into(),
         ..Endpoints::default()
     };
     let h = Harness::with(
@@ -64,6 +72,8 @@ fn rfc8414_3_1_issuer_with_a_path() {
     assert_eq!(doc["token_endpoint"], "https://example.com/issuer1/token");
     assert_eq!(doc["authorization_endpoint"], "https://example.com/issuer1/authorize");
     assert_eq!(doc["pushed_authorization_request_endpoint"], "https://example.com/issuer1/par");
+    assert_eq!(doc["revocation_endpoint"], "https://example.com/issuer1/revoke");
+    assert_eq!(doc["introspection_endpoint"], "https://example.com/issuer1/introspect");
     // RFC 9207 §2.4 / RFC 8414 §3.3: `iss` in responses equals `issuer`.
     let response =
         h.send(Req::new("GET", &format!("/issuer1/authorize?client_id=public-app&{PKCE}"), ""));
@@ -87,8 +97,6 @@ fn only_what_is_enabled_is_listed() {
         "pushed_authorization_request_endpoint",
         "require_pushed_authorization_requests",
         "scopes_supported",
-        "revocation_endpoint",
-        "introspection_endpoint",
         "device_authorization_endpoint",
         "registration_endpoint",
     ] {
@@ -107,7 +115,13 @@ fn only_what_is_enabled_is_listed() {
             "token_endpoint_auth_methods_supported":
                 ["client_secret_basic", "client_secret_post", "none"],
             "grant_types_supported": ["client_credentials"],
-            "scopes_supported": ["read", "write"]
+            "scopes_supported": ["read", "write"],
+            "revocation_endpoint": "https://server.example.com/revoke",
+            "revocation_endpoint_auth_methods_supported":
+                ["client_secret_basic", "client_secret_post", "none"],
+            "introspection_endpoint": "https://server.example.com/introspect",
+            "introspection_endpoint_auth_methods_supported":
+                ["client_secret_basic", "client_secret_post"]
         })
     );
     // The device grant brings its endpoint (RFC 8628 §4).
@@ -135,6 +149,8 @@ fn custom_paths_are_advertised_and_served() {
         token: "/oauth/token".into(),
         authorization: "/oauth/authorize".into(),
         par: Some("/oauth/par".into()),
+        revocation: "/oauth/revoke".into(),
+        introspection: "/oauth/introspect".into(),
         ..Endpoints::default()
     };
     let h = Harness::with(config().endpoints(endpoints));
@@ -155,4 +171,19 @@ fn custom_paths_are_advertised_and_served() {
             .header("content-type", "application/x-www-form-urlencoded"),
     );
     assert_eq!(response.status(), 201);
+    assert_eq!(doc["revocation_endpoint"], "https://server.example.com/oauth/revoke");
+    assert_eq!(doc["introspection_endpoint"], "https://server.example.com/oauth/introspect");
+    let response = h.send(
+        Req::new("POST", "/oauth/revoke", "token=unknown")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .basic(CLIENT_ID, CLIENT_SECRET),
+    );
+    assert_eq!(response.status(), 200);
+    assert_eq!(h.send(Req::new("POST", "/revoke", "token=unknown")).status(), 404);
+    let response = h.send(
+        Req::new("POST", "/oauth/introspect", "token=unknown")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .basic(CLIENT_ID, CLIENT_SECRET),
+    );
+    assert_eq!(response.body().as_slice(), br#"{"active":false}"#);
 }

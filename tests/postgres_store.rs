@@ -45,7 +45,7 @@ fn purge_deletes_only_expired_records() {
     let Some(url) = pg::url() else { return };
     let temp = TempPostgres::new(&url);
     sql_support::purge_deletes_only_expired(&temp, |now| {
-        temp.store.purge_expired(now).map(|p| (p.codes, p.tokens))
+        temp.store.purge_expired(now).map(|p| (p.codes, p.tokens, p.pending, p.device_grants))
     });
 }
 

@@ -7,9 +7,9 @@ mod format;
 
 use std::path::{Path, PathBuf};
 
-use format::{ExpectCommit, Vector, kind_of};
+use format::{ExpectAccess, ExpectCommit, Vector, kind_of};
 use qscope::store::{MemoryStore, Store, Transaction};
-use qscope::{MAX_STEPS, Reply, Step};
+use qscope::{BearerVerdict, MAX_STEPS, Reply, Scopes, Step, verify_bearer};
 
 fn vector_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("rfc-vectors directory") {
@@ -26,6 +26,8 @@ struct Ran {
     response: http::Response<Vec<u8>>,
     commits: Vec<Transaction>,
     best_effort: Vec<qscope::store::Effect>,
+    /// Bearer vectors: the access granted, when allowed.
+    allowed: Option<ExpectAccess>,
 }
 
 /// Runs the vector's request and, when it ends in an interaction, the
@@ -33,6 +35,23 @@ struct Ran {
 fn run(vector: &Vector) -> Result<Ran, String> {
     let server = vector.server();
     let store = vector.store();
+    if let Some(bearer) = &vector.bearer {
+        let required = Scopes::parse(&bearer.required_scopes).expect("required scopes");
+        let verdict =
+            verify_bearer(&server, &store, &vector.http_request(), &required, vector.now());
+        let (response, allowed) = match verdict {
+            BearerVerdict::Allowed(access) => (
+                http::Response::new(Vec::new()),
+                Some(ExpectAccess {
+                    subject: access.subject,
+                    client_id: access.client_id,
+                    scopes: access.scopes.to_string(),
+                }),
+            ),
+            BearerVerdict::Denied(response) => (response, None),
+        };
+        return Ok(Ran { response, commits: Vec::new(), best_effort: Vec::new(), allowed });
+    }
     let mut commits = Vec::new();
     let step = server.begin(vector.http_request(), vector.context());
     let (reply, best_effort) = drive(&store, step, &mut commits);
@@ -59,7 +78,7 @@ fn run(vector: &Vector) -> Result<Ran, String> {
         }
         (other, _, _) => return Err(format!("unexpected reply {other:?}")),
     };
-    Ok(Ran { response, commits, best_effort })
+    Ok(Ran { response, commits, best_effort, allowed: None })
 }
 
 /// Drives one exchange to its reply, collecting its commits.
@@ -151,6 +170,14 @@ fn check(vector: &Vector) -> Result<(), String> {
         .collect();
     if commits != expect.commits {
         return Err(format!("commits {commits:?} (expected {:?})", expect.commits));
+    }
+    let expected_access = expect.allowed.as_ref().map(|access| ExpectAccess {
+        subject: access.subject.clone(),
+        client_id: access.client_id.clone(),
+        scopes: Scopes::parse(&access.scopes).expect("expected scopes").to_string(),
+    });
+    if ran.allowed != expected_access {
+        return Err(format!("allowed {:?} (expected {expected_access:?})", ran.allowed));
     }
     let best_effort: Vec<String> = ran.best_effort.iter().map(kind_of).collect();
     if best_effort != expect.best_effort {

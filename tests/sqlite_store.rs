@@ -62,7 +62,7 @@ fn purge_deletes_only_expired_records() {
     let dir = TempDir::new();
     let store = SqliteStore::open(dir.db()).expect("open");
     sql_support::purge_deletes_only_expired(&store, |now| {
-        store.purge_expired(now).map(|p| (p.codes, p.tokens))
+        store.purge_expired(now).map(|p| (p.codes, p.tokens, p.pending, p.device_grants))
     });
 }
 
@@ -138,7 +138,7 @@ async fn async_front_end_applies_and_reads() {
     assert_eq!(answers.as_slice()[0].record, Some(Record::Code(code)));
     let purged =
         store.purge_expired_async(T0.after(qscope::Seconds::hours(1))).await.expect("purge");
-    assert_eq!(purged.codes, 1);
+    assert_eq!((purged.codes, purged.tokens, purged.pending, purged.device_grants), (1, 0, 0, 0));
 }
 
 /// Eight tasks on a single-threaded runtime redeem one code at once: the

@@ -45,6 +45,11 @@ fn kinds(effects: &[Effect]) -> Vec<&'static str> {
         .collect()
 }
 
+/// The precondition every issuing commit carries for the RFC client.
+fn client_unchanged() -> Precondition {
+    Precondition::ClientRevision { client_id: CLIENT_ID.into(), revision: 0 }
+}
+
 fn str_of<'a>(body: &'a serde_json::Value, key: &str) -> &'a str {
     body[key].as_str().unwrap_or_else(|| panic!("{key} missing in {body}"))
 }
@@ -72,7 +77,7 @@ fn code_exchange_issues_tokens_stored_by_hash() {
     assert_eq!(committed.len(), 1);
     assert_eq!(
         committed[0].preconditions,
-        vec![Precondition::CodeUnconsumed { hash: TokenHash::of(&code) }]
+        vec![Precondition::CodeUnconsumed { hash: TokenHash::of(&code) }, client_unchanged()]
     );
     assert_eq!(
         kinds(&committed[0].effects),
@@ -309,7 +314,7 @@ fn refresh_rotates_and_keeps_the_grant_scope() {
     let committed = h.committed.borrow();
     assert_eq!(
         committed[0].preconditions,
-        vec![Precondition::TokenActive { hash: TokenHash::of(&r0) }]
+        vec![Precondition::TokenActive { hash: TokenHash::of(&r0) }, client_unchanged()]
     );
     assert_eq!(
         kinds(&committed[0].effects),
@@ -371,7 +376,7 @@ fn grace_window_retry_keeps_one_successor() {
     let committed = h.committed.borrow().clone();
     assert_eq!(
         committed[0].preconditions,
-        vec![Precondition::TokenNotRevoked { hash: TokenHash::of(&r0) }]
+        vec![Precondition::TokenNotRevoked { hash: TokenHash::of(&r0) }, client_unchanged()]
     );
     assert_eq!(
         kinds(&committed[0].effects),

@@ -372,3 +372,45 @@ fn context_time_drives_expiry() {
     assert_eq!(record.issued_at, T0);
     assert_eq!(record.expires_at, UnixTime::from_secs(T0.as_secs() + 3600));
 }
+
+/// A client deleted, or changed, between a token request's read and its
+/// commit gets no token (the issuing commit carries `ClientRevision`).
+#[test]
+fn client_deleted_or_changed_mid_request_gets_no_token() {
+    use qscope::store::{ClientAuthMethod, Precondition};
+    for deleted in [true, false] {
+        let h = Harness::new();
+        let request: http::Request<Vec<u8>> =
+            token_request("grant_type=client_credentials").basic(CLIENT_ID, CLIENT_SECRET).into();
+        let Step::Read(read) = h.server.begin(request, h.context()) else { panic!() };
+        let answers = h.store.read(read.queries()).unwrap();
+        let Step::Commit(commit) = read.resume(answers).unwrap() else { panic!() };
+        assert!(
+            commit.transaction().preconditions.contains(&Precondition::ClientRevision {
+                client_id: CLIENT_ID.into(),
+                revision: 0
+            })
+        );
+        if deleted {
+            let delete = Effect::DeleteClient { client_id: CLIENT_ID.into(), at: T0 };
+            let _ = h.store.apply(&Transaction::unconditional(vec![delete]));
+        } else {
+            let mut rotated =
+                confidential(CLIENT_ID, "new-secret", ClientAuthMethod::ClientSecretBasic);
+            rotated.revision = 1;
+            h.store.insert_client(rotated);
+        }
+        let outcome = h.store.apply(commit.transaction()).unwrap();
+        assert!(matches!(
+            outcome,
+            Outcome::Conflict { failed: Precondition::ClientRevision { .. }, .. }
+        ));
+        let response = h.drive(commit.resume(outcome).unwrap()).into_http().unwrap();
+        if deleted {
+            assert_error(&response, 401, "invalid_client");
+        } else {
+            assert_error(&response, 503, "temporarily_unavailable");
+        }
+        assert!(h.store.tokens().is_empty(), "no token was stored");
+    }
+}

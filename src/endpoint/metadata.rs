@@ -46,6 +46,13 @@ pub(crate) fn document(config: &Config) -> Map<String, Value> {
         doc.insert("code_challenge_methods_supported".into(), json!(pkce_methods(config)));
         doc.insert("authorization_response_iss_parameter_supported".into(), json!(true));
     }
+    // Revocation (RFC 7009) takes every token-endpoint method, `none`
+    // included (public clients revoke their own tokens); introspection
+    // (RFC 7662) only the confidential ones.
+    doc.insert("revocation_endpoint".into(), url(&endpoints.revocation));
+    doc.insert("revocation_endpoint_auth_methods_supported".into(), json!(auth_methods()));
+    doc.insert("introspection_endpoint".into(), url(&endpoints.introspection));
+    doc.insert("introspection_endpoint_auth_methods_supported".into(), json!(&auth_methods()[..2]));
     // Optional endpoints, one line each.
     if let Some(par) = config.par_path() {
         doc.insert("pushed_authorization_request_endpoint".into(), url(par));

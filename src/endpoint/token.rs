@@ -11,7 +11,9 @@ use crate::endpoint::client_form::{self, ClientForm, Refusal};
 use crate::error::OAuthError;
 use crate::exchange::{CommitState as AnyCommitState, Exchange, ReadState as AnyReadState};
 use crate::grant::{Decision, GrantRequest, TokenResponse};
-use crate::store::{AuditAction, ClientRecord, GrantType, Outcome, Query, Record, as_client};
+use crate::store::{
+    AuditAction, ClientRecord, GrantType, Outcome, Precondition, Query, Record, as_client,
+};
 use crate::{ErrorCode, Step, response};
 
 /// Waiting for the client and the grant's record.
@@ -128,6 +130,27 @@ pub(crate) fn on_commit(ex: Exchange, state: CommitState, outcome: Outcome) -> S
     match (then, outcome) {
         (Then::Issue(tokens), Outcome::Applied) => {
             ex.respond(response::json(StatusCode::OK, tokens.to_json()), Vec::new())
+        }
+        // The client was deleted or changed (secret, grants) since it was
+        // read: no token for what was not authenticated as it is now.
+        (
+            Then::Issue(_),
+            Outcome::Conflict { failed: Precondition::ClientRevision { .. }, found },
+        ) => {
+            let err = match found {
+                None => OAuthError::new(ErrorCode::InvalidClient, "client authentication failed"),
+                Some(_) => OAuthError::new(
+                    ErrorCode::TemporarilyUnavailable,
+                    "the client changed during the request; retry",
+                ),
+            };
+            let refusal = Refusal {
+                client_id: Some(&client.client_id),
+                grant_type: Some(request.grant_type()),
+                ..REFUSED
+            };
+            let status = err.code.status();
+            refusal.refuse_as(ex, err, status)
         }
         // Someone else changed the record between our read and our commit
         // (a parallel redemption, a rotation, a revocation): decide again

@@ -8,8 +8,8 @@ use crate::exchange::Exchange;
 use crate::response::push_json_string;
 use crate::secret::{TokenHash, encode_secret};
 use crate::store::{
-    AuditAction, ClientRecord, Effect, FamilyId, GrantType, TokenKind, TokenOwner, TokenRecord,
-    Transaction,
+    AuditAction, ClientRecord, Effect, FamilyId, GrantType, Precondition, TokenKind, TokenOwner,
+    TokenRecord, Transaction,
 };
 
 use super::Decision;
@@ -86,6 +86,13 @@ pub(super) fn issue(ex: &Exchange, grant: Grant<'_>, mut transaction: Transactio
     let access_token = encode_secret(&ex.ctx.entropy.derive(b"access-token"));
     let access_expires = now.after(config.access_token_lifetime());
     let fifo = config.fifo();
+    // The client must still be as authenticated: a deletion, a secret
+    // rotation or a grant change that commits between this request's read
+    // and its commit wins, and no token is issued to what no longer exists.
+    transaction.preconditions.push(Precondition::ClientRevision {
+        client_id: client_id.clone(),
+        revision: grant.client.revision,
+    });
     let effects = &mut transaction.effects;
 
     let mut refresh_token = None;

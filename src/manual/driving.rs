@@ -29,6 +29,9 @@
 //! second decision (a grace retry or a clean-up commit), and the reply.
 //! The authorization endpoint, the PAR endpoint and a decision take at
 //! most three: one read, one commit, and the reply.
+//! The revocation endpoint takes one read, at most one commit (the
+//! revocation and its audit event, without preconditions) and the reply;
+//! the introspection endpoint one read and the reply.
 //!
 //! ## Interactions
 //!
@@ -39,3 +42,13 @@
 //! drives it like the first ([`drive_step`](crate::drive_step) does). The
 //! [`InteractionHandle`](crate::InteractionHandle) is the only thing the
 //! host must carry between the two; keep it bound to the user's session.
+//!
+//! ## Resource servers
+//!
+//! [`Server::verify_bearer`](crate::Server::verify_bearer) is the same loop
+//! for a protected resource: a [`BearerStep`](crate::BearerStep) is a
+//! denial decided from the request alone or one
+//! [`BearerRead`](crate::BearerRead) of the token by hash, whose `resume`
+//! gives the [`BearerVerdict`](crate::BearerVerdict). It writes nothing.
+//! [`verify_bearer`](crate::verify_bearer) and
+//! [`verify_bearer_async`](crate::verify_bearer_async) drive it.

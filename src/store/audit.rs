@@ -26,6 +26,18 @@ pub enum AuditAction {
     RefreshReused,
     /// A rotated refresh token was retried inside the grace window.
     RefreshRetried,
+    /// The revocation endpoint revoked a token (an access token alone, or
+    /// a refresh token with its whole family); committed with the revocation.
+    TokenRevoked,
+    /// The revocation endpoint refused a request (client authentication, a
+    /// malformed request, or a token issued to another client).
+    RevocationRefused,
+    /// The introspection endpoint answered; `subject` and `family` are set
+    /// only when the answer was `active: true`.
+    TokenIntrospected,
+    /// The introspection endpoint refused a request (client authentication
+    /// or a malformed request).
+    IntrospectionRefused,
     /// The authorization endpoint accepted a request and stored it as a
     /// pending authorization waiting for the host's decision.
     AuthorizationRequested,
@@ -77,6 +89,10 @@ impl AuditAction {
             Self::CodeReplayed => "code_replayed",
             Self::RefreshReused => "refresh_reused",
             Self::RefreshRetried => "refresh_retried",
+            Self::TokenRevoked => "token_revoked",
+            Self::RevocationRefused => "revocation_refused",
+            Self::TokenIntrospected => "token_introspected",
+            Self::IntrospectionRefused => "introspection_refused",
             Self::AuthorizationRequested => "authorization_requested",
             Self::AuthorizationApproved => "authorization_approved",
             Self::AuthorizationDenied => "authorization_denied",

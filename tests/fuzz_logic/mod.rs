@@ -10,20 +10,53 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod request;
+pub mod stateful;
 pub mod wellformed;
 
 use arbitrary::{Arbitrary, Unstructured};
 
 /// The fuzz targets, by name (the directory under `fuzz/corpus/`).
-pub const TARGETS: &[&str] = &["token"];
+pub const TARGETS: &[&str] = &[
+    "token",
+    "authorize",
+    "par",
+    "device",
+    "register",
+    "metadata",
+    "revoke",
+    "introspect",
+    "bearer",
+    "stateful",
+];
 
 /// Runs target `name` on raw fuzzer bytes.
 pub fn run(name: &str, data: &[u8]) {
     let mut u = Unstructured::new(data);
     match name {
-        "token" => {
+        "token" | "authorize" | "par" | "device" | "register" | "metadata" | "revoke"
+        | "introspect" => {
+            let endpoint = match name {
+                "authorize" => request::Endpoint::Authorize,
+                "par" => request::Endpoint::Par,
+                "device" => request::Endpoint::DeviceAuthorization,
+                "register" => request::Endpoint::Register,
+                "metadata" => request::Endpoint::Metadata,
+                "revoke" => request::Endpoint::Revoke,
+                "introspect" => request::Endpoint::Introspect,
+                _ => request::Endpoint::Token,
+            };
             if let Ok(input) = request::RequestInput::arbitrary_take_rest(u) {
-                request::run(request::Endpoint::Token, &input);
+                request::run(endpoint, &input);
+            }
+        }
+        "bearer" => {
+            if let Ok(input) = request::RequestInput::arbitrary_take_rest(u) {
+                request::run_bearer(&input);
+            }
+        }
+        "stateful" => {
+            if let Ok(ops) = Vec::<stateful::Op>::arbitrary_take_rest(u) {
+                stateful::run(&ops);
             }
         }
         other => {

@@ -8,8 +8,8 @@ use qscope::store::{
     PkceChallenge, PkceMethod, Store, StoreError, TokenHash, TokenKind, TokenRecord, Transaction,
 };
 use qscope::{
-    ClientSecret, Config, Context, Entropy, FifoLimits, MAX_STEPS, RefreshRotation, Scopes,
-    Seconds, Server, Step, UnixTime,
+    BearerPolicy, BearerVerdict, ClientSecret, Config, Context, Entropy, FifoLimits, MAX_STEPS,
+    RefreshRotation, RegistrationPolicy, Scopes, Seconds, Server, Step, UnixTime, verify_bearer,
 };
 
 use super::wellformed;
@@ -25,12 +25,29 @@ const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 #[derive(Clone, Copy, Debug)]
 pub enum Endpoint {
     Token,
+    Revoke,
+    Introspect,
+    /// A protected resource: the request goes to `Server::verify_bearer`.
+    Resource,
+    Authorize,
+    Par,
+    DeviceAuthorization,
+    Register,
+    Metadata,
 }
 
 impl Endpoint {
     fn path(self) -> &'static str {
         match self {
             Self::Token => "/token",
+            Self::Revoke => "/revoke",
+            Self::Introspect => "/introspect",
+            Self::Resource => "/resource",
+            Self::Authorize => "/authorize",
+            Self::Par => "/par",
+            Self::DeviceAuthorization => "/device_authorization",
+            Self::Register => "/register",
+            Self::Metadata => "/.well-known/oauth-authorization-server",
         }
     }
 }
@@ -76,6 +93,16 @@ enum Field {
     ClientSecret,
     Token,
     TokenTypeHint,
+    ResponseType,
+    State,
+    CodeChallenge,
+    CodeChallengeMethod,
+    RequestUri,
+    DeviceCode,
+    RedirectUris,
+    GrantTypes,
+    TokenEndpointAuthMethod,
+    ClientName,
     Other(String),
 }
 
@@ -94,6 +121,10 @@ enum Value {
     PublicId,
     TheSecret,
     Scopes(u8),
+    ResponseTypeCode,
+    S256,
+    TheChallenge,
+    AuthMethod(u8),
     Text(String),
 }
 
@@ -124,6 +155,16 @@ impl Field {
             Self::ClientSecret => "client_secret",
             Self::Token => "token",
             Self::TokenTypeHint => "token_type_hint",
+            Self::ResponseType => "response_type",
+            Self::State => "state",
+            Self::CodeChallenge => "code_challenge",
+            Self::CodeChallengeMethod => "code_challenge_method",
+            Self::RequestUri => "request_uri",
+            Self::DeviceCode => "device_code",
+            Self::RedirectUris => "redirect_uris",
+            Self::GrantTypes => "grant_types",
+            Self::TokenEndpointAuthMethod => "token_endpoint_auth_method",
+            Self::ClientName => "client_name",
             Self::Other(name) => name,
         }
     }
@@ -147,6 +188,14 @@ impl Value {
             Self::Scopes(n) => ["", "read", "write", "read write", "admin", "read  write", "\"x\""]
                 [usize::from(*n) % 7]
                 .into(),
+            Self::ResponseTypeCode => "code".into(),
+            Self::S256 => "S256".into(),
+            Self::TheChallenge => CHALLENGE.into(),
+            Self::AuthMethod(n) => {
+                ["none", "client_secret_basic", "client_secret_post", "private_key_jwt"]
+                    [usize::from(*n) % 4]
+                    .into()
+            }
             Self::Text(text) => text.clone(),
         }
     }
@@ -165,10 +214,22 @@ fn encode(text: &str) -> String {
 }
 
 fn server() -> Server {
+    server_with(BearerPolicy::default())
+}
+
+fn server_with(bearer: BearerPolicy) -> Server {
     Server::new(
         Config::builder("https://server.example.com")
+            .bearer(bearer)
             .scope("read", "Read", true)
             .scope("write", "Write", false)
+            .grants([
+                GrantType::AuthorizationCode,
+                GrantType::ClientCredentials,
+                GrantType::RefreshToken,
+                GrantType::DeviceCode,
+            ])
+            .registration(RegistrationPolicy::Open)
             .rotation(RefreshRotation::Grace(Seconds::new(10)))
             .fifo(FifoLimits {
                 refresh_per_client: Some(3),
@@ -182,8 +243,12 @@ fn server() -> Server {
 
 fn seeded_store() -> MemoryStore {
     let store = MemoryStore::new();
-    let grants =
-        [GrantType::AuthorizationCode, GrantType::ClientCredentials, GrantType::RefreshToken];
+    let grants = [
+        GrantType::AuthorizationCode,
+        GrantType::ClientCredentials,
+        GrantType::RefreshToken,
+        GrantType::DeviceCode,
+    ];
     store.insert_client(
         ClientRecord::confidential(
             "fuzz-client",
@@ -269,14 +334,35 @@ fn build_request(endpoint: Endpoint, input: &RequestInput) -> Option<http::Reque
         };
         builder = builder.header("authorization", value);
     }
+    let fields = input.fields.iter().take(16);
     let mut body = String::new();
-    for (field, value) in input.fields.iter().take(16) {
-        if !body.is_empty() {
-            body.push('&');
+    if matches!(endpoint, Endpoint::Register) {
+        // A JSON object; list-valued metadata as one-element arrays.
+        let mut object = serde_json::Map::new();
+        for (field, value) in fields {
+            let text = serde_json::Value::String(value.text());
+            let list = matches!(field, Field::RedirectUris | Field::GrantTypes);
+            object.insert(
+                field.name().to_owned(),
+                if list { serde_json::Value::Array(vec![text]) } else { text },
+            );
         }
-        body.push_str(&encode(field.name()));
-        body.push('=');
-        body.push_str(&encode(&value.text()));
+        body = serde_json::Value::Object(object).to_string();
+    } else {
+        for (field, value) in fields {
+            if !body.is_empty() {
+                body.push('&');
+            }
+            body.push_str(&encode(field.name()));
+            body.push('=');
+            body.push_str(&encode(&value.text()));
+        }
+    }
+    if matches!(endpoint, Endpoint::Authorize | Endpoint::Metadata) && method == "GET" {
+        // The query string carries the parameters; the body stays empty.
+        let uri = format!("{}?{body}", endpoint.path());
+        builder = builder.uri(uri);
+        body.clear();
     }
     let mut bytes = body.into_bytes();
     bytes.extend_from_slice(&input.raw_tail);
@@ -353,6 +439,74 @@ pub fn run(endpoint: Endpoint, input: &RequestInput) {
         };
     }
     panic!("exchange exceeded MAX_STEPS");
+}
+
+/// Verifies the bearer token of a resource request; panics on any broken
+/// property. The store also holds an access token whose value is `CODE`
+/// (scopes `read write`), so `Bearer` with that value can be allowed.
+pub fn run_bearer(input: &RequestInput) {
+    let Some(request) = build_request(Endpoint::Resource, input) else { return };
+    let policy =
+        BearerPolicy { accept_form_body: input.entropy[0] & 1 == 1, ..BearerPolicy::default() };
+    let server = server_with(policy);
+    let store = seeded_store();
+    store.insert_token(TokenRecord {
+        hash: TokenHash::of(CODE),
+        kind: TokenKind::Access,
+        client_id: "fuzz-client".into(),
+        subject: Some("alice".into()),
+        scopes: Scopes::from_names(["read", "write"]),
+        family: FamilyId::from_bytes([3; 16]),
+        parent: None,
+        issued_at: NOW,
+        expires_at: NOW.after(Seconds::hours(1)),
+        rotated_at: None,
+        revoked_at: None,
+    });
+    let required = ["", "read", "write", "read write", "admin"][usize::from(input.entropy[1]) % 5];
+    let required = Scopes::parse(required).expect("scope literal");
+    let now = UnixTime::from_secs(NOW.as_secs().saturating_add_signed(i64::from(input.clock_skew)));
+    let verdict = match input.store {
+        StoreMode::FailReads { transient } => {
+            match server.verify_bearer(&request, &required, now) {
+                qscope::BearerStep::Read(read) => {
+                    BearerVerdict::Denied(read.fail(&failure(transient)))
+                }
+                qscope::BearerStep::Denied(response) => BearerVerdict::Denied(response),
+            }
+        }
+        _ => verify_bearer(&server, &store, &request, &required, now),
+    };
+    match verdict {
+        BearerVerdict::Allowed(access) => {
+            // Only the stored access token, live and carrying the scopes.
+            assert_eq!(access.client_id, "fuzz-client");
+            assert!(required.is_subset(&access.scopes));
+            assert!(now < NOW.after(Seconds::hours(1)));
+        }
+        BearerVerdict::Denied(response) => {
+            wellformed::check(&response, &[SECRET, VERIFIER, CODE, REFRESH]);
+            let status = response.status().as_u16();
+            if matches!(status, 400 | 401 | 403) {
+                assert!(response.body().is_empty(), "a bearer denial has no body");
+                assert_eq!(response.headers().len(), 1, "only the challenge");
+                let challenge = response.headers()["www-authenticate"].to_str().expect("ASCII");
+                assert!(challenge.starts_with("Bearer realm=\"qscope\""), "{challenge}");
+                let error = match status {
+                    400 => Some("invalid_request"),
+                    403 => Some("insufficient_scope"),
+                    _ if challenge == "Bearer realm=\"qscope\"" => None,
+                    _ => Some("invalid_token"),
+                };
+                if let Some(error) = error {
+                    assert!(challenge.contains(&format!("error=\"{error}\"")), "{challenge}");
+                }
+                assert_eq!(challenge.contains("scope=\""), status == 403, "{challenge}");
+            } else {
+                assert!(matches!(status, 500 | 503), "unexpected bearer status {status}");
+            }
+        }
+    }
 }
 
 /// Every consumption or rotation is guarded by its precondition.

@@ -9,8 +9,8 @@ use qscope::store::{
     Store, TokenHash, TokenKind, TokenRecord, Transaction,
 };
 use qscope::{
-    ClientSecret, Config, Context, Decision, Entropy, FifoLimits, Interaction, PkcePolicy,
-    RefreshRotation, RegistrationPolicy, Scopes, Seconds, SecretHash, Server, UnixTime,
+    BearerPolicy, ClientSecret, Config, Context, Decision, Entropy, FifoLimits, Interaction,
+    PkcePolicy, RefreshRotation, RegistrationPolicy, Scopes, Seconds, SecretHash, Server, UnixTime,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -37,7 +37,20 @@ pub(crate) struct Vector {
     /// as a second exchange; `expect` then describes its response.
     #[serde(default)]
     pub(crate) decision: Option<VectorDecision>,
+    /// Present for a resource request: the request is verified with
+    /// `verify_bearer` instead of being sent to an endpoint.
+    #[serde(default)]
+    pub(crate) bearer: Option<BearerCheck>,
     pub(crate) expect: Expect,
+}
+
+/// What the protected resource of a bearer vector requires.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BearerCheck {
+    /// The scopes the resource needs, space-delimited (may be empty).
+    #[serde(default)]
+    pub(crate) required_scopes: String,
 }
 
 #[derive(Deserialize)]
@@ -65,6 +78,12 @@ pub(crate) struct VectorConfig {
     pub(crate) require_par: bool,
     #[serde(default)]
     pub(crate) code_lifetime: Option<u64>,
+    /// The realm of bearer challenges (default `qscope`).
+    #[serde(default)]
+    pub(crate) bearer_realm: Option<String>,
+    /// Whether a form-body `access_token` is accepted (default false).
+    #[serde(default)]
+    pub(crate) bearer_form_body: bool,
     /// `"open"`, `"closed"` or `{"initial_access_tokens": [...]}` (in clear).
     #[serde(default)]
     pub(crate) registration: Option<VectorRegistration>,
@@ -385,6 +404,22 @@ pub(crate) struct Expect {
     /// (and the vector has a `decision`).
     #[serde(default)]
     pub(crate) interaction: Option<ExpectInteraction>,
+    /// Bearer vectors only: the access granted. Present exactly when the
+    /// verification must allow the request (then `status` is 200 and the
+    /// response is empty: the resource server serves the request).
+    #[serde(default)]
+    pub(crate) allowed: Option<ExpectAccess>,
+}
+
+/// The access a bearer vector expects to be granted.
+#[derive(Deserialize, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExpectAccess {
+    #[serde(default)]
+    pub(crate) subject: Option<String>,
+    pub(crate) client_id: String,
+    /// Space-delimited, in any order.
+    pub(crate) scopes: String,
 }
 
 #[derive(Deserialize, Debug, PartialEq, Eq)]
@@ -422,6 +457,12 @@ impl Vector {
         builder = builder.refresh_for_client_credentials(c.refresh_for_client_credentials).fifo(
             FifoLimits { refresh_per_client: c.fifo_refresh_per_client, ..FifoLimits::default() },
         );
+        let mut bearer =
+            BearerPolicy { accept_form_body: c.bearer_form_body, ..BearerPolicy::default() };
+        if let Some(realm) = &c.bearer_realm {
+            bearer.realm.clone_from(realm);
+        }
+        builder = builder.bearer(bearer);
         builder = match &c.registration {
             None => builder,
             Some(VectorRegistration::Named(name)) => builder.registration(match name.as_str() {

@@ -9,9 +9,10 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use qscope::store::{
-    AuditAction, AuditEvent, ClientAuthMethod, ClientRecord, CodeRecord, Effect, FamilyId,
-    GrantType, Outcome, Password, PkceChallenge, PkceMethod, Query, Record, SecretHash, Store,
-    StoreError, TokenHash, TokenKind, TokenRecord, Transaction,
+    AuditAction, AuditEvent, ClientAuthMethod, ClientRecord, CodeRecord, DeviceGrantRecord,
+    DeviceStatus, Effect, FamilyId, GrantType, Outcome, Password, PendingAuthorizationRecord,
+    PendingKind, PkceChallenge, PkceMethod, Query, Record, SecretHash, Store, StoreError,
+    TokenHash, TokenKind, TokenRecord, Transaction,
 };
 use qscope::{ErrorCode, RequestId, Scopes, Seconds, UnixTime};
 
@@ -51,8 +52,49 @@ pub fn full_client() -> ClientRecord {
     client.name = Some("Full \u{e9}xample".into());
     client.uri = Some("https://a.example".into());
     client.resource_server = true;
+    client.require_par = true;
     client.created_at = T0;
+    client.logo_uri = Some("https://a.example/logo.png".into());
+    client.contacts = vec!["ops@a.example".into(), "sec@a.example".into()];
+    client.software_id = Some("4NRB1-0XZABZI9E6-5SM3R".into());
+    client.software_version = Some("2.1".into());
+    client.registration_token_hash = Some(TokenHash::of("registration-token"));
+    client.revision = 7;
     client
+}
+
+/// A pushed authorization request with every optional field set.
+pub fn full_pending() -> PendingAuthorizationRecord {
+    PendingAuthorizationRecord {
+        hash: TokenHash::of("urn:ietf:params:oauth:request_uri:full"),
+        kind: PendingKind::PushedRequest,
+        client_id: "full-client".into(),
+        redirect_uri: Some("https://a.example/cb".into()),
+        resolved_redirect_uri: "https://a.example/cb".into(),
+        scopes: Scopes::from_names(["read"]),
+        state: Some("af0ifjsldkj".into()),
+        challenge: Some(PkceChallenge { method: PkceMethod::Plain, challenge: "plain-one".into() }),
+        created_at: T0,
+        expires_at: T0.after(Seconds::new(60)),
+    }
+}
+
+/// An approved device grant with every optional field set.
+pub fn full_device() -> DeviceGrantRecord {
+    DeviceGrantRecord {
+        device_code_hash: TokenHash::of("device-code"),
+        user_code_hash: TokenHash::of("WDJBMJHT"),
+        client_id: "full-client".into(),
+        scopes: Scopes::from_names(["read", "write"]),
+        status: DeviceStatus::Approved,
+        subject: Some("alice".into()),
+        granted_scopes: Some(Scopes::from_names(["read"])),
+        interval: 10,
+        last_poll_at: Some(T0.after(Seconds::new(5))),
+        issued_at: T0,
+        expires_at: T0.after(Seconds::new(60)),
+        family: FamilyId::from_bytes([0xde; 16]),
+    }
 }
 
 /// A code with PKCE and a consumption time.
@@ -99,6 +141,19 @@ pub fn every_field_round_trips<S: Store + ?Sized>(store: &S) {
     plain.challenge = None;
     plain.redirect_uri = Some("https://a.example/cb".into());
     plain.consumed_at = None;
+    let mut bare_pending = full_pending();
+    bare_pending.hash = TokenHash::of("bare-pending");
+    bare_pending.kind = PendingKind::PushedInteraction;
+    bare_pending.redirect_uri = None;
+    bare_pending.state = None;
+    bare_pending.challenge = None;
+    let mut bare_device = full_device();
+    bare_device.device_code_hash = TokenHash::of("bare-device");
+    bare_device.user_code_hash = TokenHash::of("BCDFGHJK");
+    bare_device.status = DeviceStatus::Pending;
+    bare_device.subject = None;
+    bare_device.granted_scopes = Some(Scopes::new());
+    bare_device.last_poll_at = None;
     let cases = [
         (Effect::PutClient(full_client()), Query::Client { client_id: "full-client".into() }),
         (Effect::PutClient(public), Query::Client { client_id: "public-client".into() }),
@@ -115,6 +170,8 @@ pub fn every_field_round_trips<S: Store + ?Sized>(store: &S) {
             Effect::PutClient(c) => Record::Client(c),
             Effect::PutCode(c) => Record::Code(c),
             Effect::PutToken(t) => Record::Token(t),
+            Effect::PutPending(p) => Record::Pending(p),
+            Effect::PutDeviceGrant(d) => Record::Device(d),
             other => unreachable!("not a put: {other:?}"),
         };
         assert_eq!(read_one(store, query), Some(expected));
@@ -124,6 +181,8 @@ pub fn every_field_round_trips<S: Store + ?Sized>(store: &S) {
     changed.secret_hash = None;
     changed.auth_method = ClientAuthMethod::None;
     changed.redirect_uris.clear();
+    changed.registration_token_hash = None;
+    changed.contacts.clear();
     put(store, vec![Effect::PutClient(changed.clone())]);
     assert_eq!(
         read_one(store, Query::Client { client_id: "full-client".into() }),
@@ -160,14 +219,19 @@ pub fn failing_effect_rolls_back<S: Store + ?Sized>(store: &S) {
     );
 }
 
-/// Purging deletes exactly the records with `expires_at <= now`, in any state.
+/// Purging deletes exactly the records with `expires_at <= now`, in any
+/// state, of every kind that expires; the counts are (codes, tokens,
+/// pending authorizations, device grants).
 pub fn purge_deletes_only_expired<S: Store + ?Sized>(
     store: &S,
-    purge: impl Fn(UnixTime) -> Result<(u64, u64), StoreError>,
+    purge: impl Fn(UnixTime) -> Result<(u64, u64, u64, u64), StoreError>,
 ) {
     let mut live_code = full_code();
     live_code.hash = TokenHash::of("live-code");
     live_code.expires_at = T0.after(Seconds::new(61));
+    let mut live_pending = full_pending();
+    live_pending.hash = TokenHash::of("live-pending");
+    live_pending.expires_at = T0.after(Seconds::new(61));
     put(
         store,
         vec![
@@ -176,18 +240,27 @@ pub fn purge_deletes_only_expired<S: Store + ?Sized>(
             Effect::PutToken(token("t-60", 60)), // revoked and rotated
             Effect::PutToken(token("t-59", 59)),
             Effect::PutToken(token("t-61", 61)),
+            Effect::PutPending(full_pending()), // expires at T0 + 60
+            Effect::PutPending(live_pending.clone()),
+            Effect::PutDeviceGrant(full_device()), // expires at T0 + 60, approved
         ],
     );
-    assert_eq!(purge(T0.after(Seconds::new(59))).expect("purge"), (0, 1));
-    assert_eq!(purge(T0.after(Seconds::new(60))).expect("purge"), (1, 1));
+    assert_eq!(purge(T0.after(Seconds::new(59))).expect("purge"), (0, 1, 0, 0));
+    assert_eq!(purge(T0.after(Seconds::new(60))).expect("purge"), (1, 1, 1, 1));
     assert_eq!(read_one(store, Query::Code { hash: full_code().hash }), None);
     assert_eq!(read_one(store, Query::Token { hash: TokenHash::of("t-60") }), None);
+    assert_eq!(read_one(store, Query::Pending { hash: full_pending().hash }), None);
+    assert_eq!(read_one(store, Query::DeviceCode { hash: full_device().device_code_hash }), None);
     assert_eq!(
         read_one(store, Query::Code { hash: live_code.hash }),
         Some(Record::Code(live_code))
     );
+    assert_eq!(
+        read_one(store, Query::Pending { hash: live_pending.hash }),
+        Some(Record::Pending(live_pending))
+    );
     assert!(read_one(store, Query::Token { hash: TokenHash::of("t-61") }).is_some());
-    assert_eq!(purge(T0.after(Seconds::new(60))).expect("purge"), (0, 0), "idempotent");
+    assert_eq!(purge(T0.after(Seconds::new(60))).expect("purge"), (0, 0, 0, 0), "idempotent");
 }
 
 /// Audit events, one with every field and one with none, come back in order.

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use http::{Request, Response};
 use qscope::store::{
     ClientAuthMethod, ClientRecord, CodeRecord, Effect, FamilyId, GrantType, MemoryStore,
-    PkceChallenge, PkceMethod, Store, TokenHash, Transaction,
+    PkceChallenge, PkceMethod, Store, TokenHash, TokenKind, TokenRecord, Transaction,
 };
 use qscope::{
     ClientSecret, Config, ConfigBuilder, Context, Decision, Entropy, Interaction, MAX_STEPS, Reply,
@@ -400,4 +400,108 @@ impl Store for FailingStore {
         }
         self.inner.apply(transaction)
     }
+}
+
+/// A form POST to any path.
+pub fn form_post(path: &str, body: &str) -> Req {
+    Req::new("POST", path, body).header("content-type", "application/x-www-form-urlencoded")
+}
+
+/// A form POST to the revocation endpoint.
+pub fn revoke_request(body: &str) -> Req {
+    form_post("/revoke", body)
+}
+
+/// A form POST to the introspection endpoint.
+pub fn introspect_request(body: &str) -> Req {
+    form_post("/introspect", body)
+}
+
+/// The family of tokens stored with [`Harness::insert_token`] and `family` = `n`.
+pub fn family(n: u8) -> FamilyId {
+    FamilyId::from_bytes([n; 16])
+}
+
+impl Harness {
+    /// Stores a live token named `name` (its hash is the key) for
+    /// `client_id` and subject `alice`, issued now, expiring in an hour,
+    /// scopes `read write`.
+    pub fn insert_token(
+        &self,
+        name: &str,
+        kind: TokenKind,
+        client_id: &str,
+        fam: u8,
+    ) -> TokenRecord {
+        let record = TokenRecord {
+            hash: TokenHash::of(name),
+            kind,
+            client_id: client_id.into(),
+            subject: Some("alice".into()),
+            scopes: Scopes::from_names(["read", "write"]),
+            family: family(fam),
+            parent: None,
+            issued_at: self.now(),
+            expires_at: self.now().after(Seconds::hours(1)),
+            rotated_at: None,
+            revoked_at: None,
+        };
+        self.store.insert_token(record.clone());
+        record
+    }
+
+    /// The stored token named `name`.
+    pub fn token(&self, name: &str) -> TokenRecord {
+        self.store.token(&TokenHash::of(name)).expect("token is stored")
+    }
+
+    /// Redeems a fresh authorization code of the RFC client (PKCE S256)
+    /// and returns `(access_token, refresh_token)`.
+    pub fn redeem_code(&self, code: &str) -> (String, String) {
+        let code = self.code(code, CLIENT_ID);
+        let response = self.send(
+            token_request(&format!(
+                "grant_type=authorization_code&code={code}&redirect_uri={}&code_verifier={VERIFIER}",
+                "https%3A%2F%2Fclient.example.com%2Fcb"
+            ))
+            .basic(CLIENT_ID, CLIENT_SECRET),
+        );
+        assert_eq!(response.status(), 200, "{:?}", json(&response));
+        let body = json(&response);
+        (
+            body["access_token"].as_str().unwrap().into(),
+            body["refresh_token"].as_str().unwrap().into(),
+        )
+    }
+
+    /// Rotates `refresh` and returns the new `(access_token, refresh_token)`.
+    pub fn refresh(&self, refresh: &str) -> (String, String) {
+        let response = self.send(
+            token_request(&format!("grant_type=refresh_token&refresh_token={refresh}"))
+                .basic(CLIENT_ID, CLIENT_SECRET),
+        );
+        assert_eq!(response.status(), 200, "{:?}", json(&response));
+        let body = json(&response);
+        (
+            body["access_token"].as_str().unwrap().into(),
+            body["refresh_token"].as_str().unwrap().into(),
+        )
+    }
+
+    /// The one best-effort audit event of the last exchange.
+    pub fn best_effort_event(&self) -> qscope::store::AuditEvent {
+        match self.best_effort.borrow().as_slice() {
+            [Effect::AppendAudit(event)] => event.clone(),
+            other => panic!("expected one best-effort audit event, got {other:?}"),
+        }
+    }
+}
+
+/// Asserts a response's exact header names (lower case, any order).
+pub fn assert_header_names(response: &Response<Vec<u8>>, names: &[&str]) {
+    let mut got: Vec<&str> = response.headers().keys().map(http::HeaderName::as_str).collect();
+    got.sort_unstable();
+    let mut want = names.to_vec();
+    want.sort_unstable();
+    assert_eq!(got, want, "header names");
 }

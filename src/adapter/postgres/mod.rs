@@ -7,9 +7,12 @@
 //!   refused ([`SchemaTooNew`](crate::adapter::SchemaTooNew)). With
 //!   [`PostgresOptions::schema`] the tables live in a schema of their own.
 //! * **Atomicity**: every [`Transaction`] is one `READ COMMITTED`
-//!   transaction; each precondition is a `SELECT … FOR UPDATE` that holds
-//!   the row until commit, so two redemptions of one code — on one node
-//!   or two — serialize, and the second finds it consumed.
+//!   transaction; each precondition on a row is a `SELECT … FOR UPDATE`
+//!   that holds the row until commit, so two redemptions of one code — on
+//!   one node or two — serialize, and the second finds it consumed. A
+//!   precondition that a key is free (a user code, a new client id) first
+//!   takes a transaction advisory lock on the key, so two claims serialize
+//!   the same way.
 //! * **Errors**: serialization failures (`40001`), deadlocks (`40P01`),
 //!   lock and statement timeouts, shutdowns, connection loss and pool
 //!   timeouts are [`StoreError::transient`]; everything else permanent.

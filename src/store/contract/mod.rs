@@ -11,6 +11,7 @@
 //! Each check panics with a message naming the rule it found broken.
 //! Available with the `contract-tests` feature.
 
+pub mod claims;
 pub mod device;
 
 use std::sync::Arc;
@@ -54,6 +55,8 @@ where
     device::device_grant_lifecycle(&make());
     device::user_codes_are_unique_among_live_grants(&make());
     device::concurrent_device_decisions_have_one_winner(Arc::new(make()), 8);
+    claims::concurrent_user_code_claims_have_one_winner(Arc::new(make()), 8);
+    claims::concurrent_client_creations_have_one_winner(Arc::new(make()), 8);
 }
 
 /// A token record for tests: `name` is hashed to form its key.

@@ -1,0 +1,7 @@
+//! Fuzzes the metadata endpoint with structure-aware requests.
+#![no_main]
+
+#[path = "../../tests/fuzz_logic/mod.rs"]
+mod fuzz_logic;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_logic::run("metadata", data));

@@ -1,0 +1,7 @@
+//! Fuzzes whole flows against one store, checking lifecycle invariants.
+#![no_main]
+
+#[path = "../../tests/fuzz_logic/mod.rs"]
+mod fuzz_logic;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_logic::run("stateful", data));

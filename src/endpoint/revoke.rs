@@ -1,0 +1,135 @@
+//! The revocation endpoint (RFC 7009).
+//!
+//! `POST` with an `application/x-www-form-urlencoded` body holding `token`
+//! and optionally `token_type_hint`. The client authenticates exactly as at
+//! the token endpoint (the shared [`client_form`] preamble).
+//!
+//! `token_type_hint` is deliberately not read: access and refresh tokens
+//! live in one table keyed by hash, so one lookup finds either kind and the
+//! hint could not make it faster; RFC 7009 §2.1 lets the server ignore it,
+//! and §2.2 says an unknown value must not change the answer. One read fetches the client and the token by hash; one
+//! unconditional commit revokes and records the event.
+//!
+//! * Revoking a refresh token revokes its whole family: every access and
+//!   refresh token issued from the same grant (RFC 7009 §2.1, "SHOULD also
+//!   invalidate all access tokens based on the same authorization grant").
+//!   This holds for a refresh token that was already rotated too: the
+//!   client is asking for the grant to end.
+//! * Revoking an access token revokes that token alone (the refresh token
+//!   stays; RFC 7009 §2.1 makes cascading upwards a MAY).
+//! * An unknown, expired or already revoked token is answered `200` with an
+//!   empty body and nothing is written (RFC 7009 §2.2).
+//! * A token issued to another client is not revoked and the request is
+//!   refused with `unauthorized_client` (RFC 7009 §2.1: "verifies whether
+//!   the token was issued to the client making the revocation request. If
+//!   this validation fails, the request is refused and the client is
+//!   informed of the error"). A `200` would tell the caller the token can
+//!   no longer be used, which would be false.
+//! * Only `POST` is served: the JSONP `GET` of RFC 7009 §2.3 would put the
+//!   token in a URL, which OAuth 2.1 and RFC 9700 forbid; it gets `405`.
+//!
+//! No commit has a precondition: revocation is idempotent, and a rotation
+//! racing with it is caught by the rotation's own `TokenActive`
+//! precondition (the token endpoint then sees the revoked token).
+
+use http::header::{CACHE_CONTROL, PRAGMA};
+use http::{HeaderValue, Request, Response, StatusCode};
+
+use crate::client_auth::Credentials;
+use crate::endpoint::client_form::{self, ClientForm, Refusal};
+use crate::error::OAuthError;
+use crate::exchange::{CommitState as AnyCommitState, Exchange, ReadState as AnyReadState};
+use crate::secret::TokenHash;
+use crate::store::{
+    AuditAction, Effect, Outcome, Query, Record, TokenKind, Transaction, as_client, as_token,
+};
+use crate::{ErrorCode, Step};
+
+/// Waiting for the client and the token.
+#[derive(Debug)]
+pub(crate) struct ReadState {
+    credentials: Credentials,
+    hash: TokenHash,
+}
+
+/// Waiting for the revocation to be applied; the answer is `200` whatever
+/// the outcome (a transaction without preconditions cannot conflict).
+#[derive(Debug)]
+pub(crate) struct CommitState(());
+
+/// How this endpoint's refusals are recorded.
+const REFUSED: Refusal<'static> = Refusal {
+    action: AuditAction::RevocationRefused,
+    client_id: None,
+    grant_type: None,
+    challenge: false,
+};
+
+pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step {
+    let (ex, ClientForm { form, credentials }) = match client_form::parse(ex, request, REFUSED) {
+        Ok(parsed) => parsed,
+        Err(step) => return *step,
+    };
+    let Some(token) = form.get("token") else {
+        let err = OAuthError::new(ErrorCode::InvalidRequest, "token is required");
+        return REFUSED.by(&credentials).refuse(ex, err);
+    };
+    let hash = TokenHash::of(token);
+    let queries =
+        vec![Query::Client { client_id: credentials.client_id.clone() }, Query::Token { hash }];
+    ex.read(queries, AnyReadState::Revoke(ReadState { credentials, hash }))
+}
+
+pub(crate) fn on_read(
+    ex: Exchange,
+    state: ReadState,
+    mut records: impl Iterator<Item = Option<Record>>,
+) -> Step {
+    let ReadState { credentials, hash } = state;
+    let client = as_client(records.next().flatten());
+    let token = as_token(records.next().flatten());
+    let refusal = REFUSED.by(&credentials);
+    if let Err(err) = credentials.authenticate(client.as_ref()) {
+        return refusal.refuse(ex, err);
+    }
+    let Some(client) = client else {
+        // authenticate() refuses unknown clients; this arm is unreachable.
+        let err = OAuthError::new(ErrorCode::InvalidClient, "client authentication failed");
+        return refusal.refuse(ex, err);
+    };
+    let Some(token) = token else {
+        return ex.respond(revoked(), Vec::new());
+    };
+    if token.client_id != client.client_id {
+        let err =
+            OAuthError::new(ErrorCode::UnauthorizedClient, "token was not issued to this client");
+        return refusal.refuse(ex, err);
+    }
+    if token.revoked_at.is_some() || ex.ctx.now >= token.expires_at {
+        return ex.respond(revoked(), Vec::new());
+    }
+    let revoke = match token.kind {
+        TokenKind::Refresh => Effect::RevokeFamily { family: token.family, at: ex.ctx.now },
+        TokenKind::Access => Effect::RevokeToken { hash, at: ex.ctx.now },
+    };
+    let mut event = ex.audit(AuditAction::TokenRevoked);
+    event.client_id = Some(token.client_id);
+    event.subject = token.subject;
+    event.family = Some(token.family);
+    let transaction = Transaction::unconditional(vec![revoke, Effect::AppendAudit(event)]);
+    ex.commit(transaction, AnyCommitState::Revoke(CommitState(())))
+}
+
+pub(crate) fn on_commit(ex: Exchange, _state: CommitState, _outcome: Outcome) -> Step {
+    ex.respond(revoked(), Vec::new())
+}
+
+/// RFC 7009 §2.2: `200` and an empty body (the client ignores the body).
+fn revoked() -> Response<Vec<u8>> {
+    let mut response = Response::new(Vec::new());
+    *response.status_mut() = StatusCode::OK;
+    let headers = response.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
