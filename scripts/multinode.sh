@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Two demo servers, two processes, one PostgreSQL database: the same
+# authorization code, and then the same refresh token, are redeemed through
+# both at once, ROUNDS times (default 10). Every race must have exactly one
+# winner (200) and one loser (400 invalid_grant).
+#
+#   bash scripts/multinode.sh            # needs root on Debian: PostgreSQL comes from .ci/postgres.sh
+#
+# PostgreSQL runs in a cluster of its own (`multinode`, created on the next
+# free port) that is stopped again at the end; the database is created
+# afresh for each run. The servers listen on 127.0.0.1:18181 and :18182.
+# MULTINODE_LOGS=DIR keeps the two servers' logs (a.err, b.err) there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-10}
+PORT_A=18181
+PORT_B=18182
+ISSUER=http://127.0.0.1:18180 # what a load balancer in front of both would be
+REDIRECT=http://127.0.0.1/callback
+VERIFIER=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk
+CHALLENGE=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM
+export QSCOPE_PG_CLUSTER=multinode
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    bash .ci/postgres.sh stop >/dev/null 2>&1 || true
+    if [[ -n "${MULTINODE_LOGS:-}" ]]; then
+        mkdir -p "$MULTINODE_LOGS" && cp "$work"/a.err "$work"/b.err "$MULTINODE_LOGS"/ 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+log() { echo "multinode: $*" >&2; }
+fail() {
+    log "FAILED: $*"
+    for node in a b; do
+        [[ -f "$work/$node.err" ]] && { echo "--- node $node log (tail)" >&2; tail -n 20 "$work/$node.err" >&2; }
+    done
+    exit 1
+}
+
+# PostgreSQL, and a fresh database for this run.
+bash .ci/postgres.sh "$work/pg.env" >/dev/null
+. "$work/pg.env"
+pg_port=$(sed -E 's/.*@127\.0\.0\.1:([0-9]+)\/.*/\1/' <<<"$QSCOPE_TEST_POSTGRES_URL")
+su postgres -s /bin/sh -c "dropdb -p $pg_port --if-exists qscope_multinode && createdb -p $pg_port -O qscope qscope_multinode"
+url="postgres://qscope:qscope@127.0.0.1:$pg_port/qscope_multinode"
+
+log "building the demo server and admin tool"
+cargo build -q --example server --example admin
+server=target/debug/examples/server
+admin=target/debug/examples/admin
+
+# A client for the races, made with the admin tool (its secret on stdout).
+eval "$("$admin" --postgres "$url" create --id racer --name "Race client" \
+    --grant authorization_code --grant refresh_token --redirect-uri "$REDIRECT" --scope read)"
+[[ "$CLIENT_ID" == racer && -n "$CLIENT_SECRET" ]] || fail "no client from the admin tool"
+
+start_node() { # name port
+    "$server" --postgres "$url" --addr "127.0.0.1:$2" --issuer "$ISSUER" --rate-limit 0 \
+        --demo-user alice:wonderland >"$work/$1.out" 2>"$work/$1.err" &
+    pids+=($!)
+}
+start_node a "$PORT_A"
+start_node b "$PORT_B"
+for port in "$PORT_A" "$PORT_B"; do
+    for _ in $(seq 1 100); do
+        curl -sf -o /dev/null "http://127.0.0.1:$port/.well-known/oauth-authorization-server" && break
+        sleep 0.1
+    done
+    curl -sf -o /dev/null "http://127.0.0.1:$port/.well-known/oauth-authorization-server" ||
+        fail "node on port $port did not start"
+done
+log "two nodes up on :$PORT_A and :$PORT_B over $url"
+
+hidden() { # page field -> value of <input type="hidden" name=field>
+    grep -o "name=\"$2\" value=\"[^\"]*\"" "$1" | head -n 1 | sed -E 's/.*value="([^"]*)"/\1/'
+}
+
+# The browser flow on one node (its sessions are its own): authorize,
+# sign in when needed, consent; prints the code.
+code_via() { # port jar
+    local base="http://127.0.0.1:$1" jar=$2 next page="$work/page.html"
+    next=$(curl -s -o /dev/null -w '%{redirect_url}' -b "$jar" -c "$jar" \
+        "$base/authorize?response_type=code&client_id=racer&redirect_uri=$REDIRECT&scope=read&state=s&code_challenge=$CHALLENGE&code_challenge_method=S256")
+    if [[ "$next" == */login* ]]; then
+        curl -s -b "$jar" -c "$jar" -o "$page" "$next"
+        next=$(curl -s -o /dev/null -w '%{redirect_url}' -b "$jar" -c "$jar" \
+            --data-urlencode "csrf=$(hidden "$page" csrf)" --data-urlencode "next=$(hidden "$page" next)" \
+            -d username=alice -d password=wonderland "$base/login")
+    fi
+    [[ "$next" == */consent* ]] || fail "expected the consent page, got '$next'"
+    curl -s -b "$jar" -c "$jar" -o "$page" "$next"
+    local location
+    location=$(curl -s -o /dev/null -w '%{redirect_url}' -b "$jar" -c "$jar" \
+        --data-urlencode "csrf=$(hidden "$page" csrf)" --data-urlencode "request=$(hidden "$page" request)" \
+        -d decision=approve "$base/consent")
+    [[ "$location" == "$REDIRECT?code="* ]] || fail "expected a redirect with a code, got '$location'"
+    sed -E 's/.*[?&]code=([^&]+).*/\1/' <<<"$location"
+}
+
+# Sends the same token request to both nodes at once (one curl, two
+# parallel transfers); checks one 200 and one 400 invalid_grant; prints the
+# winner's body.
+race() { # form-fields...
+    local fields=() field
+    for field in "$@"; do fields+=(--data-urlencode "$field"); done
+    curl -s -Z --parallel-immediate \
+        -u "$CLIENT_ID:$CLIENT_SECRET" "${fields[@]}" -o "$work/a.json" -w 'a %{http_code}\n' "http://127.0.0.1:$PORT_A/token" \
+        --next -s -u "$CLIENT_ID:$CLIENT_SECRET" "${fields[@]}" -o "$work/b.json" -w 'b %{http_code}\n' "http://127.0.0.1:$PORT_B/token" \
+        >"$work/status" 2>"$work/curl.err"
+    local a b
+    a=$(awk '$1 == "a" { print $2 }' "$work/status")
+    b=$(awk '$1 == "b" { print $2 }' "$work/status")
+    case "$a/$b" in
+    200/400) winner=a loser=b ;;
+    400/200) winner=b loser=a ;;
+    *) fail "expected exactly one 200 and one 400, got node a $a, node b $b ($(cat "$work/a.json" "$work/b.json"))" ;;
+    esac
+    grep -q '"error":"invalid_grant"' "$work/$loser.json" || fail "the loser did not get invalid_grant: $(cat "$work/$loser.json")"
+    echo "$winner"
+}
+
+introspect() { # token -> the "active" member
+    curl -s -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode "token=$1" "http://127.0.0.1:$PORT_A/introspect" |
+        sed -E 's/.*"active":(true|false).*/\1/'
+}
+
+field() { # json-file member
+    sed -E "s/.*\"$2\":\"([^\"]+)\".*/\1/" "$1"
+}
+
+wins_a=0
+wins_b=0
+for round in $(seq 1 "$ROUNDS"); do
+    # Alternate the node that runs the browser flow.
+    if ((round % 2)); then port=$PORT_A jar=$work/jar-a; else port=$PORT_B jar=$work/jar-b; fi
+
+    # One code, redeemed through both nodes at once.
+    code=$(code_via "$port" "$jar")
+    winner=$(race grant_type=authorization_code "code=$code" "redirect_uri=$REDIRECT" "code_verifier=$VERIFIER")
+    [[ $winner == a ]] && wins_a=$((wins_a + 1)) || wins_b=$((wins_b + 1))
+    # The replay revoked what the winner got (RFC 6749 §4.1.2), whichever node saw it.
+    [[ "$(introspect "$(field "$work/$winner.json" access_token)")" == false ]] ||
+        fail "the replayed code's access token is still active"
+
+    # One refresh token, from a code redeemed once, rotated through both nodes at once.
+    code=$(code_via "$port" "$jar")
+    curl -s -u "$CLIENT_ID:$CLIENT_SECRET" -o "$work/tokens.json" -d grant_type=authorization_code \
+        --data-urlencode "code=$code" --data-urlencode "redirect_uri=$REDIRECT" -d "code_verifier=$VERIFIER" \
+        "http://127.0.0.1:$port/token"
+    refresh=$(field "$work/tokens.json" refresh_token)
+    [[ "$refresh" != "$(cat "$work/tokens.json")" ]] || fail "no refresh token in $(cat "$work/tokens.json")"
+    winner=$(race grant_type=refresh_token "refresh_token=$refresh")
+    [[ $winner == a ]] && wins_a=$((wins_a + 1)) || wins_b=$((wins_b + 1))
+    log "round $round: the code and the refresh token were each redeemed exactly once"
+done
+log "$((2 * ROUNDS)) races, each with exactly one winner (node a won $wins_a, node b $wins_b)"
+echo "$((2 * ROUNDS)) passed, 0 failed"
