@@ -13,6 +13,8 @@ mod cli;
 mod consent;
 #[path = "../examples/server/device.rs"]
 mod device;
+#[path = "../examples/server/drive.rs"]
+mod drive;
 #[path = "../examples/server/form.rs"]
 mod form;
 #[path = "../examples/server/host.rs"]
@@ -750,4 +752,29 @@ async fn the_admin_tool_manages_the_clients_of_a_running_server() {
         admin(&demo, &["create", "--public", "--redirect-uri", "http://127.0.0.1/cb"]).await;
     let public = public.unwrap();
     assert!(public.starts_with("CLIENT_ID=") && !public.contains("CLIENT_SECRET"), "{public}");
+}
+
+#[tokio::test]
+async fn best_effort_audit_events_are_written_in_the_background() {
+    use qscope::adapter::sqlite::SqliteStore;
+    use qscope::store::AuditAction;
+
+    let mut demo = Demo::start(&[]).await;
+    let client = demo.demo_client();
+    let wrong = (client.0.clone(), "not-the-secret".to_owned());
+    let pairs = [("grant_type", "client_credentials")];
+    for _ in 0..3 {
+        assert_eq!(token(demo.addr(), &wrong, &pairs).await.0, 401);
+    }
+    // Shutdown writes whatever is still queued.
+    demo.stop().await;
+    let store = SqliteStore::open(&demo.db).unwrap();
+    let refused: Vec<_> = store
+        .audit_events()
+        .unwrap()
+        .into_iter()
+        .filter(|event| event.action == AuditAction::TokenRefused)
+        .collect();
+    assert_eq!(refused.len(), 3);
+    assert!(refused.iter().all(|event| event.peer == Some("127.0.0.1".parse().unwrap())));
 }

@@ -1,7 +1,7 @@
 -- wrk script: client-credentials token requests against an example server.
 --
---   export QSCOPE_BASIC=$(printf 'demo-client:SECRET' | base64 -w0)   # SECRET as printed
---   wrk -t2 -c32 -d10s --latency -s examples/load/client_credentials.lua http://127.0.0.1:8081/token
+--   export QSCOPE_BASIC=$(printf 'CLIENT_ID:SECRET' | base64 -w0)   # as printed by the server
+--   wrk -t2 -c32 -d10s --latency -s examples/load/client_credentials.lua http://127.0.0.1:8080/token
 wrk.method = "POST"
 wrk.body = "grant_type=client_credentials"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"

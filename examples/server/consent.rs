@@ -3,7 +3,7 @@
 
 use http::{Method, StatusCode};
 use http_body::Body;
-use qscope::{Decision, Reply, Scopes, drive_step_async};
+use qscope::{Decision, Reply, Scopes};
 
 use crate::form;
 use crate::host::{
@@ -73,7 +73,7 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     };
     // A redirect to the client with the code or `access_denied`, or a 400
     // when the request expired meanwhile.
-    match drive_step_async(&app.store, app.server.decide(decision, ctx)).await {
+    match app.driver.run(app.server.decide(decision, ctx)).await {
         Reply::Http(response) => with_cookie(app, &id, full(response)),
         other => {
             tracing::error!(?other, "a decision gave an unexpected reply");

@@ -6,7 +6,7 @@
 use http::{Method, StatusCode};
 use http_body::Body;
 use qscope::device::{DeviceDecision, DevicePrompt, DeviceRejection, DeviceReply};
-use qscope::{Context, Reply, Scopes, drive_step_async};
+use qscope::{Context, Reply, Scopes};
 
 use crate::consent::bad_decision;
 use crate::form;
@@ -83,7 +83,7 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     } else {
         DeviceDecision::Deny { user_code: prompt.user_code }
     };
-    let page = match drive_step_async(&app.store, app.server.decide_device(decision, ctx)).await {
+    let page = match app.driver.run(app.server.decide_device(decision, ctx)).await {
         Reply::Device(DeviceReply::Approved) => pages::message(
             StatusCode::OK,
             "Device connected",
@@ -106,7 +106,7 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
 /// What the device with `typed` asks for, or the page saying why the code
 /// cannot be used.
 async fn prompt(app: &App, typed: &str, ctx: Context) -> Result<DevicePrompt, Answer> {
-    match drive_step_async(&app.store, app.server.device_prompt(typed, ctx)).await {
+    match app.driver.run(app.server.device_prompt(typed, ctx)).await {
         Reply::Device(DeviceReply::Prompt(prompt)) => Ok(prompt),
         Reply::Device(DeviceReply::Rejected(rejection)) => Err(rejected(rejection)),
         other => {

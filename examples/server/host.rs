@@ -14,15 +14,14 @@ use http::{HeaderValue, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::Full;
 use qscope::adapter::context::{REQUEST_ID_HEADER, context_for, response_request_id};
-use qscope::adapter::tower::{OAuthService, collect_body, unreadable_body};
-use qscope::{Context, Reply, Server, drive_async};
-use tower_service::Service;
+use qscope::adapter::tower::{collect_body, unreadable_body};
+use qscope::{Context, Reply, Server};
 
+use crate::drive::Driver;
 use crate::form;
 use crate::pages;
 use crate::rate_limit::RateLimiter;
 use crate::session::{Session, SessionId, Sessions};
-use crate::store::DemoStore;
 use crate::users::Users;
 
 /// Every answer of the demo.
@@ -32,10 +31,8 @@ pub(crate) type Answer = Response<Full<Bytes>>;
 pub(crate) struct App {
     /// The core.
     pub(crate) server: Server,
-    /// The store the core runs on.
-    pub(crate) store: DemoStore,
-    /// The core as a service, for every path that is not the host's.
-    pub(crate) oauth: OAuthService<DemoStore>,
+    /// Drives the core's exchanges on the store.
+    pub(crate) driver: Driver,
     /// Browser sessions.
     pub(crate) sessions: Sessions,
     /// Who can sign in.
@@ -94,7 +91,7 @@ where
     response
 }
 
-async fn route<B>(app: &Arc<App>, mut request: Request<B>, peer: SocketAddr, now: Instant) -> Answer
+async fn route<B>(app: &Arc<App>, request: Request<B>, peer: SocketAddr, now: Instant) -> Answer
 where
     B: Body + Send + 'static,
     B::Data: Send,
@@ -106,48 +103,44 @@ where
         tracing::warn!(peer = %peer.ip(), path, "rate limited");
         return too_many_requests(wait);
     }
-    let is_page = matches!(path, "/login" | "/consent" | "/device");
-    if !is_page && path != app.server.config().endpoints().authorization {
-        request.extensions_mut().insert(peer);
-        let Ok(response) = app.oauth.clone().call(request).await;
-        return response;
-    }
     let incoming_id = request.headers().get(REQUEST_ID_HEADER).cloned();
     let Ok(ctx) = context_for(Some(peer.ip()), incoming_id.as_ref()) else {
-        return pages::message(
+        return json_error(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Try again later",
-            "The server cannot draw randomness right now.",
-        );
+            "temporarily_unavailable",
+            "the server cannot draw randomness; retry later",
+        )
+        .map(|body| Full::new(Bytes::from(body)));
     };
     let request_id = response_request_id(incoming_id.as_ref(), &ctx);
-    let path = path.to_owned();
+    let page = matches!(path, "/login" | "/consent" | "/device").then(|| path.to_owned());
     let incoming = Incoming { request, ctx, now };
-    let mut response = match path.as_str() {
-        "/login" => crate::login::answer(app, incoming).await,
-        "/consent" => crate::consent::answer(app, incoming).await,
-        "/device" => crate::device::answer(app, incoming).await,
-        _ => authorize(app, incoming).await,
+    let mut response = match page.as_deref() {
+        Some("/login") => crate::login::answer(app, incoming).await,
+        Some("/consent") => crate::consent::answer(app, incoming).await,
+        Some(_) => crate::device::answer(app, incoming).await,
+        None => core(app, incoming).await,
     };
     response.headers_mut().insert(REQUEST_ID_HEADER, request_id);
     response
 }
 
-/// The authorization endpoint: the core validates the request; a valid one
-/// waits in the browser's session while the user signs in and consents.
-async fn authorize<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
-    let Incoming { request, ctx, now, .. } = incoming;
+/// Every path but the host's pages: the core answers. A valid
+/// authorization request waits in the browser's session while the user
+/// signs in and consents.
+async fn core<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
+    let Incoming { request, ctx, now } = incoming;
     let (parts, body) = request.into_parts();
     let Some(body) = collect_body(body, app.server.config().max_body_bytes()).await else {
         return full(unreadable_body());
     };
     let headers = parts.headers.clone();
-    let reply = drive_async(&app.server, &app.store, Request::from_parts(parts, body), ctx).await;
-    let interaction = match reply {
+    let step = app.server.begin(Request::from_parts(parts, body), ctx);
+    let interaction = match app.driver.run(step).await {
         Reply::Interaction(interaction) => interaction,
         Reply::Http(response) => return full(response),
         other => {
-            tracing::error!(?other, "the authorization endpoint gave an unexpected reply");
+            tracing::error!(?other, "the core gave an unexpected reply");
             return server_error();
         }
     };
@@ -164,6 +157,18 @@ async fn authorize<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     let location =
         if signed_in { consent } else { format!("/login?next={}", form::encode(&consent)) };
     with_cookie(app, &id, redirect(&location))
+}
+
+/// An RFC 6749 §5.2 style JSON error (`error`, `error_description`),
+/// `Cache-Control: no-store`.
+pub(crate) fn json_error(status: StatusCode, code: &str, description: &str) -> Response<Vec<u8>> {
+    let body = serde_json::json!({ "error": code, "error_description": description });
+    let mut response = Response::new(body.to_string().into_bytes());
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// The session of a request, created when there is none (`None` only when
@@ -282,16 +287,10 @@ pub(crate) fn busy() -> Answer {
 }
 
 fn too_many_requests(wait: u64) -> Answer {
-    let body = serde_json::json!({
-        "error": "temporarily_unavailable",
-        "error_description": "too many requests from this address; retry later",
-    });
-    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
-    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(RETRY_AFTER, HeaderValue::from(wait));
-    headers.insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let description = "too many requests from this address; retry later";
+    let mut response =
+        full(json_error(StatusCode::TOO_MANY_REQUESTS, "temporarily_unavailable", description));
+    response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
     response
 }
 

@@ -13,6 +13,7 @@
 mod cli;
 mod consent;
 mod device;
+mod drive;
 mod form;
 mod host;
 mod login;

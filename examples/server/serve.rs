@@ -11,12 +11,12 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use qscope::Server;
-use qscope::adapter::tower::OAuthService;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::cli::{Args, SqliteSync};
+use crate::drive::Driver;
 use crate::host::{App, serve};
 use crate::rate_limit::RateLimiter;
 use crate::session::Sessions;
@@ -42,14 +42,16 @@ pub(crate) struct Running {
     pub(crate) users: Vec<String>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
+    audit_writer: JoinHandle<()>,
 }
 
 impl Running {
     /// Stops accepting connections, lets the requests in flight finish (at
-    /// most 30 s), and returns when every connection is closed.
+    /// most 30 s), writes the queued audit events, and returns.
     pub(crate) async fn shutdown(self) {
         let _ = self.stop.send(());
         let _ = self.task.await;
+        let _ = self.audit_writer.await;
     }
 }
 
@@ -66,17 +68,17 @@ pub(crate) async fn start(args: &Args) -> Result<Running, Box<dyn Error + Send +
     let users = tokio::task::spawn_blocking(move || Users::new(&demo_users)).await?;
     let mut names: Vec<String> = users.names().map(str::to_owned).collect();
     names.sort();
+    let (driver, audit_writer) = Driver::start(store.clone());
     let app = Arc::new(App {
-        oauth: OAuthService::new(server.clone(), store.clone()),
         server,
-        store: store.clone(),
+        driver,
         sessions: Sessions::new(issuer.starts_with("https:")),
         users: Arc::new(users),
         limiter: RateLimiter::new(args.rate_limit),
     });
     let (stop, stopped) = oneshot::channel();
     let task = tokio::spawn(accept(listener, app, stopped));
-    Ok(Running { addr, issuer, seeded, store, users: names, stop, task })
+    Ok(Running { addr, issuer, seeded, store, users: names, stop, task, audit_writer })
 }
 
 async fn accept(listener: TcpListener, app: Arc<App>, mut stopped: oneshot::Receiver<()>) {

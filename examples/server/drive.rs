@@ -1,0 +1,165 @@
+//! Driving exchanges on the demo's store, tuned to it.
+//!
+//! * **SQLite** is a blocking library, so a whole exchange (its reads and
+//!   commits) runs on one of tokio's blocking threads: one hand-off per
+//!   request instead of one per step. Commits from this process queue for
+//!   SQLite's single write lock on a mutex, instead of spinning in SQLite's
+//!   busy handler (which sleeps up to 100 ms at a time); reads run in
+//!   parallel.
+//! * **PostgreSQL** is driven asynchronously, on a task of its own.
+//! * **Best-effort effects** (the audit events of refusals and of
+//!   introspection, RFC 7662) leave the request's path: a background writer
+//!   appends them in batches, one transaction per batch. They are best
+//!   effort by definition (their failure cannot change an answer); a crash
+//!   may lose the last batch, and a full queue drops events with a warning.
+//!   Audit events that belong to a commit (issuance, revocation, consent)
+//!   are in that commit, as always.
+//! * A panic while driving (a store or core bug) is a 500, not a dropped
+//!   connection.
+
+use std::sync::{Arc, Mutex};
+
+use qscope::store::{Answers, AsyncStore, Effect, Outcome, Query, Store, StoreError, Transaction};
+use qscope::{Reply, Respond, Step};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::store::DemoStore;
+
+/// The most best-effort effects waiting to be written.
+const AUDIT_QUEUE: usize = 65_536;
+/// The most effects written in one transaction.
+const AUDIT_BATCH: usize = 1_024;
+
+/// Drives exchanges on one store (cheap to clone).
+#[derive(Clone)]
+pub(crate) struct Driver {
+    store: DemoStore,
+    writes: Arc<Mutex<()>>,
+    audit: mpsc::Sender<Effect>,
+}
+
+impl Driver {
+    /// A driver on `store`, and the task writing its best-effort effects,
+    /// which ends once every clone of the driver is dropped and the queue
+    /// is written.
+    pub(crate) fn start(store: DemoStore) -> (Self, JoinHandle<()>) {
+        let writes = Arc::new(Mutex::new(()));
+        let (audit, queue) = mpsc::channel(AUDIT_QUEUE);
+        let writer = tokio::spawn(write_audit(store.clone(), Arc::clone(&writes), queue));
+        (Self { store, writes, audit }, writer)
+    }
+
+    /// Drives `step` to its reply.
+    pub(crate) async fn run(&self, step: Step) -> Reply {
+        let finished = match &self.store {
+            DemoStore::Sqlite(store) => {
+                let store = SerialWrites { store: store.clone(), writes: Arc::clone(&self.writes) };
+                tokio::task::spawn_blocking(move || drive_blocking(&store, step)).await
+            }
+            DemoStore::Postgres(store) => {
+                let store = store.clone();
+                tokio::spawn(async move { drive_async(&store, step).await }).await
+            }
+        };
+        let respond = finished.unwrap_or_else(|_panic| {
+            tracing::error!("driving an exchange panicked");
+            let reply = Reply::Http(crate::host::json_error(
+                http::StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "internal error",
+            ));
+            Respond { reply, best_effort: Vec::new() }
+        });
+        for effect in respond.best_effort {
+            if self.audit.try_send(effect).is_err() {
+                tracing::warn!("audit queue full: a best-effort event was dropped");
+            }
+        }
+        respond.reply
+    }
+}
+
+/// SQLite with this process's commits taken one at a time.
+struct SerialWrites {
+    store: qscope::adapter::sqlite::SqliteStore,
+    writes: Arc<Mutex<()>>,
+}
+
+impl Store for SerialWrites {
+    fn read(&self, queries: &[Query]) -> Result<Answers, StoreError> {
+        Store::read(&self.store, queries)
+    }
+
+    fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
+        let _turn = self.writes.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Store::apply(&self.store, transaction)
+    }
+}
+
+/// `qscope::drive_step`, except that the best-effort effects are handed
+/// back instead of applied.
+fn drive_blocking<S: Store>(store: &S, mut step: Step) -> Respond {
+    loop {
+        let next = match step {
+            Step::Read(read) => match store.read(read.queries()) {
+                Ok(answers) => read.resume(answers),
+                Err(error) => Ok(Step::Respond(read.fail(&error))),
+            },
+            Step::Commit(commit) => match store.apply(commit.transaction()) {
+                Ok(outcome) => commit.resume(outcome),
+                Err(error) => Ok(Step::Respond(commit.fail(&error))),
+            },
+            Step::Respond(respond) => return respond,
+        };
+        step = next.unwrap_or_else(|misuse| Step::Respond(Respond::for_misuse(&misuse)));
+    }
+}
+
+/// `qscope::drive_step_async`, except that the best-effort effects are
+/// handed back instead of applied.
+async fn drive_async<S: AsyncStore>(store: &S, mut step: Step) -> Respond {
+    loop {
+        let next = match step {
+            Step::Read(read) => match store.read(read.queries()).await {
+                Ok(answers) => read.resume(answers),
+                Err(error) => Ok(Step::Respond(read.fail(&error))),
+            },
+            Step::Commit(commit) => match store.apply(commit.transaction()).await {
+                Ok(outcome) => commit.resume(outcome),
+                Err(error) => Ok(Step::Respond(commit.fail(&error))),
+            },
+            Step::Respond(respond) => return respond,
+        };
+        step = next.unwrap_or_else(|misuse| Step::Respond(Respond::for_misuse(&misuse)));
+    }
+}
+
+/// Appends queued best-effort effects, a batch per transaction, until the
+/// queue closes.
+async fn write_audit(store: DemoStore, writes: Arc<Mutex<()>>, mut queue: mpsc::Receiver<Effect>) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < AUDIT_BATCH {
+            match queue.try_recv() {
+                Ok(effect) => batch.push(effect),
+                Err(_) => break,
+            }
+        }
+        let count = batch.len();
+        let transaction = Transaction::unconditional(batch);
+        let written = match &store {
+            DemoStore::Sqlite(sqlite) => {
+                let (sqlite, writes) = (sqlite.clone(), Arc::clone(&writes));
+                let store = SerialWrites { store: sqlite, writes };
+                tokio::task::spawn_blocking(move || store.apply(&transaction))
+                    .await
+                    .unwrap_or_else(|_| Err(StoreError::permanent("the audit writer panicked")))
+            }
+            DemoStore::Postgres(postgres) => AsyncStore::apply(postgres, &transaction).await,
+        };
+        if let Err(error) = written {
+            tracing::warn!(%error, count, "best-effort audit events were lost");
+        }
+    }
+}
