@@ -612,6 +612,8 @@ async fn token_and_page_endpoints_are_rate_limited_per_ip() {
     // The same address is limited on the pages; metadata is not limited.
     assert_eq!(Browser::new(demo.addr()).get("/login").await.status(), 429);
     assert_eq!(Browser::new(demo.addr()).get("/device").await.status(), 429);
+    let authorize = Browser::new(demo.addr()).get(&authorize_path(&client.0, "x")).await;
+    assert_eq!(authorize.status(), 429);
     let metadata = Browser::new(demo.addr()).get("/.well-known/oauth-authorization-server").await;
     assert_eq!(metadata.status(), 200);
     let metadata: Value = serde_json::from_str(metadata.body()).unwrap();

@@ -40,8 +40,8 @@ pub(crate) struct Args {
     pub(crate) open_registration: bool,
 
     /// Requests per second allowed per client IP on /token,
-    /// /device_authorization, /device and /login (bursts of twice that);
-    /// `0` disables the limit (for load tests).
+    /// /device_authorization, /device, /login, /authorize and /register
+    /// (bursts of twice that); `0` disables the limit (for load tests).
     #[arg(long, value_name = "PER_SECOND", default_value_t = 20)]
     pub(crate) rate_limit: u32,
 

@@ -95,8 +95,9 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
             "The device was not allowed. You can close this page.",
         ),
         Reply::Device(DeviceReply::Rejected(rejection)) => rejected(rejection),
-        other => {
-            tracing::error!(?other, "a device decision gave an unexpected reply");
+        _ => {
+            // Not the value: a reply may carry secrets.
+            tracing::error!("a device decision gave an unexpected reply");
             server_error()
         }
     };
@@ -109,8 +110,9 @@ async fn prompt(app: &App, typed: &str, ctx: Context) -> Result<DevicePrompt, An
     match app.driver.run(app.server.device_prompt(typed, ctx)).await {
         Reply::Device(DeviceReply::Prompt(prompt)) => Ok(prompt),
         Reply::Device(DeviceReply::Rejected(rejection)) => Err(rejected(rejection)),
-        other => {
-            tracing::error!(?other, "a device prompt gave an unexpected reply");
+        _ => {
+            // Not the value: a reply may carry secrets.
+            tracing::error!("a device prompt gave an unexpected reply");
             Err(server_error())
         }
     }

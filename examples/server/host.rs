@@ -41,8 +41,10 @@ pub(crate) struct App {
     pub(crate) limiter: RateLimiter,
 }
 
-/// The paths under the rate limit.
-const LIMITED: [&str; 4] = ["/token", "/device_authorization", "/device", "/login"];
+/// The paths under the rate limit: those worth guessing at, and those
+/// that store something for an unauthenticated caller.
+const LIMITED: [&str; 6] =
+    ["/token", "/device_authorization", "/device", "/login", "/authorize", "/register"];
 /// The largest form a page accepts.
 const MAX_FORM_BYTES: usize = 8 * 1024;
 
@@ -139,8 +141,9 @@ async fn core<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     let interaction = match app.driver.run(step).await {
         Reply::Interaction(interaction) => interaction,
         Reply::Http(response) => return full(response),
-        other => {
-            tracing::error!(?other, "the core gave an unexpected reply");
+        _ => {
+            // Not the value: a reply may carry secrets.
+            tracing::error!("the core gave an unexpected reply");
             return server_error();
         }
     };

@@ -1,5 +1,5 @@
 //! Per-IP token buckets, in memory, for the endpoints worth guessing at
-//! or flooding: /token, /device_authorization, /device and /login.
+//! or flooding (see `host::LIMITED`).
 
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -17,8 +17,8 @@ use subtle::ConstantTimeEq;
 
 /// How long a session lives without being used.
 pub(crate) const IDLE_LIFETIME: Duration = Duration::from_secs(30 * 60);
-/// The most sessions kept; a new one beyond it evicts expired ones first,
-/// then is refused.
+/// The most sessions kept; a new one beyond it evicts expired ones, then
+/// anonymous ones, and is refused only when every session is signed in.
 const MAX_SESSIONS: usize = 100_000;
 /// The most authorization requests one session keeps waiting.
 const MAX_PENDING: usize = 8;
@@ -77,6 +77,7 @@ pub(crate) struct Sessions {
     sessions: Mutex<HashMap<[u8; 32], Session>>,
     cookie_name: &'static str,
     secure: bool,
+    capacity: usize,
 }
 
 /// A session id, as sent in the cookie.
@@ -97,8 +98,12 @@ impl Sessions {
     /// Sessions whose cookie is `Secure` (and `__Host-` prefixed) when
     /// `secure` (an https issuer).
     pub(crate) fn new(secure: bool) -> Self {
+        Self::with_capacity(secure, MAX_SESSIONS)
+    }
+
+    fn with_capacity(secure: bool, capacity: usize) -> Self {
         let cookie_name = if secure { "__Host-qscope-session" } else { "qscope-session" };
-        Self { sessions: Mutex::new(HashMap::new()), cookie_name, secure }
+        Self { sessions: Mutex::new(HashMap::new()), cookie_name, secure, capacity }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Session>> {
@@ -144,11 +149,16 @@ impl Sessions {
     fn insert(&self, session: Session, now: Instant) -> Option<(SessionId, Session)> {
         let id = SessionId(crate::random::token());
         let mut sessions = self.lock();
-        if sessions.len() >= MAX_SESSIONS {
+        if sessions.len() >= self.capacity {
             sessions.retain(|_, s| s.expires > now);
-            if sessions.len() >= MAX_SESSIONS {
-                return None;
-            }
+        }
+        if sessions.len() >= self.capacity {
+            // A flood of anonymous sessions must not lock signed-in users
+            // out: anonymous ones go first.
+            sessions.retain(|_, s| s.user.is_some());
+        }
+        if sessions.len() >= self.capacity {
+            return None;
         }
         sessions.insert(key(&id), session.clone());
         Some((id, session))
@@ -186,5 +196,37 @@ impl Sessions {
             IDLE_LIFETIME.as_secs()
         );
         HeaderValue::from_str(&value).expect("session ids are base64url")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cookie_header(sessions: &Sessions, id: &SessionId) -> http::HeaderMap {
+        let cookie = sessions.cookie(id).to_str().unwrap().split(';').next().unwrap().to_owned();
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::COOKIE, HeaderValue::from_str(&cookie).unwrap());
+        headers
+    }
+
+    #[test]
+    fn sessions_expire_and_anonymous_ones_make_room_first() {
+        let sessions = Sessions::with_capacity(false, 2);
+        let now = crate::host::monotonic_now();
+        let (anonymous, _) = sessions.create(now).unwrap();
+        let (signing_in, _) = sessions.create(now).unwrap();
+        let signed_in = sessions.sign_in(&signing_in, "alice".into(), now).unwrap();
+        assert!(sessions.find(&cookie_header(&sessions, &signing_in), now).is_none());
+        let (third, _) = sessions.create(now).expect("the anonymous session makes room");
+        assert!(sessions.find(&cookie_header(&sessions, &anonymous), now).is_none());
+        let (_, alice) = sessions.find(&cookie_header(&sessions, &signed_in), now).unwrap();
+        assert_eq!(alice.user.as_deref(), Some("alice"));
+        let _ = sessions.sign_in(&third, "bob".into(), now).unwrap();
+        assert!(sessions.create(now).is_none(), "every session is signed in");
+
+        let later = now + IDLE_LIFETIME;
+        assert!(sessions.find(&cookie_header(&sessions, &signed_in), later).is_none(), "expired");
+        assert!(sessions.create(later).is_some(), "expired sessions make room");
     }
 }
