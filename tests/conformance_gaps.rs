@@ -38,12 +38,14 @@ fn cors_headers(response: &http::Response<Vec<u8>>) -> Vec<String> {
 fn rfc6749_3_2_1_client_id_alone_does_not_authenticate_a_confidential_client() {
     let h = Harness::new();
     let code = h.code("code-id-only", CLIENT_ID);
+    h.insert_token("refresh-id-only", TokenKind::Refresh, CLIENT_ID, 1);
     for body in [
         format!(
             "grant_type=authorization_code&code={code}&{CODE_REDIRECT}&code_verifier={VERIFIER}\
              &client_id={CLIENT_ID}"
         ),
         format!("grant_type=client_credentials&client_id={CLIENT_ID}"),
+        format!("grant_type=refresh_token&refresh_token=refresh-id-only&client_id={CLIENT_ID}"),
     ] {
         let response = h.send(token_request(&body));
         let json = assert_error(&response, 401, "invalid_client");
@@ -51,7 +53,9 @@ fn rfc6749_3_2_1_client_id_alone_does_not_authenticate_a_confidential_client() {
         assert!(h.committed.borrow().is_empty(), "nothing is issued");
     }
     assert_eq!(h.store.code(&TokenHash::of(&code)).unwrap().consumed_at, None);
-    assert!(h.store.tokens().is_empty());
+    let refresh = h.token("refresh-id-only");
+    assert_eq!((refresh.rotated_at, refresh.revoked_at), (None, None));
+    assert_eq!(h.store.tokens().len(), 1, "only the stored refresh token");
 }
 
 /// RFC 6749 §2.3.1: client credentials "MUST NOT be included in the request
@@ -369,4 +373,43 @@ fn rfc6749_5_1_a_narrower_grant_is_named_in_the_token_response() {
     let body: Value = json(&response);
     assert_eq!(response.status(), 200, "{body}");
     assert_eq!(body["scope"], "read");
+}
+
+/// RFC 9700 §4.14.2: the server decides per client whether to issue refresh
+/// tokens: only a client registered for the `refresh_token` grant (on a
+/// server that enables it) receives one, and client credentials get none
+/// unless configured.
+#[test]
+fn rfc9700_4_14_2_refresh_tokens_only_for_clients_allowed_them() {
+    let h = Harness::new();
+    h.store.insert_client(
+        confidential("no-refresh", "s", ClientAuthMethod::ClientSecretBasic)
+            .with_grants([GrantType::AuthorizationCode, GrantType::ClientCredentials]),
+    );
+    let code = h.code("code-no-refresh", "no-refresh");
+    let response = h.send(
+        token_request(&format!(
+            "grant_type=authorization_code&code={code}&{CODE_REDIRECT}&code_verifier={VERIFIER}"
+        ))
+        .basic("no-refresh", "s"),
+    );
+    let body = json(&response);
+    assert_eq!(response.status(), 200, "{body}");
+    assert!(body.get("refresh_token").is_none(), "{body}");
+    let body =
+        json(&h.send(token_request("grant_type=client_credentials").basic("no-refresh", "s")));
+    assert!(body.get("refresh_token").is_none(), "{body}");
+    assert!(h.store.tokens().iter().all(|t| t.kind == TokenKind::Access));
+    // A server without the refresh grant issues none, whatever the client.
+    let h = Harness::with(config().grants([GrantType::AuthorizationCode]));
+    let code = h.code("code-server-off", CLIENT_ID);
+    let response = h.send(
+        token_request(&format!(
+            "grant_type=authorization_code&code={code}&{CODE_REDIRECT}&code_verifier={VERIFIER}"
+        ))
+        .basic(CLIENT_ID, CLIENT_SECRET),
+    );
+    let body = json(&response);
+    assert_eq!(response.status(), 200, "{body}");
+    assert!(body.get("refresh_token").is_none(), "{body}");
 }
