@@ -4,8 +4,6 @@
 
 #![allow(missing_docs, reason = "criterion's macros generate undocumented items")]
 
-use std::hint::black_box;
-
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use qscope::store::{
     ClientAuthMethod, ClientRecord, CodeRecord, FamilyId, GrantType, MemoryStore, PkceChallenge,
@@ -88,51 +86,69 @@ fn refresh_record(token: &str) -> TokenRecord {
     }
 }
 
+/// One request ready to drive against its own small store, so every
+/// iteration costs the same: no store grows across iterations (a growing
+/// `MemoryStore` measures `Vec` and `HashMap` reallocation, not the core).
+struct Case {
+    store: MemoryStore,
+    request: Option<http::Request<Vec<u8>>>,
+    ctx: Option<Context>,
+}
+
+impl Case {
+    fn new(store: MemoryStore, body: String, rng: &mut ChaCha20Rng) -> Self {
+        Self { store, request: Some(request(body)), ctx: Some(context(rng)) }
+    }
+
+    fn drive(&mut self, server: &Server) -> qscope::Reply {
+        let (Some(request), Some(ctx)) = (self.request.take(), self.ctx.take()) else {
+            unreachable!("each case is driven once");
+        };
+        drive(server, &self.store, request, ctx)
+    }
+}
+
 fn bench_token(c: &mut Criterion) {
     let mut group = c.benchmark_group("token_endpoint");
+    let server = setup().0;
 
-    let (server, store) = setup();
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     group.bench_function("client_credentials", |b| {
-        b.iter_batched(
-            || (request("grant_type=client_credentials".into()), context(&mut rng)),
-            |(req, ctx)| black_box(drive(&server, &store, req, ctx)),
+        b.iter_batched_ref(
+            || Case::new(setup().1, "grant_type=client_credentials".into(), &mut rng),
+            |case| case.drive(&server),
             BatchSize::SmallInput,
         )
     });
 
-    let (server, store) = setup();
     let mut rng = ChaCha20Rng::seed_from_u64(8);
-    let body = |code: &str| {
-        format!(
-            "grant_type=authorization_code&code={code}&redirect_uri=https%3A%2F%2Fclient.example.com%2Fcb&code_verifier={VERIFIER}"
-        )
-    };
     group.bench_function("authorization_code_pkce", |b| {
-        b.iter_batched(
+        b.iter_batched_ref(
             || {
+                let store = setup().1;
                 let code = format!("code-{}", rng.next_u64());
                 store.insert_code(code_record(&code));
-                (request(body(&code)), context(&mut rng))
+                let body = format!(
+                    "grant_type=authorization_code&code={code}&redirect_uri=https%3A%2F%2Fclient.example.com%2Fcb&code_verifier={VERIFIER}"
+                );
+                Case::new(store, body, &mut rng)
             },
-            |(req, ctx)| black_box(drive(&server, &store, req, ctx)),
+            |case| case.drive(&server),
             BatchSize::SmallInput,
         )
     });
 
-    let (server, store) = setup();
     let mut rng = ChaCha20Rng::seed_from_u64(9);
     group.bench_function("refresh_rotation", |b| {
-        b.iter_batched(
+        b.iter_batched_ref(
             || {
+                let store = setup().1;
                 let token = format!("refresh-{}", rng.next_u64());
                 store.insert_token(refresh_record(&token));
-                (
-                    request(format!("grant_type=refresh_token&refresh_token={token}")),
-                    context(&mut rng),
-                )
+                let body = format!("grant_type=refresh_token&refresh_token={token}");
+                Case::new(store, body, &mut rng)
             },
-            |(req, ctx)| black_box(drive(&server, &store, req, ctx)),
+            |case| case.drive(&server),
             BatchSize::SmallInput,
         )
     });

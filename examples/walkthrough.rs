@@ -1,14 +1,17 @@
-//! A walk through the core: a client-credentials, an authorization-code +
-//! PKCE and a refresh exchange, driven by hand over `MemoryStore`, printing
-//! every step and every effect.
+//! A walk through the core: a client-credentials exchange, an authorization
+//! request with the user's consent and its code + PKCE exchange, a refresh,
+//! and a replayed code, driven by hand over `MemoryStore`, printing every
+//! step and every effect.
 //!
 //! Run with `cargo run --example walkthrough`.
 
 use qscope::store::{
-    ClientAuthMethod, ClientRecord, CodeRecord, Effect, FamilyId, GrantType, MemoryStore,
-    PkceChallenge, PkceMethod, Store, TokenHash, Transaction,
+    ClientAuthMethod, ClientRecord, Effect, GrantType, MemoryStore, Store, Transaction,
 };
-use qscope::{ClientSecret, Config, Context, Entropy, Scopes, Seconds, Server, Step, UnixTime};
+use qscope::{
+    ClientSecret, Config, Context, Decision, Entropy, Reply, Scopes, Seconds, Server, Step,
+    UnixTime,
+};
 
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -56,21 +59,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
 
     println!("\n== 2. authorization code with PKCE (RFC 7636 Appendix B verifier) ==");
-    // The authorization endpoint would store this code after the user's
-    // consent; here it is stored directly.
-    let code = "SplxlOBeZQQYbYS6WxSbIA";
-    store.insert_code(CodeRecord {
-        hash: TokenHash::of(code),
-        client_id: "walkthrough".into(),
-        subject: "alice".into(),
-        redirect_uri: Some("https://client.example.com/cb".into()),
-        scopes: Scopes::from_names(["read", "write"]),
-        challenge: Some(PkceChallenge { method: PkceMethod::S256, challenge: CHALLENGE.into() }),
-        issued_at: now,
-        expires_at: now.after(Seconds::new(60)),
-        family: FamilyId::from_bytes([7; 16]),
-        consumed_at: None,
-    });
+    let authorize = http::Request::get(format!(
+        "/authorize?response_type=code&client_id=walkthrough&redirect_uri=https%3A%2F%2Fclient.example.com%2Fcb&scope=read%20write&state=af0ifjsldkj&code_challenge={CHALLENGE}&code_challenge_method=S256"
+    ))
+    .body(Vec::new())?;
+    println!("-> GET /authorize?…");
+    let Reply::Interaction(interaction) = run(&store, server.begin(authorize, context(now)))?
+    else {
+        return Err("a valid authorization request asks for the user".into());
+    };
+    let scopes: Vec<&str> = interaction.scopes.iter().map(|s| s.name.as_str()).collect();
+    println!(
+        "<- Interaction: {} asks for {scopes:?}; the host logs alice in and asks her",
+        interaction.client_id
+    );
+    let decision = Decision::approve(interaction.handle, "alice", Scopes::from_names(scopes));
+    println!("-> Server::decide(approve)");
+    let Reply::Http(redirect) = run(&store, server.decide(decision, context(now)))? else {
+        return Err("a decision answers with a redirect".into());
+    };
+    let location = redirect.headers()["location"].to_str()?.to_owned();
+    println!("<- {} Location: {}", redirect.status(), location.split("code=").next().unwrap_or(""));
+    let code = location
+        .split(['?', '&'])
+        .find_map(|pair| pair.strip_prefix("code="))
+        .ok_or("the redirect carries the code")?
+        .to_owned();
     let body = format!(
         "grant_type=authorization_code&code={code}&redirect_uri=https%3A%2F%2Fclient.example.com%2Fcb&code_verifier={VERIFIER}&{credentials}"
     );
@@ -102,7 +116,7 @@ fn form(body: &str) -> http::Request<Vec<u8>> {
         .expect("valid request")
 }
 
-/// Drives one exchange by hand, printing each step; returns the JSON body.
+/// Sends one token-endpoint request and returns its JSON body.
 fn exchange(
     server: &Server,
     store: &MemoryStore,
@@ -110,7 +124,16 @@ fn exchange(
     ctx: Context,
 ) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
     println!("-> {} {}  {}", request.method(), request.uri(), redact(request.body()));
-    let mut step = server.begin(request, ctx);
+    let response = run(store, server.begin(request, ctx))?
+        .into_http()
+        .ok_or("the token endpoint answers over HTTP")?;
+    let body = String::from_utf8_lossy(response.body()).into_owned();
+    println!("<- {} {body}", response.status());
+    Ok(serde_json::from_str(&body).unwrap_or_default())
+}
+
+/// Drives one exchange by hand, printing each step, to its reply.
+fn run(store: &MemoryStore, mut step: Step) -> Result<Reply, Box<dyn std::error::Error>> {
     loop {
         step = match step {
             Step::Read(read) => {
@@ -133,11 +156,7 @@ fn exchange(
                     println!("   Best effort {}", describe(effect));
                 }
                 let _ = store.apply(&Transaction::unconditional(respond.best_effort));
-                let response =
-                    respond.reply.into_http().ok_or("the token endpoint answers over HTTP")?;
-                let body = String::from_utf8_lossy(response.body()).into_owned();
-                println!("<- {} {body}", response.status());
-                return Ok(serde_json::from_str(&body).unwrap_or_default());
+                return Ok(respond.reply);
             }
         };
     }
@@ -151,6 +170,10 @@ fn describe(effect: &Effect) -> String {
             t.kind, t.hash, t.family, t.scopes
         ),
         Effect::AppendAudit(e) => format!("AppendAudit {} {:?}", e.action.as_str(), e.error),
+        Effect::PutCode(c) => {
+            format!("PutCode {:?} for {} scope \"{}\"", c.hash, c.subject, c.scopes)
+        }
+        Effect::PutPending(p) => format!("PutPending {:?} {:?}", p.hash, p.kind),
         other => format!("{other:?}"),
     }
 }

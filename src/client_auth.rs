@@ -102,10 +102,14 @@ impl Credentials {
         matches!(self.presented, Presented::Basic(_))
     }
 
-    /// Checks the credentials against the stored client (RFC 6749 §2.3.1,
+    /// Checks the credentials against the stored client and returns it
+    /// (RFC 6749 §2.3.1,
     /// §3.2.1). Unknown clients and wrong secrets get the same answer and
     /// cost the same hash, so neither timing nor wording tells them apart.
-    pub(crate) fn authenticate(&self, client: Option<&ClientRecord>) -> Result<(), OAuthError> {
+    pub(crate) fn authenticate(
+        &self,
+        client: Option<ClientRecord>,
+    ) -> Result<ClientRecord, OAuthError> {
         let failed = || OAuthError::new(ErrorCode::InvalidClient, "client authentication failed");
         let Some(client) = client else {
             if let Presented::Basic(secret) | Presented::Post(secret) = &self.presented {
@@ -124,13 +128,14 @@ impl Credentials {
                 format!("client must authenticate with {}", client.auth_method.as_str()),
             ));
         }
-        match (&self.presented, &client.secret_hash) {
-            (Presented::IdOnly, _) => Ok(()),
+        let verified = match (&self.presented, &client.secret_hash) {
+            (Presented::IdOnly, _) => true,
             (Presented::Basic(secret) | Presented::Post(secret), Some(hash)) => {
-                if hash.verify(&secret.0) { Ok(()) } else { Err(failed()) }
+                hash.verify(&secret.0)
             }
-            (Presented::Basic(_) | Presented::Post(_), None) => Err(failed()),
-        }
+            (Presented::Basic(_) | Presented::Post(_), None) => false,
+        };
+        if verified { Ok(client) } else { Err(failed()) }
     }
 }
 

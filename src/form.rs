@@ -96,10 +96,11 @@ impl<'a> Form<'a> {
     }
 }
 
-/// A parameter name fit to echo in an error description: printable ASCII,
-/// at most 40 characters.
+/// A parameter name fit to echo in an error description: printable ASCII
+/// but `"` and `\` (RFC 6749 §5.2 allows only %x20-21 / %x23-5B / %x5D-7E
+/// in `error_description`), at most 40 characters.
 fn sanitize_name(name: &str) -> String {
-    name.chars().filter(|c| c.is_ascii_graphic()).take(40).collect()
+    name.chars().filter(|&c| c.is_ascii_graphic() && c != '"' && c != '\\').take(40).collect()
 }
 
 /// Appends `value` to `out` percent-encoded for a URI query: every byte

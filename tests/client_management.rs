@@ -569,8 +569,21 @@ fn delete_removes_the_client_and_revokes_its_tokens() {
         other,
         "other clients' tokens untouched"
     );
-    // NOTE for the merge: once introspection lands, assert here that
-    // `access` and `refresh` introspect as {"active": false}.
+    // A resource server introspecting the deleted client's tokens sees them
+    // inactive (RFC 7662 §2.2).
+    let mut resource_server = support::confidential(
+        "rs",
+        "rs-secret",
+        qscope::store::ClientAuthMethod::ClientSecretBasic,
+    );
+    resource_server.resource_server = true;
+    h.store.insert_client(resource_server);
+    for token in [&access, &refresh] {
+        let response =
+            h.send(support::introspect_request(&format!("token={token}")).basic("rs", "rs-secret"));
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.body().as_slice(), br#"{"active":false}"#);
+    }
 
     let response = h.send(manage("GET", &client.client_id, &client.token, ""));
     assert_invalid_token(&response, "the registration access token is not valid");

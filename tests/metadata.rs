@@ -187,3 +187,13 @@ fn custom_paths_are_advertised_and_served() {
     );
     assert_eq!(response.body().as_slice(), br#"{"active":false}"#);
 }
+
+#[test]
+fn registration_endpoint_is_listed_when_registration_is_open() {
+    assert!(metadata(&Harness::new(), WELL_KNOWN).get("registration_endpoint").is_none());
+    let h = Harness::with(config().registration(qscope::RegistrationPolicy::Open));
+    assert_eq!(
+        metadata(&h, WELL_KNOWN)["registration_endpoint"],
+        "https://server.example.com/register"
+    );
+}

@@ -228,7 +228,7 @@ fn an_initial_access_token_gates_registration() {
     );
     assert_eq!(
         response.headers()["www-authenticate"],
-        "Bearer error=\"invalid_request\", error_description=\"Authorization header is not valid Bearer credentials\""
+        "Bearer realm=\"qscope\", error=\"invalid_request\", error_description=\"Authorization header is not valid Bearer credentials\""
     );
 
     assert_eq!(h.store.clients().len(), 2, "nothing registered so far");

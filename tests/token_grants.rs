@@ -216,12 +216,13 @@ fn pkce_policy_for_codes_without_a_challenge() {
         json["error_description"],
         "authorization code was issued without PKCE, which this client requires"
     );
-    // Optional for confidential clients: accepted, but a verifier without a challenge is refused.
+    // Optional for confidential clients: accepted, but a verifier without a
+    // challenge is refused as `invalid_request` (OAuth 2.1 §3.2.4).
     let h = Harness::with(
         config().pkce(PkcePolicy { required_for_confidential: false, allow_plain: false }),
     );
     let code = h.code_with("code-nopkce", CLIENT_ID, None);
-    let json_body = assert_error(&redeem(&h, &code), 400, "invalid_grant");
+    let json_body = assert_error(&redeem(&h, &code), 400, "invalid_request");
     assert_eq!(
         json_body["error_description"],
         "code_verifier was sent but the authorization request had no code_challenge"

@@ -52,18 +52,7 @@ impl Interaction {
         client: &ClientRecord,
         config: &Config,
     ) -> Self {
-        let scopes = pending
-            .scopes
-            .iter()
-            .map(|name| RequestedScope {
-                name: name.to_owned(),
-                description: config
-                    .scopes()
-                    .iter()
-                    .find(|s| s.name == name)
-                    .map(|s| s.description.clone()),
-            })
-            .collect();
+        let scopes = RequestedScope::describe(&pending.scopes, config);
         Self {
             handle,
             client_id: client.client_id.clone(),
@@ -96,6 +85,24 @@ pub struct RequestedScope {
     pub name: String,
     /// Its description from [`Config::scopes`], when the scope is declared there.
     pub description: Option<String>,
+}
+
+impl RequestedScope {
+    /// Each of `scopes` with its description from [`Config::scopes`], for a
+    /// consent or device verification page.
+    pub(crate) fn describe(scopes: &Scopes, config: &Config) -> Vec<Self> {
+        scopes
+            .iter()
+            .map(|name| Self {
+                name: name.to_owned(),
+                description: config
+                    .scopes()
+                    .iter()
+                    .find(|s| s.name == name)
+                    .map(|s| s.description.clone()),
+            })
+            .collect()
+    }
 }
 
 /// The secret that names one pending authorization between the core and

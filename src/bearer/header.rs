@@ -66,22 +66,27 @@ pub(super) fn is_b64token(token: &str) -> bool {
         })
 }
 
-/// 401 with a bare `WWW-Authenticate: Bearer` challenge and no error
-/// information (RFC 6750 §3.1: the request carried no credentials).
-pub(crate) fn missing() -> Response<Vec<u8>> {
+/// 401 with a `WWW-Authenticate: Bearer realm="…"` challenge and no
+/// error information (RFC 6750 §3.1: the request carried no credentials;
+/// §3: the scheme "MUST be followed by one or more auth-param values").
+/// The realm is validated at configuration (printable, no `"` or `\`).
+pub(crate) fn missing(realm: &str) -> Response<Vec<u8>> {
     let mut response = response::json(StatusCode::UNAUTHORIZED, Vec::new());
     response.headers_mut().remove(http::header::CONTENT_TYPE);
-    response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    let challenge = HeaderValue::from_str(&format!("Bearer realm=\"{realm}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("Bearer realm=\"qscope\""));
+    response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
     response
 }
 
 /// The RFC 6750 §3 error answer: the JSON error body and a
-/// `WWW-Authenticate: Bearer` challenge carrying the same code and
-/// description (descriptions are ASCII without quotes or backslashes).
-pub(crate) fn error(err: &OAuthError) -> Response<Vec<u8>> {
+/// `WWW-Authenticate: Bearer` challenge carrying the realm and the same
+/// code and description (descriptions are ASCII without quotes or
+/// backslashes).
+pub(crate) fn error(realm: &str, err: &OAuthError) -> Response<Vec<u8>> {
     let mut response = response::error(err);
     let challenge = format!(
-        "Bearer error=\"{}\", error_description=\"{}\"",
+        "Bearer realm=\"{realm}\", error=\"{}\", error_description=\"{}\"",
         err.code.as_str(),
         err.description
     );

@@ -11,6 +11,7 @@ use crate::client_auth::Credentials;
 use crate::error::OAuthError;
 use crate::exchange::Exchange;
 use crate::form::Form;
+use crate::secret::TokenHash;
 use crate::store::{AuditAction, Effect, GrantType};
 use crate::{ErrorCode, Step, response};
 
@@ -112,6 +113,24 @@ pub(crate) fn parse<'r, B: AsRef<[u8]>>(
                 ..refusal
             };
             Err(Box::new(refusal.refuse(ex, failure.error)))
+        }
+    }
+}
+
+/// The RFC 7009 §2.1 / RFC 7662 §2.1 request: a client-authenticated form
+/// with a required `token`; returns the credentials and the token's hash,
+/// or the finished exchange.
+pub(crate) fn parse_token_request<B: AsRef<[u8]>>(
+    ex: Exchange,
+    request: &Request<B>,
+    refusal: Refusal<'_>,
+) -> Result<(Exchange, Credentials, TokenHash), Box<Step>> {
+    let (ex, ClientForm { form, credentials }) = parse(ex, request, refusal)?;
+    match form.get("token") {
+        Some(token) => Ok((ex, credentials, TokenHash::of(token))),
+        None => {
+            let err = OAuthError::new(ErrorCode::InvalidRequest, "token is required");
+            Err(Box::new(refusal.by(&credentials).refuse(ex, err)))
         }
     }
 }

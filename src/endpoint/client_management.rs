@@ -85,11 +85,13 @@ pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>, segment:
     let token = match bearer::bearer_token(request.headers()) {
         Ok(token) => TokenHash::of(&token.0),
         Err(BearerError::Missing) => {
-            return refuse(ex, &client_id, bearer::missing(), ErrorCode::InvalidToken);
+            let response = bearer::missing(&ex.config.bearer().realm);
+            return refuse(ex, &client_id, response, ErrorCode::InvalidToken);
         }
         Err(BearerError::Malformed(description)) => {
             let err = OAuthError::new(ErrorCode::InvalidRequest, description);
-            return refuse(ex, &client_id, bearer::error(&err), err.code);
+            let response = bearer::error(&ex.config.bearer().realm, &err);
+            return refuse(ex, &client_id, response, err.code);
         }
     };
     let operation = if *method == Method::GET {
@@ -159,7 +161,8 @@ fn decide(ex: Exchange, target: Target, holder: Option<ClientRecord>, retries: u
     let Some(client) = holder.filter(holds_token) else {
         let err =
             OAuthError::new(ErrorCode::InvalidToken, "the registration access token is not valid");
-        return refuse(ex, &target.client_id, bearer::error(&err), err.code);
+        let response = bearer::error(&ex.config.bearer().realm, &err);
+        return refuse(ex, &target.client_id, response, err.code);
     };
     if client.client_id != target.client_id {
         let err = OAuthError::new(

@@ -70,19 +70,7 @@ pub(crate) fn on_read(
             let Some(client) = as_client(record) else {
                 return reject(ex, DeviceRejection::Unknown);
             };
-            let config = &ex.config;
-            let scopes = grant
-                .scopes
-                .iter()
-                .map(|name| RequestedScope {
-                    name: name.to_owned(),
-                    description: config
-                        .scopes()
-                        .iter()
-                        .find(|s| s.name == name)
-                        .map(|s| s.description.clone()),
-                })
-                .collect();
+            let scopes = RequestedScope::describe(&grant.scopes, &ex.config);
             let prompt = DevicePrompt {
                 user_code,
                 client_id: client.client_id,

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::exchange::Exchange;
 use crate::store::{ClientAuthMethod, PkceMethod};
-use crate::{Config, Step, response};
+use crate::{Config, RegistrationPolicy, Step, response};
 
 pub(crate) fn begin<B>(ex: Exchange, request: &Request<B>) -> Step {
     if request.method() != Method::GET {
@@ -60,6 +60,9 @@ pub(crate) fn document(config: &Config) -> Map<String, Value> {
     }
     if let Some(device) = config.device_authorization_path() {
         doc.insert("device_authorization_endpoint".into(), url(device));
+    }
+    if *config.registration_policy() != RegistrationPolicy::Closed {
+        doc.insert("registration_endpoint".into(), url(&endpoints.registration));
     }
     doc
 }

@@ -81,13 +81,9 @@ pub(crate) fn on_read(
     let ReadState { credentials, params } = state;
     let client = as_client(records.next().flatten());
     let refusal = REFUSED.by(&credentials);
-    if let Err(err) = credentials.authenticate(client.as_ref()) {
-        return refusal.refuse(ex, err);
-    }
-    let Some(client) = client else {
-        // authenticate() refuses unknown clients; this arm is unreachable.
-        let err = OAuthError::new(ErrorCode::InvalidClient, "client authentication failed");
-        return refusal.refuse(ex, err);
+    let client = match credentials.authenticate(client) {
+        Ok(client) => client,
+        Err(err) => return refusal.refuse(ex, err),
     };
     let refusal = Refusal { challenge: false, ..refusal };
     let redirect_uri = match resolve_redirect_uri(&client, params.redirect_uri.as_deref()) {

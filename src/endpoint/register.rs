@@ -106,11 +106,14 @@ fn authorize<B>(ex: &Exchange, request: &Request<B>) -> Access {
     let token = match bearer::bearer_token(request.headers()) {
         Ok(token) => token,
         Err(BearerError::Missing) => {
-            return Access::Refused(bearer::missing(), ErrorCode::InvalidToken);
+            return Access::Refused(
+                bearer::missing(&ex.config.bearer().realm),
+                ErrorCode::InvalidToken,
+            );
         }
         Err(BearerError::Malformed(description)) => {
             let err = OAuthError::new(ErrorCode::InvalidRequest, description);
-            return Access::Refused(bearer::error(&err), err.code);
+            return Access::Refused(bearer::error(&ex.config.bearer().realm, &err), err.code);
         }
     };
     let presented = SecretHash::of(&token.0);
@@ -120,7 +123,7 @@ fn authorize<B>(ex: &Exchange, request: &Request<B>) -> Access {
         Access::Granted
     } else {
         let err = OAuthError::new(ErrorCode::InvalidToken, "the initial access token is not valid");
-        Access::Refused(bearer::error(&err), err.code)
+        Access::Refused(bearer::error(&ex.config.bearer().realm, &err), err.code)
     }
 }
 

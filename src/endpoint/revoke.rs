@@ -36,7 +36,7 @@ use http::header::{CACHE_CONTROL, PRAGMA};
 use http::{HeaderValue, Request, Response, StatusCode};
 
 use crate::client_auth::Credentials;
-use crate::endpoint::client_form::{self, ClientForm, Refusal};
+use crate::endpoint::client_form::{self, Refusal};
 use crate::error::OAuthError;
 use crate::exchange::{CommitState as AnyCommitState, Exchange, ReadState as AnyReadState};
 use crate::secret::TokenHash;
@@ -66,15 +66,10 @@ const REFUSED: Refusal<'static> = Refusal {
 };
 
 pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step {
-    let (ex, ClientForm { form, credentials }) = match client_form::parse(ex, request, REFUSED) {
+    let (ex, credentials, hash) = match client_form::parse_token_request(ex, request, REFUSED) {
         Ok(parsed) => parsed,
         Err(step) => return *step,
     };
-    let Some(token) = form.get("token") else {
-        let err = OAuthError::new(ErrorCode::InvalidRequest, "token is required");
-        return REFUSED.by(&credentials).refuse(ex, err);
-    };
-    let hash = TokenHash::of(token);
     let queries =
         vec![Query::Client { client_id: credentials.client_id.clone() }, Query::Token { hash }];
     ex.read(queries, AnyReadState::Revoke(ReadState { credentials, hash }))
@@ -89,13 +84,9 @@ pub(crate) fn on_read(
     let client = as_client(records.next().flatten());
     let token = as_token(records.next().flatten());
     let refusal = REFUSED.by(&credentials);
-    if let Err(err) = credentials.authenticate(client.as_ref()) {
-        return refusal.refuse(ex, err);
-    }
-    let Some(client) = client else {
-        // authenticate() refuses unknown clients; this arm is unreachable.
-        let err = OAuthError::new(ErrorCode::InvalidClient, "client authentication failed");
-        return refusal.refuse(ex, err);
+    let client = match credentials.authenticate(client) {
+        Ok(client) => client,
+        Err(err) => return refusal.refuse(ex, err),
     };
     let Some(token) = token else {
         return ex.respond(revoked(), Vec::new());

@@ -93,13 +93,9 @@ pub(crate) fn on_read(
     let client = as_client(records.next().flatten());
     let grant_record = records.next().flatten();
     let refusal = Refusal { grant_type: Some(request.grant_type()), ..REFUSED.by(&credentials) };
-    if let Err(err) = credentials.authenticate(client.as_ref()) {
-        return refusal.refuse(ex, err);
-    }
-    let Some(client) = client else {
-        // authenticate() refuses unknown clients; this arm is unreachable.
-        let err = OAuthError::new(ErrorCode::InvalidClient, "client authentication failed");
-        return refusal.refuse(ex, err);
+    let client = match credentials.authenticate(client) {
+        Ok(client) => client,
+        Err(err) => return refusal.refuse(ex, err),
     };
     if !client.may_use(request.grant_type()) {
         let err = OAuthError::new(

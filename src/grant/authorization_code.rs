@@ -82,10 +82,12 @@ impl Request {
                 }
             }
             (Some(_), None) => return invalid("code_verifier is required"),
+            // OAuth 2.1 §3.2.4 names this case `invalid_request`.
             (None, Some(_)) => {
-                return invalid(
+                return Decision::Refuse(OAuthError::new(
+                    ErrorCode::InvalidRequest,
                     "code_verifier was sent but the authorization request had no code_challenge",
-                );
+                ));
             }
             (None, None) => {
                 if client.is_public() || ex.config.pkce().required_for_confidential {

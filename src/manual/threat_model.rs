@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | §2.1, §4.1 | redirect URI manipulation | Registered redirect URIs are compared as exact strings; only the port of a loopback IP redirect may vary (RFC 8252 §7.3). An unknown client or unmatched URI is answered directly, never redirected. |
 //! | §2.1.1, §4.5 | authorization code injection | PKCE is required for public clients and, by default, for confidential ones (`PkcePolicy`); the verifier is checked in constant time at the token endpoint. |
-//! | §2.1.1, §4.8 | PKCE downgrade | A token request with `code_verifier` for a code issued without a challenge is refused (`invalid_grant`); `plain` is off unless configured. |
+//! | §2.1.1, §4.8 | PKCE downgrade | A token request with `code_verifier` for a code issued without a challenge is refused (`invalid_request`, OAuth 2.1 §3.2.4); `plain` is off unless configured. |
 //! | §2.1.2 | implicit grant | Not offered: `response_type=token` is `unsupported_response_type`. |
 //! | §2.4 | resource owner password credentials | Off by default; when a host enables it per server and per client, the user check is asked only after the client authenticated, and no password reaches an effect, an audit event or `Debug`. |
 //! | §2.2.2, §4.14 | refresh token theft and replay | Refresh tokens rotate on every use; a rotated token presented again revokes its whole family (one family, never every token of the client). An optional grace window tolerates a lost response while keeping at most one live successor. FIFO limits cap live refresh tokens per client and per client + subject. |

@@ -105,11 +105,11 @@ pub fn assert_refusal_audit(
     assert!(h.committed.borrow().is_empty(), "a refusal commits nothing");
 }
 
-/// Asserts a bare `WWW-Authenticate: Bearer` 401 without error details
-/// (RFC 6750 §3.1).
+/// Asserts a `WWW-Authenticate: Bearer realm="qscope"` 401 without error
+/// details (RFC 6750 §3.1; §3 requires at least one auth-param).
 pub fn assert_bare_challenge(response: &Response<Vec<u8>>) {
     assert_eq!(response.status(), 401);
-    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    assert_eq!(response.headers()["www-authenticate"], "Bearer realm=\"qscope\"");
     assert_eq!(response.headers()["cache-control"], "no-store");
     assert!(response.body().is_empty());
 }
@@ -120,7 +120,10 @@ pub fn assert_invalid_token(response: &Response<Vec<u8>>, description: &str) {
     assert_eq!(body["error_description"], description);
     assert_eq!(
         response.headers()["www-authenticate"],
-        format!("Bearer error=\"invalid_token\", error_description=\"{description}\"").as_str()
+        format!(
+            "Bearer realm=\"qscope\", error=\"invalid_token\", error_description=\"{description}\""
+        )
+        .as_str()
     );
 }
 
