@@ -7,8 +7,8 @@ use qscope::{Decision, Reply, Scopes};
 
 use crate::form;
 use crate::host::{
-    Answer, App, Incoming, csrf_ok, forbidden, full, method_not_allowed, query, read_form,
-    redirect, server_error, with_cookie,
+    Answer, App, DecisionForm, Incoming, decision_form, full, method_not_allowed, query, redirect,
+    server_error, with_cookie,
 };
 use crate::pages;
 
@@ -42,23 +42,9 @@ fn show<B>(app: &App, incoming: &Incoming<B>) -> Answer {
 
 async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     let Incoming { request, ctx, now, .. } = incoming;
-    let Some((id, session)) = app.sessions.find(request.headers(), now) else {
-        return forbidden();
-    };
-    let fields = match read_form(request).await {
-        Ok(fields) => fields,
+    let DecisionForm { id, user, fields, approve } = match decision_form(app, request, now).await {
+        Ok(form) => form,
         Err(page) => return page,
-    };
-    if !csrf_ok(&session, &fields) {
-        return forbidden();
-    }
-    let Some(user) = session.user else {
-        return forbidden();
-    };
-    let approve = match form::single(&fields, "decision") {
-        Some("approve") => true,
-        Some("deny") => false,
-        _ => return bad_decision(),
     };
     let key = form::single(&fields, "request").unwrap_or_default();
     let Some(interaction) = app.sessions.update(&id, |live| live.take_pending(key)).flatten()
@@ -90,9 +76,4 @@ fn unknown_request() -> Answer {
         "This authorization request is unknown, was already answered or has expired. \
          Start again from the application.",
     )
-}
-
-/// The page for a `decision` that is neither `approve` nor `deny`.
-pub(crate) fn bad_decision() -> Answer {
-    pages::message(StatusCode::BAD_REQUEST, "Bad decision", "Choose Allow or Deny.")
 }

@@ -8,11 +8,10 @@ use http_body::Body;
 use qscope::device::{DeviceDecision, DevicePrompt, DeviceRejection, DeviceReply};
 use qscope::{Context, Reply, Scopes};
 
-use crate::consent::bad_decision;
 use crate::form;
 use crate::host::{
-    Answer, App, Incoming, busy, csrf_ok, forbidden, method_not_allowed, query, read_form,
-    redirect, server_error, session_for, with_cookie,
+    Answer, App, DecisionForm, Incoming, busy, decision_form, method_not_allowed, query, redirect,
+    server_error, session_for, with_cookie,
 };
 use crate::pages;
 
@@ -53,23 +52,9 @@ async fn show<B>(app: &App, incoming: Incoming<B>) -> Answer {
 
 async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     let Incoming { request, ctx, now, .. } = incoming;
-    let Some((id, session)) = app.sessions.find(request.headers(), now) else {
-        return forbidden();
-    };
-    let fields = match read_form(request).await {
-        Ok(fields) => fields,
+    let DecisionForm { id, user, fields, approve } = match decision_form(app, request, now).await {
+        Ok(form) => form,
         Err(page) => return page,
-    };
-    if !csrf_ok(&session, &fields) {
-        return forbidden();
-    }
-    let Some(user) = session.user else {
-        return forbidden();
-    };
-    let approve = match form::single(&fields, "decision") {
-        Some("approve") => true,
-        Some("deny") => false,
-        _ => return bad_decision(),
     };
     let typed = form::single(&fields, "user_code").unwrap_or_default();
     // What the device asked for, read afresh: the approval grants exactly that.

@@ -233,6 +233,46 @@ pub(crate) fn csrf_ok(session: &Session, fields: &[(String, String)]) -> bool {
     form::single(fields, "csrf").is_some_and(|token| session.csrf_matches(token))
 }
 
+/// A decision form posted by a signed-in user: its session, user, fields
+/// and whether it approves.
+pub(crate) struct DecisionForm {
+    pub(crate) id: SessionId,
+    pub(crate) user: String,
+    pub(crate) fields: Vec<(String, String)>,
+    pub(crate) approve: bool,
+}
+
+/// Reads the consent or device page's form: a live session, a valid CSRF
+/// token, a signed-in user and `decision` = `approve` or `deny`; any
+/// failure is the page to answer.
+pub(crate) async fn decision_form<B: Body>(
+    app: &App,
+    request: Request<B>,
+    now: Instant,
+) -> Result<DecisionForm, Answer> {
+    let Some((id, session)) = app.sessions.find(request.headers(), now) else {
+        return Err(forbidden());
+    };
+    let fields = read_form(request).await?;
+    if !csrf_ok(&session, &fields) {
+        return Err(forbidden());
+    }
+    let Some(user) = session.user else {
+        return Err(forbidden());
+    };
+    let approve = match form::single(&fields, "decision") {
+        Some("approve") => true,
+        Some("deny") => false,
+        _ => return Err(bad_decision()),
+    };
+    Ok(DecisionForm { id, user, fields, approve })
+}
+
+/// The 400 page for a `decision` other than `approve` or `deny`.
+pub(crate) fn bad_decision() -> Answer {
+    pages::message(StatusCode::BAD_REQUEST, "Bad decision", "Choose Allow or Deny.")
+}
+
 /// The 403 page for a form without a valid CSRF token or session.
 pub(crate) fn forbidden() -> Answer {
     pages::message(
