@@ -70,8 +70,9 @@ pub struct SqliteOptions {
     /// How long a writer waits for the write lock (and a caller for a free
     /// connection) before the attempt fails as transient. Default 5 s.
     pub busy_timeout: Duration,
-    /// The most connections open at once (readers run in parallel in WAL
-    /// mode). Default 8.
+    /// The most connections open at once for reads and purging (readers
+    /// run in parallel in WAL mode); the writer has one more of its own.
+    /// Default 8.
     pub max_connections: usize,
     /// `synchronous = FULL` (default, `true`): every commit is on disk
     /// before it is reported applied. `false` selects `NORMAL`: faster, and
@@ -131,8 +132,12 @@ impl SqliteStore {
         };
         let mut first = pool::open(&target, &settings)?;
         migrate::migrate(&mut first)?;
+        let own = match target {
+            Target::File(_) => Some(pool::open(&target, &settings)?),
+            Target::Memory => None,
+        };
         let pool = Arc::new(Pool::new(target, settings, first));
-        let writer = Arc::new(Writer::start(Arc::clone(&pool), options.max_batch)?);
+        let writer = Arc::new(Writer::start(Arc::clone(&pool), own, options.max_batch)?);
         Ok(Self { pool, writer })
     }
 

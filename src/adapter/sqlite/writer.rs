@@ -12,6 +12,7 @@ use std::future::Future;
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 
+use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use super::pool::Pool;
@@ -55,13 +56,19 @@ fn stopped() -> StoreError {
 }
 
 impl Writer {
-    /// Starts the writer thread on `pool`, committing at most `max_batch`
-    /// transactions together.
-    pub(super) fn start(pool: Arc<Pool>, max_batch: usize) -> Result<Self, StoreError> {
+    /// Starts the writer thread, committing at most `max_batch`
+    /// transactions together on `own`, a connection of its own (its page
+    /// cache stays warm: no other connection writes), or else on one
+    /// borrowed from `pool` per batch (an in-memory database has only one).
+    pub(super) fn start(
+        pool: Arc<Pool>,
+        own: Option<Connection>,
+        max_batch: usize,
+    ) -> Result<Self, StoreError> {
         let (queue, jobs) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("qscope-sqlite-writer".into())
-            .spawn(move || write(&pool, &jobs, max_batch.max(1)))
+            .spawn(move || write(&pool, own, &jobs, max_batch.max(1)))
             .map_err(StoreError::permanent)?;
         Ok(Self { queue: Some(queue), thread: Some(thread) })
     }
@@ -104,7 +111,7 @@ impl Drop for Writer {
 }
 
 /// The writer thread: a batch at a time until every sender is gone.
-fn write(pool: &Pool, jobs: &mpsc::Receiver<Job>, max_batch: usize) {
+fn write(pool: &Pool, mut own: Option<Connection>, jobs: &mpsc::Receiver<Job>, max_batch: usize) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < max_batch {
@@ -114,9 +121,12 @@ fn write(pool: &Pool, jobs: &mpsc::Receiver<Job>, max_batch: usize) {
             }
         }
         let transactions: Vec<&Transaction> = batch.iter().map(|job| &job.transaction).collect();
-        let answers = match pool.get() {
-            Ok(mut conn) => run::apply_batch(conn.conn(), &transactions),
-            Err(err) => transactions.iter().map(|_| Err(run::copy(&err))).collect(),
+        let answers = match own.as_mut() {
+            Some(conn) => run::apply_batch(conn, &transactions),
+            None => match pool.get() {
+                Ok(mut conn) => run::apply_batch(conn.conn(), &transactions),
+                Err(err) => transactions.iter().map(|_| Err(run::copy(&err))).collect(),
+            },
         };
         for (job, answer) in batch.into_iter().zip(answers) {
             job.reply.send(answer);
