@@ -348,3 +348,15 @@ fn many_threads_race_one_code_and_exactly_one_wins() {
         }
     }
 }
+
+/// The async front end queues its transaction when first polled, as
+/// futures do: a future dropped unpolled applies nothing.
+#[test]
+fn an_async_apply_never_polled_applies_nothing() {
+    let dir = TempDir::new();
+    let store = SqliteStore::open(dir.db()).expect("open");
+    drop(AsyncStore::apply(&store, &put_code("unpolled", "c")));
+    let hash = unconsumed_code("unpolled").hash;
+    assert_eq!(Store::apply(&store, &put_code("polled", "c")).expect("apply"), Outcome::Applied);
+    assert_eq!(read_one(&store, Query::Code { hash }), None);
+}

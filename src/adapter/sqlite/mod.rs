@@ -68,7 +68,9 @@ use crate::store::{
 #[derive(Clone, Debug)]
 pub struct SqliteOptions {
     /// How long a writer waits for the write lock (and a caller for a free
-    /// connection) before the attempt fails as transient. Default 5 s.
+    /// connection) before the attempt fails as transient. Default 5 s. The
+    /// writer waits this long per batch: while another process holds the
+    /// lock, a caller queued behind a full batch may wait longer.
     pub busy_timeout: Duration,
     /// The most connections open at once for reads and purging (readers
     /// run in parallel in WAL mode); the writer has one more of its own.
@@ -184,7 +186,7 @@ impl AsyncStore for SqliteStore {
         &self,
         transaction: &Transaction,
     ) -> impl Future<Output = Result<Outcome, StoreError>> + Send {
-        self.writer.apply_async(transaction)
+        Arc::clone(&self.writer).apply_async(transaction.clone())
     }
 }
 

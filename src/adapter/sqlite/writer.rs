@@ -8,7 +8,7 @@
 //! only after the batch's `COMMIT` succeeded (see
 //! [`run::apply_batch`](super::run::apply_batch)).
 
-use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 
@@ -73,30 +73,25 @@ impl Writer {
         Ok(Self { queue: Some(queue), thread: Some(thread) })
     }
 
-    fn submit(&self, transaction: &Transaction, reply: Reply) -> Result<(), StoreError> {
+    fn submit(&self, transaction: Transaction, reply: Reply) -> Result<(), StoreError> {
         let queue = self.queue.as_ref().ok_or_else(stopped)?;
-        queue.send(Job { transaction: transaction.clone(), reply }).map_err(|_| stopped())
+        queue.send(Job { transaction, reply }).map_err(|_| stopped())
     }
 
     /// Queues `transaction` and blocks until its batch is committed.
     pub(super) fn apply(&self, transaction: &Transaction) -> Answer {
         let (reply, answer) = mpsc::sync_channel(1);
-        self.submit(transaction, Reply::Blocking(reply))?;
+        self.submit(transaction.clone(), Reply::Blocking(reply))?;
         answer.recv().map_err(|_| stopped())?
     }
 
-    /// Queues `transaction` now; the future resolves once its batch is
-    /// committed (it blocks no thread, and needs no runtime).
-    pub(super) fn apply_async(
-        &self,
-        transaction: &Transaction,
-    ) -> impl Future<Output = Answer> + Send + 'static {
+    /// Queues `transaction` when first polled, and resolves once its batch
+    /// is committed (it blocks no thread, and needs no runtime). Once
+    /// queued, it is applied even if the future is dropped.
+    pub(super) async fn apply_async(self: Arc<Self>, transaction: Transaction) -> Answer {
         let (reply, answer) = oneshot::channel();
-        let queued = self.submit(transaction, Reply::Async(reply));
-        async move {
-            queued?;
-            answer.await.map_err(|_| stopped())?
-        }
+        self.submit(transaction, Reply::Async(reply))?;
+        answer.await.map_err(|_| stopped())?
     }
 }
 
@@ -121,13 +116,21 @@ fn write(pool: &Pool, mut own: Option<Connection>, jobs: &mpsc::Receiver<Job>, m
             }
         }
         let transactions: Vec<&Transaction> = batch.iter().map(|job| &job.transaction).collect();
-        let answers = match own.as_mut() {
+        // A panic (a bug) fails its batch, not the store: the batch
+        // transaction's guard rolls back while unwinding.
+        let answers = panic::catch_unwind(AssertUnwindSafe(|| match own.as_mut() {
             Some(conn) => run::apply_batch(conn, &transactions),
             None => match pool.get() {
                 Ok(mut conn) => run::apply_batch(conn.conn(), &transactions),
                 Err(err) => transactions.iter().map(|_| Err(run::copy(&err))).collect(),
             },
-        };
+        }))
+        .unwrap_or_else(|_| {
+            transactions
+                .iter()
+                .map(|_| Err(StoreError::permanent("the SQLite writer panicked")))
+                .collect()
+        });
         for (job, answer) in batch.into_iter().zip(answers) {
             job.reply.send(answer);
         }
