@@ -1,16 +1,19 @@
 //! The SQLite store beyond the contract suite: its async front end,
-//! persistence, migrations, busy handling, purging and the audit trail.
+//! persistence, migrations, busy handling, purging, the audit trail and
+//! group commit (many transactions in one SQLite transaction).
 
 mod sql_support;
 
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use qscope::adapter::SchemaTooNew;
 use qscope::adapter::sqlite::{SqliteOptions, SqliteStore};
-use qscope::store::{AsyncStore, Effect, Outcome, Precondition, Query, Record, Store, Transaction};
-use sql_support::{T0, full_code, put, read_one};
+use qscope::store::{
+    AsyncStore, Effect, Outcome, Precondition, Query, Record, Store, StoreError, Transaction,
+};
+use sql_support::{T0, full_code, put, read_one, token};
 
 /// A directory of its own, removed on drop.
 struct TempDir(PathBuf);
@@ -182,4 +185,178 @@ fn async_front_end_outside_tokio_is_an_error_not_a_panic() {
         std::task::Poll::Ready(Err(err)) => assert!(!err.is_transient()),
         other => panic!("expected an immediate error, got {other:?}"),
     }
+}
+
+fn consume(name: &str, at: qscope::UnixTime) -> Transaction {
+    let hash = unconsumed_code(name).hash;
+    Transaction {
+        preconditions: vec![Precondition::CodeUnconsumed { hash }],
+        effects: vec![Effect::ConsumeCode { hash, at }],
+    }
+}
+
+fn put_code(name: &str, client_id: &str) -> Transaction {
+    let mut code = unconsumed_code(name);
+    code.client_id = client_id.into();
+    Transaction::unconditional(vec![Effect::PutCode(code)])
+}
+
+/// Applies `transactions` from threads of their own, queued in this order
+/// behind a first transaction that the writer has taken alone and that
+/// waits for the write lock (held here by another connection): once the
+/// lock is released, the writer commits that one, then takes all of
+/// `transactions` together, as one batch.
+fn apply_in_one_batch(
+    store: &SqliteStore,
+    db: &Path,
+    transactions: Vec<Transaction>,
+) -> Vec<Result<Outcome, StoreError>> {
+    let lock = rusqlite::Connection::open(db).expect("raw connection");
+    lock.execute_batch("BEGIN IMMEDIATE").expect("take the write lock");
+    let queue = |transaction: Transaction| {
+        let store = store.clone();
+        let caller = std::thread::spawn(move || Store::apply(&store, &transaction));
+        // Time for the thread to queue its transaction before the next.
+        std::thread::sleep(Duration::from_millis(100));
+        caller
+    };
+    let first = queue(Transaction::unconditional(Vec::new()));
+    let batch: Vec<_> = transactions.into_iter().map(queue).collect();
+    lock.execute_batch("ROLLBACK").expect("release the write lock");
+    assert_eq!(first.join().expect("thread").expect("first"), Outcome::Applied);
+    batch.into_iter().map(|caller| caller.join().expect("thread")).collect()
+}
+
+#[test]
+fn two_redemptions_in_one_batch_the_first_applies_the_second_conflicts() {
+    let dir = TempDir::new();
+    let store = SqliteStore::open(dir.db()).expect("open");
+    put(&store, vec![Effect::PutCode(unconsumed_code("batched"))]);
+    let later = T0.after(qscope::Seconds::new(5));
+    let answers = apply_in_one_batch(
+        &store,
+        &dir.db(),
+        vec![consume("batched", T0), consume("batched", later)],
+    );
+    let answers: Vec<Outcome> = answers.into_iter().map(|a| a.expect("apply")).collect();
+    assert_eq!(answers[0], Outcome::Applied);
+    let mut found = unconsumed_code("batched");
+    found.consumed_at = Some(T0);
+    assert_eq!(
+        answers[1],
+        Outcome::Conflict {
+            failed: consume("batched", later).preconditions[0].clone(),
+            found: Some(Record::Code(found.clone())),
+        },
+        "the second sees the first's effect, inside the batch"
+    );
+    assert_eq!(read_one(&store, Query::Code { hash: found.hash }), Some(Record::Code(found)));
+}
+
+#[test]
+fn a_failing_transaction_in_a_batch_fails_alone_and_the_others_apply() {
+    let dir = TempDir::new();
+    let store = SqliteStore::open(dir.db()).expect("open");
+    put(&store, vec![Effect::PutToken(token("existing", 3600))]);
+    let mut failing = put_code("failing", "c");
+    // A second token with the same hash violates the primary key.
+    failing.effects.push(Effect::PutToken(token("existing", 60)));
+    let answers = apply_in_one_batch(
+        &store,
+        &dir.db(),
+        vec![put_code("before", "c"), failing, put_code("after", "c")],
+    );
+    let mut answers = answers.into_iter();
+    assert_eq!(answers.next().expect("1").expect("before"), Outcome::Applied);
+    let err = answers.next().expect("2").expect_err("the failing transaction fails");
+    assert!(!err.is_transient(), "a constraint violation is permanent: {err}");
+    assert_eq!(answers.next().expect("3").expect("after"), Outcome::Applied);
+    let code = |name: &str| read_one(&store, Query::Code { hash: unconsumed_code(name).hash });
+    assert!(code("before").is_some() && code("after").is_some());
+    assert_eq!(code("failing"), None, "the failing transaction was rolled back whole");
+    assert_eq!(
+        read_one(&store, Query::Token { hash: qscope::store::TokenHash::of("existing") }),
+        Some(Record::Token(token("existing", 3600)))
+    );
+}
+
+/// A trigger that makes SQLite roll the whole transaction back (as it does
+/// itself on I/O errors or a full disk) sinks the batch: every caller in it
+/// gets the error, none was applied, and the writer goes on afterwards.
+#[test]
+fn a_batch_sqlite_abandons_answers_every_caller_with_the_error() {
+    let dir = TempDir::new();
+    let store = SqliteStore::open(dir.db()).expect("open");
+    rusqlite::Connection::open(dir.db())
+        .and_then(|c| {
+            c.execute_batch(
+                "CREATE TRIGGER sink AFTER INSERT ON codes WHEN NEW.client_id = 'sink'
+                 BEGIN SELECT RAISE(ROLLBACK, 'sunk by the test trigger'); END",
+            )
+        })
+        .expect("create trigger");
+    let answers = apply_in_one_batch(
+        &store,
+        &dir.db(),
+        vec![put_code("before", "c"), put_code("sinking", "sink"), put_code("after", "c")],
+    );
+    for answer in answers {
+        let err = answer.expect_err("every caller of the sunk batch gets the error");
+        assert!(err.to_string().contains("sunk by the test trigger"), "{err}");
+    }
+    for name in ["before", "sinking", "after"] {
+        let hash = unconsumed_code(name).hash;
+        assert_eq!(read_one(&store, Query::Code { hash }), None, "{name} was not applied");
+    }
+    assert_eq!(Store::apply(&store, &put_code("later", "c")).expect("apply"), Outcome::Applied);
+}
+
+/// Many threads redeem one code at once through the batched writer (and
+/// through a writer that commits one at a time): exactly one wins, every
+/// other finds the winner's redemption.
+#[test]
+fn many_threads_race_one_code_and_exactly_one_wins() {
+    for max_batch in [64, 1] {
+        let dir = TempDir::new();
+        let options = SqliteOptions { max_batch, ..SqliteOptions::default() };
+        let store = SqliteStore::open_with(dir.db(), options).expect("open");
+        put(&store, vec![Effect::PutCode(unconsumed_code("raced"))]);
+        let threads = 32;
+        let start = Arc::new(Barrier::new(threads));
+        let callers: Vec<_> = (0..threads)
+            .map(|i| {
+                let (store, start) = (store.clone(), Arc::clone(&start));
+                std::thread::spawn(move || {
+                    let at = T0.after(qscope::Seconds::new(i as u64));
+                    start.wait();
+                    (at, Store::apply(&store, &consume("raced", at)).expect("apply"))
+                })
+            })
+            .collect();
+        let answers: Vec<_> = callers.into_iter().map(|c| c.join().expect("thread")).collect();
+        let winners: Vec<_> =
+            answers.iter().filter(|(_, o)| *o == Outcome::Applied).map(|(at, _)| *at).collect();
+        assert_eq!(winners.len(), 1, "max_batch {max_batch}: {answers:?}");
+        for (_, outcome) in &answers {
+            match outcome {
+                Outcome::Applied => {}
+                Outcome::Conflict { found: Some(Record::Code(found)), .. } => {
+                    assert_eq!(found.consumed_at, Some(winners[0]), "max_batch {max_batch}");
+                }
+                other => panic!("max_batch {max_batch}: unexpected {other:?}"),
+            }
+        }
+    }
+}
+
+/// The async front end queues its transaction when first polled, as
+/// futures do: a future dropped unpolled applies nothing.
+#[test]
+fn an_async_apply_never_polled_applies_nothing() {
+    let dir = TempDir::new();
+    let store = SqliteStore::open(dir.db()).expect("open");
+    drop(AsyncStore::apply(&store, &put_code("unpolled", "c")));
+    let hash = unconsumed_code("unpolled").hash;
+    assert_eq!(Store::apply(&store, &put_code("polled", "c")).expect("apply"), Outcome::Applied);
+    assert_eq!(read_one(&store, Query::Code { hash }), None);
 }

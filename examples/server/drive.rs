@@ -2,10 +2,13 @@
 //!
 //! * **SQLite** is a blocking library, so a whole exchange (its reads and
 //!   commits) runs on one of tokio's blocking threads: one hand-off per
-//!   request instead of one per step. Commits from this process queue for
-//!   SQLite's single write lock on a mutex, instead of spinning in SQLite's
-//!   busy handler (which sleeps up to 100 ms at a time); reads run in
-//!   parallel.
+//!   request instead of one per step. Reads run in parallel; commits go
+//!   straight to the store, whose single writer thread queues them and
+//!   commits every transaction waiting at that moment together (group
+//!   commit: one fsync for a burst of concurrent token requests). So this
+//!   process's commits never compete for SQLite's write lock (no spinning
+//!   in SQLite's busy handler, which sleeps up to 100 ms at a time), and
+//!   nothing here serializes them before they reach that queue.
 //! * **PostgreSQL** is driven asynchronously, on a task of its own.
 //! * **Best-effort effects** (the audit events of refusals and of
 //!   introspection, RFC 7662) leave the request's path: a background writer
@@ -17,9 +20,7 @@
 //! * A panic while driving (a store or core bug) is a 500, not a dropped
 //!   connection.
 
-use std::sync::{Arc, Mutex};
-
-use qscope::store::{Answers, AsyncStore, Effect, Outcome, Query, Store, StoreError, Transaction};
+use qscope::store::{AsyncStore, Effect, Store, Transaction};
 use qscope::{Reply, Respond, Step};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -35,7 +36,6 @@ const AUDIT_BATCH: usize = 1_024;
 #[derive(Clone)]
 pub(crate) struct Driver {
     store: DemoStore,
-    writes: Arc<Mutex<()>>,
     audit: mpsc::Sender<Effect>,
 }
 
@@ -44,17 +44,16 @@ impl Driver {
     /// which ends once every clone of the driver is dropped and the queue
     /// is written.
     pub(crate) fn start(store: DemoStore) -> (Self, JoinHandle<()>) {
-        let writes = Arc::new(Mutex::new(()));
         let (audit, queue) = mpsc::channel(AUDIT_QUEUE);
-        let writer = tokio::spawn(write_audit(store.clone(), Arc::clone(&writes), queue));
-        (Self { store, writes, audit }, writer)
+        let writer = tokio::spawn(write_audit(store.clone(), queue));
+        (Self { store, audit }, writer)
     }
 
     /// Drives `step` to its reply.
     pub(crate) async fn run(&self, step: Step) -> Reply {
         let finished = match &self.store {
             DemoStore::Sqlite(store) => {
-                let store = SerialWrites { store: store.clone(), writes: Arc::clone(&self.writes) };
+                let store = store.clone();
                 tokio::task::spawn_blocking(move || drive_blocking(&store, step)).await
             }
             DemoStore::Postgres(store) => {
@@ -77,23 +76,6 @@ impl Driver {
             }
         }
         respond.reply
-    }
-}
-
-/// SQLite with this process's commits taken one at a time.
-struct SerialWrites {
-    store: qscope::adapter::sqlite::SqliteStore,
-    writes: Arc<Mutex<()>>,
-}
-
-impl Store for SerialWrites {
-    fn read(&self, queries: &[Query]) -> Result<Answers, StoreError> {
-        Store::read(&self.store, queries)
-    }
-
-    fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
-        let _turn = self.writes.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        Store::apply(&self.store, transaction)
     }
 }
 
@@ -136,8 +118,9 @@ async fn drive_async<S: AsyncStore>(store: &S, mut step: Step) -> Respond {
 }
 
 /// Appends queued best-effort effects, a batch per transaction, until the
-/// queue closes.
-async fn write_audit(store: DemoStore, writes: Arc<Mutex<()>>, mut queue: mpsc::Receiver<Effect>) {
+/// queue closes. On SQLite a batch is one more transaction in the store's
+/// group-commit queue.
+async fn write_audit(store: DemoStore, mut queue: mpsc::Receiver<Effect>) {
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < AUDIT_BATCH {
@@ -148,17 +131,7 @@ async fn write_audit(store: DemoStore, writes: Arc<Mutex<()>>, mut queue: mpsc::
         }
         let count = batch.len();
         let transaction = Transaction::unconditional(batch);
-        let written = match &store {
-            DemoStore::Sqlite(sqlite) => {
-                let (sqlite, writes) = (sqlite.clone(), Arc::clone(&writes));
-                let store = SerialWrites { store: sqlite, writes };
-                tokio::task::spawn_blocking(move || store.apply(&transaction))
-                    .await
-                    .unwrap_or_else(|_| Err(StoreError::permanent("the audit writer panicked")))
-            }
-            DemoStore::Postgres(postgres) => AsyncStore::apply(postgres, &transaction).await,
-        };
-        if let Err(error) = written {
+        if let Err(error) = AsyncStore::apply(&store, &transaction).await {
             tracing::warn!(%error, count, "best-effort audit events were lost");
         }
     }

@@ -6,17 +6,30 @@
 //! * **Durability**: WAL journal, `synchronous = FULL` by default (a
 //!   commit reported applied survives power loss; [`SqliteOptions`] can
 //!   trade that for speed).
-//! * **Atomicity**: every [`Transaction`] is one `BEGIN IMMEDIATE`
-//!   transaction: the write lock is taken before the preconditions are
-//!   checked, so two redemptions of one code serialize and the second
-//!   finds it consumed. Reads run in a read snapshot and never block the
-//!   writer.
+//! * **Atomicity and group commit**: one writer thread per store applies
+//!   every [`Transaction`]. It takes every transaction queued at that
+//!   moment (at most [`SqliteOptions::max_batch`]; it never waits to
+//!   gather more) and runs them in order in ONE `BEGIN IMMEDIATE`
+//!   transaction, each in a savepoint: its preconditions are checked, then
+//!   its effects applied; a failed precondition rolls the savepoint back
+//!   and answers [`Outcome::Conflict`] with the record found after the
+//!   rollback; a failing statement rolls it back and answers that error to
+//!   that caller alone. Then one `COMMIT` (one fsync), and only then is
+//!   every caller answered; if the `COMMIT` fails, every caller of the
+//!   batch gets the error (none was applied). So each transaction is
+//!   atomic, the write lock is held from the first check to the commit,
+//!   and transactions of one batch see each other's effects in queue
+//!   order: two redemptions of one code, batched or not, serialize and the
+//!   second finds it consumed. Reads run in a read snapshot and never
+//!   block the writer.
 //! * **Errors**: `SQLITE_BUSY` / `SQLITE_LOCKED` (after the busy timeout)
 //!   are [`StoreError::transient`], everything else permanent.
-//! * **Front ends**: [`Store`] (blocking) and [`AsyncStore`], which runs
-//!   the same work on tokio's blocking thread pool (`spawn_blocking`) and
-//!   so never blocks the executor; it must be polled inside a tokio
-//!   runtime and reports a permanent error otherwise.
+//! * **Front ends**: [`Store`] (blocking) and [`AsyncStore`]. Both queue
+//!   their transactions for the same writer (the blocking one waits on a
+//!   channel, the async one awaits a oneshot without holding a thread).
+//!   Async reads run on tokio's blocking thread pool (`spawn_blocking`) and
+//!   so never block the executor; they must be polled inside a tokio
+//!   runtime and report a permanent error otherwise.
 //!
 //! ```
 //! use qscope::adapter::sqlite::SqliteStore;
@@ -35,6 +48,7 @@ mod migrate;
 mod plans;
 mod pool;
 mod run;
+mod writer;
 
 use std::future::Future;
 use std::path::Path;
@@ -42,6 +56,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pool::{Pool, Settings, Target};
+use writer::Writer;
 
 use crate::UnixTime;
 use crate::adapter::Purged;
@@ -53,30 +68,44 @@ use crate::store::{
 #[derive(Clone, Debug)]
 pub struct SqliteOptions {
     /// How long a writer waits for the write lock (and a caller for a free
-    /// connection) before the attempt fails as transient. Default 5 s.
+    /// connection) before the attempt fails as transient. Default 5 s. The
+    /// writer waits this long per batch: while another process holds the
+    /// lock, a caller queued behind a full batch may wait longer.
     pub busy_timeout: Duration,
-    /// The most connections open at once (readers run in parallel in WAL
-    /// mode). Default 8.
+    /// The most connections open at once for reads and purging (readers
+    /// run in parallel in WAL mode); the writer has one more of its own.
+    /// Default 8.
     pub max_connections: usize,
     /// `synchronous = FULL` (default, `true`): every commit is on disk
     /// before it is reported applied. `false` selects `NORMAL`: faster, and
     /// still consistent, but the last commits may be lost on power loss —
     /// a consumed code could then be redeemed again.
     pub synchronous_full: bool,
+    /// The most transactions committed together by the writer (group
+    /// commit, see the [module docs](self)). `1` commits each transaction
+    /// on its own. Default 64.
+    pub max_batch: usize,
 }
 
 impl Default for SqliteOptions {
     fn default() -> Self {
-        Self { busy_timeout: Duration::from_secs(5), max_connections: 8, synchronous_full: true }
+        Self {
+            busy_timeout: Duration::from_secs(5),
+            max_connections: 8,
+            synchronous_full: true,
+            max_batch: 64,
+        }
     }
 }
 
 /// The storage contract on a SQLite database (see the [module docs](self)).
 ///
-/// Cheap to clone: clones share one connection pool.
+/// Cheap to clone: clones share one connection pool and one writer
+/// thread, which ends when the last clone is dropped.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: Arc<Pool>,
+    writer: Arc<Writer>,
 }
 
 impl SqliteStore {
@@ -105,7 +134,13 @@ impl SqliteStore {
         };
         let mut first = pool::open(&target, &settings)?;
         migrate::migrate(&mut first)?;
-        Ok(Self { pool: Arc::new(Pool::new(target, settings, first)) })
+        let own = match target {
+            Target::File(_) => Some(pool::open(&target, &settings)?),
+            Target::Memory => None,
+        };
+        let pool = Arc::new(Pool::new(target, settings, first));
+        let writer = Arc::new(Writer::start(Arc::clone(&pool), own, options.max_batch)?);
+        Ok(Self { pool, writer })
     }
 
     /// Deletes every code and token that expired at or before `now`, in
@@ -137,7 +172,7 @@ impl Store for SqliteStore {
     }
 
     fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
-        run::apply(self.pool.get()?.conn(), transaction)
+        self.writer.apply(transaction)
     }
 }
 
@@ -151,8 +186,7 @@ impl AsyncStore for SqliteStore {
         &self,
         transaction: &Transaction,
     ) -> impl Future<Output = Result<Outcome, StoreError>> + Send {
-        let (store, transaction) = (self.clone(), transaction.clone());
-        blocking(move || Store::apply(&store, &transaction))
+        Arc::clone(&self.writer).apply_async(transaction.clone())
     }
 }
 

@@ -7,7 +7,9 @@ use crate::UnixTime;
 use crate::adapter::sql::queries::Rows;
 use crate::adapter::sql::rows::{self, SqlRow};
 use crate::adapter::sql::{Purged, Statement, Value, effects, preconditions, purge, queries};
-use crate::store::{Answers, AuditEvent, Outcome, Query, Record, StoreError, Transaction};
+use crate::store::{
+    Answers, AuditEvent, Outcome, Precondition, Query, Record, StoreError, Transaction,
+};
 
 /// Busy and locked databases may free up; every other failure is permanent.
 pub(super) fn error(err: rusqlite::Error) -> StoreError {
@@ -88,29 +90,102 @@ pub(super) fn read(conn: &mut Connection, queries: &[Query]) -> Result<Answers, 
     Ok(answers)
 }
 
-/// Applies the transaction under `BEGIN IMMEDIATE`: the write lock is
-/// taken first, so nothing changes between the precondition checks and
-/// the commit. Any error rolls everything back (the transaction guard
-/// rolls back on drop).
-pub(super) fn apply(
+/// Applies `transactions` in order in ONE `BEGIN IMMEDIATE` transaction
+/// (group commit), and answers each: the write lock is taken first, so
+/// nothing outside the batch changes between a precondition check and the
+/// commit; inside the batch each transaction sees the effects of those
+/// before it.
+///
+/// Each transaction runs in a savepoint: a failed precondition rolls it
+/// back and answers [`Outcome::Conflict`] with the record found after the
+/// rollback; an error in one of its statements rolls it back and answers
+/// that error to it alone, the others go on. The answers hold only once
+/// the single `COMMIT` succeeds: if it fails, or SQLite abandons the
+/// transaction, or a savepoint cannot be rolled back, every transaction
+/// of the batch is answered that error (none was applied).
+pub(super) fn apply_batch(
     conn: &mut Connection,
-    transaction: &Transaction,
-) -> Result<Outcome, StoreError> {
+    transactions: &[&Transaction],
+) -> Vec<Result<Outcome, StoreError>> {
+    match try_batch(conn, transactions) {
+        Ok(answers) => answers,
+        Err(err) => transactions.iter().map(|_| Err(copy(&err))).collect(),
+    }
+}
+
+/// The answers, or the error that sank the whole batch.
+fn try_batch(
+    conn: &mut Connection,
+    transactions: &[&Transaction],
+) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
+    // Dropped without `commit` (an early return), the guard rolls back.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(error)?;
+    let mut answers = Vec::with_capacity(transactions.len());
+    for transaction in transactions {
+        answers.push(apply_in_savepoint(&tx, transaction)?);
+    }
+    tx.commit().map_err(error)?;
+    Ok(answers)
+}
+
+/// One transaction of a batch, in the savepoint `qscope_tx`. The outer
+/// error means the batch transaction is no longer usable.
+fn apply_in_savepoint(
+    tx: &Connection,
+    transaction: &Transaction,
+) -> Result<Result<Outcome, StoreError>, StoreError> {
+    tx.execute_batch("SAVEPOINT qscope_tx").map_err(error)?;
+    match check_and_apply(tx, transaction) {
+        Ok(None) => {
+            tx.execute_batch("RELEASE qscope_tx").map_err(error)?;
+            Ok(Ok(Outcome::Applied))
+        }
+        Ok(Some(failed)) => {
+            roll_back_savepoint(tx)?;
+            let found = record(tx, &failed.subject());
+            Ok(found.map(|found| Outcome::Conflict { failed: failed.clone(), found }))
+        }
+        Err(err) => {
+            // SQLite rolls the whole transaction back itself on some
+            // errors (I/O, disk full, out of memory): then no savepoint is
+            // left and the batch is lost.
+            if tx.is_autocommit() {
+                return Err(err);
+            }
+            roll_back_savepoint(tx)?;
+            Ok(Err(err))
+        }
+    }
+}
+
+/// Checks the preconditions in order and, if they all hold, runs the
+/// effects; the first precondition that does not hold, if any.
+fn check_and_apply<'t>(
+    tx: &Connection,
+    transaction: &'t Transaction,
+) -> Result<Option<&'t Precondition>, StoreError> {
     for precondition in &transaction.preconditions {
-        if !exists(&tx, &preconditions::check(precondition)?.statement)? {
-            let found = record(&tx, &precondition.subject())?;
-            tx.rollback().map_err(error)?;
-            return Ok(Outcome::Conflict { failed: precondition.clone(), found });
+        if !exists(tx, &preconditions::check(precondition)?.statement)? {
+            return Ok(Some(precondition));
         }
     }
     for effect in &transaction.effects {
         for statement in effects::statements(effect)? {
-            execute(&tx, &statement)?;
+            execute(tx, &statement)?;
         }
     }
-    tx.commit().map_err(error)?;
-    Ok(Outcome::Applied)
+    Ok(None)
+}
+
+fn roll_back_savepoint(tx: &Connection) -> Result<(), StoreError> {
+    tx.execute_batch("ROLLBACK TO qscope_tx; RELEASE qscope_tx").map_err(error)
+}
+
+/// The same failure for another caller of the batch (a [`StoreError`] is
+/// not `Clone`): same kind, same message.
+pub(super) fn copy(err: &StoreError) -> StoreError {
+    let message = std::error::Error::source(err).map_or_else(|| err.to_string(), |s| s.to_string());
+    if err.is_transient() { StoreError::transient(message) } else { StoreError::permanent(message) }
 }
 
 pub(super) fn purge_expired(conn: &mut Connection, now: UnixTime) -> Result<Purged, StoreError> {
