@@ -59,7 +59,7 @@ pub enum RefreshRotation {
 /// The paths the server answers on: absolute paths on the issuer's
 /// origin (with an issuer path such as `/tenant1`, include it:
 /// `/tenant1/token`). The metadata document's path is not configurable: it
-/// is fixed by RFC 8414 §3.1 (see [`Config::metadata_path`]).
+/// is fixed by RFC 8414 §3.1 (see [`Config::metadata_path`](super::Config::metadata_path)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoints {
     /// The token endpoint (RFC 6749 §3.2).
