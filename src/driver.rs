@@ -24,7 +24,22 @@ where
 /// the same loop as [`drive`]. Use it for the step that
 /// [`Server::decide`] returns:
 /// `drive_step(&store, server.decide(decision, ctx))`.
-pub fn drive_step<S>(store: &S, mut step: Step) -> Reply
+pub fn drive_step<S>(store: &S, step: Step) -> Reply
+where
+    S: Store + ?Sized,
+{
+    let respond = drive_to_respond(store, step);
+    if !respond.best_effort.is_empty() {
+        // Best effort by definition: a failure cannot change the reply.
+        let _ = store.apply(&Transaction::unconditional(respond.best_effort));
+    }
+    respond.reply
+}
+
+/// Drives an exchange from any `step` until it responds, and hands back the
+/// [`Respond`] with its best-effort effects unapplied — for hosts that
+/// write those later (in a batch, off the request path).
+pub fn drive_to_respond<S>(store: &S, mut step: Step) -> Respond
 where
     S: Store + ?Sized,
 {
@@ -38,13 +53,7 @@ where
                 Ok(outcome) => commit.resume(outcome),
                 Err(error) => Ok(Step::Respond(commit.fail(&error))),
             },
-            Step::Respond(respond) => {
-                if !respond.best_effort.is_empty() {
-                    // Best effort by definition: a failure cannot change the reply.
-                    let _ = store.apply(&Transaction::unconditional(respond.best_effort));
-                }
-                return respond.reply;
-            }
+            Step::Respond(respond) => return respond,
         };
         step = next.unwrap_or_else(|misuse| Step::Respond(Respond::for_misuse(&misuse)));
     }

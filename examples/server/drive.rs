@@ -20,7 +20,7 @@
 //! * A panic while driving (a store or core bug) is a 500, not a dropped
 //!   connection.
 
-use qscope::store::{AsyncStore, Effect, Store, Transaction};
+use qscope::store::{AsyncStore, Effect, Transaction};
 use qscope::{Reply, Respond, Step};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -54,7 +54,7 @@ impl Driver {
         let finished = match &self.store {
             DemoStore::Sqlite(store) => {
                 let store = store.clone();
-                tokio::task::spawn_blocking(move || drive_blocking(&store, step)).await
+                tokio::task::spawn_blocking(move || qscope::drive_to_respond(&store, step)).await
             }
             DemoStore::Postgres(store) => {
                 let store = store.clone();
@@ -76,25 +76,6 @@ impl Driver {
             }
         }
         respond.reply
-    }
-}
-
-/// `qscope::drive_step`, except that the best-effort effects are handed
-/// back instead of applied.
-fn drive_blocking<S: Store>(store: &S, mut step: Step) -> Respond {
-    loop {
-        let next = match step {
-            Step::Read(read) => match store.read(read.queries()) {
-                Ok(answers) => read.resume(answers),
-                Err(error) => Ok(Step::Respond(read.fail(&error))),
-            },
-            Step::Commit(commit) => match store.apply(commit.transaction()) {
-                Ok(outcome) => commit.resume(outcome),
-                Err(error) => Ok(Step::Respond(commit.fail(&error))),
-            },
-            Step::Respond(respond) => return respond,
-        };
-        step = next.unwrap_or_else(|misuse| Step::Respond(Respond::for_misuse(&misuse)));
     }
 }
 
