@@ -76,7 +76,19 @@ where
 
 /// Drives an exchange from any `step` to its reply over an asynchronous
 /// store; the same loop as [`drive_step`].
-pub async fn drive_step_async<S>(store: &S, mut step: Step) -> Reply
+pub async fn drive_step_async<S>(store: &S, step: Step) -> Reply
+where
+    S: AsyncStore + ?Sized,
+{
+    let respond = drive_to_respond_async(store, step).await;
+    if !respond.best_effort.is_empty() {
+        let _ = store.apply(&Transaction::unconditional(respond.best_effort)).await;
+    }
+    respond.reply
+}
+
+/// [`drive_to_respond`] over an asynchronous store.
+pub async fn drive_to_respond_async<S>(store: &S, mut step: Step) -> Respond
 where
     S: AsyncStore + ?Sized,
 {
@@ -90,12 +102,7 @@ where
                 Ok(outcome) => commit.resume(outcome),
                 Err(error) => Ok(Step::Respond(commit.fail(&error))),
             },
-            Step::Respond(respond) => {
-                if !respond.best_effort.is_empty() {
-                    let _ = store.apply(&Transaction::unconditional(respond.best_effort)).await;
-                }
-                return respond.reply;
-            }
+            Step::Respond(respond) => return respond,
         };
         step = next.unwrap_or_else(|misuse| Step::Respond(Respond::for_misuse(&misuse)));
     }

@@ -163,8 +163,8 @@ pub use config::{
 pub use config::{DEFAULT_REGISTRATION_GRANTS, RegistrationPolicy};
 pub use context::{Context, Entropy, RequestId};
 pub use driver::{
-    drive, drive_async, drive_step, drive_step_async, drive_to_respond, verify_bearer,
-    verify_bearer_async,
+    drive, drive_async, drive_step, drive_step_async, drive_to_respond, drive_to_respond_async,
+    verify_bearer, verify_bearer_async,
 };
 pub use error::{ApiMisuse, ConfigError, ErrorCode};
 pub use exchange::{Commit, MAX_STEPS, Read, Reply, Respond, Step};

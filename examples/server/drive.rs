@@ -58,7 +58,8 @@ impl Driver {
             }
             DemoStore::Postgres(store) => {
                 let store = store.clone();
-                tokio::spawn(async move { drive_async(&store, step).await }).await
+                tokio::spawn(async move { qscope::drive_to_respond_async(&store, step).await })
+                    .await
             }
         };
         let respond = finished.unwrap_or_else(|_panic| {
@@ -76,25 +77,6 @@ impl Driver {
             }
         }
         respond.reply
-    }
-}
-
-/// `qscope::drive_step_async`, except that the best-effort effects are
-/// handed back instead of applied.
-async fn drive_async<S: AsyncStore>(store: &S, mut step: Step) -> Respond {
-    loop {
-        let next = match step {
-            Step::Read(read) => match store.read(read.queries()).await {
-                Ok(answers) => read.resume(answers),
-                Err(error) => Ok(Step::Respond(read.fail(&error))),
-            },
-            Step::Commit(commit) => match store.apply(commit.transaction()).await {
-                Ok(outcome) => commit.resume(outcome),
-                Err(error) => Ok(Step::Respond(commit.fail(&error))),
-            },
-            Step::Respond(respond) => return respond,
-        };
-        step = next.unwrap_or_else(|misuse| Step::Respond(Respond::for_misuse(&misuse)));
     }
 }
 
