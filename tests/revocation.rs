@@ -264,6 +264,38 @@ fn rotated_refresh_token_revocation_revokes_the_successors() {
     assert_eq!(body["error_description"], "refresh token was revoked");
 }
 
+/// A refresh token that is no longer active on its own — revoked alone by a
+/// FIFO limit, or expired while its grant lives on — still names its grant,
+/// and revoking it ends the grant (RFC 7009 §2.1). Found by the stateful
+/// fuzz target (`fuzz/regressions/stateful/`): the first version answered
+/// 200 and wrote nothing, leaving the grant's access tokens live.
+#[test]
+fn an_inactive_refresh_token_still_ends_its_grant() {
+    let h = Harness::new();
+    h.insert_token("evicted-refresh", TokenKind::Refresh, CLIENT_ID, 1);
+    h.insert_token("access-of-evicted", TokenKind::Access, CLIENT_ID, 1);
+    let eviction = Effect::RevokeToken { hash: TokenHash::of("evicted-refresh"), at: h.now() };
+    assert_eq!(
+        h.store.apply(&Transaction::unconditional(vec![eviction])).unwrap(),
+        Outcome::Applied
+    );
+    h.advance(5);
+    assert_revoked_answer(&revoke(&h, "evicted-refresh"));
+    assert_eq!(h.token("access-of-evicted").revoked_at, Some(h.now()));
+
+    h.insert_token("expiring-refresh", TokenKind::Refresh, CLIENT_ID, 2);
+    h.advance(3600);
+    h.insert_token("access-after-expiry", TokenKind::Access, CLIENT_ID, 2);
+    assert_revoked_answer(&revoke(&h, "expiring-refresh"));
+    assert_eq!(h.token("access-after-expiry").revoked_at, Some(h.now()));
+
+    let committed = h.committed.borrow();
+    let [transaction] = committed.as_slice() else { panic!("one commit, got {committed:?}") };
+    assert!(
+        matches!(transaction.effects[0], Effect::RevokeFamily { family: f, .. } if f == family(2))
+    );
+}
+
 #[test]
 fn a_failed_revocation_commit_is_503_so_the_client_retries() {
     // RFC 7009 §2.2.1: on 503 the client must assume the token still exists.

@@ -13,12 +13,15 @@
 //! * Revoking a refresh token revokes its whole family: every access and
 //!   refresh token issued from the same grant (RFC 7009 §2.1, "SHOULD also
 //!   invalidate all access tokens based on the same authorization grant").
-//!   This holds for a refresh token that was already rotated too: the
-//!   client is asking for the grant to end.
+//!   This holds whatever state the presented refresh token is in — rotated,
+//!   expired, or already revoked alone by a FIFO limit — because the grant
+//!   may still hold live tokens and the client is asking for it to end.
+//!   Revoking a family again is idempotent.
 //! * Revoking an access token revokes that token alone (the refresh token
 //!   stays; RFC 7009 §2.1 makes cascading upwards a MAY).
-//! * An unknown, expired or already revoked token is answered `200` with an
-//!   empty body and nothing is written (RFC 7009 §2.2).
+//! * An unknown token, or an access token that is expired or already
+//!   revoked, is answered `200` with an empty body and nothing is written
+//!   (RFC 7009 §2.2).
 //! * A token issued to another client is not revoked and the request is
 //!   refused with `unauthorized_client` (RFC 7009 §2.1: "verifies whether
 //!   the token was issued to the client making the revocation request. If
@@ -96,12 +99,12 @@ pub(crate) fn on_read(
             OAuthError::new(ErrorCode::UnauthorizedClient, "token was not issued to this client");
         return refusal.refuse(ex, err);
     }
-    if token.revoked_at.is_some() || ex.ctx.now >= token.expires_at {
-        return ex.respond(revoked(), Vec::new());
-    }
     let revoke = match token.kind {
         TokenKind::Refresh => Effect::RevokeFamily { family: token.family, at: ex.ctx.now },
-        TokenKind::Access => Effect::RevokeToken { hash, at: ex.ctx.now },
+        TokenKind::Access if token.is_active(ex.ctx.now) => {
+            Effect::RevokeToken { hash, at: ex.ctx.now }
+        }
+        TokenKind::Access => return ex.respond(revoked(), Vec::new()),
     };
     let mut event = ex.audit(AuditAction::TokenRevoked);
     event.client_id = Some(token.client_id);
