@@ -103,7 +103,7 @@
 //! let ctx = Context::new(now, Entropy::from_bytes([2; 32]));
 //! let reply = qscope::drive_step(&store, server.decide(decision, ctx));
 //! let response = reply.into_http().ok_or("a decision ends in HTTP")?;
-//! assert_eq!(response.status(), 302);
+//! assert_eq!(response.status(), 303);
 //! let location = response.headers()["location"].to_str()?;
 //! assert!(location.starts_with("https://app.example/cb?code="));
 //! assert!(location.ends_with("&state=xyz&iss=https%3A%2F%2Fas.example.com"));

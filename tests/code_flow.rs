@@ -14,7 +14,7 @@ fn approve(h: &Harness, interaction: Interaction, scopes: &[&str]) -> String {
         "alice",
         Scopes::from_names(scopes.iter().copied()),
     ));
-    query_param(&location(&response), "code").expect("a code")
+    query_param(&decision_location(&response), "code").expect("a code")
 }
 
 #[test]
@@ -31,7 +31,7 @@ fn public_client_full_flow_with_pkce() {
         "alice",
         Scopes::from_names(["read", "write"]),
     ));
-    let location = location(&response);
+    let location = decision_location(&response);
     let code = query_param(&location, "code").unwrap();
     assert_eq!(location, format!("{APP_REDIRECT}?code={code}&state=xyz&{ISS}"));
     let family = h.store.code(&TokenHash::of(&code)).unwrap().family;
@@ -116,7 +116,7 @@ fn confidential_client_full_flow_through_par() {
     assert!(interaction.pushed);
     let response =
         h.decide(Decision::approve(interaction.handle, "bob", Scopes::from_names(["write"])));
-    let location = location(&response);
+    let location = decision_location(&response);
     let code = query_param(&location, "code").unwrap();
     assert_eq!(location, format!("{REDIRECT_URI}?code={code}&state=af0ifjsldkj&{ISS}"));
     let response = h.send(
@@ -142,7 +142,7 @@ fn native_app_loopback_flow() {
         enc(sent)
     )));
     let response = h.decide(Decision::approve(interaction.handle, "alice", Scopes::new()));
-    let location = location(&response);
+    let location = decision_location(&response);
     assert!(location.starts_with(&format!("{sent}?code=")));
     let code = query_param(&location, "code").unwrap();
     let exchange = |redirect: &str| {
@@ -182,7 +182,10 @@ fn a_denied_request_issues_nothing() {
     let interaction = h
         .interaction(authorize(&format!("response_type=code&client_id=public-app&state=s&{PKCE}")));
     let response = h.decide(Decision::deny(interaction.handle));
-    assert_eq!(query_param(&location(&response), "error").as_deref(), Some("access_denied"));
+    assert_eq!(
+        query_param(&decision_location(&response), "error").as_deref(),
+        Some("access_denied")
+    );
     assert!(h.store.tokens().is_empty());
     let approved = h
         .store

@@ -115,7 +115,7 @@ fn rfc6749_3_1_and_3_2_valueless_parameters_count_as_omitted() {
     assert_eq!(interaction.requested_scopes(), Scopes::from_names(["read"]), "the default");
     let pending = h.store.pending(&TokenHash::of(interaction.handle.expose())).unwrap();
     assert_eq!((pending.redirect_uri, pending.state), (None, None));
-    let location = location(&h.decide(Decision::approve(
+    let location = decision_location(&h.decide(Decision::approve(
         interaction.handle,
         "alice",
         Scopes::from_names(["read"]),
@@ -301,7 +301,7 @@ fn rfc9700_2_6_the_authorization_endpoint_answers_no_cors() {
     let interaction = h.interaction(from_elsewhere(authorize(&base)));
     let response =
         h.decide(Decision::approve(interaction.handle, "alice", Scopes::from_names(["read"])));
-    assert_eq!(response.status(), 302);
+    assert_eq!(response.status(), 303);
     assert_eq!(cors_headers(&response), Vec::<String>::new());
 }
 
@@ -361,7 +361,7 @@ fn rfc6749_5_1_a_narrower_grant_is_named_in_the_token_response() {
     let interaction = h.interaction(authorize(&format!(
         "client_id=public-app&response_type=code&scope=read+write&{PKCE}"
     )));
-    let location = location(&h.decide(Decision::approve(
+    let location = decision_location(&h.decide(Decision::approve(
         interaction.handle,
         "alice",
         Scopes::from_names(["read"]),

@@ -320,7 +320,7 @@ async fn the_browser_flow_ends_in_tokens_with_pkce() {
     let approved = browser
         .post("/consent", &[("csrf", &csrf), ("request", &key), ("decision", "approve")])
         .await;
-    assert_eq!(approved.status(), 302);
+    assert_eq!(approved.status(), 303);
     let redirect = location(&approved);
     assert!(redirect.starts_with("http://127.0.0.1/callback?code="), "{redirect}");
     assert_eq!(query_value(&redirect, "state").as_deref(), Some("xyz"));
@@ -386,7 +386,7 @@ async fn approve_again(browser: &mut Browser, client_id: &str) -> String {
     let approved = browser
         .post("/consent", &[("csrf", &csrf), ("request", &key), ("decision", "approve")])
         .await;
-    assert_eq!(approved.status(), 302);
+    assert_eq!(approved.status(), 303);
     query_value(&location(&approved), "code").unwrap()
 }
 
@@ -405,7 +405,7 @@ async fn denial_sends_access_denied_to_the_client() {
     assert_eq!(odd.status(), 400);
     let denied =
         browser.post("/consent", &[("csrf", &csrf), ("request", &key), ("decision", "deny")]).await;
-    assert_eq!(denied.status(), 302);
+    assert_eq!(denied.status(), 303);
     let redirect = location(&denied);
     assert!(redirect.starts_with("http://127.0.0.1/callback?error=access_denied"), "{redirect}");
     assert_eq!(query_value(&redirect, "state").as_deref(), Some("s1"));
@@ -546,7 +546,7 @@ async fn forms_without_the_sessions_csrf_token_are_refused() {
     let approved = browser
         .post("/consent", &[("csrf", &csrf), ("request", &key), ("decision", "approve")])
         .await;
-    assert_eq!(approved.status(), 302);
+    assert_eq!(approved.status(), 303);
 
     // Device page.
     let forged = browser

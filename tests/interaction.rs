@@ -35,7 +35,7 @@ fn approval_issues_a_code_and_redirects() {
     let handle_hash = TokenHash::of(interaction.handle.expose());
     h.advance(5);
     let response = h.decide(approve(&interaction, &["read", "write"]));
-    let location = location(&response);
+    let location = decision_location(&response);
     assert_eq!(response.headers()["pragma"], "no-cache");
     let code = query_param(&location, "code").expect("a code");
     assert_eq!(code.len(), 43, "a 256-bit code");
@@ -77,10 +77,12 @@ fn approval_issues_a_code_and_redirects() {
 fn fewer_scopes_may_be_granted() {
     let h = Harness::new();
     let interaction = start(&h);
-    let code = query_param(&location(&h.decide(approve(&interaction, &["read"]))), "code").unwrap();
+    let code = query_param(&decision_location(&h.decide(approve(&interaction, &["read"]))), "code")
+        .unwrap();
     assert_eq!(h.store.code(&TokenHash::of(&code)).unwrap().scopes, Scopes::from_names(["read"]));
     let interaction = start(&h);
-    let code = query_param(&location(&h.decide(approve(&interaction, &[]))), "code").unwrap();
+    let code =
+        query_param(&decision_location(&h.decide(approve(&interaction, &[]))), "code").unwrap();
     assert_eq!(h.store.code(&TokenHash::of(&code)).unwrap().scopes, Scopes::new());
 }
 
@@ -88,7 +90,7 @@ fn fewer_scopes_may_be_granted() {
 fn a_handle_works_exactly_once() {
     let h = Harness::new();
     let interaction = start(&h);
-    assert_eq!(h.decide(approve(&interaction, &["read"])).status(), 302);
+    assert_eq!(h.decide(approve(&interaction, &["read"])).status(), 303);
     for decision in [approve(&interaction, &["read"]), Decision::deny(interaction.handle.clone())] {
         let body = assert_direct(&h.decide(decision), 400, "invalid_request");
         assert_eq!(body["error_description"], "interaction handle is unknown or was already used");
@@ -107,7 +109,7 @@ fn denial_redirects_access_denied() {
     let handle_hash = TokenHash::of(interaction.handle.expose());
     let response = h.decide(Decision::deny(interaction.handle.clone()));
     assert_eq!(
-        location(&response),
+        decision_location(&response),
         format!(
             "{APP_REDIRECT}?error=access_denied&error_description={}&state=xyz&{ISS}",
             enc("the resource owner denied the request")
@@ -152,7 +154,7 @@ fn a_second_before_expiry_still_works() {
     let h = Harness::new();
     let interaction = start(&h);
     h.advance(599);
-    assert_eq!(h.decide(approve(&interaction, &["read"])).status(), 302);
+    assert_eq!(h.decide(approve(&interaction, &["read"])).status(), 303);
 }
 
 #[test]
@@ -169,7 +171,7 @@ fn approving_more_than_requested_is_a_server_error() {
         );
         let response = h.decide(decision);
         assert_eq!(
-            location(&response),
+            decision_location(&response),
             format!(
                 "{APP_REDIRECT}?error=server_error&error_description={}&state=xyz&{ISS}",
                 enc("the authorization server could not complete the request")
@@ -190,7 +192,8 @@ fn approving_more_than_requested_is_a_server_error() {
 fn code_lifetime_is_configurable() {
     let h = Harness::with(config().code_lifetime(Seconds::minutes(10)));
     let interaction = start(&h);
-    let code = query_param(&location(&h.decide(approve(&interaction, &["read"]))), "code").unwrap();
+    let code = query_param(&decision_location(&h.decide(approve(&interaction, &["read"]))), "code")
+        .unwrap();
     assert_eq!(
         h.store.code(&TokenHash::of(&code)).unwrap().expires_at,
         T0.after(Seconds::minutes(10))
@@ -245,7 +248,7 @@ fn racing_decisions_issue_one_code() {
         }
     };
     let response = finish(first);
-    assert_eq!(response.status(), 302);
+    assert_eq!(response.status(), 303);
     let response = finish(second);
     assert_direct(&response, 400, "invalid_request");
     let codes: Vec<_> = store
@@ -270,7 +273,7 @@ fn decision_store_failure_redirects_temporarily_unavailable() {
         qscope::drive_step(&store, h.server.decide(approve(&interaction, &["read"]), h.context()));
     let response = reply.into_http().unwrap();
     assert_eq!(
-        location(&response),
+        decision_location(&response),
         format!(
             "{APP_REDIRECT}?error=temporarily_unavailable&error_description={}&state=xyz&{ISS}",
             enc("storage is temporarily unavailable; retry later")
@@ -280,7 +283,7 @@ fn decision_store_failure_redirects_temporarily_unavailable() {
     store.fail_applies.store(false, Ordering::SeqCst);
     let reply =
         qscope::drive_step(&store, h.server.decide(approve(&interaction, &["read"]), h.context()));
-    assert!(query_param(&location(&reply.into_http().unwrap()), "code").is_some());
+    assert!(query_param(&decision_location(&reply.into_http().unwrap()), "code").is_some());
     // A failed read is answered directly.
     store.fail_reads.store(true, Ordering::SeqCst);
     let reply =
@@ -293,7 +296,7 @@ fn omitted_redirect_uri_binds_the_code_to_none() {
     let h = Harness::new();
     let interaction =
         h.interaction(authorize(&format!("client_id=public-app&response_type=code&{PKCE}")));
-    let location = location(&h.decide(approve(&interaction, &["read"])));
+    let location = decision_location(&h.decide(approve(&interaction, &["read"])));
     assert_eq!(query_param(&location, "state"), None, "no state sent, none echoed");
     let code = query_param(&location, "code").unwrap();
     assert_eq!(location, format!("{APP_REDIRECT}?code={code}&{ISS}"));

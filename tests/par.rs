@@ -120,7 +120,7 @@ fn rfc9126_4_request_uri_becomes_an_interaction_once() {
     assert_eq!(event.error, Some(ErrorCode::InvalidRequestUri));
 
     // And the approval goes to the pushed redirect URI with the pushed state.
-    let location = location(&h.decide(qscope::Decision::approve(
+    let location = decision_location(&h.decide(qscope::Decision::approve(
         interaction.handle,
         "alice",
         Scopes::from_names(["account-information"]),

@@ -9,6 +9,26 @@ use crate::error::OAuthError;
 use crate::form::encode_into;
 use crate::{Config, ErrorCode, response};
 
+/// What the user agent last sent, which fixes the redirect's status code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Leg {
+    /// The authorization request itself: 302 Found (RFC 6749 §4.1.2).
+    Request,
+    /// The host's decision, typically a POSTed login or consent form that may
+    /// carry the user's credentials: 303 See Other, the one status that makes
+    /// every user agent switch to GET and drop the body (RFC 9700 §4.12).
+    Decision,
+}
+
+impl Leg {
+    fn status(self) -> StatusCode {
+        match self {
+            Self::Request => StatusCode::FOUND,
+            Self::Decision => StatusCode::SEE_OTHER,
+        }
+    }
+}
+
 /// Where an authorization response goes: the verified redirect URI and the
 /// client's `state`.
 #[derive(Clone, Debug)]
@@ -18,24 +38,25 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    /// 302 to the client with the code (RFC 6749 §4.1.2, RFC 9207 §2).
+    /// 303 to the client with the code (RFC 6749 §4.1.2, RFC 9207 §2): a
+    /// code is only ever issued by a decision.
     pub(crate) fn code(&self, config: &Config, code: &str) -> Response<Vec<u8>> {
-        self.redirect(config, &[("code", code)])
+        self.redirect(config, Leg::Decision, &[("code", code)])
     }
 
-    /// 302 to the client with the error (RFC 6749 §4.1.2.1, RFC 9207 §2).
-    pub(crate) fn error(&self, config: &Config, err: &OAuthError) -> Response<Vec<u8>> {
+    /// A redirect to the client with the error (RFC 6749 §4.1.2.1, RFC 9207 §2).
+    pub(crate) fn error(&self, config: &Config, leg: Leg, err: &OAuthError) -> Response<Vec<u8>> {
         let description = error_text(&err.description);
         let mut params = vec![("error", err.code.as_str())];
         if !description.is_empty() {
             params.push(("error_description", &description));
         }
-        self.redirect(config, &params)
+        self.redirect(config, leg, &params)
     }
 
     /// `Location: <redirect_uri>?<params>&state=…&iss=…`. A query already
     /// in the registered URI is kept (RFC 6749 §3.1.2).
-    fn redirect(&self, config: &Config, params: &[(&str, &str)]) -> Response<Vec<u8>> {
+    fn redirect(&self, config: &Config, leg: Leg, params: &[(&str, &str)]) -> Response<Vec<u8>> {
         let mut location = self.redirect_uri.clone();
         if !location.contains('?') {
             location.push('?');
@@ -58,7 +79,7 @@ impl Target {
             return response::error(&OAuthError::new(ErrorCode::ServerError, "invalid redirect"));
         };
         let mut response = Response::new(Vec::new());
-        *response.status_mut() = StatusCode::FOUND;
+        *response.status_mut() = leg.status();
         let headers = response.headers_mut();
         headers.insert(LOCATION, location);
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));

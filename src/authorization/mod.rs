@@ -7,7 +7,7 @@ mod interaction;
 mod redirect_uri;
 mod request;
 
-pub(crate) use answer::{Format, Target, direct_error};
+pub(crate) use answer::{Format, Leg, Target, direct_error};
 pub use interaction::{Decision, Interaction, InteractionHandle, RequestedScope};
 pub(crate) use redirect_uri::resolve as resolve_redirect_uri;
 pub(crate) use request::{Params, validate};

@@ -15,8 +15,8 @@
 use http::{Method, Request, StatusCode};
 
 use crate::authorization::{
-    Format, Interaction, InteractionHandle, Params, Target, direct_error, resolve_redirect_uri,
-    validate,
+    Format, Interaction, InteractionHandle, Leg, Params, Target, direct_error,
+    resolve_redirect_uri, validate,
 };
 use crate::endpoint::client_form::is_form_content_type;
 use crate::error::OAuthError;
@@ -308,7 +308,7 @@ pub(crate) fn on_read_failure(state: &ReadState, error: &StoreError) -> Respond 
 /// The pending authorization could not be stored: the redirect URI is
 /// verified, so tell the client (RFC 6749 §4.1.2.1).
 pub(crate) fn on_commit_failure(ex: &Exchange, state: &CommitState, error: &StoreError) -> Respond {
-    let response = state.target.error(&ex.config, &store_error(error));
+    let response = state.target.error(&ex.config, Leg::Request, &store_error(error));
     Respond { reply: Reply::Http(response), best_effort: Vec::new() }
 }
 
@@ -331,7 +331,7 @@ fn refuse_direct(
 /// Redirects `err` to the verified `target` and records the refusal.
 fn refuse_redirect(ex: Exchange, target: &Target, client_id: &str, err: OAuthError) -> Step {
     let event = refused_event(&ex, Some(client_id), err.code);
-    let response = target.error(&ex.config, &err);
+    let response = target.error(&ex.config, Leg::Request, &err);
     ex.respond(response, vec![Effect::AppendAudit(event)])
 }
 

@@ -4,13 +4,13 @@
 //! One read fetches the pending authorization by the handle's hash; one
 //! commit takes it under [`Precondition::PendingExists`] (so a handle works
 //! exactly once, even when two decisions race) together with the new
-//! authorization code or the denial's audit event; then a 302 to the
-//! client. A handle that is unknown, expired, already used or not an
+//! authorization code or the denial's audit event; then a 303 to the
+//! client (RFC 9700 §4.12: the decision usually answers a POSTed form). A handle that is unknown, expired, already used or not an
 //! interaction's gets a direct 400: there is no verified place to redirect.
 
 use http::StatusCode;
 
-use crate::authorization::{Decision, Target};
+use crate::authorization::{Decision, Leg, Target};
 use crate::error::OAuthError;
 use crate::exchange::{
     CommitState as AnyCommitState, Exchange, ReadState as AnyReadState, store_error,
@@ -135,7 +135,7 @@ pub(crate) fn on_commit(ex: Exchange, state: CommitState, outcome: Outcome) -> S
         Outcome::Applied => {
             let response = match &then {
                 Then::Code(code) => target.code(&ex.config, &code.0),
-                Then::Error(err) => target.error(&ex.config, err),
+                Then::Error(err) => target.error(&ex.config, Leg::Decision, err),
             };
             ex.respond(response, Vec::new())
         }
@@ -149,7 +149,7 @@ pub(crate) fn on_commit(ex: Exchange, state: CommitState, outcome: Outcome) -> S
 /// The decision could not be stored; the redirect URI is verified, so the
 /// client is told (RFC 6749 §4.1.2.1).
 pub(crate) fn on_commit_failure(ex: &Exchange, state: &CommitState, error: &StoreError) -> Respond {
-    let response = state.target.error(&ex.config, &store_error(error));
+    let response = state.target.error(&ex.config, Leg::Decision, &store_error(error));
     Respond { reply: Reply::Http(response), best_effort: Vec::new() }
 }
 

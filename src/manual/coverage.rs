@@ -30,9 +30,6 @@
 //! * RFC 9700 §2.2.1: no sender-constrained access tokens.
 //! * RFC 9700 §2.5: no asymmetric client authentication (`private_key_jwt`,
 //!   mTLS).
-//! * RFC 9700 §4.12: the redirect that ends a decision is a 302, not a 303;
-//!   a host whose decision request was a POST carrying the user's
-//!   credentials can rewrite the status.
 //! * RFC 7591 §5: the hosts of `client_uri` and `logo_uri` are not compared
 //!   with those of the redirect URIs.
 //!

@@ -17,7 +17,7 @@
 //! | §4.7 | CSRF against the redirect URI | PKCE binds the code to the client's session; `state` is echoed. Host pages must protect their own forms (the demo server does). |
 //! | §4.2, §4.3 | leakage through Referer or history | Codes are single use and short-lived (60 s default, 10 min at most); no token ever appears in a URL. |
 //! | §4.10 | misuse of stolen access tokens | Access tokens are short-lived (1 h default) and revocable (RFC 7009); resource servers can introspect (RFC 7662). Sender-constrained tokens (DPoP, mTLS) are not implemented yet. |
-//! | §4.11, §4.12 | open redirection, 307 | Redirects go only to verified client URIs, with 302. |
+//! | §4.11, §4.12 | open redirection, 307 | Redirects go only to verified client URIs: 302 for the request's own errors, 303 after the host's decision (never 307). |
 //! | §4.15 | client impersonating a resource owner | Client-credentials tokens carry no subject. |
 //! | §4.16 | clickjacking | A host concern; the demo server sends `X-Frame-Options: DENY` and `Content-Security-Policy: frame-ancestors 'none'`. |
 //! | RFC 6749 §10.10 | guessing tokens and codes | Every token, code and handle carries 256 bits from the host's CSPRNG (guessing probability 2^-256, above the RFC's 2^-128 floor). |

@@ -217,7 +217,7 @@ fn step(world: &mut World, model: &mut Model, op: &Op) {
             let ctx = world.context();
             let response =
                 world.drive(world.server.decide(decision, ctx)).into_http().expect("redirect");
-            assert_eq!(response.status(), 302);
+            assert_eq!(response.status(), 303);
             let location = response.headers()["location"].to_str().expect("ascii").to_owned();
             assert!(location.starts_with("https://app.example.com/cb?"), "only the registered URI");
             match query_param(&location, "code") {

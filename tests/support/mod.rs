@@ -322,12 +322,23 @@ pub fn dec(value: &str) -> String {
     String::from_utf8(out).expect("UTF-8")
 }
 
-/// Asserts a 302 with `Cache-Control: no-store` and returns its `Location`.
+/// Asserts the authorization endpoint's own redirect — a 302 with
+/// `Cache-Control: no-store` — and returns its `Location`.
 pub fn location(response: &Response<Vec<u8>>) -> String {
+    redirect_to(response, 302)
+}
+
+/// Asserts a decision's redirect — a 303 (RFC 9700 §4.12) with
+/// `Cache-Control: no-store` — and returns its `Location`.
+pub fn decision_location(response: &Response<Vec<u8>>) -> String {
+    redirect_to(response, 303)
+}
+
+fn redirect_to(response: &Response<Vec<u8>>, status: u16) -> String {
     assert_eq!(
         response.status(),
-        302,
-        "expected a redirect, got {:?}",
+        status,
+        "expected a {status} redirect, got {:?}",
         String::from_utf8_lossy(response.body())
     );
     assert_eq!(response.headers()["cache-control"], "no-store");
