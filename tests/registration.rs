@@ -456,6 +456,28 @@ fn display_uris_must_be_https_pages() {
     }
 }
 
+/// RFC 7591 §5: the pages a consent screen shows live on the host where the
+/// client receives its codes, so a registration cannot borrow another
+/// site's name or logo.
+#[test]
+fn rfc7591_5_display_uris_live_on_a_redirect_host() {
+    let h = Harness::with(open());
+    let before = h.store.clients().len();
+    let cb = r#""redirect_uris": ["https://client.example.org/cb"]"#;
+    let response = h.send(register(&format!(
+        r#"{{{cb}, "client_uri": "https://bank.example.com/", "logo_uri": "https://client.example.org/logo.png"}}"#
+    )));
+    assert_eq!(
+        error_description(&response, 400, "invalid_client_metadata"),
+        "client_uri must be on the host of one of the https redirect_uris"
+    );
+    assert_eq!(h.store.clients().len(), before, "nothing is stored");
+    let response = h.send(register(&format!(
+        r#"{{{cb}, "client_uri": "https://client.example.org/", "logo_uri": "https://client.example.org/logo.png"}}"#
+    )));
+    assert_eq!(response.status(), 201);
+}
+
 #[test]
 fn a_registered_client_immediately_gets_client_credentials_tokens() {
     let h = Harness::with(open());

@@ -30,8 +30,6 @@
 //! * RFC 9700 §2.2.1: no sender-constrained access tokens.
 //! * RFC 9700 §2.5: no asymmetric client authentication (`private_key_jwt`,
 //!   mTLS).
-//! * RFC 7591 §5: the hosts of `client_uri` and `logo_uri` are not compared
-//!   with those of the redirect URIs.
 //!
 //! ## Readings worth knowing
 //!

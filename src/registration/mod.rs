@@ -31,6 +31,12 @@
 //!   `software_statement` (RFC 7591 §3.1.1 allows ignoring it). A
 //!   registration request cannot choose its `client_id` or `client_secret`
 //!   (RFC 7591 §6); those members are ignored too.
+//! * **Pages shown at consent** (`client_uri`, `logo_uri`) are https URLs
+//!   and, when a client registers or updates itself, live on the host of one
+//!   of its https redirect URIs (RFC 7591 §5), so a registration cannot
+//!   borrow another site's name or logo. A native app whose redirect URIs
+//!   are all loopback or private-use has no web host to compare with; an
+//!   administrator is trusted to point elsewhere (a CDN, say).
 
 mod information;
 mod metadata;

@@ -62,13 +62,25 @@ pub(crate) fn check_redirect_uri(uri: &str) -> Result<(), Refusal> {
 }
 
 /// Checks a web page URL shown to users (`client_uri`, `logo_uri`): an
-/// absolute `https` URL with a host and no user information.
-pub(crate) fn check_web_uri(uri: &str) -> Result<(), Refusal> {
+/// absolute `https` URL with a host and no user information. Returns the
+/// host (without the port).
+pub(crate) fn check_web_uri(uri: &str) -> Result<&str, Refusal> {
     let parsed = parse(uri)?;
     if !parsed.scheme.eq_ignore_ascii_case("https") {
         return Err("must be an https URL");
     }
-    check_host(parsed.authority).map(|_| ())
+    check_host(parsed.authority)
+}
+
+/// The host (without the port) of an `https` redirect URI; `None` for the
+/// loopback and private-use redirect URIs of native apps, which name no web
+/// host to compare with.
+pub(crate) fn https_redirect_host(uri: &str) -> Option<&str> {
+    let parsed = parse(uri).ok()?;
+    if !parsed.scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    check_host(parsed.authority).ok()
 }
 
 fn parse(uri: &str) -> Result<Parsed<'_>, Refusal> {
@@ -237,8 +249,11 @@ mod tests {
 
     #[test]
     fn web_uris_are_https_pages() {
-        assert_eq!(check_web_uri("https://client.example.org/logo.png"), Ok(()));
-        assert_eq!(check_web_uri("https://client.example.org/about#team"), Ok(()));
+        assert_eq!(check_web_uri("https://client.example.org/logo.png"), Ok("client.example.org"));
+        assert_eq!(
+            check_web_uri("https://client.example.org/about#team"),
+            Ok("client.example.org")
+        );
         assert_eq!(check_web_uri("http://client.example.org/"), Err("must be an https URL"));
         assert_eq!(check_web_uri("javascript:alert(1)"), Err("must be an https URL"));
         assert_eq!(check_web_uri("https://a@b/"), Err("must not contain user information"));

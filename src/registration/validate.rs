@@ -6,7 +6,7 @@ use crate::store::{ClientAuthMethod, ClientRecord, GrantType};
 use crate::{Config, Scopes};
 
 use super::metadata::{ClientMetadata, MetadataError, shown};
-use super::uri::{check_redirect_uri, check_web_uri};
+use super::uri::{check_redirect_uri, check_web_uri, https_redirect_host};
 
 /// What a request may register: the scopes and grant types on offer, and
 /// the scopes granted when the request names none.
@@ -15,6 +15,10 @@ pub(crate) struct Allowance {
     pub(crate) scopes: Scopes,
     pub(crate) default_scopes: Scopes,
     pub(crate) grants: Vec<GrantType>,
+    /// Whether `client_uri` and `logo_uri` must be on the host of one of
+    /// the client's `https` redirect URIs (RFC 7591 §5): true for a client
+    /// registering or updating itself, false for a trusted administrator.
+    pub(crate) display_on_redirect_host: bool,
 }
 
 impl Allowance {
@@ -26,6 +30,7 @@ impl Allowance {
             default_scopes: config.default_scopes().intersection(&scopes),
             scopes,
             grants: config.registration_grants().to_vec(),
+            display_on_redirect_host: true,
         }
     }
 
@@ -49,6 +54,7 @@ impl Allowance {
             scopes: Scopes::from_names(config.scopes().iter().map(|s| s.name.as_str())),
             default_scopes: config.default_scopes().clone(),
             grants: config.grants().to_vec(),
+            display_on_redirect_host: false,
         }
     }
 }
@@ -115,10 +121,20 @@ impl ClientMetadata {
             ));
         }
         let scopes = scopes(self.scope.as_deref(), allowance)?;
+        let web_hosts: Vec<&str> =
+            redirect_uris.iter().filter_map(|uri| https_redirect_host(uri)).collect();
         for (name, uri) in [("client_uri", &self.client_uri), ("logo_uri", &self.logo_uri)] {
-            if let Some(uri) = uri {
-                check_web_uri(uri)
-                    .map_err(|why| MetadataError::metadata(format!("{name} {why}")))?;
+            let Some(uri) = uri else { continue };
+            let host = check_web_uri(uri)
+                .map_err(|why| MetadataError::metadata(format!("{name} {why}")))?;
+            // RFC 7591 §5: a page shown on the consent screen should live where
+            // the client receives its codes. Native apps (loopback or
+            // private-use redirect URIs only) name no web host to compare with.
+            let elsewhere = !web_hosts.iter().any(|web| web.eq_ignore_ascii_case(host));
+            if allowance.display_on_redirect_host && !web_hosts.is_empty() && elsewhere {
+                return Err(MetadataError::metadata(format!(
+                    "{name} must be on the host of one of the https redirect_uris"
+                )));
             }
         }
         Ok(Settings {
@@ -399,6 +415,26 @@ mod tests {
         ] {
             assert_eq!(check(&json), expected, "{json}");
         }
+    }
+
+    #[test]
+    fn display_uris_live_on_a_web_redirect_host() {
+        let web = r#""redirect_uris": ["https://app.example.com/cb", "http://127.0.0.1/cb"]"#;
+        let elsewhere = format!(r#"{{{web}, "logo_uri": "https://cdn.example.net/logo.png"}}"#);
+        assert_eq!(
+            check(&elsewhere).unwrap_err().1,
+            "logo_uri must be on the host of one of the https redirect_uris"
+        );
+        // Hosts compare without case and without the port.
+        let same = format!(r#"{{{web}, "client_uri": "https://APP.example.com:8443/about"}}"#);
+        assert!(check(&same).is_ok());
+        // A native app has no web host to compare with.
+        let native = r#"{"redirect_uris": ["com.example.app:/cb", "http://[::1]/cb"],
+                         "client_uri": "https://www.example.com/"}"#;
+        assert!(check(native).is_ok());
+        // An administrator is trusted with a logo on a CDN.
+        let config = config();
+        assert!(metadata(&elsewhere).validate(&config, &Allowance::administrator(&config)).is_ok());
     }
 
     #[test]
