@@ -63,7 +63,10 @@ pub enum Effect {
         /// The revocation time for its tokens.
         at: UnixTime,
     },
-    /// Insert an authorization code.
+    /// Insert an authorization code. Never overwrites: if a code with the
+    /// same hash is stored, the transaction fails with a permanent
+    /// [`StoreError`](super::StoreError) and nothing in it is applied
+    /// (codes are fresh 256-bit secrets, so this means reused entropy).
     PutCode(CodeRecord),
     /// Mark a code consumed. The record stays until it expires so a replay
     /// is detected. Always paired with [`Precondition::CodeUnconsumed`].
@@ -73,7 +76,9 @@ pub enum Effect {
         /// When it was consumed.
         at: UnixTime,
     },
-    /// Insert a token.
+    /// Insert a token. Never overwrites: if a token with the same hash is
+    /// stored, the transaction fails with a permanent
+    /// [`StoreError`](super::StoreError) and nothing in it is applied.
     PutToken(TokenRecord),
     /// Mark a refresh token as exchanged for its successor.
     RotateToken {

@@ -96,12 +96,14 @@ impl MemoryStore {
         self.lock().put_client(client);
     }
 
-    /// Adds an authorization code (a convenience for set-up).
+    /// Adds or replaces an authorization code (a convenience for set-up;
+    /// [`Effect::PutCode`] itself never overwrites).
     pub fn insert_code(&self, code: CodeRecord) {
         self.lock().codes.insert(code.hash, code);
     }
 
-    /// Adds a token (a convenience for set-up).
+    /// Adds or replaces a token (a convenience for set-up;
+    /// [`Effect::PutToken`] itself never overwrites).
     pub fn insert_token(&self, token: TokenRecord) {
         self.lock().put_token(token);
     }
@@ -253,6 +255,26 @@ impl State {
         }
     }
 
+    /// The kind of the first code or token that `effects` would insert over
+    /// a stored one (or over an earlier insert of the same transaction): the
+    /// contract says a put never overwrites.
+    fn reinserted(&self, effects: &[Effect]) -> Option<&'static str> {
+        let key = |effect: &Effect| match effect {
+            Effect::PutCode(code) => Some(("code", code.hash)),
+            Effect::PutToken(token) => Some(("token", token.hash)),
+            _ => None,
+        };
+        effects.iter().enumerate().find_map(|(i, effect)| {
+            let (kind, hash) = key(effect)?;
+            let stored = match kind {
+                "code" => self.codes.contains_key(&hash),
+                _ => self.tokens.contains_key(&hash),
+            };
+            let repeated = effects[..i].iter().any(|earlier| key(earlier) == Some((kind, hash)));
+            (stored || repeated).then_some(kind)
+        })
+    }
+
     fn put_token(&mut self, record: TokenRecord) {
         // Replacing a token keeps its insertion order and its index entries.
         if let Some(existing) = self.tokens.get_mut(&record.hash) {
@@ -402,6 +424,11 @@ impl Store for MemoryStore {
                 let found = state.record(&precondition.subject());
                 return Ok(Outcome::Conflict { failed: precondition.clone(), found });
             }
+        }
+        if let Some(kind) = state.reinserted(&transaction.effects) {
+            return Err(StoreError::permanent(format!(
+                "a {kind} with this hash is already stored"
+            )));
         }
         for effect in &transaction.effects {
             state.apply(effect);
