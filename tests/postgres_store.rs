@@ -133,7 +133,17 @@ async fn a_lock_timeout_is_transient() {
     let schema = sql_support::unique_name("qscope_test");
     let separator = if url.contains('?') { '&' } else { '?' };
     let short_locks = format!("{url}{separator}options=-c%20lock_timeout%3D100");
-    let store = PostgresStore::connect(&short_locks, pg::options(&schema)).await.expect("connect");
+    // Connecting migrates under one advisory lock that the other tests'
+    // connects take too; with a 100 ms lock_timeout that wait can time out
+    // on a loaded machine, so the connect (not the check) is retried.
+    let mut attempts = 0;
+    let store = loop {
+        match PostgresStore::connect(&short_locks, pg::options(&schema)).await {
+            Ok(store) => break store,
+            Err(err) if err.is_transient() && attempts < 50 => attempts += 1,
+            Err(err) => panic!("connect: {err}"),
+        }
+    };
     let code = unconsumed_code("locked");
     let put = Transaction::unconditional(vec![Effect::PutCode(code.clone())]);
     assert_eq!(store.apply(&put).await.expect("put"), Outcome::Applied);

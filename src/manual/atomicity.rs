@@ -22,7 +22,14 @@
 //!   stay stored until they expire, so a replay is recognised and its
 //!   family revoked rather than merely refused.
 //! * **FIFO order.** [`Effect::RevokeOldest`](crate::store::Effect::RevokeOldest)
-//!   orders by `issued_at`, ties by insertion order.
+//!   orders by `issued_at`, ties by insertion order, and must see every
+//!   token of its owner that a concurrent transaction inserted: trims of
+//!   one owner serialize (SQLite's single writer; an advisory lock on the
+//!   owner in PostgreSQL), or two issues committing at once each keep their
+//!   own newest and together exceed the limit.
+//! * **Puts never overwrite.** A [`PutCode`](crate::store::Effect::PutCode)
+//!   or [`PutToken`](crate::store::Effect::PutToken) of a stored hash fails
+//!   the transaction with a permanent error.
 //!
 //! With these rules, two concurrent redemptions of one authorization code
 //! yield exactly one token response on any backend: the second commit

@@ -143,12 +143,26 @@ pub(super) async fn apply(pool: &Pool, transaction: &Transaction) -> Result<Outc
         }
     }
     for effect in &transaction.effects {
+        if let Some(key) = effects::serializing_key(effect) {
+            advisory_lock(&tx, &key).await?;
+        }
         for statement in effects::statements(effect)? {
             execute(&tx, &statement).await?;
         }
     }
     tx.commit().await.map_err(error)?;
     Ok(Outcome::Applied)
+}
+
+/// Waits for the transaction-scoped advisory lock on `key`, held until the
+/// transaction ends.
+async fn advisory_lock<C: GenericClient>(client: &C, key: &str) -> Result<(), StoreError> {
+    let lock = client
+        .prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .await
+        .map_err(error)?;
+    client.execute(&lock, &[&key]).await.map_err(error)?;
+    Ok(())
 }
 
 /// Whether `precondition` holds, taking the lock its check asks for.
@@ -160,13 +174,7 @@ async fn holds<C: GenericClient>(
     let mut sql = dialect(check.statement.sql);
     match &check.lock {
         Lock::Row => sql.push_str(" FOR UPDATE"),
-        Lock::Key(key) => {
-            let lock = client
-                .prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                .await
-                .map_err(error)?;
-            client.execute(&lock, &[key]).await.map_err(error)?;
-        }
+        Lock::Key(key) => advisory_lock(client, key).await?,
     }
     Ok(query_opt(client, &sql, &check.statement.params).await?.is_some())
 }

@@ -13,6 +13,7 @@
 
 pub mod claims;
 pub mod device;
+pub mod fifo;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -58,6 +59,7 @@ where
     device::concurrent_device_decisions_have_one_winner(Arc::new(make()), 8);
     claims::concurrent_user_code_claims_have_one_winner(Arc::new(make()), 8);
     claims::concurrent_client_creations_have_one_winner(Arc::new(make()), 8);
+    fifo::concurrent_issues_keep_the_fifo_limit(Arc::new(make()), 8);
 }
 
 /// A token record for tests: `name` is hashed to form its key.
@@ -147,7 +149,7 @@ fn read_token<S: Store + ?Sized>(store: &S, name: &str) -> TokenRecord {
     }
 }
 
-fn revoked<S: Store + ?Sized>(store: &S, name: &str) -> bool {
+pub(super) fn revoked<S: Store + ?Sized>(store: &S, name: &str) -> bool {
     read_token(store, name).revoked_at.is_some()
 }
 
