@@ -252,13 +252,7 @@ impl Config {
     /// percent-encoded where it is not an unreserved character.
     pub fn registration_client_uri(&self, client_id: &str) -> String {
         let mut uri = format!("{}{}/", self.issuer, self.endpoints.registration);
-        for byte in client_id.bytes() {
-            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-                uri.push(char::from(byte));
-            } else {
-                uri.push_str(&format!("%{byte:02X}"));
-            }
-        }
+        crate::form::encode_into(&mut uri, client_id);
         uri
     }
 }

@@ -72,17 +72,6 @@ pub(crate) fn check_web_uri(uri: &str) -> Result<&str, Refusal> {
     check_host(parsed.authority)
 }
 
-/// The host (without the port) of an `https` redirect URI; `None` for the
-/// loopback and private-use redirect URIs of native apps, which name no web
-/// host to compare with.
-pub(crate) fn https_redirect_host(uri: &str) -> Option<&str> {
-    let parsed = parse(uri).ok()?;
-    if !parsed.scheme.eq_ignore_ascii_case("https") {
-        return None;
-    }
-    check_host(parsed.authority).ok()
-}
-
 fn parse(uri: &str) -> Result<Parsed<'_>, Refusal> {
     if uri.len() > MAX_URI_BYTES {
         return Err("is longer than 2048 characters");

@@ -6,7 +6,7 @@ use crate::store::{ClientAuthMethod, ClientRecord, GrantType};
 use crate::{Config, Scopes};
 
 use super::metadata::{ClientMetadata, MetadataError, shown};
-use super::uri::{check_redirect_uri, check_web_uri, https_redirect_host};
+use super::uri::{check_redirect_uri, check_web_uri};
 
 /// What a request may register: the scopes and grant types on offer, and
 /// the scopes granted when the request names none.
@@ -121,8 +121,10 @@ impl ClientMetadata {
             ));
         }
         let scopes = scopes(self.scope.as_deref(), allowance)?;
+        // The hosts of the https redirect URIs: loopback and private-use
+        // ones (native apps) name no web host.
         let web_hosts: Vec<&str> =
-            redirect_uris.iter().filter_map(|uri| https_redirect_host(uri)).collect();
+            redirect_uris.iter().filter_map(|uri| check_web_uri(uri).ok()).collect();
         for (name, uri) in [("client_uri", &self.client_uri), ("logo_uri", &self.logo_uri)] {
             let Some(uri) = uri else { continue };
             let host = check_web_uri(uri)
