@@ -38,110 +38,23 @@ mod store;
 #[path = "../examples/server/users.rs"]
 mod users;
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod demo_support;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use std::net::SocketAddr;
+
 use bytes::Bytes;
 use clap::Parser;
+use demo_support::{
+    Demo, VERIFIER, authorize_path_to, basic, challenge, form_body, query_value, send, token,
+};
 use http::{Request, Response};
-use http_body_util::{BodyExt, Full};
-use hyper_util::rt::TokioIo;
+use http_body_util::Full;
 use qscope::admin::{Admin, ClientSpec};
 use qscope::store::{AsyncStore, Outcome};
 use qscope::{Server, adapter::context::context_for};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// A running demo over its own SQLite file, removed on drop.
-struct Demo {
-    running: Option<serve::Running>,
-    db: PathBuf,
-    /// Whether the database file is removed on drop.
-    owns_db: bool,
-}
-
-impl Demo {
-    async fn start(extra: &[&str]) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "qscope-demo-test-{}-{}.sqlite3",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        );
-        let db = std::env::temp_dir().join(name);
-        Self::start_on(db, extra).await
-    }
-
-    async fn start_on(db: PathBuf, extra: &[&str]) -> Self {
-        let mut argv = vec!["server", "--addr", "127.0.0.1:0", "--db", db.to_str().unwrap()];
-        argv.extend_from_slice(extra);
-        let args = cli::Args::parse_from(argv);
-        let running = serve::start(&args).await.expect("the demo starts");
-        Self { running: Some(running), db, owns_db: true }
-    }
-
-    fn running(&self) -> &serve::Running {
-        self.running.as_ref().unwrap()
-    }
-
-    fn addr(&self) -> SocketAddr {
-        self.running().addr
-    }
-
-    /// `demo` and its secret, created by the first start.
-    fn demo_client(&self) -> (String, String) {
-        let seeded = self.running().seeded.as_ref().expect("a fresh database is seeded");
-        (seeded.client_id.clone(), seeded.secret.expose().to_owned())
-    }
-
-    async fn stop(&mut self) {
-        if let Some(running) = self.running.take() {
-            running.shutdown().await;
-        }
-    }
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        if !self.owns_db {
-            return;
-        }
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = self.db.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-/// One request over a fresh connection.
-async fn send(addr: SocketAddr, request: Request<Full<Bytes>>) -> Response<String> {
-    let stream = TcpStream::connect(addr).await.unwrap();
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
-    tokio::spawn(connection);
-    let response = sender.send_request(request).await.unwrap();
-    let (parts, body) = response.into_parts();
-    let bytes = body.collect().await.unwrap().to_bytes();
-    Response::from_parts(parts, String::from_utf8(bytes.to_vec()).unwrap())
-}
-
-fn form_body(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", form::encode(k), form::encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn basic(id: &str, secret: &str) -> String {
-    format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
-}
 
 /// A browser: one cookie jar entry (the session), forms posted as
 /// browsers post them.
@@ -192,12 +105,6 @@ fn hidden(page: &str, name: &str) -> String {
     page[start..end].replace("&amp;", "&")
 }
 
-/// The value of `name` in a URL's query.
-fn query_value(url: &str, name: &str) -> Option<String> {
-    let query = url.split_once('?')?.1;
-    form::single(&form::parse(query), name).map(str::to_owned)
-}
-
 fn assert_page_headers(response: &Response<String>) {
     let headers = response.headers();
     assert_eq!(headers["content-type"], "text/html; charset=utf-8");
@@ -229,33 +136,8 @@ async fn sign_in(browser: &mut Browser, login: &str) -> String {
     location(&response)
 }
 
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-
-fn challenge(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-}
-
 fn authorize_path(client_id: &str, state: &str) -> String {
-    format!(
-        "/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope=read%20write\
-         &state={state}&code_challenge={}&code_challenge_method=S256",
-        form::encode(store::DEMO_REDIRECT_URI),
-        challenge(VERIFIER)
-    )
-}
-
-async fn token(
-    addr: SocketAddr,
-    client: &(String, String),
-    pairs: &[(&str, &str)],
-) -> (u16, Value) {
-    let request = Request::post("/token")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("authorization", basic(&client.0, &client.1))
-        .body(Full::new(Bytes::from(form_body(pairs))))
-        .unwrap();
-    let response = send(addr, request).await;
-    (response.status().as_u16(), serde_json::from_str(response.body()).unwrap())
+    authorize_path_to(client_id, store::DEMO_REDIRECT_URI, state)
 }
 
 #[tokio::test]

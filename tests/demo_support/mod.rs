@@ -1,0 +1,157 @@
+//! What the tests of the demo server (`examples/server`) share: the demo
+//! in-process on 127.0.0.1:0 over a temporary SQLite file, one-shot HTTP
+//! requests over real sockets, and the OAuth client's side (PKCE, form
+//! bodies, Basic authentication, the token endpoint).
+//!
+//! The test crate that declares this module declares the demo's modules
+//! (`cli`, `serve`, `form`, ...) at its root, as `examples/server/main.rs`
+//! does, since they name each other through `crate::`.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use bytes::Bytes;
+use clap::Parser;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tokio::net::TcpStream;
+
+use crate::{cli, form, serve};
+
+/// A running demo over its own SQLite file, removed on drop.
+pub struct Demo {
+    pub running: Option<serve::Running>,
+    pub db: PathBuf,
+    /// Whether the database file is removed on drop.
+    pub owns_db: bool,
+}
+
+impl Demo {
+    /// A demo over a new database, started with the extra arguments.
+    pub async fn start(extra: &[&str]) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "qscope-demo-test-{}-{}.sqlite3",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        let db = std::env::temp_dir().join(name);
+        Self::start_on(db, extra).await
+    }
+
+    /// A demo over the database `db`.
+    pub async fn start_on(db: PathBuf, extra: &[&str]) -> Self {
+        let mut argv = vec!["server", "--addr", "127.0.0.1:0", "--db", db.to_str().unwrap()];
+        argv.extend_from_slice(extra);
+        let args = cli::Args::parse_from(argv);
+        let running = serve::start(&args).await.expect("the demo starts");
+        Self { running: Some(running), db, owns_db: true }
+    }
+
+    pub fn running(&self) -> &serve::Running {
+        self.running.as_ref().unwrap()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.running().addr
+    }
+
+    /// `demo` and its secret, created by the first start.
+    pub fn demo_client(&self) -> (String, String) {
+        let seeded = self.running().seeded.as_ref().expect("a fresh database is seeded");
+        (seeded.client_id.clone(), seeded.secret.expose().to_owned())
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        if !self.owns_db {
+            return;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.db.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// One request over a fresh connection.
+pub async fn send(addr: SocketAddr, request: Request<Full<Bytes>>) -> Response<String> {
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+    tokio::spawn(connection);
+    let response = sender.send_request(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    Response::from_parts(parts, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+/// `pairs` as an `application/x-www-form-urlencoded` body.
+pub fn form_body(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", form::encode(k), form::encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// An HTTP Basic `Authorization` value.
+pub fn basic(id: &str, secret: &str) -> String {
+    format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
+}
+
+/// The value of `name` in a URL's query.
+pub fn query_value(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    form::single(&form::parse(query), name).map(str::to_owned)
+}
+
+/// The PKCE verifier of RFC 7636 Appendix B.
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+/// The S256 challenge of `verifier`.
+pub fn challenge(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// An authorization request of `client_id` for `read write` with PKCE
+/// (S256 of [`VERIFIER`]), sending the browser back to `redirect_uri`.
+pub fn authorize_path_to(client_id: &str, redirect_uri: &str, state: &str) -> String {
+    format!(
+        "/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope=read%20write\
+         &state={state}&code_challenge={}&code_challenge_method=S256",
+        form::encode(redirect_uri),
+        challenge(VERIFIER)
+    )
+}
+
+/// A token request by the confidential `client`: its status and JSON body.
+pub async fn token(
+    addr: SocketAddr,
+    client: &(String, String),
+    pairs: &[(&str, &str)],
+) -> (u16, Value) {
+    let request = Request::post("/token")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("authorization", basic(&client.0, &client.1))
+        .body(Full::new(Bytes::from(form_body(pairs))))
+        .unwrap();
+    let response = send(addr, request).await;
+    (response.status().as_u16(), serde_json::from_str(response.body()).unwrap())
+}
