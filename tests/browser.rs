@@ -19,6 +19,9 @@ mod cli;
 #[path = "../examples/server/consent.rs"]
 mod consent;
 #[allow(dead_code)]
+#[path = "../examples/server/csp.rs"]
+mod csp;
+#[allow(dead_code)]
 #[path = "../examples/server/device.rs"]
 mod device;
 #[allow(dead_code)]

@@ -11,6 +11,8 @@ mod admin_commands;
 mod cli;
 #[path = "../examples/server/consent.rs"]
 mod consent;
+#[path = "../examples/server/csp.rs"]
+mod csp;
 #[path = "../examples/server/device.rs"]
 mod device;
 #[path = "../examples/server/drive.rs"]
@@ -105,12 +107,17 @@ fn hidden(page: &str, name: &str) -> String {
     page[start..end].replace("&amp;", "&")
 }
 
-fn assert_page_headers(response: &Response<String>) {
+/// The policy of every page but consent: forms post to this server only.
+const FORMS_TO_SELF: &str = "form-action 'self'";
+
+fn assert_page_headers(response: &Response<String>, form_action: &str) {
     let headers = response.headers();
     assert_eq!(headers["content-type"], "text/html; charset=utf-8");
     assert_eq!(
         headers["content-security-policy"],
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+        format!(
+            "default-src 'none'; style-src 'unsafe-inline'; {form_action}; frame-ancestors 'none'"
+        )
     );
     assert_eq!(headers["x-frame-options"], "DENY");
     assert_eq!(headers["cache-control"], "no-store");
@@ -122,7 +129,7 @@ fn assert_page_headers(response: &Response<String>) {
 async fn sign_in(browser: &mut Browser, login: &str) -> String {
     let page = browser.get(login).await;
     assert_eq!(page.status(), 200);
-    assert_page_headers(&page);
+    assert_page_headers(&page, FORMS_TO_SELF);
     let (csrf, next) = (hidden(page.body(), "csrf"), hidden(page.body(), "next"));
     let before = browser.cookie.clone();
     let response = browser
@@ -189,9 +196,13 @@ async fn the_browser_flow_ends_in_tokens_with_pkce() {
 
     let consent = browser.get(&consent_path).await;
     assert_eq!(consent.status(), 200);
-    assert_page_headers(&consent);
+    // Allow and Deny end in a 303 to the redirect URI's origin, which
+    // browsers check against form-action as well.
+    assert_page_headers(&consent, "form-action 'self' http://127.0.0.1");
     let body = consent.body();
-    assert!(body.contains("<title>Allow qscope demo client? · qscope demo</title>"));
+    assert!(body.contains("<title>Allow access? · qscope demo</title>"), "{body}");
+    assert!(body.contains("<strong><bdi>qscope demo client</bdi></strong>"), "{body}");
+    assert!(body.contains("<code><bdi>http://127.0.0.1/callback</bdi></code>"), "{body}");
     assert!(body.contains("<code>read</code>: Read your data"));
     assert!(body.contains("<code>write</code>: Change your data"));
     assert!(body.contains("<strong>alice</strong>"));
@@ -327,7 +338,7 @@ async fn the_device_flow_ends_in_tokens() {
     assert_eq!(query_value(&back, "user_code").as_deref(), Some(user_code));
     let page = browser.get(&back).await;
     assert_eq!(page.status(), 200);
-    assert_page_headers(&page);
+    assert_page_headers(&page, FORMS_TO_SELF);
     assert!(page.body().contains("qscope demo client"));
     assert!(page.body().contains("<code>read</code>: Read your data"));
     assert!(!page.body().contains("<code>write</code>"), "only what the device asked for");
@@ -403,7 +414,7 @@ async fn forms_without_the_sessions_csrf_token_are_refused() {
     wrong.push(("csrf", "not-the-token"));
     let refused = browser.post("/login", &wrong).await;
     assert_eq!(refused.status(), 403);
-    assert_page_headers(&refused);
+    assert_page_headers(&refused, FORMS_TO_SELF);
     let csrf = hidden(page.body(), "csrf");
     let mut stranger = Browser::new(demo.addr());
     let mut right = fields.clone();
@@ -471,6 +482,54 @@ async fn client_names_are_escaped() {
     let body = page.body();
     assert!(body.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co"), "{body}");
     assert!(!body.contains("<script>"));
+}
+
+#[tokio::test]
+async fn client_text_is_isolated_and_kept_out_of_the_title() {
+    use qscope::store::{ClientRecord, Effect, GrantType, Transaction};
+
+    let demo = Demo::start(&[]).await;
+    // Stored as it is, the way a record from before the registration rule
+    // against bidirectional controls (or from another tool) would be: the
+    // name shows "Your Bank" with a right-to-left override reversing
+    // what follows it.
+    let spoof = "Your Bank \u{202E}lacigol\u{202C} \u{2067}x\u{2069}\u{200F}";
+    let mut record = ClientRecord::public("bidi\u{202E}id")
+        .with_redirect_uris([store::DEMO_REDIRECT_URI])
+        .with_grants([GrantType::AuthorizationCode])
+        .with_scopes(qscope::Scopes::from_names(["read"]));
+    record.name = Some(spoof.into());
+    let put = Transaction::unconditional(vec![Effect::PutClient(record)]);
+    let store = &demo.running().store;
+    assert_eq!(AsyncStore::apply(store, &put).await.unwrap(), Outcome::Applied);
+
+    let mut browser = Browser::new(demo.addr());
+    let path = format!(
+        "/authorize?response_type=code&client_id={}&redirect_uri={}&code_challenge={}\
+         &code_challenge_method=S256",
+        form::encode("bidi\u{202E}id"),
+        form::encode(store::DEMO_REDIRECT_URI),
+        challenge(VERIFIER)
+    );
+    let response = browser.get(&path).await;
+    assert_eq!(response.status(), 303, "{}", response.body());
+    let consent_path = sign_in(&mut browser, &location(&response)).await;
+    let page = browser.get(&consent_path).await;
+    assert_eq!(page.status(), 200);
+    let body = page.body();
+    assert!(body.contains("<title>Allow access? · qscope demo</title>"), "{body}");
+    assert!(body.contains("<h1>Allow access?</h1>"), "{body}");
+    assert!(
+        body.contains(
+            "<strong><bdi>Your Bank lacigol x</bdi></strong> (client <code><bdi>bidiid</bdi></code>)"
+        ),
+        "{body}"
+    );
+    let controls = [
+        '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+        '\u{2068}', '\u{2069}', '\u{200E}', '\u{200F}',
+    ];
+    assert!(!body.contains(controls), "no bidirectional control reaches the page: {body:?}");
 }
 
 #[tokio::test]

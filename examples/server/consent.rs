@@ -1,16 +1,18 @@
 //! `/consent`: the consent page for an authorization request waiting in
-//! the session, and its post (`decision` = `approve` or `deny`).
+//! the session, and its post (`decision` = `approve` or `deny`), which
+//! answers with a 303 to the client's redirect URI (another origin, which
+//! the page's `form-action` names: see [`csp`]).
 
 use http::{Method, StatusCode};
 use http_body::Body;
 use qscope::{Decision, Reply, Scopes};
 
-use crate::form;
 use crate::host::{
     Answer, App, DecisionForm, Incoming, decision_form, full, method_not_allowed, query, redirect,
     server_error, with_cookie,
 };
 use crate::pages;
+use crate::{csp, form};
 
 /// Answers `/consent`.
 pub(crate) async fn answer<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
@@ -35,9 +37,19 @@ fn show<B>(app: &App, incoming: &Incoming<B>) -> Answer {
     let Some(interaction) = session.pending(key) else {
         return unknown_request();
     };
-    let who = interaction.client_name.as_deref().unwrap_or(&interaction.client_id);
     let body = pages::consent(&session.csrf, key, user, interaction);
-    with_cookie(app, &id, pages::page(StatusCode::OK, &format!("Allow {who}?"), &body))
+    // The title names no client: client-supplied text stays in the body,
+    // isolated (see `pages::client_text`).
+    let mut page = pages::page(StatusCode::OK, "Allow access?", &body);
+    // Allow and Deny end in a redirect to the client, which the browser
+    // checks against form-action too.
+    if !csp::insert_for_redirect(page.headers_mut(), &interaction.redirect_uri) {
+        tracing::warn!(
+            client_id = %interaction.client_id,
+            "the redirect URI's origin cannot be named in form-action; browsers may block the redirect"
+        );
+    }
+    with_cookie(app, &id, page)
 }
 
 async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {

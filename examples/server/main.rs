@@ -12,6 +12,7 @@
 
 mod cli;
 mod consent;
+mod csp;
 mod device;
 mod drive;
 mod form;

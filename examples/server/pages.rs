@@ -1,7 +1,10 @@
 //! The demo's HTML pages: sign-in, consent and device verification.
 //!
 //! Plain HTML with one small inline style and no scripts or external
-//! assets. Every interpolated value goes through [`escape`]; every input
+//! assets. Every interpolated value goes through [`escape`]; what a client
+//! supplied (name, id, redirect URI) is also isolated in `<bdi>` without
+//! bidirectional formatting characters, and no title names a client (the
+//! title bar has no isolation); every input
 //! has a `<label>`; every form that changes state carries the session's
 //! CSRF token. Form fields are stable for automation: sign-in posts
 //! `username` and `password`; consent and device pages post `decision` =
@@ -31,6 +34,27 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
+/// Whether `c` is a bidirectional formatting character: the embeddings
+/// and overrides U+202A–U+202E, the isolates U+2066–U+2069 and the marks
+/// U+200E, U+200F and U+061C (Unicode Standard Annex #9, Table 4), which
+/// could reorder what a page shows around them.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// `text` without bidirectional formatting characters.
+fn without_bidi_controls(text: &str) -> String {
+    text.chars().filter(|&c| !is_bidi_control(c)).collect()
+}
+
+/// Text a client supplied (its name, id or redirect URI), for element
+/// content: without bidirectional formatting characters, escaped, and in
+/// a `<bdi>` so that its direction cannot reorder the page's text around
+/// it.
+fn client_text(text: &str) -> String {
+    format!("<bdi>{}</bdi>", escape(&without_bidi_controls(text)))
+}
+
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;\
 padding:0 1rem;line-height:1.5;color:#1a1a1a}label{display:block;margin-top:1rem;font-weight:600}\
 input[type=text],input[type=password]{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}\
@@ -39,14 +63,7 @@ button{margin:1rem .5rem 0 0;padding:.5rem 1.25rem;font-size:1rem}\
 
 /// A complete page with the demo's security headers.
 pub(crate) fn page(status: StatusCode, title: &str, body: &str) -> Response<Full<Bytes>> {
-    let html = format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · qscope demo</title><style>{STYLE}</style></head>\
-         <body><main>\n<h1>{title}</h1>\n{body}\n</main></body></html>\n",
-        title = escape(title),
-    );
-    let mut response = Response::new(Full::new(Bytes::from(html)));
+    let mut response = Response::new(Full::new(Bytes::from(document(title, body))));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -54,15 +71,20 @@ pub(crate) fn page(status: StatusCode, title: &str, body: &str) -> Response<Full
     response
 }
 
+/// The HTML of a page titled `title` (plain text) around `body` (HTML).
+fn document(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · qscope demo</title><style>{STYLE}</style></head>\
+         <body><main>\n<h1>{title}</h1>\n{body}\n</main></body></html>\n",
+        title = escape(&without_bidi_controls(title)),
+    )
+}
+
 /// The headers every page and host redirect carries.
 pub(crate) fn secure_headers(headers: &mut http::HeaderMap) {
-    headers.insert(
-        "content-security-policy",
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
-             frame-ancestors 'none'",
-        ),
-    );
+    crate::csp::insert(headers);
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
@@ -99,9 +121,13 @@ pub(crate) fn login(csrf: &str, next: &str, error: Option<&str>) -> String {
 fn client_line(name: Option<&str>, client_id: &str) -> String {
     match name {
         Some(name) => {
-            format!("<strong>{}</strong> (client <code>{}</code>)", escape(name), escape(client_id))
+            format!(
+                "<strong>{}</strong> (client <code>{}</code>)",
+                client_text(name),
+                client_text(client_id)
+            )
         }
-        None => format!("The client <code>{}</code>", escape(client_id)),
+        None => format!("The client <code>{}</code>", client_text(client_id)),
     }
 }
 
@@ -135,7 +161,7 @@ pub(crate) fn consent(csrf: &str, key: &str, user: &str, interaction: &Interacti
         client = client_line(interaction.client_name.as_deref(), &interaction.client_id),
         user = escape(user),
         scopes = scope_list(&interaction.scopes),
-        redirect = escape(&interaction.redirect_uri),
+        redirect = client_text(&interaction.redirect_uri),
         csrf = hidden("csrf", csrf),
         key = hidden("request", key),
         buttons = decision_buttons(),
@@ -192,5 +218,31 @@ mod tests {
         assert!(form.contains("value=\"/consent?request=&quot;&gt;&lt;x\""));
         assert!(form.contains("&lt;b&gt;"));
         assert!(!form.contains("<b>"));
+    }
+
+    #[test]
+    fn client_text_is_isolated_without_bidi_controls() {
+        let line =
+            client_line(Some("a\u{202E}b\u{2066}c\u{2069}\u{200E}<d>"), "id\u{200F}\u{061C}");
+        assert_eq!(
+            line,
+            "<strong><bdi>abc&lt;d&gt;</bdi></strong> (client <code><bdi>id</bdi></code>)"
+        );
+        assert_eq!(client_line(None, "x\u{202B}y"), "The client <code><bdi>xy</bdi></code>");
+        // Every bidirectional formatting character, and nothing else.
+        let all: String =
+            ('\u{2000}'..='\u{206F}').chain(['\u{061B}', '\u{061C}', '\u{061D}']).collect();
+        let kept = without_bidi_controls(&all);
+        assert_eq!(all.chars().count() - kept.chars().count(), 12);
+        assert!(
+            kept.contains(['\u{2029}', '\u{202F}', '\u{2065}', '\u{206A}', '\u{200D}', '\u{061B}'])
+        );
+    }
+
+    #[test]
+    fn titles_carry_no_bidi_controls() {
+        let html = document("Allow \u{202E}evil\u{202C}?", "");
+        assert!(html.contains("<title>Allow evil? · qscope demo</title>"), "{html}");
+        assert!(html.contains("<h1>Allow evil?</h1>"), "{html}");
     }
 }
