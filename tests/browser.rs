@@ -87,8 +87,10 @@ struct Callback {
 }
 
 impl Callback {
-    async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// Listens on `bind` (port 0: one of the system's choosing), or `None`
+    /// when that address is not there.
+    async fn start(bind: &str) -> Option<Self> {
+        let listener = TcpListener::bind(bind).await.ok()?;
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&seen);
@@ -109,14 +111,14 @@ impl Callback {
                 tokio::spawn(http1::Builder::new().serve_connection(TokioIo::new(stream), service));
             }
         });
-        Self { addr, seen }
+        Some(Self { addr, seen })
     }
 
-    /// The redirect URI of the demo client on this listener's port
-    /// (registered as `http://127.0.0.1/callback`; the port of a loopback
-    /// redirect URI may vary).
+    /// `/callback` on this listener: the demo client's redirect URI
+    /// (registered as `http://127.0.0.1/callback`) on this port, since the
+    /// port of a loopback redirect URI may vary (RFC 8252 §7.3).
     fn redirect_uri(&self) -> String {
-        format!("http://127.0.0.1:{}/callback", self.addr.port())
+        format!("http://{}/callback", self.addr)
     }
 
     /// Whether the client received a request for `path_and_query`.
@@ -145,6 +147,7 @@ async fn flows(browser: Arc<Chromium>, demo: Arc<Demo>, callback: Arc<Callback>)
     allow(&browser, &demo, &callback).await;
     deny(&browser, &demo, &callback).await;
     device(&browser, &demo).await;
+    ipv6_loopback(&browser, &demo).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -153,7 +156,7 @@ async fn chromium_completes_the_consent_and_device_flows() {
         return;
     };
     let demo = Arc::new(Demo::start(&[]).await);
-    let callback = Arc::new(Callback::start().await);
+    let callback = Arc::new(Callback::start("127.0.0.1:0").await.expect("127.0.0.1"));
     let browser = Arc::new(Chromium::launch(&tools).await);
     // The flows run on a task of their own so that the browser is shut
     // down whatever happens in them; a failure is raised again afterwards.
@@ -267,4 +270,36 @@ async fn device(browser: &Chromium, demo: &Demo) {
     let (status, tokens) = token(demo.addr(), &client, &pairs).await;
     assert_eq!(status, 200, "{tokens}");
     assert_eq!(tokens["scope"], "read");
+}
+
+/// A native client on the IPv6 loopback (`http://[::1]/callback`, any
+/// port): CSP cannot name `http://[::1]:port` in form-action, so Allow
+/// answers with a link, and following it the browser arrives with the code.
+async fn ipv6_loopback(browser: &Chromium, demo: &Demo) {
+    let Some(callback) = Callback::start("[::1]:0").await else {
+        println!("skipped the IPv6 loopback flow: this machine has no [::1]");
+        return;
+    };
+    let client = demo.add_client("native", "http://[::1]/callback").await;
+    let redirect_uri = callback.redirect_uri();
+    let path = authorize_path_to(&client.0, &redirect_uri, "v6");
+    browser.open(&format!("{}{path}", base(demo))).await;
+    browser.arrive(&format!("{}/consent?request=", base(demo))).await;
+    browser.click("button[value=approve]").await;
+    browser.shows("Return to the application").await;
+    browser.screenshot("link-ipv6").await;
+    browser.click("a").await;
+    let landed = browser.arrive(&format!("{redirect_uri}?")).await;
+    assert_eq!(query_value(&landed, "state").as_deref(), Some("v6"));
+    assert_eq!(query_value(&landed, "iss").as_deref(), Some(demo.running().issuer.as_str()));
+    assert!(callback.received(landed.strip_prefix(&format!("http://{}", callback.addr)).unwrap()));
+    let code = query_value(&landed, "code").expect("a code");
+    let pairs = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", redirect_uri.as_str()),
+        ("code_verifier", VERIFIER),
+    ];
+    let (status, tokens) = token(demo.addr(), &client, &pairs).await;
+    assert_eq!(status, 200, "{tokens}");
 }

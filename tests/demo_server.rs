@@ -533,6 +533,46 @@ async fn client_text_is_isolated_and_kept_out_of_the_title() {
 }
 
 #[tokio::test]
+async fn an_ipv6_loopback_redirect_is_a_link_since_form_action_cannot_name_it() {
+    let demo = Demo::start(&[]).await;
+    let client = demo.add_client("native", "http://[::1]/cb").await;
+    let mut browser = Browser::new(demo.addr());
+    let redirect_uri = "http://[::1]:4567/cb";
+    let response = browser.get(&authorize_path_to(&client.0, redirect_uri, "v6")).await;
+    assert_eq!(response.status(), 303, "{}", response.body());
+    let consent_path = sign_in(&mut browser, &location(&response)).await;
+    let page = browser.get(&consent_path).await;
+    assert_eq!(page.status(), 200);
+    // CSP source expressions have no IPv6 literals: forms stay on this server.
+    assert_page_headers(&page, FORMS_TO_SELF);
+    let (csrf, key) = (hidden(page.body(), "csrf"), hidden(page.body(), "request"));
+    let approved = browser
+        .post("/consent", &[("csrf", &csrf), ("request", &key), ("decision", "approve")])
+        .await;
+    // Not a 303 that Chromium would block, but a link the user follows.
+    assert_eq!(approved.status(), 200, "{}", approved.body());
+    assert_page_headers(&approved, FORMS_TO_SELF);
+    assert!(approved.headers().get("location").is_none());
+    let body = approved.body();
+    assert!(body.contains("<title>Return to the application · qscope demo</title>"), "{body}");
+    let marker = "<a href=\"";
+    let start = body.find(marker).expect("a link") + marker.len();
+    let href = body[start..start + body[start..].find('"').unwrap()].replace("&amp;", "&");
+    assert!(href.starts_with("http://[::1]:4567/cb?code="), "{href}");
+    assert_eq!(query_value(&href, "state").as_deref(), Some("v6"));
+    assert_eq!(query_value(&href, "iss").unwrap(), demo.running().issuer);
+    let code = query_value(&href, "code").unwrap();
+    let pairs = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", redirect_uri),
+        ("code_verifier", VERIFIER),
+    ];
+    let (status, tokens) = token(demo.addr(), &client, &pairs).await;
+    assert_eq!(status, 200, "{tokens}");
+}
+
+#[tokio::test]
 async fn token_and_page_endpoints_are_rate_limited_per_ip() {
     let demo = Demo::start(&["--rate-limit", "1"]).await;
     let client = demo.demo_client();

@@ -1,9 +1,11 @@
 //! `/consent`: the consent page for an authorization request waiting in
 //! the session, and its post (`decision` = `approve` or `deny`), which
 //! answers with a 303 to the client's redirect URI (another origin, which
-//! the page's `form-action` names: see [`csp`]).
+//! the page's `form-action` names: see [`csp`]), or with a link to it
+//! where `form-action` cannot name that origin.
 
-use http::{Method, StatusCode};
+use http::header::LOCATION;
+use http::{Method, Response, StatusCode};
 use http_body::Body;
 use qscope::{Decision, Reply, Scopes};
 
@@ -41,14 +43,10 @@ fn show<B>(app: &App, incoming: &Incoming<B>) -> Answer {
     // The title names no client: client-supplied text stays in the body,
     // isolated (see `pages::client_text`).
     let mut page = pages::page(StatusCode::OK, "Allow access?", &body);
-    // Allow and Deny end in a redirect to the client, which the browser
-    // checks against form-action too.
-    if !csp::insert_for_redirect(page.headers_mut(), &interaction.redirect_uri) {
-        tracing::warn!(
-            client_id = %interaction.client_id,
-            "the redirect URI's origin cannot be named in form-action; browsers may block the redirect"
-        );
-    }
+    // Allow and Deny end in a redirect to the client, which browsers check
+    // against form-action too (where its origin cannot be named there, the
+    // answer is a link instead: see `for_the_browser`).
+    csp::insert_for_redirect(page.headers_mut(), &interaction.redirect_uri);
     with_cookie(app, &id, page)
 }
 
@@ -72,13 +70,39 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     // A redirect to the client with the code or `access_denied`, or a 400
     // when the request expired meanwhile.
     match app.driver.run(app.server.decide(decision, ctx)).await {
-        Reply::Http(response) => with_cookie(app, &id, full(response)),
+        Reply::Http(response) => with_cookie(app, &id, for_the_browser(response)),
         _ => {
             // Not the value: a reply may carry secrets.
             tracing::error!("a decision gave an unexpected reply");
             server_error()
         }
     }
+}
+
+/// The core's answer as the browser gets it. A 303 to a web redirect URI
+/// whose origin the consent page's form-action could not name (an IPv6
+/// loopback literal such as `http://[::1]:8080/cb`) would be blocked by
+/// browsers that check form-action on redirects; it becomes a page with a
+/// link to that URI, which the user follows (following a link is not a
+/// form submission). Every other answer passes as it is.
+fn for_the_browser(response: Response<Vec<u8>>) -> Answer {
+    let unnamed = (response.status() == StatusCode::SEE_OTHER)
+        .then(|| response.headers().get(LOCATION)?.to_str().ok())
+        .flatten()
+        .filter(|location| is_web(location) && csp::origin_source(location).is_none());
+    match unnamed {
+        Some(location) => {
+            pages::page(StatusCode::OK, "Return to the application", &pages::onward(location))
+        }
+        None => full(response),
+    }
+}
+
+/// Whether `uri` is an `http` or `https` URI.
+fn is_web(uri: &str) -> bool {
+    let scheme =
+        |prefix: &str| uri.get(..prefix.len()).is_some_and(|s| s.eq_ignore_ascii_case(prefix));
+    scheme("http://") || scheme("https://")
 }
 
 fn unknown_request() -> Answer {

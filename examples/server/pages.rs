@@ -168,6 +168,16 @@ pub(crate) fn consent(csrf: &str, key: &str, user: &str, interaction: &Interacti
     )
 }
 
+/// The way on to the client when the browser would not follow a redirect
+/// to `location` by itself: a link.
+pub(crate) fn onward(location: &str) -> String {
+    format!(
+        "<p>Your answer is ready for the application.</p>\
+         <p><a href=\"{}\">Continue to the application</a></p>",
+        escape(location)
+    )
+}
+
 /// The form asking for the code a device shows.
 pub(crate) fn device_entry(error: Option<&str>) -> String {
     format!(

@@ -173,6 +173,25 @@ impl Chromium {
         }
     }
 
+    /// Waits until the page's `<h1>` reads `heading` (a form's answer may
+    /// come at the same address). Panics with the heading it kept.
+    pub async fn shows(&self, heading: &str) {
+        let start = Instant::now();
+        loop {
+            let now = match self.client.find(Locator::Css("h1")).await {
+                Ok(h1) => h1.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if now == heading {
+                return;
+            }
+            if start.elapsed() > ARRIVAL {
+                panic!("the page kept the heading {now:?}, never showing {heading:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Ends the session (Chromium exits), then chromedriver.
     pub async fn quit(mut self) {
         let _ = self.client.clone().close().await;

@@ -24,7 +24,12 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::net::TcpStream;
 
-use crate::{cli, form, serve};
+use qscope::Server;
+use qscope::adapter::context::context_for;
+use qscope::admin::{Admin, ClientSpec};
+use qscope::store::{AsyncStore, Outcome};
+
+use crate::{cli, form, policy, serve};
 
 /// A running demo over its own SQLite file, removed on drop.
 pub struct Demo {
@@ -68,6 +73,24 @@ impl Demo {
     pub fn demo_client(&self) -> (String, String) {
         let seeded = self.running().seeded.as_ref().expect("a fresh database is seeded");
         (seeded.client_id.clone(), seeded.secret.expose().to_owned())
+    }
+
+    /// Creates the confidential client `client_id` (authorization code,
+    /// `read write`) with the one redirect URI `redirect_uri`, the way the
+    /// admin tool does; returns its id and secret.
+    pub async fn add_client(&self, client_id: &str, redirect_uri: &str) -> (String, String) {
+        let server = Server::new(policy::config(&self.running().issuer, false).unwrap());
+        let mut spec = ClientSpec::default();
+        spec.client_id = Some(client_id.into());
+        spec.metadata.redirect_uris = Some(vec![redirect_uri.into()]);
+        spec.metadata.grant_types = Some(vec!["authorization_code".into()]);
+        spec.metadata.scope = Some("read write".into());
+        let ctx = context_for(None, None).unwrap();
+        let change = Admin::new(&server).create_client(&spec, &ctx).unwrap();
+        let store = &self.running().store;
+        assert_eq!(AsyncStore::apply(store, &change.transaction).await.unwrap(), Outcome::Applied);
+        let secret = change.secret.expect("a confidential client has a secret");
+        (client_id.to_owned(), secret.expose().to_owned())
     }
 
     pub async fn stop(&mut self) {
