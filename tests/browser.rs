@@ -144,6 +144,7 @@ fn tools_or_skip() -> Option<chromium::Tools> {
 
 /// The flows, in the order a person would meet them.
 async fn flows(browser: Arc<Chromium>, demo: Arc<Demo>, callback: Arc<Callback>) {
+    readme_walkthrough(&browser, &demo).await;
     allow(&browser, &demo, &callback).await;
     deny(&browser, &demo, &callback).await;
     device(&browser, &demo).await;
@@ -183,16 +184,47 @@ async fn sign_in(browser: &Chromium, demo: &Demo, screenshot: &str) {
     browser.click("button[type=submit]").await;
 }
 
-/// Authorization code flow: sign in, Allow, and the browser lands on the
-/// client's redirect URI (another origin) with `code`, `state` and `iss`;
-/// the code is good for tokens.
+/// The README's browser walk-through, with its very URL (on the test's
+/// port): sign in, Allow, and the browser is at
+/// `http://127.0.0.1/callback?code=...` (where nothing need listen); the
+/// code is good for tokens with the README's verifier.
+async fn readme_walkthrough(browser: &Chromium, demo: &Demo) {
+    let readme = include_str!("../README.md");
+    let written = readme
+        .lines()
+        .find(|line| line.starts_with("http://127.0.0.1:8080/authorize?"))
+        .expect("the README's authorization URL");
+    let url = written.replacen("http://127.0.0.1:8080", &base(demo), 1);
+    browser.open(&url).await;
+    sign_in(browser, demo, "login").await;
+    browser.arrive(&format!("{}/consent?request=", base(demo))).await;
+    browser.click("button[value=approve]").await;
+    let landed = browser.arrive("http://127.0.0.1/callback?code=").await;
+    browser.screenshot("landing-readme").await;
+    assert_eq!(query_value(&landed, "state").as_deref(), Some("xyz"));
+    assert_eq!(query_value(&landed, "iss").as_deref(), Some(demo.running().issuer.as_str()));
+    let code = query_value(&landed, "code").unwrap();
+    let pairs = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", "http://127.0.0.1/callback"),
+        ("code_verifier", VERIFIER),
+    ];
+    let (status, tokens) = token(demo.addr(), &demo.demo_client(), &pairs).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["scope"], "read");
+}
+
+/// Authorization code flow to a client listening on another port (another
+/// origin): Allow, and the browser lands on its redirect URI with `code`,
+/// `state` and `iss`; the code is good for tokens.
 async fn allow(browser: &Chromium, demo: &Demo, callback: &Callback) {
     let client = demo.demo_client();
     let redirect_uri = callback.redirect_uri();
     browser
         .open(&format!("{}{}", base(demo), authorize_path_to(&client.0, &redirect_uri, "xyz")))
         .await;
-    sign_in(browser, demo, "login").await;
+    // Signed in by the walk-through: straight to consent.
     browser.arrive(&format!("{}/consent?request=", base(demo))).await;
     assert!(browser.text("main").await.contains("qscope demo client"));
     browser.screenshot("consent").await;
