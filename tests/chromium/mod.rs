@@ -14,14 +14,17 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
-/// How long a page may take to arrive where a test expects it.
-const ARRIVAL: Duration = Duration::from_secs(10);
+/// How often a page is looked at while a test waits for it.
+const POLL: Duration = Duration::from_millis(50);
+/// How many looks a page may take (some 10 s) to arrive where a test
+/// expects it.
+const LOOKS: u32 = 200;
 
 /// The switches that keep Chromium headless and quiet: no sandbox (the
 /// tests may run as root), no GPU, and none of its own network traffic
@@ -160,35 +163,22 @@ impl Chromium {
     /// Waits until the window's address passes `arrived`; returns it.
     /// Panics with the address it stayed on.
     async fn wait_for(&self, expected: &str, arrived: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let url = self.url().await;
-            if arrived(&url) {
-                return url;
-            }
-            if start.elapsed() > ARRIVAL {
-                panic!("the browser stayed on {url}, never reaching {expected}");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        settle(|| self.url(), |url| arrived(url))
+            .await
+            .unwrap_or_else(|url| panic!("the browser stayed on {url}, never reaching {expected}"))
     }
 
     /// Waits until the page's `<h1>` reads `heading` (a form's answer may
     /// come at the same address). Panics with the heading it kept.
     pub async fn shows(&self, heading: &str) {
-        let start = Instant::now();
-        loop {
-            let now = match self.client.find(Locator::Css("h1")).await {
+        let h1 = || async {
+            match self.client.find(Locator::Css("h1")).await {
                 Ok(h1) => h1.text().await.unwrap_or_default(),
                 Err(_) => String::new(),
-            };
-            if now == heading {
-                return;
             }
-            if start.elapsed() > ARRIVAL {
-                panic!("the page kept the heading {now:?}, never showing {heading:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        if let Err(kept) = settle(h1, |now| now == heading).await {
+            panic!("the page kept the heading {kept:?}, never showing {heading:?}");
         }
     }
 
@@ -207,6 +197,24 @@ impl Drop for Chromium {
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
+}
+
+/// Probes until `done` accepts the value, every [`POLL`], at most
+/// [`LOOKS`] times: `Ok` with that value, or `Err` with the last one.
+async fn settle<T, F, Probe>(mut probe: F, done: impl Fn(&T) -> bool) -> Result<T, T>
+where
+    F: FnMut() -> Probe,
+    Probe: Future<Output = T>,
+{
+    let mut value = probe().await;
+    for _ in 0..LOOKS {
+        if done(&value) {
+            return Ok(value);
+        }
+        tokio::time::sleep(POLL).await;
+        value = probe().await;
+    }
+    if done(&value) { Ok(value) } else { Err(value) }
 }
 
 /// Reads chromedriver's greeting for "... started successfully on port N.",
