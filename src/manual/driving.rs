@@ -43,6 +43,18 @@
 //! [`InteractionHandle`](crate::InteractionHandle) is the only thing the
 //! host must carry between the two; keep it bound to the user's session.
 //!
+//! The decision's answer is a 303 to
+//! [`Interaction::redirect_uri`](crate::Interaction::redirect_uri), the
+//! resolved URI (a loopback one with the port the request named), on the
+//! client's origin. Browsers check a page's `Content-Security-Policy:
+//! form-action` against the redirect that answers its form too (Chromium
+//! blocks it otherwise), so a consent page with such a policy names that
+//! origin as well, as the demo server does (`examples/server/csp.rs`):
+//! `form-action 'self' https://client.example` for a web client, the
+//! scheme source `com.example.app:` for a private-use scheme. CSP has no
+//! source expression for an IPv6 literal such as `http://[::1]:8080`; the
+//! demo answers those decisions with a link to the URI instead.
+//!
 //! ## Resource servers
 //!
 //! [`Server::verify_bearer`](crate::Server::verify_bearer) is the same loop

@@ -19,7 +19,7 @@
 //! | §4.10 | misuse of stolen access tokens | Access tokens are short-lived (1 h default) and revocable (RFC 7009); resource servers can introspect (RFC 7662). Sender-constrained tokens (DPoP, mTLS) are not implemented yet. |
 //! | §4.11, §4.12 | open redirection, 307 | Redirects go only to verified client URIs: 302 for the request's own errors, 303 after the host's decision (never 307). |
 //! | §4.15 | client impersonating a resource owner | Client-credentials tokens carry no subject. |
-//! | §4.16 | clickjacking | A host concern; the demo server sends `X-Frame-Options: DENY` and `Content-Security-Policy: frame-ancestors 'none'`. |
+//! | §4.16 | clickjacking | A host concern; the demo server sends `X-Frame-Options: DENY` and `Content-Security-Policy: frame-ancestors 'none'`, and its forms may post only to itself (`form-action 'self'`, plus the one redirect origin of the consent page). |
 //! | RFC 6749 §10.10 | guessing tokens and codes | Every token, code and handle carries 256 bits from the host's CSPRNG (guessing probability 2^-256, above the RFC's 2^-128 floor). |
 //! | RFC 6749 §10.3, §10.5 | stolen database | Tokens, codes, handles and registration tokens are stored only as SHA-256 hashes; client secrets as domain-separated SHA-256 hashes of 256-bit random values. |
 //! | RFC 6749 §10.2 | client impersonation by guessing secrets | Secret comparison is constant time (`subtle`); an unknown client costs the same hash as a wrong secret, and both get the same answer. |
