@@ -50,7 +50,7 @@ use crate::registration::{
 use crate::secret::{ClientSecret, TokenHash};
 use crate::store::{
     Answers, AuditAction, AuditEvent, ClientRecord, Effect, Precondition, Query, Record,
-    Transaction,
+    Registrant, Transaction,
 };
 use crate::{Config, Context, ScopeDefinition, Server};
 
@@ -160,7 +160,8 @@ impl<'a> Admin<'a> {
         };
         let settings =
             spec.metadata.validate(self.config, &Allowance::administrator(self.config))?;
-        let mut made = new_client(client_id, settings, ctx, spec.registration_access_token);
+        let manageable = spec.registration_access_token;
+        let mut made = new_client(client_id, settings, ctx, Registrant::Administrator, manageable);
         made.record.resource_server = spec.resource_server;
         let client_id = made.record.client_id.clone();
         let event = audit(ctx, AuditAction::ClientCreated, &client_id);
@@ -275,6 +276,7 @@ fn audit(ctx: &Context, action: AuditAction, client_id: &str) -> AuditEvent {
         grant_type: None,
         family: None,
         error: None,
+        reason: None,
     }
 }
 

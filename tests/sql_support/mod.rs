@@ -9,10 +9,10 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use qscope::store::{
-    AuditAction, AuditEvent, ClientAuthMethod, ClientRecord, CodeRecord, DeviceGrantRecord,
-    DeviceStatus, Effect, FamilyId, GrantType, Outcome, Password, PendingAuthorizationRecord,
-    PendingKind, PkceChallenge, PkceMethod, Query, Record, SecretHash, Store, StoreError,
-    TokenHash, TokenKind, TokenRecord, Transaction,
+    AuditAction, AuditEvent, AuditReason, ClientAuthMethod, ClientRecord, CodeRecord,
+    DeviceGrantRecord, DeviceStatus, Effect, FamilyId, GrantType, Outcome, Password,
+    PendingAuthorizationRecord, PendingKind, PkceChallenge, PkceMethod, Query, Record,
+    Registrant, SecretHash, Store, StoreError, TokenHash, TokenKind, TokenRecord, Transaction,
 };
 use qscope::{ErrorCode, RequestId, Scopes, Seconds, UnixTime};
 
@@ -60,6 +60,7 @@ pub fn full_client() -> ClientRecord {
     client.software_version = Some("2.1".into());
     client.registration_token_hash = Some(TokenHash::of("registration-token"));
     client.revision = 7;
+    client.registrant = Registrant::SelfRegistered;
     client
 }
 
@@ -278,6 +279,7 @@ pub fn audit_events_round_trip<S: Store + ?Sized>(
         grant_type: Some(GrantType::DeviceCode),
         family: Some(FamilyId::from_bytes([7; 16])),
         error: Some(ErrorCode::InvalidGrant),
+        reason: Some(AuditReason::IssuedToAnotherClient),
     };
     let bare = AuditEvent {
         at: T0.after(Seconds::new(1)),
@@ -289,6 +291,7 @@ pub fn audit_events_round_trip<S: Store + ?Sized>(
         grant_type: None,
         family: None,
         error: None,
+        reason: None,
     };
     put(store, vec![Effect::AppendAudit(full.clone())]);
     put(store, vec![Effect::AppendAudit(bare.clone())]);
