@@ -171,7 +171,9 @@ pub enum ConfigError {
     Scope(String),
     /// A scope description holds control characters or bidirectional-text
     /// controls, which would change how consent pages show it.
-    #[error("the description of scope {0:?} must not contain control or bidirectional text controls")]
+    #[error(
+        "the description of scope {0:?} must not contain control or bidirectional text controls"
+    )]
     ScopeDescription(String),
     /// A FIFO limit of zero would revoke every token as soon as it is issued.
     #[error("FIFO limit {0} must be at least 1")]

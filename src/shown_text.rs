@@ -6,8 +6,8 @@
 /// ALM, LRM, RLM, the embeddings and overrides LRE, RLE, PDF, LRO, RLO, and
 /// the isolates LRI, RLI, FSI, PDI.
 const BIDI_CONTROLS: [char; 12] = [
-    '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}',
-    '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+    '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}',
+    '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
 ];
 
 /// Why a text cannot be shown as it is.

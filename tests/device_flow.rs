@@ -5,8 +5,8 @@ mod support;
 
 use qscope::device::{DeviceDecision, DeviceRejection, DeviceReply, UserCode};
 use qscope::store::{
-    AuditAction, ClientRecord, DeviceStatus, Effect, GrantType, Precondition, Query, Store,
-    TokenHash,
+    AuditAction, ClientRecord, DeviceStatus, Effect, GrantType, Precondition, Query, Registrant,
+    Store, TokenHash,
 };
 use qscope::{Reply, Scopes, Seconds};
 use serde_json::Value;
@@ -137,6 +137,7 @@ fn full_device_flow() {
     let typed = user_code.to_lowercase().replace('-', " ");
     let DeviceReply::Prompt(shown) = prompt(&h, &typed) else { panic!("expected a prompt") };
     assert_eq!(shown.client_id, "tv-app");
+    assert_eq!(shown.registrant, Registrant::Administrator);
     assert_eq!(shown.user_code.display(), user_code);
     let names: Vec<&str> = shown.scopes.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["read", "write"]);

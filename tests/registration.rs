@@ -681,12 +681,8 @@ fn rfc7591_5_a_decoy_redirect_uri_does_not_lend_its_host() {
         "redirect_uris": ["https://victim.example/cb", "https://evil.example/cb"],
         "logo_uri": "https://victim.example/logo.png"
     });
-    let response = h.send(clients::manage(
-        "PUT",
-        &client.client_id,
-        &client.token,
-        &update.to_string(),
-    ));
+    let response =
+        h.send(clients::manage("PUT", &client.client_id, &client.token, &update.to_string()));
     assert_eq!(
         error_description(&response, 400, "invalid_client_metadata"),
         "logo_uri must be on the host of every https redirect URI, and redirect_uris[1] is not"
@@ -733,12 +729,8 @@ fn bidirectional_text_controls_are_refused() {
         "redirect_uris": [REDIRECT_URI],
         "client_name": "My \u{202E}ppa"
     });
-    let response = h.send(clients::manage(
-        "PUT",
-        &client.client_id,
-        &client.token,
-        &update.to_string(),
-    ));
+    let response =
+        h.send(clients::manage("PUT", &client.client_id, &client.token, &update.to_string()));
     assert_eq!(
         error_description(&response, 400, "invalid_client_metadata"),
         "client_name must not contain bidirectional text controls"

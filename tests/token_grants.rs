@@ -5,8 +5,8 @@
 mod support;
 
 use qscope::store::{
-    AuditAction, ClientAuthMethod, Effect, PkceChallenge, PkceMethod, Precondition, TokenHash,
-    TokenKind,
+    AuditAction, AuditReason, ClientAuthMethod, Effect, PkceChallenge, PkceMethod, Precondition,
+    TokenHash, TokenKind,
 };
 use qscope::{ErrorCode, PkcePolicy, RefreshRotation, Seconds};
 use support::*;
@@ -611,6 +611,8 @@ fn another_clients_used_code_revokes_nothing() {
     assert_eq!(attempt.action, AuditAction::TokenRefused);
     assert_eq!(attempt.client_id.as_deref(), Some("public-app"));
     assert_eq!(attempt.error, Some(ErrorCode::InvalidGrant));
+    assert_eq!(attempt.reason, Some(AuditReason::IssuedToAnotherClient));
+    assert_eq!(attempt.family, Some(h.store.code(&TokenHash::of(&code)).unwrap().family));
     // The replay by the code's own client still revokes what it issued.
     let body = assert_error(&redeem(&h, &code), 400, "invalid_grant");
     assert_eq!(body["error_description"], "authorization code was already used");

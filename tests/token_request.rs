@@ -303,9 +303,11 @@ fn failure_as_seen(response: &http::Response<Vec<u8>>) -> (u16, Vec<(String, Str
 /// authenticates clients, a wrong secret, a missing secret, an unknown
 /// client, the wrong method and a public client where a confidential one
 /// is needed all get one answer per way of presenting credentials, so the
-/// answer never tells whether a client exists or how it authenticates.
+/// answer never tells whether a client exists or how it authenticates. The
+/// audit event alone records why.
 #[test]
 fn rfc6749_5_2_failed_client_authentication_never_says_why() {
+    use qscope::store::AuditReason::{PublicClient, UnknownClient, WrongAuthMethod, WrongSecret};
     let h = Harness::with(config().grants([
         GrantType::AuthorizationCode,
         GrantType::ClientCredentials,
@@ -317,45 +319,66 @@ fn rfc6749_5_2_failed_client_authentication_never_says_why() {
             .with_grants([GrantType::AuthorizationCode, GrantType::DeviceCode]),
     );
     let endpoints = [
-        ("/token", CC.to_owned()),
-        ("/par", format!("response_type=code&redirect_uri={}&{PKCE}", enc(REDIRECT_URI))),
-        ("/device_authorization", "scope=read".to_owned()),
-        ("/introspect", "token=some-token".to_owned()),
-        ("/revoke", "token=some-token".to_owned()),
+        ("/token", CC.to_owned(), AuditAction::TokenRefused),
+        (
+            "/par",
+            format!("response_type=code&redirect_uri={}&{PKCE}", enc(REDIRECT_URI)),
+            AuditAction::ParRefused,
+        ),
+        ("/device_authorization", "scope=read".to_owned(), AuditAction::DeviceRefused),
+        ("/introspect", "token=some-token".to_owned(), AuditAction::IntrospectionRefused),
+        ("/revoke", "token=some-token".to_owned(), AuditAction::RevocationRefused),
     ];
-    for (path, params) in endpoints {
-        // (client_id, how it authenticates): Basic with a secret, the
-        // secret in the body, or only the id.
-        let basic = [(CLIENT_ID, "wrong"), ("nosuch", "x"), ("poster", "post-secret")];
-        let post = [(CLIENT_ID, CLIENT_SECRET), ("nosuch", "x"), ("poster", "wrong")];
-        let id_only = [CLIENT_ID, "nosuch", "poster"];
-        let mut shapes: Vec<Vec<Req>> = vec![
-            basic
-                .iter()
-                .map(|(id, secret)| {
-                    form_post(path, &format!("client_id={id}&{params}")).basic(id, secret)
-                })
-                .collect(),
-            post.iter()
-                .map(|(id, secret)| {
-                    form_post(path, &format!("client_id={id}&client_secret={secret}&{params}"))
-                })
-                .collect(),
-            id_only.iter().map(|id| form_post(path, &format!("client_id={id}&{params}"))).collect(),
+    for (path, params, action) in endpoints {
+        let basic = |id: &str, secret: &str| {
+            form_post(path, &format!("client_id={id}&{params}")).basic(id, secret)
+        };
+        let post = |id: &str, secret: &str| {
+            form_post(path, &format!("client_id={id}&client_secret={secret}&{params}"))
+        };
+        let id_only = |id: &str| form_post(path, &format!("client_id={id}&{params}"));
+        // One list per way of presenting credentials: Basic, the secret in
+        // the body, only the id.
+        let mut shapes = vec![
+            vec![
+                (basic(CLIENT_ID, "wrong"), WrongSecret),
+                (basic("nosuch", "x"), UnknownClient),
+                (basic("poster", "post-secret"), WrongAuthMethod),
+                (basic("public-app", "x"), WrongAuthMethod),
+            ],
+            vec![
+                (post(CLIENT_ID, CLIENT_SECRET), WrongAuthMethod),
+                (post("nosuch", "x"), UnknownClient),
+                (post("poster", "wrong"), WrongSecret),
+            ],
+            vec![
+                (id_only(CLIENT_ID), WrongAuthMethod),
+                (id_only("nosuch"), UnknownClient),
+                (id_only("poster"), WrongAuthMethod),
+            ],
         ];
         if path == "/introspect" {
             // A public client cannot introspect; saying so would tell it exists.
-            shapes[2].push(form_post(path, &format!("client_id=public-app&{params}")));
+            shapes[2].push((id_only("public-app"), PublicClient));
         }
         for requests in shapes {
             let mut seen = Vec::new();
-            for request in requests {
+            for (request, reason) in requests {
                 let response = h.send(request);
                 let body = assert_error(&response, 401, "invalid_client");
                 assert_eq!(body["error_description"], "client authentication failed", "{path}");
                 seen.push(failure_as_seen(&response));
+                let event = refused_event(&h);
+                assert_eq!(
+                    (event.action, event.error, event.reason),
+                    (action, Some(ErrorCode::InvalidClient), Some(reason)),
+                    "{path}"
+                );
             }
             assert!(seen.windows(2).all(|w| w[0] == w[1]), "{path}: answers differ: {seen:#?}");
         }
     }
+    // The audit trail never carries the presented secrets.
+    let trail = format!("{:?}", h.store.audit_events());
+    assert!(!trail.contains("post-secret") && !trail.contains(CLIENT_SECRET));
 }

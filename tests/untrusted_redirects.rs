@@ -11,7 +11,9 @@ mod support;
 use std::sync::atomic::Ordering;
 
 use clients::{open, registered};
-use qscope::store::{AuditAction, MemoryStore};
+use qscope::admin::{Admin, ClientSpec};
+use qscope::registration::ClientMetadata;
+use qscope::store::{AuditAction, MemoryStore, Outcome, Registrant, Store};
 use qscope::{Decision, Scopes};
 use support::*;
 
@@ -153,8 +155,7 @@ fn rfc9700_4_11_2_a_pushed_request_rechecked_for_a_self_registered_client_is_dir
     let mut narrowed = h.store.client(&id).unwrap();
     narrowed.scopes = Scopes::from_names(["read"]);
     h.store.insert_client(narrowed);
-    let response =
-        h.send(authorize(&format!("client_id={id}&request_uri={}", enc(&request_uri))));
+    let response = h.send(authorize(&format!("client_id={id}&request_uri={}", enc(&request_uri))));
     assert_answered_directly(
         &h,
         &response,
@@ -175,4 +176,50 @@ fn rfc9700_4_11_2_a_pushed_request_rechecked_for_a_self_registered_client_is_dir
         "authorization requests must be pushed to the PAR endpoint",
     );
     assert!(h.store.pendings().is_empty(), "nothing waits for a decision");
+}
+
+#[test]
+fn the_interaction_says_who_registered_the_client() {
+    let h = Harness::with(open());
+    let id = evil(&h);
+    let query = format!("client_id={id}&response_type=code&state=xyz&{PKCE}");
+    assert_eq!(h.interaction(authorize(&query)).registrant, Registrant::SelfRegistered);
+    let query = format!("client_id=public-app&response_type=code&state=xyz&{PKCE}");
+    assert_eq!(h.interaction(authorize(&query)).registrant, Registrant::Administrator);
+}
+
+/// The policy switch: a server that trusts self-registered redirect URIs
+/// (say, registration behind initial access tokens handed out with care)
+/// redirects their errors as RFC 6749 §4.1.2.1 says.
+#[test]
+fn trusted_self_registered_redirects_get_rfc6749_4_1_2_1_redirects() {
+    let h = Harness::with(open().trust_self_registered_redirects(true));
+    assert!(h.server.config().trust_self_registered_redirects());
+    let id = evil(&h);
+    let response = h.send(authorize(&format!("client_id={id}&state=xyz")));
+    assert_eq!(
+        location(&response),
+        format!(
+            "{EVIL_CB}?error=invalid_request&error_description={}&state=xyz&{ISS}",
+            enc("response_type is required")
+        )
+    );
+    let client = h.store.client(&id).unwrap();
+    assert!(h.server.config().trusts_redirects_of(&client));
+    let h = Harness::with(open());
+    assert!(!h.server.config().trusts_redirects_of(&client), "not by default");
+}
+
+/// A client an administrator made with `qscope::admin` is trusted.
+#[test]
+fn an_admin_api_client_is_an_administrators() {
+    let h = Harness::with(open());
+    let mut spec = ClientSpec::default();
+    spec.metadata = ClientMetadata::from_json(EVIL.as_bytes()).unwrap();
+    let change = Admin::new(&h.server).create_client(&spec, &h.context()).expect("valid metadata");
+    assert_eq!(change.client.registrant, Registrant::Administrator);
+    assert_eq!(h.store.apply(&change.transaction).unwrap(), Outcome::Applied);
+    let id = change.client.client_id;
+    let response = h.send(authorize(&format!("client_id={id}&state=xyz")));
+    assert!(location(&response).starts_with(&format!("{EVIL_CB}?error=invalid_request&")));
 }

@@ -34,7 +34,6 @@ pub(crate) struct Refusal<'a> {
     pub(crate) challenge: bool,
 }
 
-
 impl<'a> Refusal<'a> {
     /// The same refusal about the client of `credentials`.
     pub(crate) fn by(self, credentials: &'a Credentials) -> Self {

@@ -49,7 +49,10 @@ impl Request {
             return refuse(ErrorCode::InvalidGrant, "device code is invalid");
         };
         if grant.client_id != client.client_id {
-            return issued_to_another_client(grant.family, "device code was issued to another client");
+            return issued_to_another_client(
+                grant.family,
+                "device code was issued to another client",
+            );
         }
         let now = ex.ctx.now;
         match grant.status {

@@ -175,10 +175,7 @@ pub(crate) fn still_allowed(granted: &Scopes, client: &ClientRecord) -> Result<S
 /// looked at: a replay or reuse by another client must not revoke the
 /// grant of the client it belongs to.
 fn issued_to_another_client(family: FamilyId, description: &'static str) -> Decision {
-    Decision::RefuseForeign {
-        error: OAuthError::new(ErrorCode::InvalidGrant, description),
-        family,
-    }
+    Decision::RefuseForeign { error: OAuthError::new(ErrorCode::InvalidGrant, description), family }
 }
 
 /// Whether the client should receive a refresh token with its grant.

@@ -209,8 +209,13 @@ mod tests {
 
     #[test]
     fn new_clients_get_credentials_by_type() {
-        let confidential =
-            new_client("c1".into(), settings(ClientAuthMethod::ClientSecretPost), &ctx(1), ADMIN, true);
+        let confidential = new_client(
+            "c1".into(),
+            settings(ClientAuthMethod::ClientSecretPost),
+            &ctx(1),
+            ADMIN,
+            true,
+        );
         let printed = format!("{confidential:?}");
         let secret = confidential.secret.expect("confidential clients get a secret");
         assert_eq!(confidential.record.secret_hash, Some(secret.hash()));
@@ -218,7 +223,8 @@ mod tests {
         assert_eq!(confidential.record.registration_token_hash, Some(TokenHash::of(&token)));
         assert!(!printed.contains(&token) && !printed.contains(secret.expose()), "{printed}");
         assert_eq!(confidential.record.created_at, UnixTime::from_secs(1_700_000_000));
-        let public = new_client("c2".into(), settings(ClientAuthMethod::None), &ctx(1), ADMIN, false);
+        let public =
+            new_client("c2".into(), settings(ClientAuthMethod::None), &ctx(1), ADMIN, false);
         assert!(public.secret.is_none() && public.record.secret_hash.is_none());
         assert!(public.registration_token.is_none());
         assert!(public.record.registration_token_hash.is_none());
@@ -226,8 +232,13 @@ mod tests {
 
     #[test]
     fn replacing_keeps_issues_or_drops_the_secret() {
-        let made =
-            new_client("c".into(), settings(ClientAuthMethod::ClientSecretBasic), &ctx(1), ADMIN, true);
+        let made = new_client(
+            "c".into(),
+            settings(ClientAuthMethod::ClientSecretBasic),
+            &ctx(1),
+            ADMIN,
+            true,
+        );
         let (kept, issued) =
             replaced(&made.record, settings(ClientAuthMethod::ClientSecretPost), &ctx(2));
         assert!(issued.is_none());

@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 
 use qscope::store::{
     ClientAuthMethod, ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, Effect, FamilyId,
-    Registrant,
     GrantType, MemoryStore, PendingAuthorizationRecord, PendingKind, PkceChallenge, PkceMethod,
-    Store, TokenHash, TokenKind, TokenRecord, Transaction,
+    Registrant, Store, TokenHash, TokenKind, TokenRecord, Transaction,
 };
 use qscope::{
     BearerPolicy, ClientSecret, Config, Context, Decision, Entropy, FifoLimits, Interaction,
