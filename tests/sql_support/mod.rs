@@ -365,7 +365,7 @@ pub fn v1_rows_read_as_migrated<S: Store + ?Sized>(
     assert_eq!((old[0].action, old[0].reason), (AuditAction::TokenRefused, None));
     assert_eq!(old[0].error, Some(ErrorCode::InvalidClient));
     // Written after the migration, both registrants and reasons round-trip.
-    let mut changed = own.clone();
+    let mut changed = own;
     changed.registrant = Registrant::Administrator;
     changed.revision = 3;
     put(store, vec![Effect::PutClient(changed.clone()), Effect::PutClient(full_client())]);
