@@ -146,7 +146,9 @@ impl<'a> Admin<'a> {
 
     /// Creates a client: validates `spec`, mints its id (unless chosen),
     /// its secret (confidential clients) and, when asked, its registration
-    /// access token. Commits under [`Precondition::ClientAbsent`] with a
+    /// access token. The client is an administrator's
+    /// ([`Registrant::Administrator`]): its redirect URIs are trusted.
+    /// Commits under [`Precondition::ClientAbsent`] with a
     /// [`AuditAction::ClientCreated`] event.
     pub fn create_client(
         &self,
@@ -173,7 +175,9 @@ impl<'a> Admin<'a> {
     /// Replaces `current`'s metadata with `metadata` (RFC 7592 §2.2
     /// semantics: omitted members reset to their defaults) and sets its
     /// resource-server flag. The secret is kept, issued when a public client
-    /// becomes confidential, or dropped when it becomes public.
+    /// becomes confidential, or dropped when it becomes public. Who
+    /// registered the client ([`Registrant`]) is kept too: an update does
+    /// not vouch for a self-registered client's redirect URIs.
     pub fn update_client(
         &self,
         current: &ClientRecord,
