@@ -78,6 +78,7 @@ fn exchange(n: u64) -> (CodeRecord, Transaction) {
                 grant_type: None,
                 family: Some(code.family),
                 error: None,
+                reason: None,
             }),
         ],
     };

@@ -50,7 +50,7 @@ use crate::registration::{
 use crate::secret::{ClientSecret, TokenHash};
 use crate::store::{
     Answers, AuditAction, AuditEvent, ClientRecord, Effect, Precondition, Query, Record,
-    Transaction,
+    Registrant, Transaction,
 };
 use crate::{Config, Context, ScopeDefinition, Server};
 
@@ -146,7 +146,9 @@ impl<'a> Admin<'a> {
 
     /// Creates a client: validates `spec`, mints its id (unless chosen),
     /// its secret (confidential clients) and, when asked, its registration
-    /// access token. Commits under [`Precondition::ClientAbsent`] with a
+    /// access token. The client is an administrator's
+    /// ([`Registrant::Administrator`]): its redirect URIs are trusted.
+    /// Commits under [`Precondition::ClientAbsent`] with a
     /// [`AuditAction::ClientCreated`] event.
     pub fn create_client(
         &self,
@@ -160,7 +162,8 @@ impl<'a> Admin<'a> {
         };
         let settings =
             spec.metadata.validate(self.config, &Allowance::administrator(self.config))?;
-        let mut made = new_client(client_id, settings, ctx, spec.registration_access_token);
+        let manageable = spec.registration_access_token;
+        let mut made = new_client(client_id, settings, ctx, Registrant::Administrator, manageable);
         made.record.resource_server = spec.resource_server;
         let client_id = made.record.client_id.clone();
         let event = audit(ctx, AuditAction::ClientCreated, &client_id);
@@ -172,7 +175,9 @@ impl<'a> Admin<'a> {
     /// Replaces `current`'s metadata with `metadata` (RFC 7592 §2.2
     /// semantics: omitted members reset to their defaults) and sets its
     /// resource-server flag. The secret is kept, issued when a public client
-    /// becomes confidential, or dropped when it becomes public.
+    /// becomes confidential, or dropped when it becomes public. Who
+    /// registered the client ([`Registrant`]) is kept too: an update does
+    /// not vouch for a self-registered client's redirect URIs.
     pub fn update_client(
         &self,
         current: &ClientRecord,
@@ -275,6 +280,7 @@ fn audit(ctx: &Context, action: AuditAction, client_id: &str) -> AuditEvent {
         grant_type: None,
         family: None,
         error: None,
+        reason: None,
     }
 }
 

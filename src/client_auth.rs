@@ -10,7 +10,7 @@ use crate::ErrorCode;
 use crate::error::OAuthError;
 use crate::form::{Form, decode};
 use crate::secret::{Redacted, SecretHash};
-use crate::store::{ClientAuthMethod, ClientRecord};
+use crate::store::{AuditReason, ClientAuthMethod, ClientRecord};
 
 /// The credentials a request presented, before they are checked.
 #[derive(Clone, Debug)]
@@ -103,19 +103,26 @@ impl Credentials {
     }
 
     /// Checks the credentials against the stored client and returns it
-    /// (RFC 6749 §2.3.1,
-    /// §3.2.1). Unknown clients and wrong secrets get the same answer and
-    /// cost the same hash, so neither timing nor wording tells them apart.
+    /// (RFC 6749 §2.3.1, §3.2.1).
+    ///
+    /// Every failure — an unknown client, the wrong method, a wrong secret —
+    /// is the same [`AuthFailure::error`] and costs the same hash, so
+    /// neither the answer nor its timing tells an outsider whether the
+    /// client exists or how it authenticates; only the audit trail learns
+    /// [`AuthFailure::reason`].
     pub(crate) fn authenticate(
         &self,
         client: Option<ClientRecord>,
-    ) -> Result<ClientRecord, OAuthError> {
-        let failed = || OAuthError::new(ErrorCode::InvalidClient, "client authentication failed");
+    ) -> Result<ClientRecord, AuthFailure> {
+        let presented_secret = match &self.presented {
+            Presented::Basic(secret) | Presented::Post(secret) => Some(secret),
+            Presented::IdOnly => None,
+        };
         let Some(client) = client else {
-            if let Presented::Basic(secret) | Presented::Post(secret) = &self.presented {
+            if let Some(secret) = presented_secret {
                 let _ = SecretHash::of(&secret.0);
             }
-            return Err(failed());
+            return Err(AuthFailure { reason: AuditReason::UnknownClient });
         };
         let method = match self.presented {
             Presented::Basic(_) => ClientAuthMethod::ClientSecretBasic,
@@ -123,19 +130,39 @@ impl Credentials {
             Presented::IdOnly => ClientAuthMethod::None,
         };
         if method != client.auth_method {
-            return Err(OAuthError::new(
-                ErrorCode::InvalidClient,
-                format!("client must authenticate with {}", client.auth_method.as_str()),
-            ));
-        }
-        let verified = match (&self.presented, &client.secret_hash) {
-            (Presented::IdOnly, _) => true,
-            (Presented::Basic(secret) | Presented::Post(secret), Some(hash)) => {
-                hash.verify(&secret.0)
+            if let Some(secret) = presented_secret {
+                let _ = SecretHash::of(&secret.0);
             }
-            (Presented::Basic(_) | Presented::Post(_), None) => false,
+            return Err(AuthFailure { reason: AuditReason::WrongAuthMethod });
+        }
+        let verified = match (presented_secret, &client.secret_hash) {
+            (None, _) => true,
+            (Some(secret), Some(hash)) => hash.verify(&secret.0),
+            (Some(secret), None) => {
+                let _ = SecretHash::of(&secret.0);
+                false
+            }
         };
-        if verified { Ok(client) } else { Err(failed()) }
+        if verified { Ok(client) } else { Err(AuthFailure { reason: AuditReason::WrongSecret }) }
+    }
+}
+
+/// A failed client authentication: one answer for every cause, and the
+/// cause for the audit trail only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AuthFailure {
+    /// Why it failed; recorded, never answered.
+    pub(crate) reason: AuditReason,
+}
+
+impl AuthFailure {
+    /// The failure of a client that authenticated but is public where a
+    /// confidential client is required: answered like any other failure.
+    pub(crate) const PUBLIC_CLIENT: Self = Self { reason: AuditReason::PublicClient };
+
+    /// The one answer (RFC 6749 §5.2 `invalid_client`), whatever the reason.
+    pub(crate) fn error(self) -> OAuthError {
+        OAuthError::new(ErrorCode::InvalidClient, "client authentication failed")
     }
 }
 

@@ -169,6 +169,12 @@ pub enum ConfigError {
     /// A scope name is not a valid scope token (RFC 6749 §3.3) or repeats.
     #[error("invalid or repeated scope name {0:?}")]
     Scope(String),
+    /// A scope description holds control characters or bidirectional-text
+    /// controls, which would change how consent pages show it.
+    #[error(
+        "the description of scope {0:?} must not contain control or bidirectional text controls"
+    )]
+    ScopeDescription(String),
     /// A FIFO limit of zero would revoke every token as soon as it is issued.
     #[error("FIFO limit {0} must be at least 1")]
     FifoLimit(&'static str),

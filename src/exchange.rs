@@ -208,6 +208,7 @@ impl Exchange {
             grant_type: None,
             family: None,
             error: None,
+            reason: None,
         }
     }
 

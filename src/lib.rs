@@ -151,6 +151,7 @@ mod response;
 mod scope;
 mod secret;
 mod server;
+mod shown_text;
 pub mod store;
 mod time;
 

@@ -287,3 +287,31 @@ fn scopes_are_the_configured_definitions() {
         Admin::new(&h.server).scopes().iter().map(|s| (s.name.clone(), s.default)).collect();
     assert_eq!(scopes, [("read".into(), true), ("write".into(), false), ("admin".into(), false)]);
 }
+
+/// The administrator's metadata is held to the same text rules as a
+/// registration's, though it never passes through the JSON parser: no
+/// control characters and no bidirectional-text controls in what a consent
+/// page shows.
+#[test]
+fn administrators_cannot_store_text_controls_either() {
+    let h = Harness::with(open());
+    let admin = Admin::new(&h.server);
+    for (name, expected) in [
+        ("Bank\u{202E}ppa", "client_name must not contain bidirectional text controls"),
+        ("Bank\u{2067}ppa", "client_name must not contain bidirectional text controls"),
+        ("Bank\u{7}", "client_name must not contain control characters"),
+    ] {
+        let mut spec = spec(r#"{"grant_types": ["client_credentials"]}"#);
+        spec.metadata.client_name = Some(name.into());
+        let Err(AdminError::Metadata(err)) = admin.create_client(&spec, &ctx(1)) else {
+            panic!("{name:?} must be refused");
+        };
+        assert_eq!((err.code(), err.description()), (ErrorCode::InvalidClientMetadata, expected));
+    }
+    let mut spec = spec(r#"{"grant_types": ["client_credentials"]}"#);
+    spec.metadata.contacts = Some(vec!["ops\u{200F}@example.org".into()]);
+    let Err(AdminError::Metadata(err)) = admin.create_client(&spec, &ctx(2)) else {
+        panic!("a contact with a bidi control must be refused");
+    };
+    assert_eq!(err.description(), "contacts[0] must not contain bidirectional text controls");
+}

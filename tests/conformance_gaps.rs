@@ -49,7 +49,7 @@ fn rfc6749_3_2_1_client_id_alone_does_not_authenticate_a_confidential_client() {
     ] {
         let response = h.send(token_request(&body));
         let json = assert_error(&response, 401, "invalid_client");
-        assert_eq!(json["error_description"], "client must authenticate with client_secret_basic");
+        assert_eq!(json["error_description"], "client authentication failed");
         assert!(h.committed.borrow().is_empty(), "nothing is issued");
     }
     assert_eq!(h.store.code(&TokenHash::of(&code)).unwrap().consumed_at, None);
@@ -181,7 +181,7 @@ fn rfc8628_3_1_device_authorization_request_rules() {
 
     let json_body =
         assert_error(&h.send(device_request("client_id=tv-box")), 401, "invalid_client");
-    assert_eq!(json_body["error_description"], "client must authenticate with client_secret_basic");
+    assert_eq!(json_body["error_description"], "client authentication failed");
     assert!(h.committed.borrow().is_empty());
     let response = h.send(device_request("").basic("tv-box", "wrong"));
     assert_error(&response, 401, "invalid_client");
@@ -212,7 +212,7 @@ fn rfc8628_3_4_a_confidential_client_authenticates_when_polling() {
         401,
         "invalid_client",
     );
-    assert_eq!(json_body["error_description"], "client must authenticate with client_secret_basic");
+    assert_eq!(json_body["error_description"], "client authentication failed");
     assert!(h.committed.borrow().is_empty(), "the approved grant is not consumed");
     let response = h.send(token_request(&poll).basic("tv-box", "box-secret"));
     assert_eq!(response.status(), 200, "{}", json(&response));

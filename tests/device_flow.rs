@@ -5,8 +5,8 @@ mod support;
 
 use qscope::device::{DeviceDecision, DeviceRejection, DeviceReply, UserCode};
 use qscope::store::{
-    AuditAction, ClientRecord, DeviceStatus, Effect, GrantType, Precondition, Query, Store,
-    TokenHash,
+    AuditAction, ClientRecord, DeviceStatus, Effect, GrantType, Precondition, Query, Registrant,
+    Store, TokenHash,
 };
 use qscope::{Reply, Scopes, Seconds};
 use serde_json::Value;
@@ -137,6 +137,7 @@ fn full_device_flow() {
     let typed = user_code.to_lowercase().replace('-', " ");
     let DeviceReply::Prompt(shown) = prompt(&h, &typed) else { panic!("expected a prompt") };
     assert_eq!(shown.client_id, "tv-app");
+    assert_eq!(shown.registrant, Registrant::Administrator);
     assert_eq!(shown.user_code.display(), user_code);
     let names: Vec<&str> = shown.scopes.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["read", "write"]);
@@ -349,4 +350,36 @@ fn device_endpoint_refusals() {
     // Disabled grant: no endpoint.
     let off = Harness::new();
     assert_eq!(off.send(device_request("client_id=public-app")).status(), 404);
+}
+
+/// A device grant approved before the client lost a scope issues only the
+/// scopes the client still has; with none left, `invalid_grant`.
+#[test]
+fn device_tokens_drop_the_scopes_the_client_lost() {
+    let h = device_harness();
+    let narrowed = |scopes: &[&str]| {
+        ClientRecord::public("tv-app")
+            .with_grants([GrantType::DeviceCode, GrantType::RefreshToken])
+            .with_scopes(Scopes::from_names(scopes.iter().copied()))
+    };
+    let body = start(&h, "read write");
+    let device_code = str_of(&body, "device_code").to_owned();
+    assert_eq!(approve(&h, str_of(&body, "user_code"), &["read", "write"]), DeviceReply::Approved);
+    h.store.insert_client(narrowed(&["read"]));
+    let response = poll(&h, &device_code);
+    assert_eq!(response.status(), 200, "{}", json(&response));
+    let tokens = json(&response);
+    assert_eq!(tokens["scope"], "read");
+    assert_eq!(h.token_scopes(str_of(&tokens, "refresh_token")), "read");
+
+    h.store.insert_client(narrowed(&["read", "write"]));
+    let body = start(&h, "write");
+    let device_code = str_of(&body, "device_code").to_owned();
+    assert_eq!(approve(&h, str_of(&body, "user_code"), &["write"]), DeviceReply::Approved);
+    h.store.insert_client(narrowed(&["read"]));
+    let refused = assert_error(&poll(&h, &device_code), 400, "invalid_grant");
+    assert_eq!(
+        refused["error_description"],
+        "no scope of this grant is still allowed for this client"
+    );
 }

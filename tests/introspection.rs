@@ -230,7 +230,7 @@ fn caller_must_authenticate_as_a_confidential_client() {
     h.insert_token("public-token", TokenKind::Access, "public-app", 2);
     let response = h.send(introspect_request("token=public-token&client_id=public-app"));
     let body = assert_error(&response, 401, "invalid_client");
-    assert_eq!(body["error_description"], "introspection requires a confidential client");
+    assert_eq!(body["error_description"], "client authentication failed");
     assert!(response.headers().get("www-authenticate").is_none());
     assert!(h.committed.borrow().is_empty());
 }

@@ -230,7 +230,7 @@ fn par_authenticates_the_client_like_the_token_endpoint() {
     let h = rfc_harness(config());
     let response = h.send(par_request(RFC_PAR_BODY));
     let body = assert_error(&response, 401, "invalid_client");
-    assert_eq!(body["error_description"], "client must authenticate with client_secret_basic");
+    assert_eq!(body["error_description"], "client authentication failed");
     let response = h.send(par_request(RFC_PAR_BODY).basic(CLIENT_ID, "wrong"));
     assert_error(&response, 401, "invalid_client");
     assert!(response.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic "));

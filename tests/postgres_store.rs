@@ -114,7 +114,7 @@ async fn a_database_from_a_newer_qscope_is_refused() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, vec![1], "migrated exactly once");
+    assert_eq!(versions, vec![1, 2], "migrated exactly once");
     client.execute("INSERT INTO schema_version (version) VALUES (99)", &[]).await.expect("insert");
     let err = PostgresStore::connect(&url, pg::options(&schema))
         .await
@@ -122,7 +122,7 @@ async fn a_database_from_a_newer_qscope_is_refused() {
     pg::drop_schema(&store, &schema).await;
     assert!(!err.is_transient());
     let source = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<SchemaTooNew>());
-    assert_eq!(source, Some(&SchemaTooNew { found: 99, supported: 1 }));
+    assert_eq!(source, Some(&SchemaTooNew { found: 99, supported: 2 }));
 }
 
 /// A row locked by another transaction past `lock_timeout` is a transient
@@ -166,4 +166,36 @@ async fn a_lock_timeout_is_transient() {
     pg::drop_schema(&store, &schema).await;
     assert!(err.is_transient(), "lock timeout must be transient: {err}");
     assert_eq!(after.expect("read").as_slice()[0].record, None, "nothing applied");
+}
+
+/// A schema that qscope wrote under version 1, with data, is brought to
+/// version 2 on connect and reads as the new schema says.
+#[test]
+fn a_version_1_database_with_data_migrates_to_version_2() {
+    let Some(url) = pg::url() else { return };
+    let temp = TempPostgres::new(&url);
+    let schema = temp.schema.clone();
+    let blob = |bytes: &[u8]| {
+        format!("'\\x{}'::bytea", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    };
+    temp.store.block_on(async {
+        let client = temp.store.store().pool().get().await.expect("client");
+        client
+            .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE; CREATE SCHEMA \"{schema}\""))
+            .await
+            .expect("an empty schema");
+        client.batch_execute(include_str!("../src/adapter/sql/postgres_v1.sql")).await.expect("v1");
+        client.execute("INSERT INTO schema_version (version) VALUES (1)", &[]).await.expect("v1");
+        client.batch_execute(&sql_support::v1_rows(blob, "false")).await.expect("v1 rows");
+    });
+    let migrated =
+        qscope::adapter::postgres::BlockingPostgresStore::connect(&url, pg::options(&schema))
+            .expect("connect and migrate");
+    sql_support::v1_rows_read_as_migrated(&migrated, || migrated.audit_events());
+    let versions: Vec<i64> = migrated.block_on(async {
+        let client = migrated.store().pool().get().await.expect("client");
+        let rows = client.query("SELECT version FROM schema_version ORDER BY version", &[]).await;
+        rows.expect("schema_version").iter().map(|r| r.get(0)).collect()
+    });
+    assert_eq!(versions, vec![1, 2]);
 }

@@ -12,7 +12,7 @@ use clients::{
 };
 use qscope::store::{
     AuditAction, ClientAuthMethod, ClientRecord, Effect, GrantType, MemoryStore, Outcome,
-    Precondition, Store, Transaction,
+    Precondition, Registrant, Store, Transaction,
 };
 use qscope::{
     Context, Entropy, MAX_STEPS, RegistrationPolicy, Scopes, SecretHash, Server, Step, TokenHash,
@@ -96,6 +96,7 @@ fn open_registration_answers_201_with_the_client_information() {
     expected.software_version = Some("2.1".into());
     expected.created_at = T0;
     expected.registration_token_hash = Some(TokenHash::of(&token));
+    expected.registrant = Registrant::SelfRegistered;
     assert_eq!(h.store.client(&client_id), Some(expected.clone()), "stored as answered");
 
     let committed = h.committed.borrow().clone();
@@ -469,7 +470,7 @@ fn rfc7591_5_display_uris_live_on_a_redirect_host() {
     )));
     assert_eq!(
         error_description(&response, 400, "invalid_client_metadata"),
-        "client_uri must be on the host of one of the https redirect_uris"
+        "client_uri must be on the host of every https redirect URI, and redirect_uris[0] is not"
     );
     assert_eq!(h.store.clients().len(), before, "nothing is stored");
     let response = h.send(register(&format!(
@@ -643,4 +644,96 @@ fn steps_never_print_the_credentials_they_carry() {
         let value = body[member].as_str().unwrap();
         assert!(!printed.contains(value), "{member} printed by Debug");
     }
+}
+
+/// RFC 7591 §5 with a decoy: a redirect URI on the victim's host cannot
+/// lend its name and logo to a client that also receives codes elsewhere.
+/// With `client_uri` or `logo_uri`, every https redirect URI must be on
+/// their host; at registration and at an RFC 7592 update alike.
+#[test]
+fn rfc7591_5_a_decoy_redirect_uri_does_not_lend_its_host() {
+    let h = Harness::with(open());
+    let before = h.store.clients().len();
+    let decoy = r#"{"redirect_uris": ["https://victim.example/cb", "https://evil.example/cb"],
+        "client_uri": "https://victim.example/", "logo_uri": "https://victim.example/logo.png"}"#;
+    assert_eq!(
+        error_description(&h.send(register(decoy)), 400, "invalid_client_metadata"),
+        "client_uri must be on the host of every https redirect URI, and redirect_uris[1] is not"
+    );
+    let logo_only = r#"{"redirect_uris": ["https://evil.example/cb", "https://victim.example/cb"],
+        "logo_uri": "https://victim.example/logo.png"}"#;
+    assert_eq!(
+        error_description(&h.send(register(logo_only)), 400, "invalid_client_metadata"),
+        "logo_uri must be on the host of every https redirect URI, and redirect_uris[0] is not"
+    );
+    assert_eq!(h.store.clients().len(), before, "nothing is stored");
+    // Without display URIs a client may receive codes on several hosts, and
+    // a native redirect URI has no host to compare.
+    registered(&h, r#"{"redirect_uris": ["https://a.example/cb", "https://b.example/cb"]}"#);
+    let client = registered(
+        &h,
+        r#"{"redirect_uris": ["https://victim.example/cb", "http://127.0.0.1/cb"],
+            "logo_uri": "https://victim.example/logo.png"}"#,
+    );
+    // An update may not add the decoy either.
+    let update = json!({
+        "client_id": client.client_id,
+        "redirect_uris": ["https://victim.example/cb", "https://evil.example/cb"],
+        "logo_uri": "https://victim.example/logo.png"
+    });
+    let response =
+        h.send(clients::manage("PUT", &client.client_id, &client.token, &update.to_string()));
+    assert_eq!(
+        error_description(&response, 400, "invalid_client_metadata"),
+        "logo_uri must be on the host of every https redirect URI, and redirect_uris[1] is not"
+    );
+    let stored = h.store.client(&client.client_id).unwrap();
+    assert_eq!(stored.redirect_uris, ["https://victim.example/cb", "http://127.0.0.1/cb"]);
+}
+
+/// The bidirectional-text controls (Unicode Bidi_Control: U+061C, U+200E,
+/// U+200F, U+202A–U+202E, U+2066–U+2069) could make a consent page show a
+/// name other than the one registered; every human-readable member
+/// refuses them, at registration and at an update.
+#[test]
+fn bidirectional_text_controls_are_refused() {
+    let h = Harness::with(open());
+    let before = h.store.clients().len();
+    let controls = [
+        '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}',
+        '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+    ];
+    for control in controls {
+        let text = format!("Bank{control}ppa");
+        for (member, value, field) in [
+            ("client_name", json!(text), "client_name"),
+            ("software_id", json!(text), "software_id"),
+            ("software_version", json!(text), "software_version"),
+            ("contacts", json!(["ops@example.org", text]), "contacts[1]"),
+        ] {
+            let mut body = json!({ "redirect_uris": [REDIRECT_URI] });
+            body[member] = value;
+            let response = h.send(register(&body.to_string()));
+            assert_eq!(
+                error_description(&response, 400, "invalid_client_metadata"),
+                format!("{field} must not contain bidirectional text controls"),
+                "U+{:04X} in {member}",
+                u32::from(control)
+            );
+        }
+    }
+    assert_eq!(h.store.clients().len(), before, "nothing is stored");
+    let client = registered(&h, r#"{"redirect_uris": ["https://client.example.com/cb"]}"#);
+    let update = json!({
+        "client_id": client.client_id,
+        "redirect_uris": [REDIRECT_URI],
+        "client_name": "My \u{202E}ppa"
+    });
+    let response =
+        h.send(clients::manage("PUT", &client.client_id, &client.token, &update.to_string()));
+    assert_eq!(
+        error_description(&response, 400, "invalid_client_metadata"),
+        "client_name must not contain bidirectional text controls"
+    );
+    assert_eq!(h.store.client(&client.client_id).unwrap().name, None);
 }

@@ -163,7 +163,7 @@ fn client_authentication_is_the_token_endpoints() {
         "token=tok&client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}"
     )));
     let body = assert_error(&response, 401, "invalid_client");
-    assert_eq!(body["error_description"], "client must authenticate with client_secret_basic");
+    assert_eq!(body["error_description"], "client authentication failed");
     assert!(response.headers().get("www-authenticate").is_none());
     assert_eq!(h.token("tok").revoked_at, None);
 }

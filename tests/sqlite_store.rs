@@ -89,7 +89,7 @@ fn records_survive_reopening_and_the_schema_is_migrated_once() {
         .prepare("SELECT version FROM schema_version ORDER BY version")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .expect("schema_version");
-    assert_eq!(versions, vec![1]);
+    assert_eq!(versions, vec![1, 2]);
     let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("pragma");
     assert_eq!(mode, "wal");
 }
@@ -104,7 +104,7 @@ fn a_database_from_a_newer_qscope_is_refused() {
     let err = SqliteStore::open(dir.db()).expect_err("a newer schema must be refused");
     assert!(!err.is_transient());
     let source = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<SchemaTooNew>());
-    assert_eq!(source, Some(&SchemaTooNew { found: 99, supported: 1 }));
+    assert_eq!(source, Some(&SchemaTooNew { found: 99, supported: 2 }));
 }
 
 #[test]
@@ -359,4 +359,30 @@ fn an_async_apply_never_polled_applies_nothing() {
     let hash = unconsumed_code("unpolled").hash;
     assert_eq!(Store::apply(&store, &put_code("polled", "c")).expect("apply"), Outcome::Applied);
     assert_eq!(read_one(&store, Query::Code { hash }), None);
+}
+
+/// A database that qscope wrote under schema version 1, with data, is
+/// brought to version 2 on open and reads as the new schema says.
+#[test]
+fn a_version_1_database_with_data_migrates_to_version_2() {
+    let dir = TempDir::new();
+    let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
+    conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v1.sql")).expect("schema v1");
+    conn.execute("INSERT INTO schema_version (version) VALUES (1)", []).expect("version 1");
+    let blob = |bytes: &[u8]| {
+        format!("X'{}'", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    };
+    conn.execute_batch(&sql_support::v1_rows(blob, "0")).expect("version 1 rows");
+    drop(conn);
+    let store = SqliteStore::open(dir.db()).expect("open and migrate");
+    sql_support::v1_rows_read_as_migrated(&store, || store.audit_events());
+    let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
+    let versions: Vec<i64> = conn
+        .prepare("SELECT version FROM schema_version ORDER BY version")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("schema_version");
+    assert_eq!(versions, vec![1, 2]);
+    let bad =
+        conn.execute("UPDATE clients SET registrant = 'someone' WHERE client_id = 'v1-self'", []);
+    assert!(bad.is_err(), "the registrant column only holds the two names");
 }

@@ -5,8 +5,8 @@
 mod support;
 
 use qscope::store::{
-    AuditAction, ClientAuthMethod, Effect, PkceChallenge, PkceMethod, Precondition, TokenHash,
-    TokenKind,
+    AuditAction, AuditReason, ClientAuthMethod, Effect, PkceChallenge, PkceMethod, Precondition,
+    TokenHash, TokenKind,
 };
 use qscope::{ErrorCode, PkcePolicy, RefreshRotation, Seconds};
 use support::*;
@@ -471,4 +471,168 @@ fn revoked_refresh_token_is_refused_without_cleanup() {
         "refresh token was revoked"
     );
     assert!(h.committed.borrow().is_empty());
+}
+
+/// RFC 9700 §4.14.2, the three-party sequence: the client rotates RT0 into
+/// RT1; a thief replays RT0 inside the grace window and gets RT1′ (RT1 is
+/// superseded); the client then presents RT1. That is reuse: the family is
+/// revoked, so the thief's RT1′ dies with it.
+#[test]
+fn rfc9700_4_14_2_a_token_superseded_by_a_grace_retry_is_reuse() {
+    let h = Harness::with(config().rotation(RefreshRotation::Grace(Seconds::new(30))));
+    let first = json(&redeem(&h, &h.code("code-thief", CLIENT_ID)));
+    let rt0 = str_of(&first, "refresh_token").to_owned();
+    let client = json(&refresh(&h, &rt0, ""));
+    let rt1 = str_of(&client, "refresh_token").to_owned();
+    h.advance(10);
+    let thief = json(&refresh(&h, &rt0, ""));
+    let (rt1_thief, at1_thief) =
+        (str_of(&thief, "refresh_token").to_owned(), str_of(&thief, "access_token").to_owned());
+    h.advance(1);
+    let body = assert_error(&refresh(&h, &rt1, ""), 400, "invalid_grant");
+    assert_eq!(body["error_description"], "refresh token was already used");
+    let committed = h.committed.borrow().clone();
+    assert_eq!(committed.len(), 1);
+    assert_eq!(kinds(&committed[0].effects), ["RevokeFamily", "AppendAudit"]);
+    for token in [&rt1_thief, &at1_thief] {
+        assert!(
+            h.store.token(&TokenHash::of(token)).unwrap().revoked_at.is_some(),
+            "the thief's successor is revoked"
+        );
+    }
+    let reused = h.store.audit_events().into_iter().last().unwrap();
+    assert_eq!(reused.action, AuditAction::RefreshReused);
+    assert_eq!(reused.client_id.as_deref(), Some(CLIENT_ID));
+    // The thief's token no longer refreshes.
+    h.advance(1);
+    assert_error(&refresh(&h, &rt1_thief, ""), 400, "invalid_grant");
+    let live = h.store.tokens().into_iter().filter(|t| t.is_active(h.now())).count();
+    assert_eq!(live, 0, "nobody keeps the grant");
+}
+
+/// Stores a code named `name` of the RFC client with scopes `read write`.
+fn code_for_read_write(h: &Harness, name: &str) -> String {
+    let code = h.code(name, CLIENT_ID);
+    let mut record = h.store.code(&TokenHash::of(&code)).unwrap();
+    record.scopes = qscope::Scopes::from_names(["read", "write"]);
+    h.store.insert_code(record);
+    code
+}
+
+/// The RFC client, allowed only `scopes` from now on.
+fn narrow_client(h: &Harness, scopes: &[&str]) {
+    h.store.insert_client(
+        confidential(CLIENT_ID, CLIENT_SECRET, ClientAuthMethod::ClientSecretBasic)
+            .with_scopes(qscope::Scopes::from_names(scopes.iter().copied())),
+    );
+}
+
+/// A refresh issues at most the grant's scopes that the client is still
+/// allowed: an administrator's narrowing takes effect at the next refresh.
+#[test]
+fn refresh_never_outlives_a_narrowing_of_the_clients_scopes() {
+    let h = Harness::new();
+    let first = json(&redeem(&h, &code_for_read_write(&h, "code-narrow")));
+    assert_eq!(first["scope"], "read write");
+    let rt0 = str_of(&first, "refresh_token").to_owned();
+    narrow_client(&h, &["read"]);
+    // Asking for a scope the client lost names it.
+    let body = assert_error(&refresh(&h, &rt0, "&scope=write"), 400, "invalid_scope");
+    assert_eq!(body["error_description"], "scope write is no longer allowed for this client");
+    assert!(h.committed.borrow().is_empty(), "a refusal commits nothing");
+    // Asking for nothing gets what is left, and the new grant is narrowed.
+    let response = refresh(&h, &rt0, "");
+    assert_eq!(response.status(), 200, "{}", json(&response));
+    let second = json(&response);
+    assert_eq!(second["scope"], "read");
+    let rt1 = str_of(&second, "refresh_token").to_owned();
+    assert_eq!(h.token_scopes(&rt1), "read", "the rotated refresh token is narrowed too");
+    assert_eq!(h.token_scopes(str_of(&second, "access_token")), "read");
+    // Nothing left: the refresh token cannot be used, and stays as it is.
+    narrow_client(&h, &[]);
+    let body = assert_error(&refresh(&h, &rt1, ""), 400, "invalid_grant");
+    assert_eq!(
+        body["error_description"],
+        "no scope of this grant is still allowed for this client"
+    );
+    assert!(h.committed.borrow().is_empty());
+    assert!(h.store.token(&TokenHash::of(&rt1)).unwrap().is_active(h.now()));
+}
+
+/// The same rule when the client lost a scope between the approval and the
+/// code's redemption.
+#[test]
+fn code_redemption_drops_the_scopes_the_client_lost() {
+    let h = Harness::new();
+    let code = code_for_read_write(&h, "code-stale");
+    narrow_client(&h, &["read"]);
+    let response = redeem(&h, &code);
+    assert_eq!(response.status(), 200, "{}", json(&response));
+    let body = json(&response);
+    assert_eq!(body["scope"], "read");
+    assert_eq!(h.token_scopes(str_of(&body, "refresh_token")), "read");
+    let code = code_for_read_write(&h, "code-empty");
+    narrow_client(&h, &[]);
+    let body = assert_error(&redeem(&h, &code), 400, "invalid_grant");
+    assert_eq!(
+        body["error_description"],
+        "no scope of this grant is still allowed for this client"
+    );
+}
+
+/// A code presented by a client it was not issued to is refused and revokes
+/// nothing, even when it was already used; its own client's replay still
+/// revokes the family (RFC 6749 §4.1.2).
+#[test]
+fn another_clients_used_code_revokes_nothing() {
+    let h = Harness::new();
+    let code = h.code("code-victim", CLIENT_ID);
+    let first = json(&redeem(&h, &code));
+    let response = h.send(token_request(&format!(
+        "grant_type=authorization_code&code={code}&redirect_uri={}&code_verifier={VERIFIER}&client_id=public-app",
+        enc(REDIRECT_URI)
+    )));
+    let body = assert_error(&response, 400, "invalid_grant");
+    assert_eq!(body["error_description"], "authorization code was issued to another client");
+    for key in ["access_token", "refresh_token"] {
+        let record = h.store.token(&TokenHash::of(str_of(&first, key))).unwrap();
+        assert!(record.is_active(h.now()), "the victim's {key} is untouched");
+    }
+    assert!(
+        h.committed
+            .borrow()
+            .iter()
+            .all(|t| t.effects.iter().all(|e| !matches!(e, Effect::RevokeFamily { .. }))),
+        "nothing is revoked"
+    );
+    let events = h.store.audit_events();
+    assert!(events.iter().all(|e| e.action != AuditAction::CodeReplayed));
+    let attempt = events.last().unwrap();
+    assert_eq!(attempt.action, AuditAction::TokenRefused);
+    assert_eq!(attempt.client_id.as_deref(), Some("public-app"));
+    assert_eq!(attempt.error, Some(ErrorCode::InvalidGrant));
+    assert_eq!(attempt.reason, Some(AuditReason::IssuedToAnotherClient));
+    assert_eq!(attempt.family, Some(h.store.code(&TokenHash::of(&code)).unwrap().family));
+    // The replay by the code's own client still revokes what it issued.
+    let body = assert_error(&redeem(&h, &code), 400, "invalid_grant");
+    assert_eq!(body["error_description"], "authorization code was already used");
+    let access = h.store.token(&TokenHash::of(str_of(&first, "access_token"))).unwrap();
+    assert!(access.revoked_at.is_some());
+}
+
+/// The refresh grant checks the client first, too: another client's rotated
+/// refresh token is refused and revokes nothing.
+#[test]
+fn another_clients_rotated_refresh_token_revokes_nothing() {
+    let h = Harness::new();
+    let first = json(&redeem(&h, &h.code("code-rt-victim", CLIENT_ID)));
+    let rt0 = str_of(&first, "refresh_token").to_owned();
+    let second = json(&refresh(&h, &rt0, ""));
+    let response = h.send(token_request(&format!(
+        "grant_type=refresh_token&refresh_token={rt0}&client_id=public-app"
+    )));
+    let body = assert_error(&response, 400, "invalid_grant");
+    assert_eq!(body["error_description"], "refresh token was issued to another client");
+    let live = h.store.token(&TokenHash::of(str_of(&second, "refresh_token"))).unwrap();
+    assert!(live.is_active(h.now()), "the victim's refresh token still works");
 }

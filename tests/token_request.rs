@@ -168,7 +168,7 @@ fn registered_method_is_enforced() {
         401,
         "invalid_client",
     );
-    assert_eq!(body["error_description"], "client must authenticate with client_secret_basic");
+    assert_eq!(body["error_description"], "client authentication failed");
     h.store.insert_client(confidential(
         "poster",
         "post-secret",
@@ -179,7 +179,7 @@ fn registered_method_is_enforced() {
         401,
         "invalid_client",
     );
-    assert_eq!(body["error_description"], "client must authenticate with client_secret_post");
+    assert_eq!(body["error_description"], "client authentication failed");
 }
 
 #[test]
@@ -247,7 +247,7 @@ fn public_client_presenting_a_secret_fails() {
         401,
         "invalid_client",
     );
-    assert_eq!(body["error_description"], "client must authenticate with none");
+    assert_eq!(body["error_description"], "client authentication failed");
 }
 
 #[test]
@@ -285,4 +285,100 @@ fn public_clients_cannot_use_client_credentials() {
 fn unknown_path_is_404() {
     let h = Harness::new();
     assert_eq!(h.send(Req::new("POST", "/nope", "")).status(), 404);
+}
+
+/// What a failed client authentication looks like from outside: status,
+/// headers and body.
+fn failure_as_seen(response: &http::Response<Vec<u8>>) -> (u16, Vec<(String, String)>, String) {
+    let mut headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+        .collect();
+    headers.sort();
+    (response.status().as_u16(), headers, String::from_utf8_lossy(response.body()).into_owned())
+}
+
+/// RFC 6749 §5.2 `invalid_client` without an oracle: at every endpoint that
+/// authenticates clients, a wrong secret, a missing secret, an unknown
+/// client, the wrong method and a public client where a confidential one
+/// is needed all get one answer per way of presenting credentials, so the
+/// answer never tells whether a client exists or how it authenticates. The
+/// audit event alone records why.
+#[test]
+fn rfc6749_5_2_failed_client_authentication_never_says_why() {
+    use qscope::store::AuditReason::{PublicClient, UnknownClient, WrongAuthMethod, WrongSecret};
+    let h = Harness::with(config().grants([
+        GrantType::AuthorizationCode,
+        GrantType::ClientCredentials,
+        GrantType::RefreshToken,
+        GrantType::DeviceCode,
+    ]));
+    h.store.insert_client(
+        confidential("poster", "post-secret", ClientAuthMethod::ClientSecretPost)
+            .with_grants([GrantType::AuthorizationCode, GrantType::DeviceCode]),
+    );
+    let endpoints = [
+        ("/token", CC.to_owned(), AuditAction::TokenRefused),
+        (
+            "/par",
+            format!("response_type=code&redirect_uri={}&{PKCE}", enc(REDIRECT_URI)),
+            AuditAction::ParRefused,
+        ),
+        ("/device_authorization", "scope=read".to_owned(), AuditAction::DeviceRefused),
+        ("/introspect", "token=some-token".to_owned(), AuditAction::IntrospectionRefused),
+        ("/revoke", "token=some-token".to_owned(), AuditAction::RevocationRefused),
+    ];
+    for (path, params, action) in endpoints {
+        let basic = |id: &str, secret: &str| {
+            form_post(path, &format!("client_id={id}&{params}")).basic(id, secret)
+        };
+        let post = |id: &str, secret: &str| {
+            form_post(path, &format!("client_id={id}&client_secret={secret}&{params}"))
+        };
+        let id_only = |id: &str| form_post(path, &format!("client_id={id}&{params}"));
+        // One list per way of presenting credentials: Basic, the secret in
+        // the body, only the id.
+        let mut shapes = vec![
+            vec![
+                (basic(CLIENT_ID, "wrong"), WrongSecret),
+                (basic("nosuch", "x"), UnknownClient),
+                (basic("poster", "post-secret"), WrongAuthMethod),
+                (basic("public-app", "x"), WrongAuthMethod),
+            ],
+            vec![
+                (post(CLIENT_ID, CLIENT_SECRET), WrongAuthMethod),
+                (post("nosuch", "x"), UnknownClient),
+                (post("poster", "wrong"), WrongSecret),
+            ],
+            vec![
+                (id_only(CLIENT_ID), WrongAuthMethod),
+                (id_only("nosuch"), UnknownClient),
+                (id_only("poster"), WrongAuthMethod),
+            ],
+        ];
+        if path == "/introspect" {
+            // A public client cannot introspect; saying so would tell it exists.
+            shapes[2].push((id_only("public-app"), PublicClient));
+        }
+        for requests in shapes {
+            let mut seen = Vec::new();
+            for (request, reason) in requests {
+                let response = h.send(request);
+                let body = assert_error(&response, 401, "invalid_client");
+                assert_eq!(body["error_description"], "client authentication failed", "{path}");
+                seen.push(failure_as_seen(&response));
+                let event = refused_event(&h);
+                assert_eq!(
+                    (event.action, event.error, event.reason),
+                    (action, Some(ErrorCode::InvalidClient), Some(reason)),
+                    "{path}"
+                );
+            }
+            assert!(seen.windows(2).all(|w| w[0] == w[1]), "{path}: answers differ: {seen:#?}");
+        }
+    }
+    // The audit trail never carries the presented secrets.
+    let trail = format!("{:?}", h.store.audit_events());
+    assert!(!trail.contains("post-secret") && !trail.contains(CLIENT_SECRET));
 }

@@ -264,6 +264,7 @@ fn describe(client: &ClientRecord) -> String {
     line("scope:", &client.scopes);
     line("redirect URIs:", &client.redirect_uris.join(" "));
     line("resource server:", &client.resource_server);
+    line("registered by:", &client.registrant.as_str());
     line("created at:", &client.created_at.as_secs());
     out
 }

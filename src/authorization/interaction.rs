@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::scope::is_scope_token;
 use crate::secret::TokenHash;
-use crate::store::{ClientRecord, PendingAuthorizationRecord, PendingKind};
+use crate::store::{ClientRecord, PendingAuthorizationRecord, PendingKind, Registrant};
 use crate::{Config, Scopes, UnixTime};
 
 /// A validated authorization request waiting for the resource owner: the
@@ -33,6 +33,10 @@ pub struct Interaction {
     pub client_name: Option<String>,
     /// The client's home page, if registered.
     pub client_uri: Option<String>,
+    /// Who registered the client. The name, home page and redirect URI of a
+    /// [`Registrant::SelfRegistered`] client are its own claims: a consent
+    /// page should say so.
+    pub registrant: Registrant,
     /// The requested scopes, each with its configured description.
     pub scopes: Vec<RequestedScope>,
     /// Where the user agent will be sent with the result.
@@ -58,6 +62,7 @@ impl Interaction {
             client_id: client.client_id.clone(),
             client_name: client.name.clone(),
             client_uri: client.uri.clone(),
+            registrant: client.registrant,
             scopes,
             redirect_uri: pending.resolved_redirect_uri.clone(),
             pushed: pending.kind == PendingKind::PushedInteraction,

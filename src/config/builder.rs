@@ -7,6 +7,7 @@ use super::validate::{
 use super::*;
 use crate::error::ConfigError;
 use crate::scope::is_scope_token;
+use crate::shown_text::unshowable;
 
 /// Builds a [`Config`]; every setter has a safe default.
 #[derive(Clone, Debug)]
@@ -170,6 +171,22 @@ impl ConfigBuilder {
         self
     }
 
+    /// Whether the redirect URIs of clients that registered themselves
+    /// (RFC 7591) are trusted before the user has authenticated (default:
+    /// no). RFC 9700 §4.11.2: an authorization server "SHOULD only
+    /// automatically redirect the user agent if it trusts the redirect URI",
+    /// and anyone may self-register any URI. So by default an invalid
+    /// authorization request of a self-registered client is answered
+    /// directly (JSON or HTML, never a redirect), and the client is
+    /// redirected to only once the user has signed in and decided. Turn it
+    /// on only where registration is already restricted to parties who are
+    /// trusted with redirects (an initial access token handed out with
+    /// care).
+    pub fn trust_self_registered_redirects(mut self, trusted: bool) -> Self {
+        self.config.trust_self_registered_redirects = trusted;
+        self
+    }
+
     /// Validates and freezes the configuration.
     pub fn build(self) -> Result<Config, ConfigError> {
         let mut config = self.config;
@@ -191,6 +208,9 @@ impl ConfigBuilder {
         for scope in &config.scopes {
             if !is_scope_token(&scope.name) || names.contains(&scope.name.as_str()) {
                 return Err(ConfigError::Scope(scope.name.clone()));
+            }
+            if unshowable(&scope.description).is_some() {
+                return Err(ConfigError::ScopeDescription(scope.name.clone()));
             }
             names.push(&scope.name);
         }

@@ -49,6 +49,7 @@ pub struct Config {
     registration_scope_names: Option<Vec<String>>,
     registration_scopes: Scopes,
     registration_grants: Vec<GrantType>,
+    trust_self_registered_redirects: bool,
 }
 
 /// The longest an authorization code may live (RFC 6749 §4.1.2 recommends
@@ -92,6 +93,7 @@ impl Config {
                 registration_scope_names: None,
                 registration_scopes: Scopes::new(),
                 registration_grants: DEFAULT_REGISTRATION_GRANTS.to_vec(),
+                trust_self_registered_redirects: false,
             },
         }
     }
@@ -245,6 +247,22 @@ impl Config {
     /// ones that are also enabled.
     pub fn registration_grants(&self) -> &[GrantType] {
         &self.registration_grants
+    }
+
+    /// Whether the redirect URIs of self-registered clients are trusted
+    /// before the user has authenticated (RFC 9700 §4.11.2), as an
+    /// administrator's are (default: no).
+    pub fn trust_self_registered_redirects(&self) -> bool {
+        self.trust_self_registered_redirects
+    }
+
+    /// Whether an invalid authorization request of `client` may be
+    /// redirected to it before the user has authenticated (RFC 6749
+    /// §4.1.2.1): always for an administrator's client, for a
+    /// self-registered one only under
+    /// [`ConfigBuilder::trust_self_registered_redirects`].
+    pub fn trusts_redirects_of(&self, client: &crate::store::ClientRecord) -> bool {
+        !client.is_self_registered() || self.trust_self_registered_redirects
     }
 
     /// The registration client URI of `client_id` (RFC 7592 §3, Appendix

@@ -56,6 +56,13 @@ fn invalid_settings_fail_at_build() {
         b().scope("a", "", false).scope("a", "", true).build().unwrap_err(),
         ConfigError::Scope("a".into())
     );
+    // Consent pages show scope descriptions: no text controls in them.
+    for description in ["Read \u{202E}sliam", "Read\nmail"] {
+        assert_eq!(
+            b().scope("mail", description, false).build().unwrap_err(),
+            ConfigError::ScopeDescription("mail".into())
+        );
+    }
     let fifo = FifoLimits { refresh_per_client: Some(0), ..FifoLimits::default() };
     assert_eq!(b().fifo(fifo).build().unwrap_err(), ConfigError::FifoLimit("refresh_per_client"));
     assert_eq!(b().max_body_bytes(10).build().unwrap_err(), ConfigError::BodyLimit);

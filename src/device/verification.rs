@@ -1,6 +1,7 @@
 //! What the host's device verification page exchanges with the core.
 
 use crate::authorization::RequestedScope;
+use crate::store::Registrant;
 use crate::{Scopes, UnixTime};
 
 use super::UserCode;
@@ -17,6 +18,10 @@ pub struct DevicePrompt {
     pub client_name: Option<String>,
     /// The client's home page, if registered.
     pub client_uri: Option<String>,
+    /// Who registered the client: the name and home page of a
+    /// [`Registrant::SelfRegistered`] client are its own claims, which a
+    /// verification page should say.
+    pub registrant: Registrant,
     /// The requested scopes, with their configured descriptions.
     pub scopes: Vec<RequestedScope>,
     /// When the code stops working.

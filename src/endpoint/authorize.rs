@@ -9,8 +9,15 @@
 //!
 //! Until the client and the redirect URI are verified, every error is a
 //! direct answer to the user agent (JSON or HTML by `Accept`), never a
-//! redirect. Once they are, every error is a redirect to the client with
-//! `error`, `error_description`, `state` and `iss`.
+//! redirect. Once they are, an error is a redirect to the client with
+//! `error`, `error_description`, `state` and `iss` — if the client's
+//! redirect URIs are trusted ([`Config::trusts_redirects_of`]: an
+//! administrator's client). A self-registered client could have registered
+//! anyone's site, and the user has not authenticated yet, so its errors are
+//! answered directly too (RFC 9700 §4.11.2); it is redirected to only after
+//! the host's decision.
+//!
+//! [`Config::trusts_redirects_of`]: crate::Config::trusts_redirects_of
 
 use http::{Method, Request, StatusCode};
 
@@ -56,6 +63,8 @@ pub(crate) struct CommitState {
     format: Format,
     target: Target,
     client_id: String,
+    /// Whether a failure may be redirected to `target`.
+    trusted: bool,
     interaction: Interaction,
 }
 
@@ -170,11 +179,11 @@ fn direct_request(
     // RFC 9126 §4: with PAR required, only a `request_uri` is accepted.
     if ex.config.require_par() || client.require_par {
         let err = invalid_request("authorization requests must be pushed to the PAR endpoint");
-        return refuse_redirect(ex, &target, &client.client_id, err);
+        return refuse_verified(ex, format, &target, &client, err);
     }
     let validated = match validate(&ex.config, &client, &params) {
         Ok(validated) => validated,
-        Err(err) => return refuse_redirect(ex, &target, &client.client_id, err),
+        Err(err) => return refuse_verified(ex, format, &target, &client, err),
     };
     let handle = new_handle(&ex);
     let now = ex.ctx.now;
@@ -240,7 +249,7 @@ fn pushed_request(
         Ok(())
     };
     if let Err(err) = recheck {
-        return refuse_redirect(ex, &target, client_id, err);
+        return refuse_verified(ex, format, &target, client, err);
     }
     let handle = new_handle(&ex);
     let now = ex.ctx.now;
@@ -281,7 +290,13 @@ fn store_interaction(
     }
     transaction.effects.push(Effect::PutPending(pending));
     transaction.effects.push(Effect::AppendAudit(event));
-    let state = CommitState { format, target, client_id: client.client_id.clone(), interaction };
+    let state = CommitState {
+        format,
+        target,
+        client_id: client.client_id.clone(),
+        trusted: ex.config.trusts_redirects_of(client),
+        interaction,
+    };
     ex.commit(transaction, AnyCommitState::Authorize(state))
 }
 
@@ -306,9 +321,15 @@ pub(crate) fn on_read_failure(state: &ReadState, error: &StoreError) -> Respond 
 }
 
 /// The pending authorization could not be stored: the redirect URI is
-/// verified, so tell the client (RFC 6749 §4.1.2.1).
+/// verified, so tell the client (RFC 6749 §4.1.2.1) if it is trusted, and
+/// the user agent directly otherwise (RFC 9700 §4.11.2).
 pub(crate) fn on_commit_failure(ex: &Exchange, state: &CommitState, error: &StoreError) -> Respond {
-    let response = state.target.error(&ex.config, Leg::Request, &store_error(error));
+    let err = store_error(error);
+    let response = if state.trusted {
+        state.target.error(&ex.config, Leg::Request, &err)
+    } else {
+        direct_error(state.format, &err, err.code.status())
+    };
     Respond { reply: Reply::Http(response), best_effort: Vec::new() }
 }
 
@@ -326,6 +347,24 @@ fn refuse_direct(
 ) -> Step {
     let event = refused_event(&ex, client_id, err.code);
     ex.respond(direct_error(format, &err, status), vec![Effect::AppendAudit(event)])
+}
+
+/// Refuses a request whose client and redirect URI are verified: by a
+/// redirect to `target` when the client's redirect URIs are trusted
+/// (RFC 6749 §4.1.2.1), directly otherwise (RFC 9700 §4.11.2: the user has
+/// not authenticated, and nobody vouched for the URI).
+fn refuse_verified(
+    ex: Exchange,
+    format: Format,
+    target: &Target,
+    client: &ClientRecord,
+    err: OAuthError,
+) -> Step {
+    if ex.config.trusts_redirects_of(client) {
+        refuse_redirect(ex, target, &client.client_id, err)
+    } else {
+        refuse_direct(ex, format, Some(&client.client_id), err, StatusCode::BAD_REQUEST)
+    }
 }
 
 /// Redirects `err` to the verified `target` and records the refusal.

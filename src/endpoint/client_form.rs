@@ -7,12 +7,12 @@
 use http::header::CONTENT_TYPE;
 use http::{Method, Request, StatusCode};
 
-use crate::client_auth::Credentials;
+use crate::client_auth::{AuthFailure, Credentials};
 use crate::error::OAuthError;
 use crate::exchange::Exchange;
 use crate::form::Form;
 use crate::secret::TokenHash;
-use crate::store::{AuditAction, Effect, GrantType};
+use crate::store::{AuditAction, AuditEvent, Effect, GrantType};
 use crate::{ErrorCode, Step, response};
 
 /// A parsed, size-checked form body and the credentials it presented.
@@ -50,14 +50,35 @@ impl<'a> Refusal<'a> {
         self.refuse_as(ex, err, status)
     }
 
+    /// Answers a failed client authentication: the one `invalid_client`
+    /// answer whatever went wrong, the reason in the audit event only.
+    pub(crate) fn refuse_authentication(self, ex: Exchange, failure: AuthFailure) -> Step {
+        self.refuse_noting(ex, failure.error(), StatusCode::UNAUTHORIZED, |event| {
+            event.reason = Some(failure.reason);
+        })
+    }
+
     /// Answers `err` with `status` (413 for an oversize body);
     /// `invalid_client` is always 401, with the Basic challenge when the
     /// client tried Basic or sent no credentials.
     pub(crate) fn refuse_as(self, ex: Exchange, err: OAuthError, status: StatusCode) -> Step {
+        self.refuse_noting(ex, err, status, |_| {})
+    }
+
+    /// Like [`Refusal::refuse_as`], with facts beyond the refusal's own
+    /// added to its audit event by `note` (a reason, a family).
+    pub(crate) fn refuse_noting(
+        self,
+        ex: Exchange,
+        err: OAuthError,
+        status: StatusCode,
+        note: impl FnOnce(&mut AuditEvent),
+    ) -> Step {
         let mut event = ex.audit(self.action);
         event.client_id = self.client_id.map(str::to_owned);
         event.grant_type = self.grant_type;
         event.error = Some(err.code);
+        note(&mut event);
         let mut response = if err.code == ErrorCode::InvalidClient && self.challenge {
             response::error_with_basic_challenge(&err)
         } else {

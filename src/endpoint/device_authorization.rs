@@ -85,7 +85,7 @@ pub(crate) fn on_read(
     let refusal = REFUSED.by(&credentials);
     let client = match credentials.authenticate(client) {
         Ok(client) => client,
-        Err(err) => return refusal.refuse(ex, err),
+        Err(failure) => return refusal.refuse_authentication(ex, failure),
     };
     if !client.may_use(GrantType::DeviceCode) {
         let err = OAuthError::new(

@@ -76,6 +76,7 @@ pub(crate) fn on_read(
                 client_id: client.client_id,
                 client_name: client.name,
                 client_uri: client.uri,
+                registrant: client.registrant,
                 scopes,
                 expires_at: grant.expires_at,
             };

@@ -48,15 +48,14 @@ use http::{Request, Response, StatusCode};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::client_auth::Credentials;
+use crate::client_auth::{AuthFailure, Credentials};
 use crate::endpoint::client_form::{self, Refusal};
-use crate::error::OAuthError;
 use crate::exchange::{Exchange, ReadState as AnyReadState};
 use crate::secret::TokenHash;
 use crate::store::{
     AuditAction, ClientRecord, Effect, Query, Record, TokenKind, TokenRecord, as_client, as_token,
 };
-use crate::{ErrorCode, Step, response};
+use crate::{Step, response};
 
 /// Waiting for the caller and the token.
 #[derive(Debug)]
@@ -115,14 +114,13 @@ pub(crate) fn on_read(
     let refusal = REFUSED.by(&credentials);
     let client = match credentials.authenticate(client) {
         Ok(client) => client,
-        Err(err) => return refusal.refuse(ex, err),
+        Err(failure) => return refusal.refuse_authentication(ex, failure),
     };
+    // RFC 7662 §4: a public client's `client_id` proves nothing. Refused
+    // like any failed authentication, so the answer does not tell that a
+    // public client of that name exists.
     if client.is_public() {
-        let err = OAuthError::new(
-            ErrorCode::InvalidClient,
-            "introspection requires a confidential client",
-        );
-        return refusal.refuse(ex, err);
+        return refusal.refuse_authentication(ex, AuthFailure::PUBLIC_CLIENT);
     }
     let mut event = ex.audit(AuditAction::TokenIntrospected);
     let visible = token.filter(|t| may_see(&client, t) && t.is_active(ex.ctx.now));

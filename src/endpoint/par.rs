@@ -83,7 +83,7 @@ pub(crate) fn on_read(
     let refusal = REFUSED.by(&credentials);
     let client = match credentials.authenticate(client) {
         Ok(client) => client,
-        Err(err) => return refusal.refuse(ex, err),
+        Err(failure) => return refusal.refuse_authentication(ex, failure),
     };
     let refusal = Refusal { challenge: false, ..refusal };
     let redirect_uri = match resolve_redirect_uri(&client, params.redirect_uri.as_deref()) {

@@ -18,7 +18,7 @@ use crate::registration::{
     new_client_id,
 };
 use crate::secret::SecretHash;
-use crate::store::{AuditAction, Effect, Outcome, Precondition, Transaction};
+use crate::store::{AuditAction, Effect, Outcome, Precondition, Registrant, Transaction};
 use crate::{ErrorCode, Step, response};
 
 /// Waiting for the new client to be stored.
@@ -52,7 +52,8 @@ pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step 
             return refuse(ex, response::error(&err), err.code, None);
         }
     };
-    let client = new_client(new_client_id(&ex.ctx.entropy), settings, &ex.ctx, true);
+    let client_id = new_client_id(&ex.ctx.entropy);
+    let client = new_client(client_id, settings, &ex.ctx, Registrant::SelfRegistered, true);
     let client_id = client.record.client_id.clone();
     let mut event = ex.audit(AuditAction::ClientRegistered);
     event.client_id = Some(client_id.clone());

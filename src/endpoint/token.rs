@@ -6,13 +6,14 @@
 
 use http::{Request, StatusCode};
 
-use crate::client_auth::Credentials;
+use crate::client_auth::{AuthFailure, Credentials};
 use crate::endpoint::client_form::{self, ClientForm, Refusal};
 use crate::error::OAuthError;
 use crate::exchange::{CommitState as AnyCommitState, Exchange, ReadState as AnyReadState};
 use crate::grant::{Decision, GrantRequest, TokenResponse};
 use crate::store::{
-    AuditAction, ClientRecord, GrantType, Outcome, Precondition, Query, Record, as_client,
+    AuditAction, AuditReason, ClientRecord, GrantType, Outcome, Precondition, Query, Record,
+    as_client,
 };
 use crate::{ErrorCode, Step, response};
 
@@ -95,7 +96,7 @@ pub(crate) fn on_read(
     let refusal = Refusal { grant_type: Some(request.grant_type()), ..REFUSED.by(&credentials) };
     let client = match credentials.authenticate(client) {
         Ok(client) => client,
-        Err(err) => return refusal.refuse(ex, err),
+        Err(failure) => return refusal.refuse_authentication(ex, failure),
     };
     if !client.may_use(request.grant_type()) {
         let err = OAuthError::new(
@@ -133,18 +134,19 @@ pub(crate) fn on_commit(ex: Exchange, state: CommitState, outcome: Outcome) -> S
             Then::Issue(_),
             Outcome::Conflict { failed: Precondition::ClientRevision { .. }, found },
         ) => {
-            let err = match found {
-                None => OAuthError::new(ErrorCode::InvalidClient, "client authentication failed"),
-                Some(_) => OAuthError::new(
-                    ErrorCode::TemporarilyUnavailable,
-                    "the client changed during the request; retry",
-                ),
-            };
             let refusal = Refusal {
                 client_id: Some(&client.client_id),
                 grant_type: Some(request.grant_type()),
                 ..REFUSED
             };
+            if found.is_none() {
+                let failure = AuthFailure { reason: AuditReason::UnknownClient };
+                return refusal.refuse_authentication(ex, failure);
+            }
+            let err = OAuthError::new(
+                ErrorCode::TemporarilyUnavailable,
+                "the client changed during the request; retry",
+            );
             let status = err.code.status();
             refusal.refuse_as(ex, err, status)
         }
@@ -182,6 +184,17 @@ fn proceed(ex: Exchange, client: ClientRecord, request: GrantRequest, decision: 
             };
             // RFC 6749 §5.2 (and RFC 8628 §3.5): grant errors are 400.
             refusal.refuse_as(ex, err, StatusCode::BAD_REQUEST)
+        }
+        Decision::RefuseForeign { error, family } => {
+            let refusal = Refusal {
+                client_id: Some(&client.client_id),
+                grant_type: Some(request.grant_type()),
+                ..REFUSED
+            };
+            refusal.refuse_noting(ex, error, StatusCode::BAD_REQUEST, |event| {
+                event.family = Some(family);
+                event.reason = Some(AuditReason::IssuedToAnotherClient);
+            })
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::store::{
 };
 
 use super::issue::{Grant, issue, revoke_family};
-use super::{Decision, refresh_allowed};
+use super::{Decision, issued_to_another_client, refresh_allowed, still_allowed};
 
 /// `grant_type=authorization_code` parameters.
 #[derive(Debug)]
@@ -53,6 +53,14 @@ impl Request {
         let Some(code) = code else {
             return invalid("authorization code is invalid");
         };
+        // First the binding to the client (RFC 6749 §4.1.3): another
+        // client's code is refused and changes nothing, used or not.
+        if code.client_id != client.client_id {
+            return issued_to_another_client(
+                code.family,
+                "authorization code was issued to another client",
+            );
+        }
         // RFC 6749 §4.1.2: a code used twice is refused and the tokens
         // already issued from it are revoked. This holds whether the
         // replay is seen at read time or lost in a race at commit time.
@@ -65,9 +73,6 @@ impl Request {
                 AuditAction::CodeReplayed,
                 "authorization code was already used",
             );
-        }
-        if code.client_id != client.client_id {
-            return invalid("authorization code was issued to another client");
         }
         if ex.ctx.now >= code.expires_at {
             return invalid("authorization code expired");
@@ -97,6 +102,10 @@ impl Request {
                 }
             }
         }
+        let scopes = match still_allowed(&code.scopes, client) {
+            Ok(scopes) => scopes,
+            Err(err) => return Decision::Refuse(err),
+        };
         let transaction = Transaction {
             preconditions: vec![Precondition::CodeUnconsumed { hash: code.hash }],
             effects: vec![Effect::ConsumeCode { hash: code.hash, at: ex.ctx.now }],
@@ -105,8 +114,8 @@ impl Request {
             client,
             grant_type: GrantType::AuthorizationCode,
             subject: Some(code.subject),
-            access_scopes: code.scopes.clone(),
-            scopes: code.scopes,
+            access_scopes: scopes.clone(),
+            scopes,
             family: code.family,
             rotated_from: None,
             refresh: refresh_allowed(&ex.config, client),

@@ -17,7 +17,7 @@ use crate::store::{
 use crate::{ErrorCode, Seconds};
 
 use super::issue::{Grant, issue};
-use super::{Decision, refresh_allowed};
+use super::{Decision, issued_to_another_client, refresh_allowed, still_allowed};
 
 /// RFC 8628 §3.5: "the interval MUST be increased by 5 seconds for this
 /// and all subsequent requests".
@@ -49,7 +49,10 @@ impl Request {
             return refuse(ErrorCode::InvalidGrant, "device code is invalid");
         };
         if grant.client_id != client.client_id {
-            return refuse(ErrorCode::InvalidGrant, "device code was issued to another client");
+            return issued_to_another_client(
+                grant.family,
+                "device code was issued to another client",
+            );
         }
         let now = ex.ctx.now;
         match grant.status {
@@ -88,7 +91,11 @@ impl Request {
                     }],
                     effects: vec![Effect::ConsumeDevice { hash }],
                 };
-                let scopes = grant.granted_scopes.unwrap_or(grant.scopes);
+                let granted = grant.granted_scopes.unwrap_or(grant.scopes);
+                let scopes = match still_allowed(&granted, client) {
+                    Ok(scopes) => scopes,
+                    Err(err) => return Decision::Refuse(err),
+                };
                 let issued = Grant {
                     client,
                     grant_type: GrantType::DeviceCode,

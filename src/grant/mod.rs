@@ -15,7 +15,8 @@ use crate::error::OAuthError;
 use crate::exchange::Exchange;
 use crate::form::Form;
 use crate::store::{
-    ClientRecord, GrantType, Query, Record, Transaction, as_code, as_device, as_token, as_user,
+    ClientRecord, FamilyId, GrantType, Query, Record, Transaction, as_code, as_device, as_token,
+    as_user,
 };
 use crate::{Config, ErrorCode, Scopes};
 
@@ -41,6 +42,11 @@ pub(crate) enum Decision {
     RefuseAfter { transaction: Transaction, error: OAuthError },
     /// Answer the error; nothing to make durable.
     Refuse(OAuthError),
+    /// Answer `invalid_grant`: a code, refresh token or device code of
+    /// `family` was presented by a client it was not issued to. Nothing of
+    /// the grant is touched; the audit event names the family and
+    /// [`AuditReason::IssuedToAnotherClient`](crate::store::AuditReason).
+    RefuseForeign { error: OAuthError, family: FamilyId },
 }
 
 impl GrantRequest {
@@ -145,6 +151,31 @@ pub(crate) fn resolve_scopes(
         },
         None => Ok(config.default_scopes().intersection(allowed)),
     }
+}
+
+/// The scopes a grant may still issue: those of `granted` that `client` is
+/// still allowed, since an administrator may have narrowed the client after
+/// the grant (a refresh token outlives any such change). When none is left
+/// of a grant that had some, `invalid_grant`: the grant can no longer be
+/// used, and a token for nothing is not issued. Nothing is revoked, so the
+/// grant works again if the scopes are given back.
+pub(crate) fn still_allowed(granted: &Scopes, client: &ClientRecord) -> Result<Scopes, OAuthError> {
+    let scopes = granted.intersection(&client.scopes);
+    if scopes.is_empty() && !granted.is_empty() {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidGrant,
+            "no scope of this grant is still allowed for this client",
+        ));
+    }
+    Ok(scopes)
+}
+
+/// Refuses a grant record of `family` presented by a client it was not
+/// issued to (RFC 6749 §4.1.3, §6; RFC 8628 §3.4), before anything else is
+/// looked at: a replay or reuse by another client must not revoke the
+/// grant of the client it belongs to.
+fn issued_to_another_client(family: FamilyId, description: &'static str) -> Decision {
+    Decision::RefuseForeign { error: OAuthError::new(ErrorCode::InvalidGrant, description), family }
 }
 
 /// Whether the client should receive a refresh token with its grant.

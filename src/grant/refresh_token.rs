@@ -1,5 +1,11 @@
 //! The refresh token grant with rotation and reuse detection (RFC 6749
 //! §6, OAuth 2.1 §4.3, RFC 9700 §4.14.2).
+//!
+//! Scopes: a refresh issues at most the grant's scopes that the client is
+//! still allowed (`still_allowed`). Without a `scope` parameter that is
+//! the intersection, and the rotated refresh token carries it too, so a
+//! narrowing by an administrator sticks; a requested scope the client lost
+//! is `invalid_scope` naming it; with nothing left, `invalid_grant`.
 
 use crate::error::OAuthError;
 use crate::exchange::Exchange;
@@ -11,7 +17,7 @@ use crate::store::{
 use crate::{ErrorCode, RefreshRotation, Scopes};
 
 use super::issue::{Grant, issue, revoke_family};
-use super::{Decision, parse_scope};
+use super::{Decision, issued_to_another_client, parse_scope, still_allowed};
 
 /// `grant_type=refresh_token` parameters.
 #[derive(Debug)]
@@ -41,33 +47,29 @@ impl Request {
             return invalid("refresh token is invalid");
         };
         if token.client_id != client.client_id {
-            return invalid("refresh token was issued to another client");
+            return issued_to_another_client(
+                token.family,
+                "refresh token was issued to another client",
+            );
         }
-        if token.revoked_at.is_some() {
+        // Revoked without having been replaced (RFC 7009, a FIFO limit, its
+        // family's revocation): refused, nothing more to clean up.
+        if token.revoked_at.is_some() && token.rotated_at.is_none() {
             return invalid("refresh token was revoked");
         }
         if ex.ctx.now >= token.expires_at {
             return invalid("refresh token expired");
         }
-        // RFC 6749 §6: the new scope may only narrow the original grant.
-        let access_scopes = match &self.scope {
-            Some(requested) if !requested.is_subset(&token.scopes) => {
-                return Decision::Refuse(OAuthError::new(
-                    ErrorCode::InvalidScope,
-                    "scope exceeds the scope originally granted",
-                ));
-            }
-            Some(requested) => requested.clone(),
-            None => token.scopes.clone(),
-        };
-        let transaction = match token.rotated_at {
-            None => Transaction {
+        let transaction = match (token.rotated_at, token.revoked_at) {
+            (None, _) => Transaction {
                 preconditions: vec![Precondition::TokenActive { hash: token.hash }],
                 effects: vec![Effect::RotateToken { hash: token.hash, at: ex.ctx.now }],
             },
-            Some(rotated_at) if within_grace(ex, rotated_at) => {
+            (Some(rotated_at), None) if within_grace(ex, rotated_at) => {
                 // A retry inside the grace window: replace the successor
-                // issued earlier, so at most one stays live.
+                // issued earlier, so at most one stays live. The replaced
+                // successors are marked rotated as well as revoked, so
+                // presenting one later is reuse (below).
                 let mut event = ex.audit(AuditAction::RefreshRetried);
                 event.client_id = Some(client.client_id.clone());
                 event.subject = token.subject.clone();
@@ -80,7 +82,11 @@ impl Request {
                     ],
                 }
             }
-            Some(_) => {
+            // RFC 9700 §4.14.2: a token that was already replaced — rotated
+            // outside the grace window, or superseded by a retry of its
+            // parent — is presented again. One of its holders is not the
+            // client; which one cannot be known, so the whole family goes.
+            (Some(_), _) => {
                 return revoke_family(
                     ex,
                     client,
@@ -91,11 +97,35 @@ impl Request {
                 );
             }
         };
+        // RFC 6749 §6: the new scope may only narrow the original grant, and
+        // only to what the client is still allowed.
+        let scopes = match still_allowed(&token.scopes, client) {
+            Ok(scopes) => scopes,
+            Err(err) => return Decision::Refuse(err),
+        };
+        let access_scopes = match &self.scope {
+            Some(requested) if !requested.is_subset(&token.scopes) => {
+                return Decision::Refuse(OAuthError::new(
+                    ErrorCode::InvalidScope,
+                    "scope exceeds the scope originally granted",
+                ));
+            }
+            Some(requested) => match requested.iter().find(|s| !client.scopes.contains(s)) {
+                Some(lost) => {
+                    return Decision::Refuse(OAuthError::new(
+                        ErrorCode::InvalidScope,
+                        format!("scope {lost} is no longer allowed for this client"),
+                    ));
+                }
+                None => requested.clone(),
+            },
+            None => scopes.clone(),
+        };
         let grant = Grant {
             client,
             grant_type: GrantType::RefreshToken,
             subject: token.subject,
-            scopes: token.scopes,
+            scopes,
             access_scopes,
             family: token.family,
             rotated_from: Some(token.hash),

@@ -35,9 +35,31 @@
 //!
 //! * An authorization request that fails validation after its client and
 //!   redirect URI were verified is redirected to the client at once, as
-//!   RFC 6749 §4.1.2.1 prescribes, before any user logs in. RFC 9700
-//!   §4.11.2 asks servers to redirect only to trusted URIs: here that trust
-//!   is the registration policy (closed by default).
+//!   RFC 6749 §4.1.2.1 prescribes, before any user logs in — if the client
+//!   was made by an administrator. RFC 9700 §4.11.2 asks servers to
+//!   redirect automatically only to trusted URIs, and to authenticate the
+//!   user first: a self-registered client's errors are therefore answered
+//!   directly (JSON or HTML by `Accept`), its store failures too, and only
+//!   the host's decision (the user signed in) redirects to it.
+//!   [`ConfigBuilder::trust_self_registered_redirects`](crate::ConfigBuilder::trust_self_registered_redirects)
+//!   trusts them as well. The SQL schema's version 2 records who registered
+//!   each client; version 1 rows with a registration access token read as
+//!   self-registered.
+//! * A refresh, a code redemption and a device-code poll issue at most the
+//!   grant's scopes that the client is still allowed: without a `scope`
+//!   parameter the intersection (stored in the rotated refresh token too),
+//!   a requested scope the client lost is `invalid_scope` naming it, and a
+//!   grant with no scope left is `invalid_grant` (nothing revoked: it works
+//!   again if the scopes come back).
+//! * A refresh token that a grace-window retry replaced counts as rotated:
+//!   presenting it is reuse and revokes the family.
+//! * `client_uri` and `logo_uri` of a self-registered client must be on
+//!   the host of every https redirect URI it registers (the stricter
+//!   reading of RFC 7591 §5; a client that shows display URIs receives its
+//!   codes on one web host). Shown texts may not hold control or
+//!   bidirectional-text characters.
+//! * Every failed client authentication gets the same answer; the cause
+//!   is the audit event's `reason`.
 //! * The issuer may be plain `http` only for a loopback host, for local
 //!   development; everything published then follows it.
 //! * A server without the authorization code grant omits

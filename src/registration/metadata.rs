@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use crate::ErrorCode;
 use crate::error::OAuthError;
 use crate::secret::Redacted;
+use crate::shown_text::unshowable;
 
 use super::uri::MAX_URI_BYTES;
 
@@ -212,12 +213,20 @@ fn checked(value: &str, field: &str, max: usize) -> Result<String, MetadataError
     if value.len() > max {
         return Err(MetadataError::metadata(format!("{field} is longer than {max} bytes")));
     }
-    if value.chars().any(char::is_control) {
-        return Err(MetadataError::metadata(format!(
-            "{field} must not contain control characters"
-        )));
-    }
+    check_shown_text(value, field)?;
     Ok(value.to_owned())
+}
+
+/// Refuses the characters that change how a value is shown rather than what
+/// it says ([`unshowable`]). Every member of a JSON request goes through
+/// it, and validation checks the human-readable members of any
+/// [`ClientMetadata`] again, so the administrator's (built in code, never
+/// parsed) too.
+pub(crate) fn check_shown_text(value: &str, field: &str) -> Result<(), MetadataError> {
+    match unshowable(value) {
+        Some(why) => Err(MetadataError::metadata(format!("{field} {}", why.description()))),
+        None => Ok(()),
+    }
 }
 
 /// `value` fit to quote in an `error_description` (RFC 6749 §5.2 allows
@@ -324,6 +333,14 @@ mod tests {
             (
                 r#"{"client_name": "a\u0007b"}"#,
                 metadata("client_name must not contain control characters"),
+            ),
+            (
+                r#"{"client_name": "a\u202Eb"}"#,
+                metadata("client_name must not contain bidirectional text controls"),
+            ),
+            (
+                r#"{"software_id": "\u2066x"}"#,
+                metadata("software_id must not contain bidirectional text controls"),
             ),
             (
                 r#"{"jwks": {"keys": []}, "jwks_uri": "https://a.example/jwks"}"#,

@@ -32,11 +32,20 @@
 //!   registration request cannot choose its `client_id` or `client_secret`
 //!   (RFC 7591 §6); those members are ignored too.
 //! * **Pages shown at consent** (`client_uri`, `logo_uri`) are https URLs
-//!   and, when a client registers or updates itself, live on the host of one
-//!   of its https redirect URIs (RFC 7591 §5), so a registration cannot
-//!   borrow another site's name or logo. A native app whose redirect URIs
-//!   are all loopback or private-use has no web host to compare with; an
-//!   administrator is trusted to point elsewhere (a CDN, say).
+//!   and, when a client registers or updates itself, live on the host of
+//!   *every* one of its https redirect URIs (RFC 7591 §5), so a registration
+//!   cannot borrow another site's name or logo, not even by listing one
+//!   redirect URI on that site as a decoy next to its own: a client that
+//!   shows display URIs receives its codes on one web host. A native app
+//!   whose redirect URIs are all loopback or private-use has no web host to
+//!   compare with; an administrator is trusted to point elsewhere (a CDN,
+//!   say).
+//! * **Shown text** (`client_name`, `contacts`, `software_id`,
+//!   `software_version`, and every other member of a JSON request) may hold
+//!   neither control characters nor the bidirectional-text controls
+//!   (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), which would let
+//!   a consent page show another name than the one registered; the same
+//!   holds for an administrator's metadata.
 
 mod information;
 mod metadata;
@@ -50,7 +59,7 @@ use http::{Request, StatusCode};
 
 use crate::error::OAuthError;
 use crate::secret::{ClientSecret, Redacted, TokenHash, encode_secret};
-use crate::store::ClientRecord;
+use crate::store::{ClientRecord, Registrant};
 use crate::{Context, Entropy, ErrorCode};
 
 pub(crate) use information::{Minted, client_information};
@@ -82,16 +91,19 @@ pub(crate) struct NewClient {
     pub(crate) registration_token: Option<Redacted>,
 }
 
-/// Builds the record of a new client registered at `ctx.now`: a secret for
-/// confidential clients, and a registration access token when `manageable`.
+/// Builds the record of a new client registered at `ctx.now` by
+/// `registrant`: a secret for confidential clients, and a registration
+/// access token when `manageable`.
 pub(crate) fn new_client(
     client_id: String,
     settings: Settings,
     ctx: &Context,
+    registrant: Registrant,
     manageable: bool,
 ) -> NewClient {
     let mut record = ClientRecord::public(client_id);
     record.created_at = ctx.now;
+    record.registrant = registrant;
     settings.apply_to(&mut record);
     let secret = (!record.is_public()).then(|| new_client_secret(&ctx.entropy));
     record.secret_hash = secret.as_ref().map(ClientSecret::hash);
@@ -175,6 +187,8 @@ mod tests {
         }
     }
 
+    const ADMIN: Registrant = Registrant::Administrator;
+
     fn ctx(byte: u8) -> Context {
         Context::new(UnixTime::from_secs(1_700_000_000), Entropy::from_bytes([byte; 32]))
     }
@@ -195,8 +209,13 @@ mod tests {
 
     #[test]
     fn new_clients_get_credentials_by_type() {
-        let confidential =
-            new_client("c1".into(), settings(ClientAuthMethod::ClientSecretPost), &ctx(1), true);
+        let confidential = new_client(
+            "c1".into(),
+            settings(ClientAuthMethod::ClientSecretPost),
+            &ctx(1),
+            ADMIN,
+            true,
+        );
         let printed = format!("{confidential:?}");
         let secret = confidential.secret.expect("confidential clients get a secret");
         assert_eq!(confidential.record.secret_hash, Some(secret.hash()));
@@ -204,7 +223,8 @@ mod tests {
         assert_eq!(confidential.record.registration_token_hash, Some(TokenHash::of(&token)));
         assert!(!printed.contains(&token) && !printed.contains(secret.expose()), "{printed}");
         assert_eq!(confidential.record.created_at, UnixTime::from_secs(1_700_000_000));
-        let public = new_client("c2".into(), settings(ClientAuthMethod::None), &ctx(1), false);
+        let public =
+            new_client("c2".into(), settings(ClientAuthMethod::None), &ctx(1), ADMIN, false);
         assert!(public.secret.is_none() && public.record.secret_hash.is_none());
         assert!(public.registration_token.is_none());
         assert!(public.record.registration_token_hash.is_none());
@@ -212,8 +232,13 @@ mod tests {
 
     #[test]
     fn replacing_keeps_issues_or_drops_the_secret() {
-        let made =
-            new_client("c".into(), settings(ClientAuthMethod::ClientSecretBasic), &ctx(1), true);
+        let made = new_client(
+            "c".into(),
+            settings(ClientAuthMethod::ClientSecretBasic),
+            &ctx(1),
+            ADMIN,
+            true,
+        );
         let (kept, issued) =
             replaced(&made.record, settings(ClientAuthMethod::ClientSecretPost), &ctx(2));
         assert!(issued.is_none());

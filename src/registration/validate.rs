@@ -5,7 +5,7 @@
 use crate::store::{ClientAuthMethod, ClientRecord, GrantType};
 use crate::{Config, Scopes};
 
-use super::metadata::{ClientMetadata, MetadataError, shown};
+use super::metadata::{ClientMetadata, MetadataError, check_shown_text, shown};
 use super::uri::{check_redirect_uri, check_web_uri};
 
 /// What a request may register: the scopes and grant types on offer, and
@@ -106,6 +106,7 @@ impl ClientMetadata {
         config: &Config,
         allowance: &Allowance,
     ) -> Result<Settings, MetadataError> {
+        self.check_shown_texts()?;
         let auth_method = auth_method(self.token_endpoint_auth_method.as_deref())?;
         let grant_types = grant_types(self.grant_types.as_deref(), config, allowance)?;
         check_grant_combination(&grant_types, auth_method)?;
@@ -121,21 +122,27 @@ impl ClientMetadata {
             ));
         }
         let scopes = scopes(self.scope.as_deref(), allowance)?;
-        // The hosts of the https redirect URIs: loopback and private-use
-        // ones (native apps) name no web host.
-        let web_hosts: Vec<&str> =
-            redirect_uris.iter().filter_map(|uri| check_web_uri(uri).ok()).collect();
+        // RFC 7591 §5: the pages a consent screen shows must live where the
+        // client receives its codes — on the host of *every* https redirect
+        // URI, so that one redirect URI on a victim's host cannot lend its
+        // name and logo to a client that also receives codes elsewhere (a
+        // decoy). Loopback and private-use redirect URIs (native apps) name
+        // no web host to compare with. An administrator is trusted to point
+        // elsewhere (a CDN, say).
+        let web_hosts: Vec<(usize, &str)> = redirect_uris
+            .iter()
+            .enumerate()
+            .filter_map(|(i, uri)| check_web_uri(uri).ok().map(|host| (i, host)))
+            .collect();
         for (name, uri) in [("client_uri", &self.client_uri), ("logo_uri", &self.logo_uri)] {
             let Some(uri) = uri else { continue };
             let host = check_web_uri(uri)
                 .map_err(|why| MetadataError::metadata(format!("{name} {why}")))?;
-            // RFC 7591 §5: a page shown on the consent screen should live where
-            // the client receives its codes. Native apps (loopback or
-            // private-use redirect URIs only) name no web host to compare with.
-            let elsewhere = !web_hosts.iter().any(|web| web.eq_ignore_ascii_case(host));
-            if allowance.display_on_redirect_host && !web_hosts.is_empty() && elsewhere {
+            let elsewhere = web_hosts.iter().find(|(_, web)| !web.eq_ignore_ascii_case(host));
+            if let (true, Some((i, _))) = (allowance.display_on_redirect_host, elsewhere) {
                 return Err(MetadataError::metadata(format!(
-                    "{name} must be on the host of one of the https redirect_uris"
+                    "{name} must be on the host of every https redirect URI, and \
+                     redirect_uris[{i}] is not"
                 )));
             }
         }
@@ -151,6 +158,26 @@ impl ClientMetadata {
             software_id: self.software_id.clone(),
             software_version: self.software_version.clone(),
         })
+    }
+
+    /// The text rules of [`check_shown_text`] for the members a consent page
+    /// shows, whether the metadata came from JSON (checked there already)
+    /// or was built by an administrator's code.
+    fn check_shown_texts(&self) -> Result<(), MetadataError> {
+        let texts = [
+            ("client_name", &self.client_name),
+            ("software_id", &self.software_id),
+            ("software_version", &self.software_version),
+        ];
+        for (field, value) in texts {
+            if let Some(value) = value {
+                check_shown_text(value, field)?;
+            }
+        }
+        for (i, contact) in self.contacts.iter().flatten().enumerate() {
+            check_shown_text(contact, &format!("contacts[{i}]"))?;
+        }
+        Ok(())
     }
 }
 
@@ -425,7 +452,14 @@ mod tests {
         let elsewhere = format!(r#"{{{web}, "logo_uri": "https://cdn.example.net/logo.png"}}"#);
         assert_eq!(
             check(&elsewhere).unwrap_err().1,
-            "logo_uri must be on the host of one of the https redirect_uris"
+            "logo_uri must be on the host of every https redirect URI, and redirect_uris[0] is not"
+        );
+        // Every https redirect URI, not only one of them.
+        let decoy = r#"{"redirect_uris": ["https://app.example.com/cb", "https://evil.example/cb"],
+                        "client_uri": "https://app.example.com/"}"#;
+        assert_eq!(
+            check(decoy).unwrap_err().1,
+            "client_uri must be on the host of every https redirect URI, and redirect_uris[1] is not"
         );
         // Hosts compare without case and without the port.
         let same = format!(r#"{{{web}, "client_uri": "https://APP.example.com:8443/about"}}"#);

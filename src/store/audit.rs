@@ -116,6 +116,42 @@ impl AuditAction {
     }
 }
 
+/// Why a request was refused, where the answer deliberately does not say
+/// (a failed client authentication answers the same whatever went wrong,
+/// so it cannot tell an outsider whether a client exists or how it
+/// authenticates), or where one answer covers refusals worth telling
+/// apart. Never a secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AuditReason {
+    /// No client has the claimed `client_id`.
+    UnknownClient,
+    /// The client is registered for another authentication method.
+    WrongAuthMethod,
+    /// The client secret does not match.
+    WrongSecret,
+    /// A public client asked for what only a confidential client may do
+    /// (introspection).
+    PublicClient,
+    /// An authorization code, refresh token or device code was presented
+    /// by a client it was not issued to; nothing of its grant was touched.
+    IssuedToAnotherClient,
+}
+
+impl AuditReason {
+    /// The reason's stable name, for storage and logs.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::UnknownClient => "unknown_client",
+            Self::WrongAuthMethod => "wrong_auth_method",
+            Self::WrongSecret => "wrong_secret",
+            Self::PublicClient => "public_client",
+            Self::IssuedToAnotherClient => "issued_to_another_client",
+        }
+    }
+}
+
 /// One audit event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
@@ -138,6 +174,10 @@ pub struct AuditEvent {
     pub family: Option<FamilyId>,
     /// The OAuth error answered, for refusals.
     pub error: Option<ErrorCode>,
+    /// Why, where the answer does not say (see [`AuditReason`]). Absent in
+    /// stored data means `None`.
+    #[serde(default)]
+    pub reason: Option<AuditReason>,
 }
 
 mod request_id_text {

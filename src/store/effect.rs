@@ -102,7 +102,11 @@ pub enum Effect {
         at: UnixTime,
     },
     /// Revoke every token descended from `parent` (its children, their
-    /// children, and so on), leaving `parent` itself as it is.
+    /// children, and so on), leaving `parent` itself as it is; no effect on
+    /// descendants already revoked. The refresh tokens among those it
+    /// revokes also get `rotated_at` = `at` unless already rotated: a
+    /// grace-window retry replaced them, so presenting one later is reuse
+    /// (RFC 9700 §4.14.2), not a plain revoked token.
     RevokeDescendants {
         /// The ancestor token's hash.
         parent: TokenHash,

@@ -12,7 +12,7 @@ use super::effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 use super::query::{Answers, Query};
 use super::record::{
     ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
-    PendingAuthorizationRecord, Record, TokenRecord, UserRecord,
+    PendingAuthorizationRecord, Record, TokenKind, TokenRecord, UserRecord,
 };
 use super::{AsyncStore, Store, StoreError};
 use crate::secret::SecretHash;
@@ -335,7 +335,15 @@ impl State {
             Effect::RevokeDescendants { parent, at } => {
                 let mut pending = self.by_parent.get(parent).cloned().unwrap_or_default();
                 while let Some(hash) = pending.pop() {
-                    self.revoke(&hash, *at);
+                    if let Some(token) = self.tokens.get_mut(&hash) {
+                        let record = &mut token.record;
+                        if record.revoked_at.is_none() {
+                            record.revoked_at = Some(*at);
+                            if record.kind == TokenKind::Refresh {
+                                record.rotated_at.get_or_insert(*at);
+                            }
+                        }
+                    }
                     pending.extend(self.by_parent.get(&hash).into_iter().flatten().copied());
                 }
             }

@@ -28,7 +28,7 @@ use std::fmt;
 use std::future::Future;
 
 pub use crate::secret::{SecretHash, TokenHash};
-pub use audit::{AuditAction, AuditEvent};
+pub use audit::{AuditAction, AuditEvent, AuditReason};
 pub use effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 pub use memory::MemoryStore;
 pub use query::{Answer, Answers, Password, Query};
@@ -36,7 +36,7 @@ pub(crate) use query::{as_client, as_code, as_device, as_pending, as_token, as_u
 pub use record::{
     ClientAuthMethod, ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
     GrantType, PendingAuthorizationRecord, PendingKind, PkceChallenge, PkceMethod, Record,
-    TokenKind, TokenRecord, UserRecord,
+    Registrant, TokenKind, TokenRecord, UserRecord,
 };
 
 /// A blocking storage backend.

@@ -87,6 +87,43 @@ impl ClientAuthMethod {
     }
 }
 
+/// Who registered a client, which decides whether its redirect URIs are
+/// trusted before the user has authenticated (RFC 9700 §4.11.2).
+///
+/// An administrator's client (made with [`crate::admin`] or stored by the
+/// host itself) has redirect URIs someone vouched for: an invalid
+/// authorization request is redirected to it with the error (RFC 6749
+/// §4.1.2.1). A client that registered itself (RFC 7591) may have named
+/// any site: unless
+/// [`ConfigBuilder::trust_self_registered_redirects`](crate::ConfigBuilder::trust_self_registered_redirects)
+/// says otherwise, its invalid requests are answered directly to the user
+/// agent, and only a request the user has signed in to and decided on is
+/// sent back to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Registrant {
+    /// Made by the server's administrator or host.
+    Administrator,
+    /// Registered by the client itself at the registration endpoint.
+    SelfRegistered,
+}
+
+impl Registrant {
+    /// The stable name, for storage.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Administrator => "administrator",
+            Self::SelfRegistered => "self_registered",
+        }
+    }
+
+    /// What a stored record that does not say is taken for: self-registered,
+    /// the answer that trusts nothing it cannot vouch for.
+    fn unknown() -> Self {
+        Self::SelfRegistered
+    }
+}
+
 /// A registered client.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientRecord {
@@ -142,6 +179,15 @@ pub struct ClientRecord {
     /// read. Backends store it as given.
     #[serde(default)]
     pub revision: u64,
+    /// Who registered the client. [`ClientRecord::public`] and
+    /// [`ClientRecord::confidential`] make an administrator's client; the
+    /// registration endpoint stores [`Registrant::SelfRegistered`]. Absent
+    /// in stored data means `SelfRegistered`, the safe reading of a record
+    /// of unknown origin (the SQL stores' schema v2 migration instead reads
+    /// a version 1 row with a registration access token as self-registered
+    /// and any other as an administrator's).
+    #[serde(default = "Registrant::unknown")]
+    pub registrant: Registrant,
 }
 
 impl ClientRecord {
@@ -187,12 +233,18 @@ impl ClientRecord {
             software_version: None,
             registration_token_hash: None,
             revision: 0,
+            registrant: Registrant::Administrator,
         }
     }
 
     /// Whether the client is public (no secret; PKCE mandatory).
     pub fn is_public(&self) -> bool {
         self.auth_method == ClientAuthMethod::None
+    }
+
+    /// Whether the client registered itself (RFC 7591).
+    pub fn is_self_registered(&self) -> bool {
+        self.registrant == Registrant::SelfRegistered
     }
 
     /// Whether the client may use `grant`.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use qscope::store::{
     ClientAuthMethod, ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, Effect, FamilyId,
     GrantType, MemoryStore, PendingAuthorizationRecord, PendingKind, PkceChallenge, PkceMethod,
-    Store, TokenHash, TokenKind, TokenRecord, Transaction,
+    Registrant, Store, TokenHash, TokenKind, TokenRecord, Transaction,
 };
 use qscope::{
     BearerPolicy, ClientSecret, Config, Context, Decision, Entropy, FifoLimits, Interaction,
@@ -213,6 +213,13 @@ pub(crate) struct SetupClient {
     /// Unix seconds (default 0).
     #[serde(default)]
     pub(crate) client_id_issued_at: u64,
+    /// Who registered the client (default `administrator`).
+    #[serde(default = "administrator")]
+    pub(crate) registrant: Registrant,
+}
+
+fn administrator() -> Registrant {
+    Registrant::Administrator
 }
 
 #[derive(Deserialize)]
@@ -525,6 +532,7 @@ impl Vector {
             record.software_id = c.software_id.clone();
             record.software_version = c.software_version.clone();
             record.created_at = UnixTime::from_secs(c.client_id_issued_at);
+            record.registrant = c.registrant;
             effects.push(Effect::PutClient(record));
         }
         for c in &self.setup.codes {

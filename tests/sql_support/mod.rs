@@ -9,10 +9,10 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use qscope::store::{
-    AuditAction, AuditEvent, ClientAuthMethod, ClientRecord, CodeRecord, DeviceGrantRecord,
-    DeviceStatus, Effect, FamilyId, GrantType, Outcome, Password, PendingAuthorizationRecord,
-    PendingKind, PkceChallenge, PkceMethod, Query, Record, SecretHash, Store, StoreError,
-    TokenHash, TokenKind, TokenRecord, Transaction,
+    AuditAction, AuditEvent, AuditReason, ClientAuthMethod, ClientRecord, CodeRecord,
+    DeviceGrantRecord, DeviceStatus, Effect, FamilyId, GrantType, Outcome, Password,
+    PendingAuthorizationRecord, PendingKind, PkceChallenge, PkceMethod, Query, Record, Registrant,
+    SecretHash, Store, StoreError, TokenHash, TokenKind, TokenRecord, Transaction,
 };
 use qscope::{ErrorCode, RequestId, Scopes, Seconds, UnixTime};
 
@@ -60,6 +60,7 @@ pub fn full_client() -> ClientRecord {
     client.software_version = Some("2.1".into());
     client.registration_token_hash = Some(TokenHash::of("registration-token"));
     client.revision = 7;
+    client.registrant = Registrant::SelfRegistered;
     client
 }
 
@@ -278,6 +279,7 @@ pub fn audit_events_round_trip<S: Store + ?Sized>(
         grant_type: Some(GrantType::DeviceCode),
         family: Some(FamilyId::from_bytes([7; 16])),
         error: Some(ErrorCode::InvalidGrant),
+        reason: Some(AuditReason::IssuedToAnotherClient),
     };
     let bare = AuditEvent {
         at: T0.after(Seconds::new(1)),
@@ -289,8 +291,84 @@ pub fn audit_events_round_trip<S: Store + ?Sized>(
         grant_type: None,
         family: None,
         error: None,
+        reason: None,
     };
     put(store, vec![Effect::AppendAudit(full.clone())]);
     put(store, vec![Effect::AppendAudit(bare.clone())]);
     assert_eq!(events().expect("audit events"), vec![full, bare]);
+}
+
+/// The registration access token of the version 1 client that registered
+/// itself, in [`v1_rows`].
+pub const V1_REGISTRATION_TOKEN: &str = "v1-registration-token";
+
+/// Rows as qscope wrote them under schema version 1 (without the version 2
+/// columns): a client that registered itself (it holds a registration
+/// access token), one an administrator made, a token of the first, and an
+/// audit event. `blob` writes a byte-string literal in the engine's dialect,
+/// `no` the false boolean.
+pub fn v1_rows(blob: impl Fn(&[u8]) -> String, no: &str) -> String {
+    let token = blob(TokenHash::of(V1_REGISTRATION_TOKEN).as_bytes());
+    let secret = blob(SecretHash::of("v1 secret").as_bytes());
+    let hash = blob(TokenHash::of("v1-refresh").as_bytes());
+    let family = blob(&[9; 16]);
+    let t0 = T0.as_secs();
+    format!(
+        "INSERT INTO clients (client_id, secret_hash, auth_method, redirect_uris, grant_types, \
+         scopes, name, uri, resource_server, require_par, created_at, logo_uri, contacts, \
+         software_id, software_version, registration_token_hash, revision) VALUES \
+         ('v1-self', NULL, 'none', '[\"https://evil.example/landing\"]', \
+          '[\"authorization_code\",\"refresh_token\"]', 'read', 'Self', NULL, {no}, {no}, {t0}, \
+          NULL, '[]', NULL, NULL, {token}, 2), \
+         ('v1-admin', {secret}, 'client_secret_basic', '[\"https://client.example.com/cb\"]', \
+          '[\"client_credentials\"]', 'read write', NULL, NULL, {no}, {no}, {t0}, NULL, '[]', \
+          NULL, NULL, NULL, 0);
+         INSERT INTO tokens (hash, kind, client_id, subject, scopes, family, parent, issued_at, \
+         expires_at, rotated_at, revoked_at) VALUES ({hash}, 'refresh_token', 'v1-self', 'alice', \
+         'read', {family}, NULL, {t0}, {}, NULL, NULL);
+         INSERT INTO audit_events (at, request_id, peer, action, client_id, subject, grant_type, \
+         family, error) VALUES ({t0}, '0000000000000000000000000000002a', NULL, 'token_refused', \
+         'v1-admin', NULL, 'client_credentials', NULL, 'invalid_client');",
+        t0 + 3600
+    )
+}
+
+/// What [`v1_rows`] read as after the version 2 migration: the client with a
+/// registration access token is self-registered, the other an
+/// administrator's, the old event has no reason, the rest is unchanged; and
+/// records written now keep the new fields.
+pub fn v1_rows_read_as_migrated<S: Store + ?Sized>(
+    store: &S,
+    events: impl Fn() -> Result<Vec<AuditEvent>, StoreError>,
+) {
+    let client = |id: &str| match read_one(store, Query::Client { client_id: id.into() }) {
+        Some(Record::Client(client)) => client,
+        other => panic!("client {id} after the migration: {other:?}"),
+    };
+    let own = client("v1-self");
+    assert_eq!(own.registrant, Registrant::SelfRegistered);
+    assert_eq!(own.registration_token_hash, Some(TokenHash::of(V1_REGISTRATION_TOKEN)));
+    assert_eq!((own.name.as_deref(), own.revision), (Some("Self"), 2));
+    assert_eq!(own.redirect_uris, ["https://evil.example/landing"]);
+    let made = client("v1-admin");
+    assert_eq!(made.registrant, Registrant::Administrator);
+    assert!(made.secret_hash.expect("a secret").verify("v1 secret"));
+    assert_eq!(made.scopes, Scopes::from_names(["read", "write"]));
+    match read_one(store, Query::Token { hash: TokenHash::of("v1-refresh") }) {
+        Some(Record::Token(token)) => {
+            assert_eq!((token.client_id.as_str(), token.kind), ("v1-self", TokenKind::Refresh));
+        }
+        other => panic!("token after the migration: {other:?}"),
+    }
+    let old = events().expect("audit events");
+    assert_eq!(old.len(), 1);
+    assert_eq!((old[0].action, old[0].reason), (AuditAction::TokenRefused, None));
+    assert_eq!(old[0].error, Some(ErrorCode::InvalidClient));
+    // Written after the migration, both registrants and reasons round-trip.
+    let mut changed = own;
+    changed.registrant = Registrant::Administrator;
+    changed.revision = 3;
+    put(store, vec![Effect::PutClient(changed.clone()), Effect::PutClient(full_client())]);
+    assert_eq!(client("v1-self"), changed);
+    assert_eq!(client("full-client"), full_client());
 }

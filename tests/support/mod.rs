@@ -466,6 +466,11 @@ impl Harness {
         self.store.token(&TokenHash::of(name)).expect("token is stored")
     }
 
+    /// The scopes of the stored token `token` (in clear), space-delimited.
+    pub fn token_scopes(&self, token: &str) -> String {
+        self.token(token).scopes.as_str().to_owned()
+    }
+
     /// Redeems a fresh authorization code of the RFC client (PKCE S256)
     /// and returns `(access_token, refresh_token)`.
     pub fn redeem_code(&self, code: &str) -> (String, String) {

@@ -1,7 +1,7 @@
 //! [`PostgresStore`]: the storage contract on PostgreSQL, shared by any
 //! number of server processes.
 //!
-//! * **Schema**: `src/adapter/sql/postgres_v1.sql` (the SQLite schema in
+//! * **Schema**: `src/adapter/sql/postgres_v1.sql` and `postgres_v2.sql` (the SQLite schema in
 //!   PostgreSQL types), applied on open under an advisory lock and
 //!   recorded in `schema_version`; a database written by a newer qscope is
 //!   refused ([`SchemaTooNew`](crate::adapter::SchemaTooNew)). With

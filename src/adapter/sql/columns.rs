@@ -5,8 +5,8 @@ use serde::de::DeserializeOwned;
 
 use super::{Malformed, Value};
 use crate::store::{
-    AuditAction, ClientAuthMethod, DeviceStatus, FamilyId, GrantType, PendingKind, PkceMethod,
-    SecretHash, StoreError, TokenHash, TokenKind,
+    AuditAction, AuditReason, ClientAuthMethod, DeviceStatus, FamilyId, GrantType, PendingKind,
+    PkceMethod, Registrant, SecretHash, StoreError, TokenHash, TokenKind,
 };
 use crate::{ErrorCode, Scopes, UnixTime};
 
@@ -158,6 +158,13 @@ pub(crate) fn to_device_status(text: &str) -> Result<DeviceStatus, StoreError> {
         .ok_or_else(|| malformed(format!("unknown device status {text:?}")))
 }
 
+pub(crate) fn to_registrant(text: &str) -> Result<Registrant, StoreError> {
+    [Registrant::Administrator, Registrant::SelfRegistered]
+        .into_iter()
+        .find(|r| r.as_str() == text)
+        .ok_or_else(|| malformed(format!("unknown registrant {text:?}")))
+}
+
 pub(crate) fn to_grant_type(text: &str) -> Result<GrantType, StoreError> {
     GrantType::parse(text).ok_or_else(|| malformed(format!("unknown grant type {text:?}")))
 }
@@ -175,6 +182,10 @@ pub(crate) fn to_audit_action(text: &str) -> Result<AuditAction, StoreError> {
 
 pub(crate) fn to_error_code(text: &str) -> Result<ErrorCode, StoreError> {
     by_serde_name(text, "error code")
+}
+
+pub(crate) fn to_audit_reason(text: &str) -> Result<AuditReason, StoreError> {
+    by_serde_name(text, "audit reason")
 }
 
 pub(crate) fn from_json_list<T: DeserializeOwned>(
@@ -213,6 +224,19 @@ mod tests {
         for code in [ErrorCode::InvalidGrant, ErrorCode::TemporarilyUnavailable] {
             assert_eq!(to_error_code(code.as_str()).ok(), Some(code));
         }
+        for reason in [
+            AuditReason::UnknownClient,
+            AuditReason::WrongAuthMethod,
+            AuditReason::WrongSecret,
+            AuditReason::PublicClient,
+            AuditReason::IssuedToAnotherClient,
+        ] {
+            assert_eq!(to_audit_reason(reason.as_str()).ok(), Some(reason));
+        }
+        for registrant in [Registrant::Administrator, Registrant::SelfRegistered] {
+            assert_eq!(to_registrant(registrant.as_str()).ok(), Some(registrant));
+        }
+        assert!(to_registrant("admin").is_err());
         for kind in
             [PendingKind::PushedRequest, PendingKind::Interaction, PendingKind::PushedInteraction]
         {

@@ -15,8 +15,9 @@ use crate::store::{DeviceStatus, Effect, StoreError, TokenOwner};
 /// Insert or replace a client, keyed by `client_id`.
 const PUT_CLIENT: &str = "INSERT INTO clients (client_id, secret_hash, auth_method, \
      redirect_uris, grant_types, scopes, name, uri, resource_server, require_par, created_at, \
-     logo_uri, contacts, software_id, software_version, registration_token_hash, revision) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
+     logo_uri, contacts, software_id, software_version, registration_token_hash, revision, \
+     registrant) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) \
      ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash, \
      auth_method = excluded.auth_method, redirect_uris = excluded.redirect_uris, \
      grant_types = excluded.grant_types, scopes = excluded.scopes, name = excluded.name, \
@@ -24,7 +25,8 @@ const PUT_CLIENT: &str = "INSERT INTO clients (client_id, secret_hash, auth_meth
      require_par = excluded.require_par, created_at = excluded.created_at, \
      logo_uri = excluded.logo_uri, contacts = excluded.contacts, \
      software_id = excluded.software_id, software_version = excluded.software_version, \
-     registration_token_hash = excluded.registration_token_hash, revision = excluded.revision";
+     registration_token_hash = excluded.registration_token_hash, revision = excluded.revision, \
+     registrant = excluded.registrant";
 
 const DELETE_CLIENT: &str = "DELETE FROM clients WHERE client_id = ?1";
 
@@ -56,11 +58,13 @@ const REVOKE_FAMILY: &str =
 
 /// The tokens whose `parent` chain leads to `?1`, found by a recursive CTE
 /// over the `tokens_parent` index; `UNION` (not `UNION ALL`) stops on
-/// cycles.
+/// cycles. The refresh tokens among those it revokes are marked rotated
+/// too (unless they already were): they were replaced.
 const REVOKE_DESCENDANTS: &str = "WITH RECURSIVE descendants (hash) AS ( \
      SELECT hash FROM tokens WHERE parent = ?1 \
      UNION SELECT tokens.hash FROM tokens JOIN descendants ON tokens.parent = descendants.hash) \
-     UPDATE tokens SET revoked_at = ?2 \
+     UPDATE tokens SET revoked_at = ?2, rotated_at = CASE \
+     WHEN kind = 'refresh_token' AND rotated_at IS NULL THEN ?2 ELSE rotated_at END \
      WHERE revoked_at IS NULL AND hash IN (SELECT hash FROM descendants)";
 
 /// FIFO trimming in one statement: rank the owner's live tokens of one
@@ -86,7 +90,7 @@ const REVOKE_OLDEST_WITHOUT_SUBJECT: &str = revoke_oldest!("client_id = ?4 AND s
 const REVOKE_OLDEST_OF_FAMILY: &str = revoke_oldest!("family = ?4");
 
 const APPEND_AUDIT: &str = "INSERT INTO audit_events (at, request_id, peer, action, client_id, \
-     subject, grant_type, family, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+     subject, grant_type, family, error, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 /// Insert or replace a pending authorization, keyed by its handle hash.
 const PUT_PENDING: &str = "INSERT INTO pending_authorizations (hash, kind, client_id, \
@@ -165,6 +169,7 @@ pub(crate) fn statements(effect: &Effect) -> Result<Vec<Statement>, StoreError> 
                 opt_text(c.software_version.as_deref()),
                 opt_token_hash(c.registration_token_hash.as_ref()),
                 count(c.revision, "revision")?,
+                text(c.registrant.as_str()),
             ],
         ),
         Effect::DeleteClient { client_id, at } => Ok(vec![
@@ -244,6 +249,7 @@ pub(crate) fn statements(effect: &Effect) -> Result<Vec<Statement>, StoreError> 
                 opt_text(e.grant_type.map(|g| g.as_str())),
                 opt_family(e.family.as_ref()),
                 opt_text(e.error.map(|c| c.as_str())),
+                opt_text(e.reason.map(|r| r.as_str())),
             ],
         ),
         Effect::PutPending(p) => one(

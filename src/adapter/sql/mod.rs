@@ -37,13 +37,17 @@ pub(crate) struct Migration {
 
 /// The SQLite schema, oldest first; the last is the version this build writes.
 #[cfg(feature = "sqlite")]
-pub(crate) const MIGRATIONS_SQLITE: &[Migration] =
-    &[Migration { version: 1, sql: include_str!("sqlite_v1.sql") }];
+pub(crate) const MIGRATIONS_SQLITE: &[Migration] = &[
+    Migration { version: 1, sql: include_str!("sqlite_v1.sql") },
+    Migration { version: 2, sql: include_str!("sqlite_v2.sql") },
+];
 
 /// The PostgreSQL schema, oldest first, version for version the same as SQLite's.
 #[cfg(feature = "postgres")]
-pub(crate) const MIGRATIONS_POSTGRES: &[Migration] =
-    &[Migration { version: 1, sql: include_str!("postgres_v1.sql") }];
+pub(crate) const MIGRATIONS_POSTGRES: &[Migration] = &[
+    Migration { version: 1, sql: include_str!("postgres_v1.sql") },
+    Migration { version: 2, sql: include_str!("postgres_v2.sql") },
+];
 
 /// The migrations to run on a database at `current`, or an error if the
 /// database is newer than this build.

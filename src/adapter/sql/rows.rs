@@ -7,9 +7,10 @@
 use std::net::IpAddr;
 
 use super::columns::{
-    from_json_list, malformed, to_audit_action, to_auth_method, to_count, to_device_status,
-    to_error_code, to_family, to_grant_type, to_kind, to_opt_time, to_pending_kind, to_pkce_method,
-    to_scopes, to_secret_hash, to_time, to_token_hash,
+    from_json_list, malformed, to_audit_action, to_audit_reason, to_auth_method, to_count,
+    to_device_status, to_error_code, to_family, to_grant_type, to_kind, to_opt_time,
+    to_pending_kind, to_pkce_method, to_registrant, to_scopes, to_secret_hash, to_time,
+    to_token_hash,
 };
 use crate::RequestId;
 use crate::store::{
@@ -69,7 +70,7 @@ macro_rules! client_columns {
     () => {
         "client_id, secret_hash, auth_method, redirect_uris, grant_types, scopes, name, uri, \
          resource_server, require_par, created_at, logo_uri, contacts, software_id, \
-         software_version, registration_token_hash, revision"
+         software_version, registration_token_hash, revision, registrant"
     };
 }
 pub(crate) use client_columns;
@@ -97,6 +98,7 @@ pub(crate) fn client(row: &dyn SqlRow) -> Result<Record, StoreError> {
             .map(|b| to_token_hash(b, "registration_token_hash"))
             .transpose()?,
         revision: to_count(int(row, 16, "revision")?, "revision")?,
+        registrant: to_registrant(&text(row, 17, "registrant")?)?,
     }))
 }
 
@@ -213,7 +215,7 @@ pub(crate) fn device(row: &dyn SqlRow) -> Result<Record, StoreError> {
 
 /// Every audit event, oldest first, in the column order [`audit_event`] reads.
 pub(crate) const SELECT_AUDIT_EVENTS: &str = "SELECT at, request_id, peer, action, client_id, \
-     subject, grant_type, family, error FROM audit_events ORDER BY seq";
+     subject, grant_type, family, error, reason FROM audit_events ORDER BY seq";
 
 pub(crate) fn audit_event(row: &dyn SqlRow) -> Result<AuditEvent, StoreError> {
     let request_id = text(row, 1, "request_id")?;
@@ -232,5 +234,6 @@ pub(crate) fn audit_event(row: &dyn SqlRow) -> Result<AuditEvent, StoreError> {
         grant_type: row.text(6)?.map(|g| to_grant_type(&g)).transpose()?,
         family: row.blob(7)?.map(|f| to_family(f, "family")).transpose()?,
         error: row.text(8)?.map(|e| to_error_code(&e)).transpose()?,
+        reason: row.text(9)?.map(|r| to_audit_reason(&r)).transpose()?,
     })
 }

@@ -1,6 +1,6 @@
 //! [`SqliteStore`]: the storage contract on SQLite, for one machine.
 //!
-//! * **Schema**: `src/adapter/sql/sqlite_v1.sql`, applied on open and
+//! * **Schema**: `src/adapter/sql/sqlite_v1.sql` and `sqlite_v2.sql`, applied on open and
 //!   recorded in `schema_version`; a database written by a newer qscope is
 //!   refused ([`SchemaTooNew`](crate::adapter::SchemaTooNew)).
 //! * **Durability**: WAL journal, `synchronous = FULL` by default (a

@@ -370,13 +370,21 @@ pub fn family_revocation_touches_one_family<S: Store + ?Sized>(store: &S) {
     assert!(!revoked(store, "f6-a"), "contract: other families untouched");
 }
 
-/// `RevokeDescendants` revokes children and grandchildren, not the parent.
+/// `RevokeDescendants` revokes children and grandchildren, not the parent,
+/// and marks the refresh tokens it revokes rotated (replaced); tokens
+/// revoked before keep their record as it was.
 pub fn descendants_are_revoked_recursively<S: Store + ?Sized>(store: &S) {
     let root = token("d-root", TokenKind::Refresh, "client", 7, 0);
     let mut child = token("d-child", TokenKind::Refresh, "client", 7, 1);
     child.parent = Some(root.hash);
     let mut grandchild = token("d-grandchild", TokenKind::Access, "client", 7, 2);
     grandchild.parent = Some(child.hash);
+    let mut rotated_child = token("d-rotated", TokenKind::Refresh, "client", 7, 1);
+    rotated_child.parent = Some(root.hash);
+    rotated_child.rotated_at = Some(T0.after(crate::Seconds::new(1)));
+    let mut revoked_child = token("d-revoked", TokenKind::Refresh, "client", 7, 1);
+    revoked_child.parent = Some(root.hash);
+    revoked_child.revoked_at = Some(T0.after(crate::Seconds::new(2)));
     let sibling = token("d-other", TokenKind::Access, "client", 7, 2);
     put(
         store,
@@ -384,16 +392,35 @@ pub fn descendants_are_revoked_recursively<S: Store + ?Sized>(store: &S) {
             Effect::PutToken(root.clone()),
             Effect::PutToken(child),
             Effect::PutToken(grandchild),
+            Effect::PutToken(rotated_child),
+            Effect::PutToken(revoked_child.clone()),
             Effect::PutToken(sibling),
         ],
     );
-    put(store, vec![Effect::RevokeDescendants { parent: root.hash, at: T0 }]);
+    let at = T0.after(crate::Seconds::new(5));
+    put(store, vec![Effect::RevokeDescendants { parent: root.hash, at }]);
     assert!(!revoked(store, "d-root"), "contract: the parent itself stays");
     assert!(
         revoked(store, "d-child") && revoked(store, "d-grandchild"),
         "contract: descendants revoked"
     );
     assert!(!revoked(store, "d-other"), "contract: unrelated tokens stay");
+    let times = |name: &str| {
+        let stored = read_token(store, name);
+        (stored.rotated_at, stored.revoked_at)
+    };
+    assert_eq!(times("d-child"), (Some(at), Some(at)), "contract: a replaced refresh token");
+    assert_eq!(times("d-grandchild"), (None, Some(at)), "contract: access tokens only revoked");
+    assert_eq!(
+        times("d-rotated"),
+        (Some(T0.after(crate::Seconds::new(1))), Some(at)),
+        "contract: an earlier rotation time stays"
+    );
+    assert_eq!(
+        read_token(store, "d-revoked"),
+        revoked_child,
+        "contract: a token revoked before is left as it was"
+    );
 }
 
 /// FIFO: the oldest by issue time go first, ties by insertion order.
