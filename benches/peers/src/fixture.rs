@@ -10,6 +10,9 @@ pub(crate) const CLIENT_ID: &str = "bench";
 pub(crate) const CLIENT_SECRET: &str = "bench-secret";
 /// `Authorization` for `bench:bench-secret` (RFC 7617 Basic, base64).
 pub(crate) const BASIC: &str = "Basic YmVuY2g6YmVuY2gtc2VjcmV0";
+/// `Authorization` for `bench:bench-secreu`, a wrong secret: each side must
+/// refuse it, which shows it checks the client secret.
+pub(crate) const WRONG_BASIC: &str = "Basic YmVuY2g6YmVuY2gtc2VjcmV1";
 /// The client's one registered redirect URI.
 pub(crate) const REDIRECT_URI: &str = "https://client.example.com/cb";
 /// The scope the client may use; also what the bearer check requires.

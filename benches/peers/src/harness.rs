@@ -62,8 +62,9 @@ pub(crate) trait Peer {
     /// The token requests that rotate these refresh tokens.
     fn prepare_refresh_rotations(&mut self, refresh_tokens: &[String]) -> Vec<Self::Request>;
 
-    /// `n` client credentials token requests.
-    fn prepare_client_credentials(&mut self, n: usize) -> Vec<Self::Request>;
+    /// `n` client credentials token requests that authenticate with
+    /// `authorization` (an HTTP Basic value).
+    fn prepare_client_credentials(&mut self, n: usize, authorization: &str) -> Vec<Self::Request>;
 
     /// The resource requests that present these access tokens.
     fn prepare_bearer_checks(&mut self, access_tokens: &[String]) -> Vec<Self::Request>;

@@ -21,8 +21,8 @@ use oxide_auth::primitives::scope::Scope;
 use url::Url;
 
 use crate::fixture::{
-    CHALLENGE, CLIENT_ID, CLIENT_SECRET, Failure, OWNER, Outcome, REDIRECT_URI, SCOPE, bearer,
-    client_credentials_body, code_exchange_body, refresh_body, token_outcome,
+    BASIC, CHALLENGE, CLIENT_ID, CLIENT_SECRET, Failure, OWNER, Outcome, REDIRECT_URI, SCOPE,
+    bearer, client_credentials_body, code_exchange_body, refresh_body, token_outcome,
 };
 use crate::harness::{Operation, Peer};
 use crate::oxide_web::{FormRequest, FormResponse, NotAForm, Sha256Policy};
@@ -131,17 +131,17 @@ impl Peer for Oxide {
                         extensions,
                     })
                     .expect("AuthMap stores a code");
-                FormRequest::token(code_exchange_body(&code, verifier))
+                FormRequest::token(code_exchange_body(&code, verifier), BASIC)
             })
             .collect()
     }
 
     fn prepare_refresh_rotations(&mut self, refresh_tokens: &[String]) -> Vec<Self::Request> {
-        refresh_tokens.iter().map(|token| FormRequest::token(refresh_body(token))).collect()
+        refresh_tokens.iter().map(|token| FormRequest::token(refresh_body(token), BASIC)).collect()
     }
 
-    fn prepare_client_credentials(&mut self, n: usize) -> Vec<Self::Request> {
-        (0..n).map(|_| FormRequest::token(client_credentials_body())).collect()
+    fn prepare_client_credentials(&mut self, n: usize, authorization: &str) -> Vec<Self::Request> {
+        (0..n).map(|_| FormRequest::token(client_credentials_body(), authorization)).collect()
     }
 
     fn prepare_bearer_checks(&mut self, access_tokens: &[String]) -> Vec<Self::Request> {

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use url::Url;
 
-use crate::fixture::{BASIC, FORM};
+use crate::fixture::FORM;
 
 /// A request as it comes off the wire: the headers oxide-auth asks for
 /// and the raw body.
@@ -28,10 +28,10 @@ pub(crate) struct FormRequest {
 
 impl FormRequest {
     /// A token endpoint request with HTTP Basic client authentication.
-    pub(crate) fn token(body: String) -> Self {
+    pub(crate) fn token(body: String, authorization: &str) -> Self {
         Self {
             content_type: Some(FORM),
-            authorization: Some(BASIC.to_owned()),
+            authorization: Some(authorization.to_owned()),
             body: body.into_bytes(),
             parsed: None,
         }

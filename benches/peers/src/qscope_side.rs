@@ -109,10 +109,10 @@ fn family(number: u64) -> FamilyId {
 }
 
 /// A token endpoint request with HTTP Basic client authentication.
-fn token_request(body: String) -> Request<Vec<u8>> {
+fn token_request(body: String, authorization: &str) -> Request<Vec<u8>> {
     Request::post("/token")
         .header("content-type", FORM)
-        .header("authorization", BASIC)
+        .header("authorization", authorization)
         .body(body.into_bytes())
         .expect("a valid request")
 }
@@ -143,17 +143,17 @@ impl Peer for Qscope {
                     family: family(number),
                     consumed_at: None,
                 });
-                token_request(code_exchange_body(&code, verifier))
+                token_request(code_exchange_body(&code, verifier), BASIC)
             })
             .collect()
     }
 
     fn prepare_refresh_rotations(&mut self, refresh_tokens: &[String]) -> Vec<Self::Request> {
-        refresh_tokens.iter().map(|token| token_request(refresh_body(token))).collect()
+        refresh_tokens.iter().map(|token| token_request(refresh_body(token), BASIC)).collect()
     }
 
-    fn prepare_client_credentials(&mut self, n: usize) -> Vec<Self::Request> {
-        (0..n).map(|_| token_request(client_credentials_body())).collect()
+    fn prepare_client_credentials(&mut self, n: usize, authorization: &str) -> Vec<Self::Request> {
+        (0..n).map(|_| token_request(client_credentials_body(), authorization)).collect()
     }
 
     fn prepare_bearer_checks(&mut self, access_tokens: &[String]) -> Vec<Self::Request> {
@@ -219,7 +219,7 @@ pub(crate) fn fresh_store_batch(
             let refresh = peer.seed_tokens(TokenKind::Refresh, iterations);
             peer.prepare_refresh_rotations(&refresh)
         }
-        Operation::ClientCredentials => peer.prepare_client_credentials(iterations),
+        Operation::ClientCredentials => peer.prepare_client_credentials(iterations, BASIC),
         Operation::BearerCheck => {
             // Distinct tokens spread over the whole store.
             let step = (FRESH_STORE_TOKENS / iterations.max(1)).max(1);

@@ -1,7 +1,7 @@
 //! The side-by-side run: rounds of batches, interleaved, each operation
 //! fed by the tokens an earlier one of the same round issued.
 
-use crate::fixture::{Failure, VERIFIER, WRONG_VERIFIER};
+use crate::fixture::{BASIC, Failure, VERIFIER, WRONG_BASIC, WRONG_VERIFIER};
 use crate::harness::{Operation, Peer, Timing, time_batch};
 use crate::oxide_side::Oxide;
 use crate::qscope_side::Qscope;
@@ -18,21 +18,26 @@ struct Feed {
 /// Runs each operation once through `peer` before anything is timed and
 /// says what came back, so no table can be the timing of an error path.
 /// (Every answer of every timed batch is checked the same way, after the
-/// batch.) Then a code exchange with the wrong verifier must be refused,
-/// so no side is timed without its PKCE check.
+/// batch.) Then a wrong verifier and a wrong client secret must be
+/// refused, so no side is timed without its PKCE or its secret check.
 pub(crate) fn check_once<P: Peer>(peer: &mut P) -> Result<(), Failure> {
     let mut feed = Feed::default();
     for operation in Operation::ALL {
         run_batch(peer, operation, 1, &mut feed)?;
     }
-    let wrong = peer.prepare_code_exchanges(1, WRONG_VERIFIER);
-    let Err(refusal) = time_batch(peer, Operation::CodeExchange, wrong) else {
+    let wrong_verifier = peer.prepare_code_exchanges(1, WRONG_VERIFIER);
+    let Err(verifier_refused) = time_batch(peer, Operation::CodeExchange, wrong_verifier) else {
         return Err(Failure(format!("{} accepted a wrong PKCE verifier", P::NAME)));
+    };
+    let wrong_secret = peer.prepare_client_credentials(1, WRONG_BASIC);
+    let Err(secret_refused) = time_batch(peer, Operation::ClientCredentials, wrong_secret) else {
+        return Err(Failure(format!("{} accepted a wrong client secret", P::NAME)));
     };
     println!(
         "checked {}: code exchange and rotation 200 with access and refresh tokens, \
          client credentials 200 with an access token, bearer check allowed; \
-         a wrong PKCE verifier refused ({refusal})",
+         refused a wrong PKCE verifier ({verifier_refused}) and a wrong client secret \
+         ({secret_refused})",
         P::NAME
     );
     Ok(())
@@ -49,7 +54,7 @@ fn run_batch<P: Peer>(
     let requests = match operation {
         Operation::CodeExchange => peer.prepare_code_exchanges(iterations, VERIFIER),
         Operation::RefreshRotation => peer.prepare_refresh_rotations(&feed.refresh_tokens),
-        Operation::ClientCredentials => peer.prepare_client_credentials(iterations),
+        Operation::ClientCredentials => peer.prepare_client_credentials(iterations, BASIC),
         Operation::BearerCheck => peer.prepare_bearer_checks(&feed.access_tokens),
     };
     let batch = time_batch(peer, operation, requests)?;
