@@ -6,6 +6,7 @@ mod fixture;
 mod harness;
 mod oxide_side;
 mod oxide_web;
+mod peer;
 mod qscope_side;
 mod report;
 mod rounds;
@@ -13,8 +14,9 @@ mod rounds;
 use std::process::ExitCode;
 
 use fixture::Failure;
-use harness::{Clock, Operation, Timing};
+use harness::{Clock, Timing};
 use oxide_side::Oxide;
+use peer::Operation;
 use qscope_side::{FRESH_STORE_TOKENS, Qscope, fresh_store_batch};
 
 /// Batches per operation and implementation; the tables print their median.

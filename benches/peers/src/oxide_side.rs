@@ -24,8 +24,8 @@ use crate::fixture::{
     BASIC, CHALLENGE, CLIENT_ID, CLIENT_SECRET, Failure, OWNER, Outcome, REDIRECT_URI, SCOPE,
     bearer, client_credentials_body, code_exchange_body, refresh_body, token_outcome,
 };
-use crate::harness::{Operation, Peer};
 use crate::oxide_web::{FormRequest, FormResponse, NotAForm, Sha256Policy};
+use crate::peer::{Operation, Peer};
 
 /// Random bytes per code and token: qscope's 256 bits.
 const SECRET_BYTES: usize = 32;

@@ -16,7 +16,8 @@ use crate::fixture::{
     BASIC, CHALLENGE, CLIENT_ID, CLIENT_SECRET, FORM, Failure, OWNER, Outcome, REDIRECT_URI, SCOPE,
     VERIFIER, bearer, client_credentials_body, code_exchange_body, refresh_body,
 };
-use crate::harness::{Operation, Peer, Timing, time_batch};
+use crate::harness::{Timing, time_batch};
+use crate::peer::{Operation, Peer};
 
 /// qscope with its reference store.
 pub(crate) struct Qscope {

@@ -1,6 +1,7 @@
 //! The tables.
 
-use crate::harness::{Clock, Operation, Summary, Timing, show_summary};
+use crate::harness::{Clock, Summary, Timing, show_summary};
+use crate::peer::Operation;
 
 /// The target for every row of the side-by-side table.
 const TARGET_RATIO: f64 = 0.25;

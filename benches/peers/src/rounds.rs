@@ -2,8 +2,9 @@
 //! fed by the tokens an earlier one of the same round issued.
 
 use crate::fixture::{BASIC, Failure, VERIFIER, WRONG_BASIC, WRONG_VERIFIER};
-use crate::harness::{Operation, Peer, Timing, time_batch};
+use crate::harness::{Timing, time_batch};
 use crate::oxide_side::Oxide;
+use crate::peer::{Operation, Peer};
 use crate::qscope_side::Qscope;
 
 /// The tokens one batch hands to a later operation of the same round.
