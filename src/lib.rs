@@ -144,10 +144,14 @@ mod error;
 mod exchange;
 mod form;
 mod grant;
+pub mod html;
+mod input;
 pub mod manual;
+mod misuse;
 mod pkce;
 pub mod registration;
-mod response;
+mod reply;
+pub mod response;
 mod scope;
 mod secret;
 mod server;
@@ -156,19 +160,18 @@ pub mod store;
 mod time;
 
 pub use authorization::{Decision, Interaction, InteractionHandle, RequestedScope};
-pub use bearer::{Access, BearerRead, BearerStep, BearerVerdict};
 pub use config::{
     BearerPolicy, Config, ConfigBuilder, Endpoints, FifoLimits, MAX_CODE_LIFETIME, PkcePolicy,
     RefreshRotation, ScopeDefinition,
 };
 pub use config::{DEFAULT_REGISTRATION_GRANTS, RegistrationPolicy};
 pub use context::{Context, Entropy, RequestId};
-pub use driver::{
-    drive, drive_async, drive_step, drive_step_async, drive_to_respond, drive_to_respond_async,
-    verify_bearer, verify_bearer_async,
-};
-pub use error::{ApiMisuse, ConfigError, ErrorCode};
-pub use exchange::{Commit, MAX_STEPS, Read, Reply, Respond, Step};
+pub use driver::{drive, drive_async, drive_deferred, drive_deferred_async};
+pub use error::{ConfigError, ErrorCode};
+pub use exchange::{Commit, MAX_STEPS, Read, Step};
+pub use input::{HttpRequest, Input};
+pub use misuse::{ApiMisuse, MisuseKind};
+pub use reply::{Access, Reply, Respond};
 pub use scope::{InvalidScope, Scopes};
 pub use secret::{ClientSecret, SecretHash, TokenHash};
 pub use server::Server;

@@ -4,7 +4,7 @@
 
 use crate::error::OAuthError;
 use crate::form::Form;
-use crate::grant::{parse_scope_text, resolve_scopes};
+use crate::scope::{parse_scope_text, resolve_scopes};
 use crate::store::{ClientRecord, GrantType, PkceChallenge, PkceMethod};
 use crate::{Config, ErrorCode, Scopes, pkce};
 
@@ -82,7 +82,7 @@ pub(crate) fn validate(
         ));
     }
     let requested = parse_scope_text(params.scope.as_deref())?;
-    let scopes = resolve_scopes(config, requested.as_ref(), &client.scopes)?;
+    let scopes = resolve_scopes(config.default_scopes(), requested.as_ref(), &client.scopes)?;
     let challenge = challenge(config, client, params)?;
     Ok(Validated { scopes, challenge })
 }

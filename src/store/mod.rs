@@ -32,7 +32,7 @@ pub use audit::{AuditAction, AuditEvent, AuditReason};
 pub use effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 pub use memory::MemoryStore;
 pub use query::{Answer, Answers, Password, Query};
-pub(crate) use query::{as_client, as_code, as_device, as_pending, as_token, as_user};
+pub(crate) use query::{Records, as_client, as_code, as_device, as_pending, as_token, as_user};
 pub use record::{
     ClientAuthMethod, ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
     GrantType, PendingAuthorizationRecord, PendingKind, PkceChallenge, PkceMethod, Record,

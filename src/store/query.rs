@@ -128,8 +128,22 @@ impl Answers {
         &self.0
     }
 
-    pub(crate) fn into_records(self) -> impl Iterator<Item = Option<Record>> {
-        self.0.into_iter().map(|a| a.record)
+    /// The records found, in the order of the queries.
+    pub(crate) fn into_records(self) -> Records {
+        Records(self.0.into_iter())
+    }
+}
+
+/// The records of a read, in the order of its queries (`None` where no
+/// record was found).
+#[derive(Debug)]
+pub(crate) struct Records(std::vec::IntoIter<Answer>);
+
+impl Iterator for Records {
+    type Item = Option<Record>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|answer| answer.record)
     }
 }
 
