@@ -11,6 +11,7 @@
 
 pub mod request;
 pub mod stateful;
+pub mod store;
 pub mod wellformed;
 
 use arbitrary::{Arbitrary, Unstructured};
