@@ -69,7 +69,7 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     };
     // A redirect to the client with the code or `access_denied`, or a 400
     // when the request expired meanwhile.
-    match app.driver.run(app.server.decide(decision, ctx)).await {
+    match app.driver.run(&app.server, decision, ctx).await {
         Reply::Http(response) => with_cookie(app, &id, for_the_browser(response)),
         _ => {
             // Not the value: a reply may carry secrets.

@@ -8,6 +8,7 @@ use http_body::Body;
 use qscope::device::{DeviceDecision, DevicePrompt, DeviceRejection, DeviceReply};
 use qscope::{Context, Reply, Scopes};
 
+use crate::drive::Ask;
 use crate::form;
 use crate::host::{
     Answer, App, DecisionForm, Incoming, busy, decision_form, method_not_allowed, query, redirect,
@@ -68,7 +69,7 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     } else {
         DeviceDecision::Deny { user_code: prompt.user_code }
     };
-    let page = match app.driver.run(app.server.decide_device(decision, ctx)).await {
+    let page = match app.driver.run(&app.server, decision, ctx).await {
         Reply::Device(DeviceReply::Approved) => pages::message(
             StatusCode::OK,
             "Device connected",
@@ -92,7 +93,7 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
 /// What the device with `typed` asks for, or the page saying why the code
 /// cannot be used.
 async fn prompt(app: &App, typed: &str, ctx: Context) -> Result<DevicePrompt, Answer> {
-    match app.driver.run(app.server.device_prompt(typed, ctx)).await {
+    match app.driver.run(&app.server, Ask::DevicePrompt(typed.to_owned()), ctx).await {
         Reply::Device(DeviceReply::Prompt(prompt)) => Ok(prompt),
         Reply::Device(DeviceReply::Rejected(rejection)) => Err(rejected(rejection)),
         _ => {

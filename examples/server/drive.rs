@@ -20,8 +20,11 @@
 //! * A panic while driving (a store or core bug) is a 500, not a dropped
 //!   connection.
 
+use http::Request;
+use qscope::device::DeviceDecision;
+use qscope::response::json_error;
 use qscope::store::{AsyncStore, Effect, Transaction};
-use qscope::{Reply, Respond, Step};
+use qscope::{Context, Decision, ErrorCode, Input, Reply, Respond, Server};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -49,24 +52,30 @@ impl Driver {
         (Self { store, audit }, writer)
     }
 
-    /// Drives `step` to its reply.
-    pub(crate) async fn run(&self, step: Step) -> Reply {
+    /// Drives what the demo asks of `server` to its reply.
+    pub(crate) async fn run(&self, server: &Server, ask: impl Into<Ask>, ctx: Context) -> Reply {
+        let (ask, server) = (ask.into(), server.clone());
         let finished = match &self.store {
             DemoStore::Sqlite(store) => {
                 let store = store.clone();
-                tokio::task::spawn_blocking(move || qscope::drive_to_respond(&store, step)).await
+                tokio::task::spawn_blocking(move || {
+                    qscope::drive_deferred(&server, &store, ask.input(), ctx)
+                })
+                .await
             }
             DemoStore::Postgres(store) => {
                 let store = store.clone();
-                tokio::spawn(async move { qscope::drive_to_respond_async(&store, step).await })
-                    .await
+                tokio::spawn(async move {
+                    qscope::drive_deferred_async(&server, &store, ask.input(), ctx).await
+                })
+                .await
             }
         };
         let respond = finished.unwrap_or_else(|_panic| {
             tracing::error!("driving an exchange panicked");
-            let reply = Reply::Http(crate::host::json_error(
+            let reply = Reply::Http(json_error(
                 http::StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
+                ErrorCode::ServerError,
                 "internal error",
             ));
             Respond { reply, best_effort: Vec::new() }
@@ -77,6 +86,49 @@ impl Driver {
             }
         }
         respond.reply
+    }
+}
+
+/// What the demo asks the core, owned so that it can move to the thread
+/// or task that drives it.
+pub(crate) enum Ask {
+    /// A request to one of the core's endpoints.
+    Http(Request<Vec<u8>>),
+    /// The user's login and consent result.
+    Decision(Decision),
+    /// The user code typed on the device page.
+    DevicePrompt(String),
+    /// The user's decision on a device.
+    DeviceDecision(DeviceDecision),
+}
+
+impl Ask {
+    /// The core's input for it.
+    fn input(&self) -> Input<'_> {
+        match self {
+            Self::Http(request) => Input::from(request),
+            Self::Decision(decision) => Input::Decision(decision.clone()),
+            Self::DevicePrompt(user_code) => Input::device_prompt(user_code),
+            Self::DeviceDecision(decision) => Input::DeviceDecision(decision.clone()),
+        }
+    }
+}
+
+impl From<Request<Vec<u8>>> for Ask {
+    fn from(request: Request<Vec<u8>>) -> Self {
+        Self::Http(request)
+    }
+}
+
+impl From<Decision> for Ask {
+    fn from(decision: Decision) -> Self {
+        Self::Decision(decision)
+    }
+}
+
+impl From<DeviceDecision> for Ask {
+    fn from(decision: DeviceDecision) -> Self {
+        Self::DeviceDecision(decision)
     }
 }
 

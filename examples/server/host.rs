@@ -15,7 +15,8 @@ use http_body::Body;
 use http_body_util::Full;
 use qscope::adapter::context::{REQUEST_ID_HEADER, context_for, response_request_id};
 use qscope::adapter::tower::{collect_body, unreadable_body};
-use qscope::{Context, Reply, Server};
+use qscope::response::json_error;
+use qscope::{Context, ErrorCode, Reply, Server};
 
 use crate::drive::Driver;
 use crate::form;
@@ -109,7 +110,7 @@ where
     let Ok(ctx) = context_for(Some(peer.ip()), incoming_id.as_ref()) else {
         return json_error(
             StatusCode::SERVICE_UNAVAILABLE,
-            "temporarily_unavailable",
+            ErrorCode::TemporarilyUnavailable,
             "the server cannot draw randomness; retry later",
         )
         .map(|body| Full::new(Bytes::from(body)));
@@ -137,8 +138,8 @@ async fn core<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
         return full(unreadable_body());
     };
     let headers = parts.headers.clone();
-    let step = app.server.begin(Request::from_parts(parts, body), ctx);
-    let interaction = match app.driver.run(step).await {
+    let request = Request::from_parts(parts, body);
+    let interaction = match app.driver.run(&app.server, request, ctx).await {
         Reply::Interaction(interaction) => interaction,
         Reply::Http(response) => return full(response),
         _ => {
@@ -160,18 +161,6 @@ async fn core<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     let location =
         if signed_in { consent } else { format!("/login?next={}", form::encode(&consent)) };
     with_cookie(app, &id, redirect(&location))
-}
-
-/// An RFC 6749 §5.2 style JSON error (`error`, `error_description`),
-/// `Cache-Control: no-store`.
-pub(crate) fn json_error(status: StatusCode, code: &str, description: &str) -> Response<Vec<u8>> {
-    let body = serde_json::json!({ "error": code, "error_description": description });
-    let mut response = Response::new(body.to_string().into_bytes());
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 /// The session of a request, created when there is none (`None` only when
@@ -331,8 +320,11 @@ pub(crate) fn busy() -> Answer {
 
 fn too_many_requests(wait: u64) -> Answer {
     let description = "too many requests from this address; retry later";
-    let mut response =
-        full(json_error(StatusCode::TOO_MANY_REQUESTS, "temporarily_unavailable", description));
+    let mut response = full(json_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::TemporarilyUnavailable,
+        description,
+    ));
     response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
     response
 }

@@ -117,8 +117,9 @@ impl Harness {
     pub fn ask_with<'a>(&self, input: impl Into<Input<'a>>, ctx: Context) -> Reply {
         self.committed.borrow_mut().clear();
         self.best_effort.borrow_mut().clear();
-        let recording = Recording { harness: self, steps: Cell::new(0) };
+        let recording = Recording::new(&self.store);
         let respond = qscope::drive_deferred(&self.server, &recording, input, ctx);
+        *self.committed.borrow_mut() = recording.commits.into_inner();
         let outcome = self
             .store
             .apply(&Transaction::unconditional(respond.best_effort.clone()))
@@ -392,15 +393,21 @@ pub fn refused_event(h: &Harness) -> qscope::store::AuditEvent {
     }
 }
 
-/// The harness's store as the driver sees it: every read and commit goes
-/// to the memory store, each commit is recorded, and an exchange taking
-/// more than [`MAX_STEPS`] steps (its respond included) panics.
-struct Recording<'h> {
-    harness: &'h Harness,
+/// A memory store as the driver sees it: every read and commit goes to
+/// the memory store, each commit is recorded, and an exchange taking more
+/// than [`MAX_STEPS`] steps (its respond included) panics.
+pub struct Recording<'s> {
+    store: &'s MemoryStore,
+    /// Every transaction committed, in order.
+    pub commits: RefCell<Vec<Transaction>>,
     steps: Cell<usize>,
 }
 
-impl Recording<'_> {
+impl<'s> Recording<'s> {
+    pub fn new(store: &'s MemoryStore) -> Self {
+        Self { store, commits: RefCell::default(), steps: Cell::new(0) }
+    }
+
     fn step(&self) {
         self.steps.set(self.steps.get() + 1);
         assert!(self.steps.get() < MAX_STEPS, "exchange exceeded MAX_STEPS");
@@ -410,13 +417,13 @@ impl Recording<'_> {
 impl Store for Recording<'_> {
     fn read(&self, queries: &[Query]) -> Result<Answers, StoreError> {
         self.step();
-        Ok(self.harness.store.read(queries).expect("memory read"))
+        Ok(self.store.read(queries).expect("memory read"))
     }
 
     fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
         self.step();
-        let outcome = self.harness.store.apply(transaction).expect("memory apply");
-        self.harness.committed.borrow_mut().push(transaction.clone());
+        let outcome = self.store.apply(transaction).expect("memory apply");
+        self.commits.borrow_mut().push(transaction.clone());
         Ok(outcome)
     }
 }
