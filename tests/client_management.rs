@@ -412,7 +412,8 @@ fn race(h: &Harness, request: Req, meanwhile: impl FnOnce()) -> (http::Response<
     });
     let ctx = Context::new(h.now(), Entropy::from_bytes([42; 32]));
     let request = http::Request::from(request);
-    let reply = qscope::drive(&h.server, &store, &request, ctx);
+    // Best-effort effects left unapplied: only commits reach the store.
+    let reply = qscope::drive_deferred(&h.server, &store, &request, ctx).reply;
     (reply.into_http().expect("an HTTP reply"), store.outcomes.borrow().len())
 }
 
@@ -516,7 +517,8 @@ fn repeated_conflicts_end_in_temporarily_unavailable() {
     });
     let ctx = Context::new(h.now(), Entropy::from_bytes([42; 32]));
     let request = http::Request::from(manage("DELETE", &client.client_id, &client.token, ""));
-    let response = qscope::drive(&h.server, &store, &request, ctx).into_http().expect("HTTP");
+    let respond = qscope::drive_deferred(&h.server, &store, &request, ctx);
+    let response = respond.reply.into_http().expect("an HTTP reply");
     assert!(
         store.outcomes.borrow().iter().all(|outcome| matches!(outcome, Outcome::Conflict { .. }))
     );
