@@ -8,6 +8,10 @@ use crate::scope::{parse_scope_text, resolve_scopes};
 use crate::store::{ClientRecord, GrantType, PkceChallenge, PkceMethod};
 use crate::{Config, ErrorCode, Scopes, pkce};
 
+/// RFC 9126 §2.2: the form of every `request_uri` the PAR endpoint issues,
+/// and the only one the authorization endpoint accepts.
+pub(crate) const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+
 /// The authorization request parameters the core uses; others are ignored
 /// (RFC 6749 §3.1).
 #[derive(Clone, Debug, Default)]

@@ -22,13 +22,12 @@
 use http::{Method, StatusCode};
 
 use crate::authorization::{
-    Format, Interaction, InteractionHandle, Leg, Params, Target, direct_error,
+    Format, Interaction, InteractionHandle, Leg, Params, REQUEST_URI_PREFIX, Target, direct_error,
     resolve_redirect_uri, validate,
 };
-use crate::endpoint::client_form::is_form_content_type;
 use crate::endpoint::flow::{self, Env, Next, Resumed, store_error};
 use crate::error::OAuthError;
-use crate::form::Form;
+use crate::form::{Form, is_form_content_type};
 use crate::input::HttpRequest;
 use crate::reply::{Reply, Respond};
 use crate::secret::{TokenHash, encode_secret};
@@ -37,9 +36,6 @@ use crate::store::{
     Precondition, Query, Records, StoreError, Transaction, as_client, as_pending,
 };
 use crate::{ErrorCode, response};
-
-/// RFC 9126 §2.2: the form of every `request_uri` the PAR endpoint issues.
-pub(crate) const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 
 /// Where an authorization request waits.
 #[derive(Debug)]

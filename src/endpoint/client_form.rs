@@ -13,13 +13,12 @@
 //! audit event ([`Refusal`]); where it is an `Err`, it is boxed (the cold
 //! path).
 
-use http::header::CONTENT_TYPE;
-use http::{HeaderMap, Method, StatusCode};
+use http::{Method, StatusCode};
 
 use crate::client_auth::{AuthFailure, Credentials};
 use crate::endpoint::flow::{self, Env, Next};
 use crate::error::OAuthError;
-use crate::form::Form;
+use crate::form::{Form, is_form_content_type};
 use crate::input::HttpRequest;
 use crate::reply::Respond;
 use crate::secret::TokenHash;
@@ -245,18 +244,4 @@ fn parse_form<'r>(
             Err(refusal.refuse(env, failure.error).into())
         }
     }
-}
-
-/// Whether the media type is `application/x-www-form-urlencoded`
-/// (parameters such as `charset` allowed, case-insensitive).
-pub(crate) fn is_form_content_type(headers: &HeaderMap) -> bool {
-    let mut values = headers.get_all(CONTENT_TYPE).iter();
-    let (Some(value), None) = (values.next(), values.next()) else {
-        return false;
-    };
-    value
-        .to_str()
-        .ok()
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
 }

@@ -10,8 +10,7 @@
 use http::StatusCode;
 use serde::Serialize;
 
-use crate::authorization::{Params, resolve_redirect_uri, validate};
-use crate::endpoint::authorize::REQUEST_URI_PREFIX;
+use crate::authorization::{Params, REQUEST_URI_PREFIX, resolve_redirect_uri, validate};
 use crate::endpoint::client_form::{self, ClientRead, Parsed, Refusal};
 use crate::endpoint::flow::{self, Env, Next, Resumed};
 use crate::error::OAuthError;
