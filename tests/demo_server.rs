@@ -7,10 +7,18 @@
 
 #[path = "../examples/admin/commands.rs"]
 mod admin_commands;
+#[path = "../examples/server/audit.rs"]
+mod audit;
 #[path = "../examples/server/cli.rs"]
 mod cli;
+#[path = "../examples/server/client_limit.rs"]
+mod client_limit;
+#[path = "../examples/server/connections.rs"]
+mod connections;
 #[path = "../examples/server/consent.rs"]
 mod consent;
+#[path = "../examples/server/deadline.rs"]
+mod deadline;
 #[path = "../examples/server/device.rs"]
 mod device;
 #[path = "../examples/server/drive.rs"]
@@ -21,6 +29,8 @@ mod form;
 mod host;
 #[path = "../examples/server/login.rs"]
 mod login;
+#[path = "../examples/server/maintenance.rs"]
+mod maintenance;
 #[path = "../examples/server/pages.rs"]
 mod pages;
 #[path = "../examples/server/policy.rs"]
@@ -33,6 +43,8 @@ mod rate_limit;
 mod serve;
 #[path = "../examples/server/session.rs"]
 mod session;
+#[path = "../examples/server/slow_down.rs"]
+mod slow_down;
 #[path = "../examples/server/store.rs"]
 mod store;
 #[path = "../examples/server/users.rs"]
@@ -595,8 +607,14 @@ async fn client_names_are_escaped() {
 async fn token_and_page_endpoints_are_rate_limited_per_ip() {
     let demo = Demo::start(&["--rate-limit", "1"]).await;
     let client = demo.demo_client();
+    let metadata = Browser::new(demo.addr()).get("/.well-known/oauth-authorization-server").await;
+    assert_eq!(metadata.status(), 200);
+    let metadata: Value = serde_json::from_str(metadata.body()).unwrap();
+    assert_eq!(
+        metadata["device_authorization_endpoint"],
+        format!("{}/device_authorization", demo.running().issuer)
+    );
     let pairs = [("grant_type", "client_credentials")];
-    assert_eq!(token(demo.addr(), &client, &pairs).await.0, 200);
     assert_eq!(token(demo.addr(), &client, &pairs).await.0, 200, "a burst of two");
     let request = Request::post("/token")
         .header("content-type", "application/x-www-form-urlencoded")
@@ -609,18 +627,14 @@ async fn token_and_page_endpoints_are_rate_limited_per_ip() {
     assert_eq!(limited.headers()["cache-control"], "no-store");
     let body: Value = serde_json::from_str(limited.body()).unwrap();
     assert_eq!(body["error"], "temporarily_unavailable");
-    // The same address is limited on the pages; metadata is not limited.
+    // The same address is limited on the pages and everywhere else
+    // (tests/demo_faults.rs has every endpoint).
     assert_eq!(Browser::new(demo.addr()).get("/login").await.status(), 429);
     assert_eq!(Browser::new(demo.addr()).get("/device").await.status(), 429);
     let authorize = Browser::new(demo.addr()).get(&authorize_path(&client.0, "x")).await;
     assert_eq!(authorize.status(), 429);
     let metadata = Browser::new(demo.addr()).get("/.well-known/oauth-authorization-server").await;
-    assert_eq!(metadata.status(), 200);
-    let metadata: Value = serde_json::from_str(metadata.body()).unwrap();
-    assert_eq!(
-        metadata["device_authorization_endpoint"],
-        format!("{}/device_authorization", demo.running().issuer)
-    );
+    assert_eq!(metadata.status(), 429);
 }
 
 #[tokio::test]
@@ -659,12 +673,21 @@ async fn an_https_issuer_gets_secure_host_cookies() {
     let mut browser = Browser::new(demo.addr());
     let page = browser.get("/login").await;
     let cookie = page.headers()["set-cookie"].to_str().unwrap();
-    assert!(cookie.starts_with("__Host-qscope-session="), "{cookie}");
+    assert!(cookie.starts_with("__Host-qscope-login="), "{cookie}");
     assert!(cookie.ends_with("; HttpOnly; SameSite=Lax; Path=/; Max-Age=1800; Secure"), "{cookie}");
-    // The browser sends it back and the session is found.
+    // The browser sends it back and the form's token is the same.
     let again = browser.get("/login").await;
     assert!(again.headers().get("set-cookie").is_some());
-    assert_eq!(hidden(again.body(), "csrf"), hidden(page.body(), "csrf"));
+    let csrf = hidden(page.body(), "csrf");
+    assert_eq!(hidden(again.body(), "csrf"), csrf);
+    // Signing in makes the session, its cookie as strict.
+    let fields =
+        [("csrf", csrf.as_str()), ("next", ""), ("username", "alice"), ("password", "wonderland")];
+    let signed_in = browser.post("/login", &fields).await;
+    assert_eq!(signed_in.status(), 303);
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("__Host-qscope-session="), "{cookie}");
+    assert!(cookie.ends_with("; HttpOnly; SameSite=Lax; Path=/; Max-Age=1800; Secure"), "{cookie}");
 }
 
 #[tokio::test]
