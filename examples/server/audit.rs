@@ -6,9 +6,9 @@
 //!
 //! * **Back-pressure.** When the queue is full, a request waits for room
 //!   before its answer is sent, so a writer that falls behind slows the
-//!   server down instead of thinning the audit trail. The wait runs on a
-//!   task of its own, so a request given up on (its deadline passed) still
-//!   hands its events over.
+//!   server down instead of thinning the audit trail (`drive` runs each
+//!   exchange and this wait on a task of its own, so a request given up on
+//!   still hands its events over).
 //! * **Only what the configuration allows is dropped**, and only routine
 //!   events: the `token_introspected` event of an introspection the server
 //!   answered (refusals are never dropped). `--audit-sample-introspections N`
@@ -166,21 +166,14 @@ impl AuditQueue {
                 Err(mpsc::error::TrySendError::Closed(_)) => AuditCounts::add(&self.counts.lost, 1),
             }
         }
-        if waiting.is_empty() {
-            return;
+        if !waiting.is_empty() {
+            AuditCounts::add(&self.counts.waited, waiting.len());
         }
-        AuditCounts::add(&self.counts.waited, waiting.len());
-        // On a task of its own: if this request is abandoned while it
-        // waits, its events are still handed over.
-        let (sender, counts) = (self.sender.clone(), Arc::clone(&self.counts));
-        let handing_over = tokio::spawn(async move {
-            for effect in waiting {
-                if sender.send(effect).await.is_err() {
-                    AuditCounts::add(&counts.lost, 1);
-                }
+        for effect in waiting {
+            if self.sender.send(effect).await.is_err() {
+                AuditCounts::add(&self.counts.lost, 1);
             }
-        });
-        let _ = handing_over.await;
+        }
     }
 
     /// Whether the next routine event is one of the sampled.

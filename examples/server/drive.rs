@@ -51,29 +51,35 @@ impl Driver {
         &self.audit
     }
 
-    /// Drives `step` to its reply, and queues its best-effort effects.
+    /// Drives `step` to its reply, and queues its best-effort effects. The
+    /// exchange runs on a task of its own, so a request given up on (its
+    /// deadline passed) still finishes it and queues its events.
     pub(crate) async fn run(&self, step: Step) -> Reply {
-        let finished = match &self.store {
-            DemoStore::Sqlite(store) => {
-                let store = store.clone();
-                tokio::task::spawn_blocking(move || qscope::drive_to_respond(&store, step)).await
-            }
-            DemoStore::Postgres(store) => {
-                let store = store.clone();
-                tokio::spawn(async move { qscope::drive_to_respond_async(&store, step).await })
-                    .await
-            }
-        };
-        let respond = finished.unwrap_or_else(|_panic| {
-            tracing::error!("driving an exchange panicked");
-            let reply = Reply::Http(crate::host::json_error(
-                http::StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                "internal error",
-            ));
-            Respond { reply, best_effort: Vec::new() }
+        let (store, audit) = (self.store.clone(), self.audit.clone());
+        let exchange = tokio::spawn(async move {
+            let respond = match &store {
+                DemoStore::Sqlite(store) => {
+                    let store = store.clone();
+                    tokio::task::spawn_blocking(move || qscope::drive_to_respond(&store, step))
+                        .await
+                        .unwrap_or_else(|_panic| panicked())
+                }
+                DemoStore::Postgres(store) => qscope::drive_to_respond_async(store, step).await,
+            };
+            audit.push(respond.best_effort).await;
+            respond.reply
         });
-        self.audit.push(respond.best_effort).await;
-        respond.reply
+        exchange.await.unwrap_or_else(|_panic| panicked().reply)
     }
+}
+
+/// The answer when driving an exchange panicked (a store or core bug).
+fn panicked() -> Respond {
+    tracing::error!("driving an exchange panicked");
+    let reply = Reply::Http(crate::host::json_error(
+        http::StatusCode::INTERNAL_SERVER_ERROR,
+        "server_error",
+        "internal error",
+    ));
+    Respond { reply, best_effort: Vec::new() }
 }

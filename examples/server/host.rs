@@ -136,7 +136,7 @@ where
 {
     let path = request.uri().path().to_owned();
     if let Err(wait) = app.limiter.check(&AddressKey::of(peer.ip())) {
-        tracing::warn!(peer = %peer.ip(), path, "rate limited");
+        tracing::debug!(peer = %peer.ip(), path, "rate limited");
         return slow_down::rate_limited(&path, wait, "too many requests from this address");
     }
     let request = request.map(|body| DeadlineBody::new(body, deadline));
@@ -183,7 +183,7 @@ async fn core<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     if let Some(named) = &named
         && let Err(wait) = app.client_limits.check(&named.client_id)
     {
-        tracing::warn!(client_id = %named.client_id, path = %path, "client rate limited");
+        tracing::debug!(client_id = ?named.client_id, path = %path, "client rate limited");
         return slow_down::rate_limited(&path, wait, "this client is over its rate limit");
     }
     let headers = parts.headers.clone();
