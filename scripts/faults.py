@@ -116,12 +116,15 @@ def slow_clients(args):
     closed_at = [None] * len(socks)
 
     def watch(i, sock):
-        sock.settimeout(args.max_close + 5)
+        sock.settimeout(max(0.1, started + args.max_close - time.monotonic()))
         try:
             while sock.recv(4096):
                 pass
+        except socket.timeout:
+            sock.close()
+            return  # still open: the server never closed it
         except OSError:
-            pass
+            pass  # reset by the server: closed too
         closed_at[i] = time.monotonic() - started
         sock.close()
 
