@@ -17,8 +17,9 @@
 #                 be within 200 MiB of before.
 #   soak          anonymous browser traffic (valid /authorize, /login,
 #                 /device, metadata) for SOAK_SECONDS (default 30) with the
-#                 per-address limit off; the RSS may grow by at most 16 MiB
-#                 after the warm-up.
+#                 per-address limit off and a 5 s sign-in timeout; the RSS,
+#                 read every tenth of the run, may grow by at most 16 MiB in
+#                 the second half (what pending sign-ins hold levels off).
 #
 #   bash scripts/faults.sh                      # all three, debug build
 #   bash scripts/faults.sh soak                 # one of them
