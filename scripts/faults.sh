@@ -45,7 +45,7 @@ if [[ "$SERVER" == target/debug/examples/server ]]; then
     cargo build -q --example server
 fi
 if ! command -v python3 >/dev/null 2>&1; then
-    apt-get install -y -q python3 >/dev/null
+    apt-get update -q >/dev/null && apt-get install -y -q python3 >/dev/null
 fi
 
 work=$(mktemp -d)
