@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use qscope::UnixTime;
+use qscope::adapter::Purged;
 use qscope::adapter::context::context_for;
 use qscope::adapter::postgres::{PostgresOptions, PostgresStore};
 use qscope::adapter::sqlite::{SqliteOptions, SqliteStore};
@@ -40,6 +42,15 @@ impl DemoStore {
                 let open = tokio::task::spawn_blocking(move || SqliteStore::open_with(db, options));
                 Ok(Self::Sqlite(open.await.map_err(StoreError::permanent)??))
             }
+        }
+    }
+
+    /// Deletes the codes, tokens, pending authorizations and device grants
+    /// that expired by `now`; says how many of each went.
+    pub(crate) async fn purge_expired(&self, now: UnixTime) -> Result<Purged, StoreError> {
+        match self {
+            Self::Sqlite(store) => store.purge_expired_async(now).await,
+            Self::Postgres(store) => store.purge_expired(now).await,
         }
     }
 
