@@ -1,19 +1,20 @@
 //! Running the shared statements on PostgreSQL connections.
 
 use std::error::Error as _;
+use std::future::Future;
+use std::pin::Pin;
 
 use deadpool_postgres::{GenericClient, Pool, PoolError};
+use futures_util::future::{join_all, try_join_all};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use crate::UnixTime;
-use crate::adapter::sql::preconditions::Lock;
+use crate::adapter::sql::locks::{self, KeyLock};
 use crate::adapter::sql::queries::Rows;
 use crate::adapter::sql::rows::{self, SqlRow};
 use crate::adapter::sql::{Purged, Statement, Value, effects, preconditions, purge, queries};
-use crate::store::{
-    Answers, AuditEvent, Outcome, Precondition, Query, Record, StoreError, Transaction,
-};
+use crate::store::{Answers, AuditEvent, Outcome, Query, Record, StoreError, Transaction};
 
 /// Serialization failures, deadlocks, lock timeouts, cancelled statements,
 /// shutdowns, too many connections and lost connections may pass;
@@ -88,15 +89,6 @@ async fn execute<C: GenericClient>(client: &C, statement: &Statement) -> Result<
     client.execute(&prepared, &params(&statement.params)).await.map_err(error)
 }
 
-async fn query_opt<C: GenericClient>(
-    client: &C,
-    sql: &str,
-    values: &[Value],
-) -> Result<Option<Row>, StoreError> {
-    let prepared = client.prepare_cached(sql).await.map_err(error)?;
-    client.query_opt(&prepared, &params(values)).await.map_err(error)
-}
-
 async fn record<C: GenericClient>(client: &C, query: &Query) -> Result<Option<Record>, StoreError> {
     let Some(lookup) = queries::lookup(query) else { return Ok(None) };
     let prepared = client.prepare_cached(&dialect(lookup.statement.sql)).await.map_err(error)?;
@@ -124,60 +116,139 @@ pub(super) async fn read(pool: &Pool, queries: &[Query]) -> Result<Answers, Stor
     Ok(answers)
 }
 
-/// Applies the transaction in one `READ COMMITTED` transaction. Each
-/// precondition check about an existing row is a `SELECT … FOR UPDATE`:
-/// it locks the row until commit, and if a concurrent transaction changed
-/// the row first, waits for it and re-checks the condition against the
-/// committed row — so of two redemptions of one code, the second always
-/// finds it consumed. A check that a key is free first takes an advisory
-/// lock on the key, so of two claims the second waits and then finds the
-/// first one's row.
+/// Applies the transaction in one `READ COMMITTED` transaction, taking
+/// its locks in the one order of [`locks`]: first every key lock, in one
+/// statement; then each precondition's check, `FOR UPDATE` when it reads
+/// the row it is about (if a concurrent transaction changed the row first,
+/// the check waits for it and re-checks against the committed row — so of
+/// two redemptions of one code the second always finds it consumed); then
+/// the effects.
+///
+/// The statements are pipelined: sent together, answered in order, in one
+/// round trip between `BEGIN` and `COMMIT`. The effects therefore run even
+/// when a check found no row; the transaction is then rolled back, so they
+/// never count, and the first failed check is answered as the conflict
+/// (with the record read after the rollback).
 pub(super) async fn apply(pool: &Pool, transaction: &Transaction) -> Result<Outcome, StoreError> {
+    let plan = Plan::of(transaction)?;
     let mut client = pool.get().await.map_err(pool_error)?;
     let tx = client.transaction().await.map_err(error)?;
-    for precondition in &transaction.preconditions {
-        if !holds(&tx, precondition).await? {
-            let found = record(&tx, &precondition.subject()).await?;
+    match plan.run(&tx).await? {
+        None => {
+            tx.commit().await.map_err(error)?;
+            Ok(Outcome::Applied)
+        }
+        Some(index) => {
             tx.rollback().await.map_err(error)?;
-            return Ok(Outcome::Conflict { failed: precondition.clone(), found });
+            let failed = &transaction.preconditions[index];
+            let found = record(&client, &failed.subject()).await?;
+            Ok(Outcome::Conflict { failed: failed.clone(), found })
         }
     }
-    for effect in &transaction.effects {
-        if let Some(key) = effects::serializing_key(effect) {
-            advisory_lock(&tx, &key).await?;
-        }
-        for statement in effects::statements(effect)? {
-            execute(&tx, &statement).await?;
-        }
-    }
-    tx.commit().await.map_err(error)?;
-    Ok(Outcome::Applied)
 }
 
-/// Waits for the transaction-scoped advisory lock on `key`, held until the
-/// transaction ends.
-async fn advisory_lock<C: GenericClient>(client: &C, key: &str) -> Result<(), StoreError> {
-    let lock = client
-        .prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .await
-        .map_err(error)?;
-    client.execute(&lock, &[&key]).await.map_err(error)?;
-    Ok(())
+/// Takes every key lock of a transaction, shared or exclusive, in
+/// ascending order of the lock ids (volatile functions in the select list
+/// run after the `ORDER BY`); a key named twice is locked once, exclusive
+/// if either asked so.
+const LOCK_KEYS: &str = "SELECT CASE WHEN l.shared THEN pg_advisory_xact_lock_shared(l.id) \
+     ELSE pg_advisory_xact_lock(l.id) END \
+     FROM (SELECT hashtextextended(k, 0) AS id, bool_and(s) AS shared \
+     FROM unnest($1::text[], $2::bool[]) AS u(k, s) GROUP BY 1) AS l ORDER BY l.id";
+
+/// A transaction as the statements PostgreSQL runs, in order.
+struct Plan {
+    /// Every key lock (from the preconditions, then the effects).
+    keys: Vec<KeyLock>,
+    /// One check per precondition, in order, already in `$N` form.
+    checks: Vec<(String, Vec<Value>)>,
+    /// Every statement of every effect, in order.
+    writes: Vec<Statement>,
 }
 
-/// Whether `precondition` holds, taking the lock its check asks for.
-async fn holds<C: GenericClient>(
-    client: &C,
-    precondition: &Precondition,
-) -> Result<bool, StoreError> {
-    let check = preconditions::check(precondition)?;
-    let mut sql = dialect(check.statement.sql);
-    match &check.lock {
-        Lock::Row => sql.push_str(" FOR UPDATE"),
-        Lock::Key(key) => advisory_lock(client, key).await?,
-    }
-    Ok(query_opt(client, &sql, &check.statement.params).await?.is_some())
+/// The answer to one pipelined statement.
+enum Answer {
+    /// A check: whether it returned its row.
+    Check(bool),
+    /// A lock or an effect.
+    Done,
 }
+
+impl Plan {
+    fn of(transaction: &Transaction) -> Result<Self, StoreError> {
+        let mut keys = Vec::new();
+        let mut checks = Vec::with_capacity(transaction.preconditions.len());
+        for precondition in &transaction.preconditions {
+            keys.extend(locks::for_precondition(precondition));
+            let check = preconditions::check(precondition)?;
+            let mut sql = dialect(check.statement.sql);
+            if check.lock_row {
+                sql.push_str(" FOR UPDATE");
+            }
+            checks.push((sql, check.statement.params));
+        }
+        let mut writes = Vec::new();
+        for effect in &transaction.effects {
+            keys.extend(locks::for_effect(effect));
+            writes.extend(effects::statements(effect)?);
+        }
+        Ok(Self { keys, checks, writes })
+    }
+
+    /// Runs the plan inside `tx`: the index of the first precondition that
+    /// does not hold, if any.
+    async fn run<C: GenericClient + Sync>(&self, tx: &C) -> Result<Option<usize>, StoreError> {
+        let lock_sql = (!self.keys.is_empty()).then_some(LOCK_KEYS.to_owned());
+        let sql: Vec<String> = lock_sql
+            .into_iter()
+            .chain(self.checks.iter().map(|(sql, _)| sql.clone()))
+            .chain(self.writes.iter().map(|w| dialect(w.sql)))
+            .collect();
+        // Prepared (or found in the connection's cache) together.
+        let prepared =
+            try_join_all(sql.iter().map(|sql| tx.prepare_cached(sql))).await.map_err(error)?;
+        let key_names: Vec<&str> = self.keys.iter().map(|k| k.key.as_str()).collect();
+        let key_modes: Vec<bool> = self.keys.iter().map(|k| k.shared).collect();
+        let lock_params: [&(dyn ToSql + Sync); 2] = [&key_names, &key_modes];
+        let check_params: Vec<_> = self.checks.iter().map(|(_, values)| params(values)).collect();
+        let write_params: Vec<_> = self.writes.iter().map(|w| params(&w.params)).collect();
+
+        let mut statements = prepared.iter();
+        let mut pipeline: Vec<Pending<'_>> = Vec::with_capacity(prepared.len());
+        if !self.keys.is_empty() {
+            let lock = statements.next().unwrap_or_else(|| unreachable!("prepared above"));
+            pipeline.push(Box::pin(async move {
+                tx.execute(lock, &lock_params).await.map(|_| Answer::Done)
+            }));
+        }
+        for values in &check_params {
+            let check = statements.next().unwrap_or_else(|| unreachable!("prepared above"));
+            pipeline.push(Box::pin(async move {
+                tx.query_opt(check, values).await.map(|row| Answer::Check(row.is_some()))
+            }));
+        }
+        for values in &write_params {
+            let write = statements.next().unwrap_or_else(|| unreachable!("prepared above"));
+            pipeline.push(Box::pin(async move {
+                tx.execute(write, values).await.map(|_| Answer::Done)
+            }));
+        }
+        // Every statement was sent when first polled, in this order, and
+        // each is answered in turn; the first failure decides.
+        let mut check_index = 0;
+        for answer in join_all(pipeline).await {
+            match answer.map_err(error)? {
+                Answer::Check(true) => check_index += 1,
+                Answer::Check(false) => return Ok(Some(check_index)),
+                Answer::Done => {}
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// A statement sent down the pipeline, waiting for its answer.
+type Pending<'a> = Pin<Box<dyn Future<Output = Result<Answer, tokio_postgres::Error>> + Send + 'a>>;
 
 pub(super) async fn purge_expired(pool: &Pool, now: UnixTime) -> Result<Purged, StoreError> {
     let mut client = pool.get().await.map_err(pool_error)?;

@@ -19,6 +19,8 @@
 
 pub(crate) mod columns;
 pub(crate) mod effects;
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) mod locks;
 pub(crate) mod preconditions;
 pub(crate) mod purge;
 pub(crate) mod queries;

@@ -82,11 +82,14 @@ pub fn fifo_limits_meet_concurrent_rotation<S: Store + Send + Sync + 'static>(
     bursts: usize,
 ) -> MixTally {
     let server = Server::new(config());
-    let mut client =
-        ClientRecord::confidential(CLIENT, SecretHash::of(SECRET), ClientAuthMethod::ClientSecretBasic)
-            .with_grants([GrantType::AuthorizationCode, GrantType::RefreshToken])
-            .with_scopes(Scopes::from_names(["read"]))
-            .with_redirect_uris([REDIRECT_URI]);
+    let mut client = ClientRecord::confidential(
+        CLIENT,
+        SecretHash::of(SECRET),
+        ClientAuthMethod::ClientSecretBasic,
+    )
+    .with_grants([GrantType::AuthorizationCode, GrantType::RefreshToken])
+    .with_scopes(Scopes::from_names(["read"]))
+    .with_redirect_uris([REDIRECT_URI]);
     client.created_at = T0;
     put(&*store, vec![Effect::PutClient(client)]);
 
@@ -123,9 +126,10 @@ pub fn fifo_limits_meet_concurrent_rotation<S: Store + Send + Sync + 'static>(
                     tally.issued += 1;
                     let token = issued_tokens(job, &body);
                     for secret in [&token.access, &token.refresh] {
-                        let stored = read_one(&*store, crate::store::Query::Token {
-                            hash: TokenHash::of(secret),
-                        });
+                        let stored = read_one(
+                            &*store,
+                            crate::store::Query::Token { hash: TokenHash::of(secret) },
+                        );
                         assert!(
                             matches!(stored, Some(Record::Token(_))),
                             "contract: a token answered with 200 is stored"
@@ -198,7 +202,8 @@ fn run_burst<S: Store + Send + Sync + 'static>(
         .iter()
         .enumerate()
         .map(|(i, job)| {
-            let (server, store, barrier) = (server.clone(), Arc::clone(store), Arc::clone(&barrier));
+            let (server, store, barrier) =
+                (server.clone(), Arc::clone(store), Arc::clone(&barrier));
             let (form, authorization) = (job.form.clone(), authorization.clone());
             let mut entropy = [0x5a; 32];
             entropy[..8].copy_from_slice(&(burst as u64).to_be_bytes());
