@@ -1,6 +1,6 @@
 //! Building the HTTP responses the RFCs prescribe.
 
-use http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, WWW_AUTHENTICATE};
+use http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, Response, StatusCode};
 use serde::Serialize;
 
@@ -32,10 +32,18 @@ struct ErrorBody<'a> {
     error_description: &'a str,
 }
 
-/// The RFC 6749 §5.2 error body with the code's status.
+/// The RFC 6749 §5.2 error body with the code's status. A `503` (a
+/// transient store failure, a race lost to a concurrent change) says when
+/// to retry: `Retry-After: 1` (RFC 9110 §10.2.3) — the conditions behind
+/// it (a lock, a full disk, a restarting database) pass in about that.
 pub(crate) fn error(err: &OAuthError) -> Response<Vec<u8>> {
     let body = ErrorBody { error: err.code.as_str(), error_description: &err.description };
-    json_value(err.code.status(), &body)
+    let status = err.code.status();
+    let mut response = json_value(status, &body);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
 }
 
 /// `invalid_client` as 401 with `WWW-Authenticate: Basic` (RFC 6749 §5.2:

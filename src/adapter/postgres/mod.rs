@@ -29,7 +29,7 @@ mod blocking;
 mod migrate;
 mod run;
 
-use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use blocking::BlockingPostgresStore;
@@ -38,7 +38,8 @@ pub use deadpool_postgres;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 
 use crate::UnixTime;
-use crate::adapter::Purged;
+use crate::adapter::sql::episodes::Episodes;
+use crate::adapter::{Purged, StoreEvents, StoreOperation};
 use crate::store::{Answers, AsyncStore, AuditEvent, Outcome, Query, StoreError, Transaction};
 
 /// How [`PostgresStore::connect`] builds its pool.
@@ -54,11 +55,16 @@ pub struct PostgresOptions {
     /// search path. Lower-case letters, digits and `_` only (so the name
     /// means the same quoted and unquoted).
     pub schema: Option<String>,
+    /// Where the store reports failure episodes (reads or writes that start
+    /// failing transiently — a stopped server, lost connections — and
+    /// their recovery) and permanent failures; `None` (default) reports
+    /// nothing. See [`StoreEvent`](crate::adapter::StoreEvent).
+    pub events: Option<StoreEvents>,
 }
 
 impl Default for PostgresOptions {
     fn default() -> Self {
-        Self { max_connections: 16, timeout: Duration::from_secs(5), schema: None }
+        Self { max_connections: 16, timeout: Duration::from_secs(5), schema: None, events: None }
     }
 }
 
@@ -68,6 +74,7 @@ impl Default for PostgresOptions {
 #[derive(Clone, Debug)]
 pub struct PostgresStore {
     pool: Pool,
+    episodes: Arc<Episodes>,
 }
 
 impl PostgresStore {
@@ -97,14 +104,15 @@ impl PostgresStore {
             .build()
             .map_err(StoreError::permanent)?;
         migrate::migrate(&pool, options.schema.as_deref()).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, episodes: Arc::new(Episodes::new(options.events)) })
     }
 
     /// A store over a pool the host built (for TLS, hooks or its own
     /// limits); brings the schema of the pool's database up to date.
-    pub async fn open(pool: Pool) -> Result<Self, StoreError> {
+    /// Failure episodes go to `events`, if given.
+    pub async fn open(pool: Pool, events: Option<StoreEvents>) -> Result<Self, StoreError> {
         migrate::migrate(&pool, None).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, episodes: Arc::new(Episodes::new(events)) })
     }
 
     /// The connection pool, for the host's own queries.
@@ -133,15 +141,16 @@ fn valid_schema_name(name: &str) -> bool {
 }
 
 impl AsyncStore for PostgresStore {
-    fn read(&self, queries: &[Query]) -> impl Future<Output = Result<Answers, StoreError>> + Send {
-        run::read(&self.pool, queries)
+    async fn read(&self, queries: &[Query]) -> Result<Answers, StoreError> {
+        let answers = run::read(&self.pool, queries).await;
+        self.episodes.observe(StoreOperation::Read, &answers);
+        answers
     }
 
-    fn apply(
-        &self,
-        transaction: &Transaction,
-    ) -> impl Future<Output = Result<Outcome, StoreError>> + Send {
-        run::apply(&self.pool, transaction)
+    async fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
+        let outcome = run::apply(&self.pool, transaction).await;
+        self.episodes.observe(StoreOperation::Write, &outcome);
+        outcome
     }
 }
 
