@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use qscope::adapter::sqlite::{SqliteOptions, SqliteStore};
-use qscope::adapter::{StoreEvent, StoreEvents, StoreOperation};
+use qscope::adapter::{StoreEvent, StoreEvents};
 use qscope::store::{
     ClientAuthMethod, ClientRecord, Effect, GrantType, Query, Record, SecretHash, Store, TokenHash,
 };

@@ -6,16 +6,22 @@
 //!   recorded in `schema_version`; a database written by a newer qscope is
 //!   refused ([`SchemaTooNew`](crate::adapter::SchemaTooNew)). With
 //!   [`PostgresOptions::schema`] the tables live in a schema of their own.
-//! * **Atomicity**: every [`Transaction`] is one `READ COMMITTED`
-//!   transaction; each precondition on a row is a `SELECT … FOR UPDATE`
-//!   that holds the row until commit, so two redemptions of one code — on
-//!   one node or two — serialize, and the second finds it consumed. A
-//!   precondition that a key is free (a user code, a new client id) first
-//!   takes a transaction advisory lock on the key, so two claims serialize
-//!   the same way.
+//! * **Atomicity and locks**: every [`Transaction`] is one `READ COMMITTED`
+//!   transaction that takes its locks in one order: first every key lock
+//!   (transaction advisory locks, in one statement: the client's key
+//!   shared to issue tokens and exclusive to change the client, the keys
+//!   of the FIFO owners it trims and of the family it revokes, a claimed
+//!   user code), then each precondition's row `SELECT … FOR UPDATE`, then
+//!   the effects. So two redemptions of one code — on one node or two —
+//!   serialize and the second finds it consumed; token issues for one
+//!   client do not wait for each other; trims of one owner do, and see
+//!   each other's tokens; and no mix of these deadlocks (see
+//!   `src/adapter/sql/locks.rs`). The statements of a transaction are
+//!   pipelined: one round trip between `BEGIN` and `COMMIT`.
 //! * **Errors**: serialization failures (`40001`), deadlocks (`40P01`),
 //!   lock and statement timeouts, shutdowns, connection loss and pool
 //!   timeouts are [`StoreError::transient`]; everything else permanent.
+//!   Failure episodes are reported once to [`PostgresOptions::events`].
 //! * **Front ends**: [`AsyncStore`] on tokio (the connections are driven
 //!   by tokio tasks), and [`BlockingPostgresStore`] for blocking hosts,
 //!   which owns a small runtime of its own.

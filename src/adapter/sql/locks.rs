@@ -31,15 +31,28 @@
 //!    pending authorization).
 //! 3. **Then the rows the effects write**, as their statements find them.
 //!
-//! No transaction takes a key lock after a row lock, so a transaction
-//! waiting for a key holds no row and a wait for a key never closes a
-//! cycle; and keys are taken in one global order, so they form no cycle
-//! among themselves. What is left are row locks: the rows a trim revokes
-//! belong to its owner, and every transaction that locks rows of that
-//! owner while trimming holds the owner's key, so two trims never hold
-//! each other's rows. The statements that revoke many rows of other
-//! groupings (a client's deletion, a family's revocation) each run as one
-//! statement that finds its rows in index order.
+//! Why this cannot deadlock:
+//!
+//! * No transaction takes a key lock after a row lock, so one waiting for
+//!   a key holds no row, and a wait for a key never closes a cycle; keys
+//!   are taken in one global order (their lock ids), so they form no
+//!   cycle among themselves.
+//! * That leaves row locks. The rows a trim revokes are its owner's, and
+//!   any two transactions whose trims can revoke the same row trim a
+//!   common owner — the same client, client and subject, or family, as
+//!   every node runs one configuration — so they hold that owner's key
+//!   and never run at the same time. That includes the refresh token a
+//!   rotation locks for its precondition: whoever could trim it trims the
+//!   rotation's own owners. A family revocation takes its family's key;
+//!   a client's deletion takes the client's key exclusively, so it never
+//!   runs beside an issue or a trim of that client. What remains are
+//!   single statements that revoke many tokens of different groupings (a
+//!   family revocation beside a client deletion), which both find their
+//!   rows in index order.
+//!
+//! The contract check `store::contract::fifo_mix` runs the mix that broke
+//! an earlier order (code exchanges and rotations under all three limits)
+//! and fails on a single transient failure.
 
 use crate::store::{Effect, Precondition, TokenOwner};
 
