@@ -124,22 +124,19 @@ pub(super) async fn read(pool: &Pool, queries: &[Query]) -> Result<Answers, Stor
 /// two redemptions of one code the second always finds it consumed); then
 /// the effects.
 ///
-/// The statements are pipelined: sent together, answered in order, in one
-/// round trip between `BEGIN` and `COMMIT`. The effects therefore run even
-/// when a check found no row; the transaction is then rolled back, so they
-/// never count, and the first failed check is answered as the conflict
-/// (with the record read after the rollback).
+/// The whole transaction is **one round trip**: `BEGIN`, the statements
+/// and `COMMIT` are pipelined (sent together, answered in order). A check
+/// that finds no row divides by zero, which aborts the transaction; the
+/// statements after it are then ignored by the server and the `COMMIT`
+/// rolls back. So the first error decides: division by zero in a check is
+/// that precondition's conflict (its record is read afterwards), any other
+/// error is the store's failure, and no error means the commit happened.
 pub(super) async fn apply(pool: &Pool, transaction: &Transaction) -> Result<Outcome, StoreError> {
     let plan = Plan::of(transaction)?;
-    let mut client = pool.get().await.map_err(pool_error)?;
-    let tx = client.transaction().await.map_err(error)?;
-    match plan.run(&tx).await? {
-        None => {
-            tx.commit().await.map_err(error)?;
-            Ok(Outcome::Applied)
-        }
+    let client = pool.get().await.map_err(pool_error)?;
+    match plan.run(&client).await? {
+        None => Ok(Outcome::Applied),
         Some(index) => {
-            tx.rollback().await.map_err(error)?;
             let failed = &transaction.preconditions[index];
             let found = record(&client, &failed.subject()).await?;
             Ok(Outcome::Conflict { failed: failed.clone(), found })
@@ -156,22 +153,35 @@ const LOCK_KEYS: &str = "SELECT CASE WHEN l.shared THEN pg_advisory_xact_lock_sh
      FROM (SELECT hashtextextended(k, 0) AS id, bool_and(s) AS shared \
      FROM unnest($1::text[], $2::bool[]) AS u(k, s) GROUP BY 1) AS l ORDER BY l.id";
 
+/// SQLSTATE `division_by_zero`: how a check says its row is missing.
+const NO_ROW: &str = "22012";
+
+/// A precondition's check (a `SELECT` that returns its row iff the
+/// precondition holds) as a statement that fails without its row.
+fn failing_without_row(check: &str, lock_row: bool) -> String {
+    let lock = if lock_row { " FOR UPDATE" } else { "" };
+    format!("SELECT 1 / count(*)::integer FROM ({}{lock}) AS held", dialect(check))
+}
+
 /// A transaction as the statements PostgreSQL runs, in order.
 struct Plan {
     /// Every key lock (from the preconditions, then the effects).
     keys: Vec<KeyLock>,
-    /// One check per precondition, in order, already in `$N` form.
+    /// One check per precondition, in order, failing without its row.
     checks: Vec<(String, Vec<Value>)>,
     /// Every statement of every effect, in order.
     writes: Vec<Statement>,
 }
 
-/// The answer to one pipelined statement.
-enum Answer {
-    /// A check: whether it returned its row.
-    Check(bool),
-    /// A lock or an effect.
-    Done,
+/// What one pipelined statement is, to read its answer.
+#[derive(Clone, Copy)]
+enum Sent {
+    /// `BEGIN`, `COMMIT` or the key locks.
+    Frame,
+    /// The check of precondition `n`.
+    Check(usize),
+    /// A statement of an effect.
+    Write,
 }
 
 impl Plan {
@@ -181,10 +191,7 @@ impl Plan {
         for precondition in &transaction.preconditions {
             keys.extend(locks::for_precondition(precondition));
             let check = preconditions::check(precondition)?;
-            let mut sql = dialect(check.statement.sql);
-            if check.lock_row {
-                sql.push_str(" FOR UPDATE");
-            }
+            let sql = failing_without_row(check.statement.sql, check.lock_row);
             checks.push((sql, check.statement.params));
         }
         let mut writes = Vec::new();
@@ -195,18 +202,20 @@ impl Plan {
         Ok(Self { keys, checks, writes })
     }
 
-    /// Runs the plan inside `tx`: the index of the first precondition that
-    /// does not hold, if any.
-    async fn run<C: GenericClient + Sync>(&self, tx: &C) -> Result<Option<usize>, StoreError> {
+    /// Runs the plan as one transaction on `client`: the index of the
+    /// first precondition that does not hold, if any (then nothing was
+    /// committed).
+    async fn run(&self, client: &deadpool_postgres::Client) -> Result<Option<usize>, StoreError> {
         let lock_sql = (!self.keys.is_empty()).then_some(LOCK_KEYS.to_owned());
         let sql: Vec<String> = lock_sql
             .into_iter()
             .chain(self.checks.iter().map(|(sql, _)| sql.clone()))
             .chain(self.writes.iter().map(|w| dialect(w.sql)))
             .collect();
-        // Prepared (or found in the connection's cache) together.
+        // Prepared (or found in the connection's cache) before BEGIN, so
+        // that everything from BEGIN to COMMIT leaves in one go.
         let prepared =
-            try_join_all(sql.iter().map(|sql| tx.prepare_cached(sql))).await.map_err(error)?;
+            try_join_all(sql.iter().map(|sql| client.prepare_cached(sql))).await.map_err(error)?;
         let key_names: Vec<&str> = self.keys.iter().map(|k| k.key.as_str()).collect();
         let key_modes: Vec<bool> = self.keys.iter().map(|k| k.shared).collect();
         let lock_params: [&(dyn ToSql + Sync); 2] = [&key_names, &key_modes];
@@ -214,33 +223,33 @@ impl Plan {
         let write_params: Vec<_> = self.writes.iter().map(|w| params(&w.params)).collect();
 
         let mut statements = prepared.iter();
-        let mut pipeline: Vec<Pending<'_>> = Vec::with_capacity(prepared.len());
+        let mut next = || statements.next().unwrap_or_else(|| unreachable!("prepared above"));
+        let mut pipeline: Vec<(Sent, Pending<'_>)> = Vec::with_capacity(prepared.len() + 2);
+        pipeline.push((Sent::Frame, Box::pin(client.batch_execute("BEGIN"))));
         if !self.keys.is_empty() {
-            let lock = statements.next().unwrap_or_else(|| unreachable!("prepared above"));
-            pipeline.push(Box::pin(async move {
-                tx.execute(lock, &lock_params).await.map(|_| Answer::Done)
-            }));
+            let lock = next();
+            pipeline.push((Sent::Frame, Box::pin(done(client.execute(lock, &lock_params)))));
         }
-        for values in &check_params {
-            let check = statements.next().unwrap_or_else(|| unreachable!("prepared above"));
-            pipeline.push(Box::pin(async move {
-                tx.query_opt(check, values).await.map(|row| Answer::Check(row.is_some()))
-            }));
+        for (n, values) in check_params.iter().enumerate() {
+            let check = next();
+            pipeline.push((Sent::Check(n), Box::pin(done(client.execute(check, values)))));
         }
         for values in &write_params {
-            let write = statements.next().unwrap_or_else(|| unreachable!("prepared above"));
-            pipeline.push(Box::pin(async move {
-                tx.execute(write, values).await.map(|_| Answer::Done)
-            }));
+            let write = next();
+            pipeline.push((Sent::Write, Box::pin(done(client.execute(write, values)))));
         }
-        // Every statement was sent when first polled, in this order, and
-        // each is answered in turn; the first failure decides.
-        let mut check_index = 0;
-        for answer in join_all(pipeline).await {
-            match answer.map_err(error)? {
-                Answer::Check(true) => check_index += 1,
-                Answer::Check(false) => return Ok(Some(check_index)),
-                Answer::Done => {}
+        pipeline.push((Sent::Frame, Box::pin(client.batch_execute("COMMIT"))));
+        // Every statement is sent when first polled, in this order, so
+        // all of them leave before the first answer is awaited; a dropped
+        // future sends nothing or everything (the COMMIT included).
+        let (kinds, pending): (Vec<Sent>, Vec<Pending<'_>>) = pipeline.into_iter().unzip();
+        for (sent, answer) in kinds.into_iter().zip(join_all(pending).await) {
+            match (sent, answer) {
+                (_, Ok(())) => {}
+                (Sent::Check(n), Err(err)) if err.code().is_some_and(|c| c.code() == NO_ROW) => {
+                    return Ok(Some(n));
+                }
+                (Sent::Frame | Sent::Check(_) | Sent::Write, Err(err)) => return Err(error(err)),
             }
         }
         Ok(None)
@@ -248,7 +257,14 @@ impl Plan {
 }
 
 /// A statement sent down the pipeline, waiting for its answer.
-type Pending<'a> = Pin<Box<dyn Future<Output = Result<Answer, tokio_postgres::Error>> + Send + 'a>>;
+type Pending<'a> = Pin<Box<dyn Future<Output = Result<(), tokio_postgres::Error>> + Send + 'a>>;
+
+/// The answer to a statement, without its row count.
+async fn done(
+    statement: impl Future<Output = Result<u64, tokio_postgres::Error>>,
+) -> Result<(), tokio_postgres::Error> {
+    statement.await.map(drop)
+}
 
 pub(super) async fn purge_expired(pool: &Pool, now: UnixTime) -> Result<Purged, StoreError> {
     let mut client = pool.get().await.map_err(pool_error)?;
