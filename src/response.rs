@@ -105,7 +105,9 @@ pub(crate) fn push_json_string(out: &mut Vec<u8>, value: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::push_json_string;
+    use super::{error, push_json_string};
+    use crate::ErrorCode;
+    use crate::error::OAuthError;
 
     #[test]
     fn json_strings_escape_like_serde_json() {
@@ -115,5 +117,15 @@ mod tests {
             let parsed: String = serde_json::from_slice(&out).unwrap();
             assert_eq!(parsed, value);
         }
+    }
+
+    #[test]
+    fn only_a_503_says_when_to_retry() {
+        let unavailable = error(&OAuthError::new(ErrorCode::TemporarilyUnavailable, "retry"));
+        assert_eq!(unavailable.status(), 503);
+        assert_eq!(unavailable.headers()["retry-after"], "1");
+        let failed = error(&OAuthError::new(ErrorCode::ServerError, "failed"));
+        assert_eq!(failed.status(), 500);
+        assert!(failed.headers().get("retry-after").is_none());
     }
 }

@@ -30,7 +30,7 @@ cleanup() {
 trap cleanup EXIT
 say() { echo "sqlite_full_disk: $*" >&2; }
 
-mount -t tmpfs -o size=16m tmpfs "$fs"
+mount -t tmpfs -o size=64m tmpfs "$fs"
 RUST_LOG=warn "$SERVER" --db "$fs/demo.sqlite3" --addr "127.0.0.1:$PORT" --rate-limit 0 \
     >"$work/server.out" 2>"$work/server.err" &
 server=$!
@@ -55,14 +55,21 @@ kill "$server"
 wait "$server" 2>/dev/null || true
 server=
 
-cat "$work/wrk.txt" >&2
+grep -v "^second " "$work/wrk.txt" >&2
 stored=$(sqlite3 "$fs/demo.sqlite3" "SELECT count(*) FROM tokens WHERE kind = 'access_token'")
 answered=$(awk '/^status 200:/ { print $3 }' "$work/wrk.txt")
 errors=$(awk '/^status (500|502|504):/ { n += $3 } END { print n + 0 }' "$work/wrk.txt")
 unavailable=$(awk '/^status 503:/ { print $3 }' "$work/wrk.txt")
 missing=$(awk '/^503 without Retry-After:/ { print $4 }' "$work/wrk.txt")
+# Per second of the run: "t=S 200:N 503:M".
+timeline=$(awk '/^second / { sub(":", "", $3); n[$2] = n[$2] " " $3 ":" $4 } END { for (s in n) print s, n[s] }' "$work/wrk.txt" | sort -n | sed -E 's/^([0-9]+)/t=\1s/')
+echo "$timeline" >&2
+# After space is back (from FREE_AT + 1 on), every second has 200s and no 503.
+late_503=$(awk -v from=$((FREE_AT + 1)) '/^second / && $2 >= from && $3 == "503:" { n += $4 } END { print n + 0 }' "$work/wrk.txt")
+late_200=$(awk -v from=$((FREE_AT + 1)) '/^second / && $2 >= from && $3 == "200:" { n += $4 } END { print n + 0 }' "$work/wrk.txt")
 say "200: ${answered:-0}, 503: ${unavailable:-0} (without Retry-After: $missing), 5xx other: $errors; access tokens stored: $stored; load $(uptime | sed -E 's/.*load average: //')"
 ((errors == 0)) || { say "FAILED: a full disk gave other 5xx answers than 503"; exit 1; }
+((late_503 == 0 && late_200 > 0)) || { say "FAILED: after space came back: $late_200 answers 200, $late_503 answers 503"; exit 1; }
 ((missing == 0)) || { say "FAILED: a 503 without Retry-After"; exit 1; }
 ((stored >= ${answered:-0})) || { say "FAILED: $answered tokens answered 200 but only $stored stored"; exit 1; }
 echo "full disk: ${unavailable:-0} answers 503, 0 other errors, every one of ${answered:-0} tokens answered 200 stored"
