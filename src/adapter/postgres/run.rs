@@ -212,10 +212,9 @@ impl Plan {
             .chain(self.checks.iter().map(|(sql, _)| sql.clone()))
             .chain(self.writes.iter().map(|w| dialect(w.sql)))
             .collect();
-        // Prepared (or found in the connection's cache) before BEGIN, so
-        // that everything from BEGIN to COMMIT leaves in one go.
-        let prepared =
-            try_join_all(sql.iter().map(|sql| client.prepare_cached(sql))).await.map_err(error)?;
+        // Prepared before BEGIN, so everything from BEGIN to COMMIT leaves
+        // in one go.
+        let prepared = prepare_all(client, &sql).await?;
         let key_names: Vec<&str> = self.keys.iter().map(|k| k.key.as_str()).collect();
         let key_modes: Vec<bool> = self.keys.iter().map(|k| k.shared).collect();
         let lock_params: [&(dyn ToSql + Sync); 2] = [&key_names, &key_modes];
@@ -254,6 +253,28 @@ impl Plan {
         }
         Ok(None)
     }
+}
+
+/// Every statement of `sql`, in order, each distinct text prepared once
+/// (a batch of audit events repeats one) or found in the connection's
+/// statement cache.
+async fn prepare_all(
+    client: &deadpool_postgres::Client,
+    sql: &[String],
+) -> Result<Vec<tokio_postgres::Statement>, StoreError> {
+    let mut distinct: Vec<&str> = sql.iter().map(String::as_str).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let ready = try_join_all(distinct.iter().map(|text| client.prepare_cached(text)))
+        .await
+        .map_err(error)?;
+    Ok(sql
+        .iter()
+        .map(|text| match distinct.binary_search(&text.as_str()) {
+            Ok(index) => ready[index].clone(),
+            Err(_) => unreachable!("every text was prepared above"),
+        })
+        .collect())
 }
 
 /// A statement sent down the pipeline, waiting for its answer.
