@@ -31,6 +31,7 @@
 //! [`deadpool_postgres::Pool`] with a TLS connector and pass it to
 //! [`PostgresStore::open`].
 
+mod apply;
 mod blocking;
 mod migrate;
 mod run;
@@ -154,7 +155,7 @@ impl AsyncStore for PostgresStore {
     }
 
     async fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
-        let outcome = run::apply(&self.pool, transaction).await;
+        let outcome = apply::apply(&self.pool, transaction).await;
         self.episodes.observe(StoreOperation::Write, &outcome);
         outcome
     }
