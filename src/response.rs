@@ -1,6 +1,6 @@
 //! Building the HTTP responses the RFCs prescribe.
 
-use http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, WWW_AUTHENTICATE};
+use http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, Response, StatusCode};
 use serde::Serialize;
 
@@ -32,10 +32,18 @@ struct ErrorBody<'a> {
     error_description: &'a str,
 }
 
-/// The RFC 6749 §5.2 error body with the code's status.
+/// The RFC 6749 §5.2 error body with the code's status. A `503` (a
+/// transient store failure, a race lost to a concurrent change) says when
+/// to retry: `Retry-After: 1` (RFC 9110 §10.2.3) — the conditions behind
+/// it (a lock, a full disk, a restarting database) pass in about that.
 pub(crate) fn error(err: &OAuthError) -> Response<Vec<u8>> {
     let body = ErrorBody { error: err.code.as_str(), error_description: &err.description };
-    json_value(err.code.status(), &body)
+    let status = err.code.status();
+    let mut response = json_value(status, &body);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
 }
 
 /// `invalid_client` as 401 with `WWW-Authenticate: Basic` (RFC 6749 §5.2:
@@ -97,7 +105,9 @@ pub(crate) fn push_json_string(out: &mut Vec<u8>, value: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::push_json_string;
+    use super::{error, push_json_string};
+    use crate::ErrorCode;
+    use crate::error::OAuthError;
 
     #[test]
     fn json_strings_escape_like_serde_json() {
@@ -107,5 +117,15 @@ mod tests {
             let parsed: String = serde_json::from_slice(&out).unwrap();
             assert_eq!(parsed, value);
         }
+    }
+
+    #[test]
+    fn only_a_503_says_when_to_retry() {
+        let unavailable = error(&OAuthError::new(ErrorCode::TemporarilyUnavailable, "retry"));
+        assert_eq!(unavailable.status(), 503);
+        assert_eq!(unavailable.headers()["retry-after"], "1");
+        let failed = error(&OAuthError::new(ErrorCode::ServerError, "failed"));
+        assert_eq!(failed.status(), 500);
+        assert!(failed.headers().get("retry-after").is_none());
     }
 }

@@ -10,9 +10,12 @@
 //! | [`Respond`](crate::Respond) | sends the reply, then applies `best_effort` ignoring failures | done |
 //!
 //! If the store fails, the host calls `fail` on the pending step instead
-//! of `resume`; the core answers `temporarily_unavailable` (503) for a
-//! transient failure and `server_error` (500) otherwise, and treats the
-//! transaction as not applied.
+//! of `resume`; the core answers `temporarily_unavailable` (503, with
+//! `Retry-After: 1`) for a transient failure and `server_error` (500)
+//! otherwise, and treats the transaction as not applied. The SQL stores
+//! classify lock timeouts, deadlocks, lost connections, a full disk and
+//! I/O errors as transient, and report an episode of them once to the
+//! host's `StoreEvents` hook rather than once per request.
 //!
 //! ## Inputs
 //!
