@@ -69,6 +69,9 @@ impl JwtAccessError {
                 | JoseError::AlgorithmNotAllowed(_)
                 | JoseError::AlgorithmMismatch { .. },
             ) => "The access token algorithm is not accepted",
+            Self::Jose(JoseError::CriticalHeader | JoseError::KeyReferenceInHeader(_)) => {
+                "The access token header is not accepted"
+            }
             Self::Jose(_) => "The access token is malformed",
             Self::WrongType => "The token is not a JWT access token",
             Self::Claims(_) => "The access token claims are invalid",
