@@ -161,7 +161,7 @@ fn jwks_documents_round_trip_skip_what_they_cannot_use_and_refuse_secrets() {
     let mut leaked = document.clone();
     leaked["keys"][1]["d"] = "c2VjcmV0".into();
     assert_eq!(JwkSet::parse(&leaked.to_string()), Err(JoseError::PrivateKeyMember("d")));
-    let mut twice = document.clone();
+    let mut twice = document;
     let first = twice["keys"][0].clone();
     twice["keys"].as_array_mut().unwrap().push(first);
     assert_eq!(JwkSet::parse(&twice.to_string()), Err(JoseError::DuplicateKid));

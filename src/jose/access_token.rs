@@ -133,7 +133,8 @@ struct RawClaims {
 /// (the fraction is dropped).
 fn numeric_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<UnixTime>, D::Error> {
     let seconds = f64::deserialize(d)?;
-    if !seconds.is_finite() || seconds < 0.0 || seconds >= 18_446_744_073_709_551_615.0 {
+    // Excludes NaN, infinities, negatives and values past `u64::MAX`.
+    if !(0.0..18_446_744_073_709_551_615.0).contains(&seconds) {
         return Err(serde::de::Error::custom("a NumericDate is a non-negative number of seconds"));
     }
     // In range and finite, so the conversion saturates nowhere.

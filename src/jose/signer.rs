@@ -68,7 +68,9 @@ impl Signer {
                 let signature = key.sign_input(input.as_bytes(), rng)?;
                 Ok(SignStep::Signed(assemble(input, &signature)))
             }
-            Self::External(key) => Ok(SignStep::Sign(SignRequest { input, key: key.clone() })),
+            Self::External(key) => {
+                Ok(SignStep::Sign(SignRequest { input, key: Box::new(key.clone()) }))
+            }
         }
     }
 }
@@ -90,7 +92,8 @@ pub enum SignStep {
 #[derive(Debug)]
 pub struct SignRequest {
     input: String,
-    key: PublicJwk,
+    // Boxed: a key is large beside the `Signed` arm's `String`.
+    key: Box<PublicJwk>,
 }
 
 impl SignRequest {
