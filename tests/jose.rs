@@ -66,7 +66,7 @@ fn every_algorithm_signs_and_verifies_and_the_key_decides_the_algorithm() {
 }
 
 #[test]
-fn ps256_draws_a_fresh_salt_and_rs256_does_not() {
+fn ps256_draws_a_fresh_salt_and_the_other_algorithms_are_deterministic() {
     let keys = keys();
     let mut rng = rng();
     let by_alg = |alg| keys.iter().find(|k| k.algorithm() == alg).unwrap();
@@ -76,8 +76,11 @@ fn ps256_draws_a_fresh_salt_and_rs256_does_not() {
     for token in [a, b] {
         verify(&token, &ps.public_jwk(), &[Algorithm::Ps256]).unwrap();
     }
-    let rs = by_alg(Algorithm::Rs256);
-    assert_eq!(sign(None, b"x", rs, &mut rng), sign(None, b"x", rs, &mut rng));
+    // RS256 blinding, RFC 6979 nonces (RFC 8725 §3.2) and EdDSA: deterministic.
+    for alg in [Algorithm::Rs256, Algorithm::Es256, Algorithm::EdDsa] {
+        let key = by_alg(alg);
+        assert_eq!(sign(None, b"x", key, &mut rng), sign(None, b"x", key, &mut rng), "{alg}");
+    }
 }
 
 #[test]

@@ -194,6 +194,8 @@ fn claims_are_written_in_a_fixed_order_and_read_strictly() {
         AccessTokenClaims::from_json(claims.to_string().as_bytes())
     };
     assert_eq!(with("exp", 1700000300.75.into()).unwrap().exp, UnixTime::from_secs(1_700_000_300));
+    let unknown = with("groups", serde_json::json!(["admins"])).unwrap();
+    assert_eq!(unknown, claims("alice"), "claims not understood are ignored (RFC 7519 §4)");
     for name in ["iss", "sub", "aud", "client_id", "iat", "exp", "jti"] {
         assert_eq!(with(name, serde_json::Value::Null), Err(ClaimsError::Missing(name)));
     }

@@ -240,6 +240,14 @@ mod tests {
     #[test]
     fn the_key_type_decides_the_algorithm() {
         assert_eq!(PublicJwk::parse(ED25519).unwrap().algorithm(), Algorithm::EdDsa);
+        let extended = ED25519.replace("\"kty\"", "\"x5t\":\"ignored\",\"ext\":true,\"kty\"");
+        assert_eq!(
+            PublicJwk::parse(&extended),
+            PublicJwk::parse(ED25519),
+            "unknown members ignored"
+        );
+        let no_curve = P256.replace("\"crv\":\"P-256\",", "");
+        assert_eq!(PublicJwk::parse(&no_curve), Err(JoseError::InvalidKey("unsupported curve")));
         assert_eq!(PublicJwk::parse(P256).unwrap().algorithm(), Algorithm::Es256);
         let mislabelled = ED25519.replace("\"kty\"", "\"alg\":\"ES256\",\"kty\"");
         assert_eq!(
