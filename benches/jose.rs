@@ -7,6 +7,10 @@
 //!   against a JWKS snapshot of four keys: parse, `kid` lookup, signature
 //!   check, claims and scope checks.
 //!
+//! * `jwt/generate/<alg>`: [`SigningKey::generate`] from a ChaCha20
+//!   generator (RSA: 2048-bit primes found by `crypto-primes`; its time
+//!   varies widely with the seed, so the mean is what to read).
+//!
 //! Run: `cargo bench --features jwt --bench jose -- --warm-up-time 1 --measurement-time 3`
 
 #![allow(missing_docs, reason = "criterion's macros generate undocumented items")]
@@ -62,5 +66,17 @@ fn jose(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, jose);
+fn generate(c: &mut Criterion) {
+    let mut group = c.benchmark_group("jwt/generate");
+    group.sample_size(10);
+    let mut rng = ChaCha20Rng::seed_from_u64(7517);
+    for alg in Algorithm::ALL {
+        group.bench_function(alg.as_str(), |b| {
+            b.iter(|| black_box(SigningKey::generate(alg, &mut rng).expect("key generation")))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, jose, generate);
 criterion_main!(benches);
