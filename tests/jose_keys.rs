@@ -94,6 +94,15 @@ fn key_sets_refuse_ambiguous_keys_and_an_empty_schedule() {
     let early = ManagedKey::new(key(Algorithm::Es256, "k4", &mut rng), at(10), at(5));
     assert_eq!(set.insert(early).unwrap_err(), KeySetError::InvalidSchedule);
 
+    let mut full = KeySet::new(POLICY);
+    for i in 0..qscope::jose::MAX_JWK_SET_KEYS as u64 {
+        full.insert(ManagedKey::new(key(Algorithm::EdDsa, &format!("e{i}"), &mut rng), T0, at(i)))
+            .unwrap();
+    }
+    let one_more = ManagedKey::new(key(Algorithm::EdDsa, "last", &mut rng), T0, at(1000));
+    assert_eq!(full.insert(one_more).unwrap_err(), KeySetError::Full);
+    assert_eq!(full.jwks(T0).keys().len(), qscope::jose::MAX_JWK_SET_KEYS, "all published");
+
     let mut future = KeySet::new(POLICY);
     future.insert(ManagedKey::new(key(Algorithm::Es256, "f", &mut rng), at(10), at(20))).unwrap();
     assert_eq!(future.jwks(T0).keys().len(), 0, "not published before published_at");

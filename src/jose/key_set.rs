@@ -18,7 +18,7 @@
 
 use rand_core::CryptoRng;
 
-use super::{JoseError, JwkSet, SignStep, Signer};
+use super::{JoseError, JwkSet, MAX_JWK_SET_KEYS, SignStep, Signer};
 use crate::{Seconds, UnixTime};
 
 /// How keys rotate.
@@ -62,6 +62,10 @@ pub enum KeySetError {
     /// Two keys cannot start signing at the same instant, or before being published.
     #[error("the key's signing start collides with another key's or precedes its publication")]
     InvalidSchedule,
+    /// The set already holds [`MAX_JWK_SET_KEYS`] keys, the most a JWKS may
+    /// publish: prune or revoke first.
+    #[error("the key set is full")]
+    Full,
     /// No key signs at this instant (the set is empty, or its only keys are next).
     #[error("no key signs at this instant")]
     NoActiveKey,
@@ -136,6 +140,9 @@ impl KeySet {
     /// [`insert`](Self::insert), answering where the key went.
     fn insert_at(&mut self, key: ManagedKey) -> Result<usize, KeySetError> {
         let kid = key.signer.kid().ok_or(KeySetError::MissingKid)?;
+        if self.keys.len() >= MAX_JWK_SET_KEYS {
+            return Err(KeySetError::Full);
+        }
         if self.keys.iter().any(|other| other.kid() == kid) {
             return Err(KeySetError::DuplicateKid);
         }
@@ -196,7 +203,8 @@ impl KeySet {
             .filter(|&i| self.state_of(i, now).is_some())
             .map(|i| self.keys[i].signer.public_jwk())
             .collect();
-        // Kids are unique by construction; the limit is the only refusal left.
+        // Kids are unique and the keys at most MAX_JWK_SET_KEYS, both by
+        // `insert`, so `new` cannot refuse them.
         JwkSet::new(keys).unwrap_or_default()
     }
 
