@@ -144,9 +144,13 @@ mod error;
 mod exchange;
 mod form;
 mod grant;
+#[cfg(feature = "jwt")]
+pub mod jose;
 pub mod manual;
 mod pkce;
 pub mod registration;
+#[cfg(feature = "jwt")]
+pub mod resource;
 mod response;
 mod scope;
 mod secret;

@@ -214,15 +214,15 @@ impl BearerRead<'_> {
 }
 
 /// The error attributes of a challenge.
-struct Failure<'a> {
-    code: ErrorCode,
-    description: &'static str,
-    scope: Option<&'a Scopes>,
+pub(crate) struct Failure<'a> {
+    pub(crate) code: ErrorCode,
+    pub(crate) description: &'static str,
+    pub(crate) scope: Option<&'a Scopes>,
 }
 
 /// The bearer token the request presents, `None` when it presents none,
 /// or the `error_description` of an `invalid_request`.
-fn presented_token<'r, B: AsRef<[u8]>>(
+pub(crate) fn presented_token<'r, B: AsRef<[u8]>>(
     policy: &BearerPolicy,
     request: &'r Request<B>,
 ) -> Result<Option<Cow<'r, str>>, &'static str> {
@@ -276,7 +276,7 @@ fn has_form_media_type<B>(request: &Request<B>) -> bool {
 }
 
 /// A denial: `status`, an empty body, and the challenge (RFC 6750 §3).
-fn challenge(
+pub(crate) fn challenge(
     policy: &BearerPolicy,
     status: StatusCode,
     failure: Option<Failure<'_>>,

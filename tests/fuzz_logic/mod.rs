@@ -9,6 +9,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod jose;
 pub mod request;
 pub mod stateful;
 pub mod wellformed;
@@ -27,6 +28,7 @@ pub const TARGETS: &[&str] = &[
     "introspect",
     "bearer",
     "stateful",
+    "jose",
 ];
 
 /// Runs target `name` on raw fuzzer bytes.
@@ -59,6 +61,7 @@ pub fn run(name: &str, data: &[u8]) {
                 stateful::run(&ops);
             }
         }
+        "jose" => jose::run(data),
         other => {
             let _ = &mut u;
             panic!("unknown fuzz target {other}")
