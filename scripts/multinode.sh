@@ -1,33 +1,47 @@
 #!/usr/bin/env bash
-# Two demo servers, two processes, one PostgreSQL database: the same
-# authorization code, and then the same refresh token, are redeemed through
-# both at once, ROUNDS times (default 10). Every race must have exactly one
-# winner (200) and one loser (400 invalid_grant).
+# Two demo servers, two processes, one PostgreSQL database.
+#
+# 1. Races: the same authorization code, and then the same refresh token,
+#    are redeemed through both at once, ROUNDS times (default 10). Every race
+#    must have exactly one winner (200) and one loser (400 invalid_grant).
+# 2. FIFO limits meeting rotation: MIX_BURSTS times (default 3), twelve new
+#    codes are redeemed while every live refresh token is rotated, all at
+#    once (12 to 17 requests, half through each node), under the demo's FIFO
+#    limits (5 refresh tokens per client and user, 2 access tokens per
+#    refresh chain). Every request must get 200, or 400 invalid_grant (a
+#    rotation whose token a concurrent trim revoked) — never 503 — at most 5
+#    refresh tokens may stay live, and PostgreSQL must count no deadlock.
 #
 #   bash scripts/multinode.sh            # needs root on Debian: PostgreSQL comes from .ci/postgres.sh
 #
 # PostgreSQL runs in a cluster of its own (`multinode`, created on the next
 # free port) that is stopped again at the end; the database is created
-# afresh for each run. The servers listen on 127.0.0.1:18181 and :18182.
-# MULTINODE_LOGS=DIR keeps the two servers' logs (a.err, b.err) there.
+# afresh for each run. MULTINODE_POSTGRES_URL=postgres://… uses that database
+# instead (in a fresh schema `qscope_multinode`; no cluster is started).
+# MULTINODE_PROFILE=release runs release builds (default: debug). The servers
+# listen on 127.0.0.1:18181 and :18182. MULTINODE_LOGS=DIR keeps the two
+# servers' logs (a.err, b.err) there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-10}
+MIX_BURSTS=${MIX_BURSTS:-3}
+PROFILE=${MULTINODE_PROFILE:-debug}
 PORT_A=18181
 PORT_B=18182
 ISSUER=http://127.0.0.1:18180 # what a load balancer in front of both would be
 REDIRECT=http://127.0.0.1/callback
 VERIFIER=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk
 CHALLENGE=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM
+FIFO_PER_USER=5 # examples/server/policy.rs
 export QSCOPE_PG_CLUSTER=multinode
 
 work=$(mktemp -d)
-pids=()
+NODES_DIR=$work
+. scripts/nodes.sh
 cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    bash .ci/postgres.sh stop >/dev/null 2>&1 || true
+    nodes_stop
+    [[ -z "${MULTINODE_POSTGRES_URL:-}" ]] && { bash .ci/postgres.sh stop >/dev/null 2>&1 || true; }
     if [[ -n "${MULTINODE_LOGS:-}" ]]; then
         mkdir -p "$MULTINODE_LOGS" && cp "$work"/a.err "$work"/b.err "$MULTINODE_LOGS"/ 2>/dev/null || true
     fi
@@ -44,38 +58,39 @@ fail() {
     exit 1
 }
 
-# PostgreSQL, and a fresh database for this run.
-bash .ci/postgres.sh "$work/pg.env" >/dev/null
-. "$work/pg.env"
-pg_port=$(sed -E 's/.*@127\.0\.0\.1:([0-9]+)\/.*/\1/' <<<"$QSCOPE_TEST_POSTGRES_URL")
-su postgres -s /bin/sh -c "dropdb -p $pg_port --if-exists qscope_multinode && createdb -p $pg_port -O qscope qscope_multinode"
-url="postgres://qscope:qscope@127.0.0.1:$pg_port/qscope_multinode"
+# PostgreSQL, and a fresh database (or schema) for this run.
+if [[ -n "${MULTINODE_POSTGRES_URL:-}" ]]; then
+    db_url=$MULTINODE_POSTGRES_URL
+    url=$(nodes_schema "$db_url" qscope_multinode)
+else
+    bash .ci/postgres.sh "$work/pg.env" >/dev/null
+    . "$work/pg.env"
+    pg_port=$(sed -E 's/.*@127\.0\.0\.1:([0-9]+)\/.*/\1/' <<<"$QSCOPE_TEST_POSTGRES_URL")
+    su postgres -s /bin/sh -c "dropdb -p $pg_port --if-exists qscope_multinode && createdb -p $pg_port -O qscope qscope_multinode"
+    db_url="postgres://qscope:qscope@127.0.0.1:$pg_port/qscope_multinode"
+    url=$db_url
+fi
 
-log "building the demo server and admin tool"
-cargo build -q --example server --example admin
-server=target/debug/examples/server
-admin=target/debug/examples/admin
+log "building the demo server and admin tool ($PROFILE)"
+if [[ "$PROFILE" == release ]]; then
+    cargo build -q --release --example server --example admin
+else
+    cargo build -q --example server --example admin
+fi
+SERVER=target/$PROFILE/examples/server
+admin=target/$PROFILE/examples/admin
 
 # A client for the races, made with the admin tool (its secret on stdout).
 eval "$("$admin" --postgres "$url" create --id racer --name "Race client" \
     --grant authorization_code --grant refresh_token --redirect-uri "$REDIRECT" --scope read)"
 [[ "$CLIENT_ID" == racer && -n "$CLIENT_SECRET" ]] || fail "no client from the admin tool"
 
-start_node() { # name port
-    "$server" --postgres "$url" --addr "127.0.0.1:$2" --issuer "$ISSUER" --rate-limit 0 \
-        --demo-user alice:wonderland >"$work/$1.out" 2>"$work/$1.err" &
-    pids+=($!)
-}
-start_node a "$PORT_A"
-start_node b "$PORT_B"
-for port in "$PORT_A" "$PORT_B"; do
-    for _ in $(seq 1 100); do
-        curl -sf -o /dev/null "http://127.0.0.1:$port/.well-known/oauth-authorization-server" && break
-        sleep 0.1
-    done
-    curl -sf -o /dev/null "http://127.0.0.1:$port/.well-known/oauth-authorization-server" ||
-        fail "node on port $port did not start"
+for node in a b; do
+    port=$PORT_A
+    [[ $node == b ]] && port=$PORT_B
+    nodes_start "$node" "$port" "$url" --issuer "$ISSUER" --rate-limit 0 --demo-user alice:wonderland
 done
+nodes_wait "$PORT_A" "$PORT_B" || fail "the nodes did not start"
 log "two nodes up on :$PORT_A and :$PORT_B over $url"
 
 hidden() { # page field -> value of <input type="hidden" name=field>
@@ -161,4 +176,68 @@ for round in $(seq 1 "$ROUNDS"); do
     log "round $round: the code and the refresh token were each redeemed exactly once"
 done
 log "$((2 * ROUNDS)) races, each with exactly one winner (node a won $wins_a, node b $wins_b)"
-echo "$((2 * ROUNDS)) passed, 0 failed"
+
+# A token request in a curl config file (one transfer; alternate nodes).
+transfer() { # config n fields...
+    local config=$1 n=$2 port=$PORT_A field
+    shift 2
+    ((n % 2)) && port=$PORT_B
+    ((n > 0)) && echo next >>"$config"
+    {
+        echo "url = \"http://127.0.0.1:$port/token\""
+        echo "user = \"$CLIENT_ID:$CLIENT_SECRET\""
+        for field in "$@"; do echo "data-urlencode = \"$field\""; done
+        echo "output = \"$work/mix-$n.json\""
+        echo "write-out = \"$n %{http_code}\\n\""
+    } >>"$config"
+}
+
+deadlocks_before=$(nodes_deadlocks "$db_url")
+live=() requests=0 issued=0 refused=0 unavailable=0
+for burst in $(seq 1 "$MIX_BURSTS"); do
+    codes=()
+    for i in $(seq 1 12); do
+        if ((i % 2)); then codes+=("$(code_via "$PORT_A" "$work/jar-a")"); else codes+=("$(code_via "$PORT_B" "$work/jar-b")"); fi
+    done
+    config=$work/burst.cfg n=0
+    : >"$config"
+    for code in "${codes[@]}"; do
+        transfer "$config" $n grant_type=authorization_code "code=$code" "redirect_uri=$REDIRECT" "code_verifier=$VERIFIER"
+        n=$((n + 1))
+    done
+    for refresh in "${live[@]}"; do
+        transfer "$config" $n grant_type=refresh_token "refresh_token=$refresh"
+        n=$((n + 1))
+    done
+    curl -s --parallel --parallel-immediate --parallel-max 32 -K "$config" >"$work/burst.status" 2>"$work/curl.err" ||
+        fail "curl failed: $(cat "$work/curl.err")"
+    fresh=()
+    while read -r i status; do
+        requests=$((requests + 1))
+        case $status in
+        200)
+            issued=$((issued + 1))
+            fresh+=("$(field "$work/mix-$i.json" refresh_token)")
+            ;;
+        400)
+            grep -q '"error":"invalid_grant"' "$work/mix-$i.json" || fail "request $i: $(cat "$work/mix-$i.json")"
+            refused=$((refused + 1))
+            ;;
+        503) unavailable=$((unavailable + 1)) ;;
+        *) fail "burst $burst, request $i: $status $(cat "$work/mix-$i.json")" ;;
+        esac
+    done <"$work/burst.status"
+    ((n == $(wc -l <"$work/burst.status"))) || fail "burst $burst: $n requests, $(wc -l <"$work/burst.status") answers"
+    # Every refresh token sent was rotated or revoked; of the new ones, at
+    # most the limit is live.
+    live=()
+    for refresh in "${fresh[@]}"; do
+        [[ "$(introspect "$refresh")" == true ]] && live+=("$refresh")
+    done
+    ((${#live[@]} <= FIFO_PER_USER)) || fail "burst $burst: ${#live[@]} live refresh tokens for one user (limit $FIFO_PER_USER)"
+    ((${#live[@]} > 0)) || fail "burst $burst: no refresh token stayed live"
+done
+deadlocks=$(($(nodes_deadlocks "$db_url") - deadlocks_before))
+log "FIFO mix: $MIX_BURSTS bursts, $requests requests: $issued answered 200, $refused invalid_grant, $unavailable 503; $deadlocks deadlocks in PostgreSQL"
+((unavailable == 0 && deadlocks == 0)) || fail "the FIFO mix had $unavailable answers 503 and $deadlocks deadlocks"
+echo "$((2 * ROUNDS)) races and $requests FIFO-mix requests passed, 0 failed"

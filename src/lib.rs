@@ -152,11 +152,15 @@ mod form;
 mod grant;
 pub mod html;
 mod input;
+#[cfg(feature = "jwt")]
+pub mod jose;
 pub mod manual;
 mod misuse;
 mod pkce;
 pub mod registration;
 mod reply;
+#[cfg(feature = "jwt")]
+pub mod resource;
 pub mod response;
 mod scope;
 mod secret;

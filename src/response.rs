@@ -2,7 +2,7 @@
 //! one builder of JSON error answers: the core's, the adapters' own
 //! (a request that never reached the core) and a host's.
 
-use http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, WWW_AUTHENTICATE};
+use http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, Response, StatusCode};
 use serde::Serialize;
 
@@ -38,7 +38,10 @@ struct ErrorBody<'a> {
 /// An RFC 6749 §5.2 error answer: `status`, the JSON body `{"error":
 /// code, "error_description": description}` (the description omitted when
 /// empty), `Content-Type: application/json`, `Cache-Control: no-store` and
-/// `Pragma: no-cache`.
+/// `Pragma: no-cache`. A `503` (a transient store failure, a race lost to
+/// a concurrent change) also says when to retry: `Retry-After: 1` (RFC 9110
+/// §10.2.3) — the conditions behind it (a lock, a full disk, a restarting
+/// database) pass in about that.
 ///
 /// ```
 /// use qscope::ErrorCode;
@@ -53,7 +56,12 @@ struct ErrorBody<'a> {
 /// );
 /// ```
 pub fn json_error(status: StatusCode, code: ErrorCode, description: &str) -> Response<Vec<u8>> {
-    json_value(status, &ErrorBody { error: code.as_str(), error_description: description })
+    let mut response =
+        json_value(status, &ErrorBody { error: code.as_str(), error_description: description });
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
 }
 
 /// The RFC 6749 §5.2 error body with the code's status.
@@ -124,7 +132,9 @@ pub(crate) fn push_json_string(out: &mut Vec<u8>, value: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::push_json_string;
+    use super::{error, push_json_string};
+    use crate::ErrorCode;
+    use crate::error::OAuthError;
 
     #[test]
     fn json_strings_escape_like_serde_json() {
@@ -134,5 +144,15 @@ mod tests {
             let parsed: String = serde_json::from_slice(&out).unwrap();
             assert_eq!(parsed, value);
         }
+    }
+
+    #[test]
+    fn only_a_503_says_when_to_retry() {
+        let unavailable = error(&OAuthError::new(ErrorCode::TemporarilyUnavailable, "retry"));
+        assert_eq!(unavailable.status(), 503);
+        assert_eq!(unavailable.headers()["retry-after"], "1");
+        let failed = error(&OAuthError::new(ErrorCode::ServerError, "failed"));
+        assert_eq!(failed.status(), 500);
+        assert!(failed.headers().get("retry-after").is_none());
     }
 }

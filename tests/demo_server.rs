@@ -7,38 +7,7 @@
 
 #[path = "../examples/admin/commands.rs"]
 mod admin_commands;
-#[path = "../examples/server/cli.rs"]
-mod cli;
-#[path = "../examples/server/consent.rs"]
-mod consent;
-#[path = "../examples/server/csp.rs"]
-mod csp;
-#[path = "../examples/server/device.rs"]
-mod device;
-#[path = "../examples/server/drive.rs"]
-mod drive;
-#[path = "../examples/server/form.rs"]
-mod form;
-#[path = "../examples/server/host.rs"]
-mod host;
-#[path = "../examples/server/login.rs"]
-mod login;
-#[path = "../examples/server/pages.rs"]
-mod pages;
-#[path = "../examples/server/policy.rs"]
-mod policy;
-#[path = "../examples/server/random.rs"]
-mod random;
-#[path = "../examples/server/rate_limit.rs"]
-mod rate_limit;
-#[path = "../examples/server/serve.rs"]
-mod serve;
-#[path = "../examples/server/session.rs"]
-mod session;
-#[path = "../examples/server/store.rs"]
-mod store;
-#[path = "../examples/server/users.rs"]
-mod users;
+include!("demo_support/server_modules.rs");
 
 mod demo_support;
 
@@ -576,8 +545,14 @@ async fn an_ipv6_loopback_redirect_is_a_link_since_form_action_cannot_name_it() 
 async fn token_and_page_endpoints_are_rate_limited_per_ip() {
     let demo = Demo::start(&["--rate-limit", "1"]).await;
     let client = demo.demo_client();
+    let metadata = Browser::new(demo.addr()).get("/.well-known/oauth-authorization-server").await;
+    assert_eq!(metadata.status(), 200);
+    let metadata: Value = serde_json::from_str(metadata.body()).unwrap();
+    assert_eq!(
+        metadata["device_authorization_endpoint"],
+        format!("{}/device_authorization", demo.running().issuer)
+    );
     let pairs = [("grant_type", "client_credentials")];
-    assert_eq!(token(demo.addr(), &client, &pairs).await.0, 200);
     assert_eq!(token(demo.addr(), &client, &pairs).await.0, 200, "a burst of two");
     let request = Request::post("/token")
         .header("content-type", "application/x-www-form-urlencoded")
@@ -590,18 +565,14 @@ async fn token_and_page_endpoints_are_rate_limited_per_ip() {
     assert_eq!(limited.headers()["cache-control"], "no-store");
     let body: Value = serde_json::from_str(limited.body()).unwrap();
     assert_eq!(body["error"], "temporarily_unavailable");
-    // The same address is limited on the pages; metadata is not limited.
+    // The same address is limited on the pages and everywhere else
+    // (tests/demo_faults.rs has every endpoint).
     assert_eq!(Browser::new(demo.addr()).get("/login").await.status(), 429);
     assert_eq!(Browser::new(demo.addr()).get("/device").await.status(), 429);
     let authorize = Browser::new(demo.addr()).get(&authorize_path(&client.0, "x")).await;
     assert_eq!(authorize.status(), 429);
     let metadata = Browser::new(demo.addr()).get("/.well-known/oauth-authorization-server").await;
-    assert_eq!(metadata.status(), 200);
-    let metadata: Value = serde_json::from_str(metadata.body()).unwrap();
-    assert_eq!(
-        metadata["device_authorization_endpoint"],
-        format!("{}/device_authorization", demo.running().issuer)
-    );
+    assert_eq!(metadata.status(), 429);
 }
 
 #[tokio::test]
@@ -640,12 +611,21 @@ async fn an_https_issuer_gets_secure_host_cookies() {
     let mut browser = Browser::new(demo.addr());
     let page = browser.get("/login").await;
     let cookie = page.headers()["set-cookie"].to_str().unwrap();
-    assert!(cookie.starts_with("__Host-qscope-session="), "{cookie}");
+    assert!(cookie.starts_with("__Host-qscope-login="), "{cookie}");
     assert!(cookie.ends_with("; HttpOnly; SameSite=Lax; Path=/; Max-Age=1800; Secure"), "{cookie}");
-    // The browser sends it back and the session is found.
+    // The browser sends it back and the form's token is the same.
     let again = browser.get("/login").await;
     assert!(again.headers().get("set-cookie").is_some());
-    assert_eq!(hidden(again.body(), "csrf"), hidden(page.body(), "csrf"));
+    let csrf = hidden(page.body(), "csrf");
+    assert_eq!(hidden(again.body(), "csrf"), csrf);
+    // Signing in makes the session, its cookie as strict.
+    let fields =
+        [("csrf", csrf.as_str()), ("next", ""), ("username", "alice"), ("password", "wonderland")];
+    let signed_in = browser.post("/login", &fields).await;
+    assert_eq!(signed_in.status(), 303);
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("__Host-qscope-session="), "{cookie}");
+    assert!(cookie.ends_with("; HttpOnly; SameSite=Lax; Path=/; Max-Age=1800; Secure"), "{cookie}");
 }
 
 #[tokio::test]

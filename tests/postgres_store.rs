@@ -199,3 +199,30 @@ fn a_version_1_database_with_data_migrates_to_version_2() {
     });
     assert_eq!(versions, vec![1, 2]);
 }
+
+/// A transaction of a thousand statements (a batch of best-effort audit
+/// events, as the demo server writes them) goes down one pipeline and
+/// applies whole, in order.
+#[test]
+fn a_thousand_statements_apply_in_one_transaction() {
+    let Some(url) = pg::url() else { return };
+    let temp = TempPostgres::new(&url);
+    let events: Vec<qscope::store::AuditEvent> = (0..1000u64)
+        .map(|n| qscope::store::AuditEvent {
+            at: T0.after(qscope::Seconds::new(n)),
+            request_id: qscope::RequestId(u128::from(n)),
+            peer: None,
+            action: qscope::store::AuditAction::TokenIntrospected,
+            client_id: None,
+            subject: None,
+            grant_type: None,
+            family: None,
+            error: None,
+            reason: None,
+        })
+        .collect();
+    let batch =
+        Transaction::unconditional(events.iter().cloned().map(Effect::AppendAudit).collect());
+    assert_eq!(qscope::store::Store::apply(&temp, &batch).expect("apply"), Outcome::Applied);
+    assert_eq!(temp.store.audit_events().expect("audit events"), events);
+}

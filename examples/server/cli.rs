@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 
@@ -39,11 +40,61 @@ pub(crate) struct Args {
     #[arg(long)]
     pub(crate) open_registration: bool,
 
-    /// Requests per second allowed per client IP on /token,
-    /// /device_authorization, /device, /login, /authorize and /register
-    /// (bursts of twice that); `0` disables the limit (for load tests).
+    /// Requests per second allowed per client address (IPv6: per /64) on
+    /// every path, bursts of twice that; checked before anything else.
+    /// `0` disables the limit (for load tests).
     #[arg(long, value_name = "PER_SECOND", default_value_t = 20)]
     pub(crate) rate_limit: u32,
+
+    /// Requests per second allowed per client that authenticated with its
+    /// secret at /token, /revoke, /introspect, /par and
+    /// /device_authorization, bursts of twice that; counted from the
+    /// answers that show the client authenticated, so naming a client
+    /// cannot use up its allowance. `0` disables the limit.
+    #[arg(long, value_name = "PER_SECOND", default_value_t = 50)]
+    pub(crate) client_rate_limit: u32,
+
+    /// Seconds a client has to send a request's headers, and then again
+    /// its body; an answer not ready within twice this after the headers
+    /// is given up (503). Also how long an idle connection is kept.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) request_timeout: u64,
+
+    /// The most client connections open at once (lowered, with a warning,
+    /// to fit the open-file limit); further ones wait in the kernel's
+    /// accept queue until one closes.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_connections: u64,
+
+    /// The most sign-in password checks (argon2, 19 MiB each) at once;
+    /// sign-ins beyond it are asked to try again (503, `Retry-After`).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_password_checks: u64,
+
+    /// Seconds a browser has to sign in while an authorization request
+    /// waits in its session (at most the core's interaction lifetime, 600).
+    #[arg(long, value_name = "SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub(crate) sign_in_timeout: u64,
+
+    /// Seconds between purges of expired codes, tokens, pending
+    /// authorizations and device grants from the store; `0` never purges.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub(crate) purge_interval: u64,
+
+    /// The most audit events waiting to be written; when it is full,
+    /// requests wait for room (nothing is dropped unless allowed below).
+    #[arg(long, value_name = "N", default_value_t = 65_536, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) audit_queue: u64,
+
+    /// Record the audit event of only one in N answered introspections
+    /// (refusals are always recorded); the others are counted.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) audit_sample_introspections: u64,
+
+    /// While the audit queue is full, drop (and count) the events of
+    /// answered introspections instead of making those requests wait.
+    #[arg(long)]
+    pub(crate) audit_shed_introspections: bool,
 
     /// SQLite durability: `full` syncs every commit to disk before it is
     /// reported applied; `normal` is faster but may lose the last commits
@@ -90,6 +141,21 @@ fn parse_demo_user(value: &str) -> Result<DemoUser, String> {
 }
 
 impl Args {
+    /// How long a request may take to arrive, headers and then body.
+    pub(crate) fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout)
+    }
+
+    /// How long an authorization request waits for a sign-in.
+    pub(crate) fn sign_in_timeout(&self) -> Duration {
+        Duration::from_secs(self.sign_in_timeout)
+    }
+
+    /// Between purges; `None` never.
+    pub(crate) fn purge_interval(&self) -> Option<Duration> {
+        (self.purge_interval > 0).then(|| Duration::from_secs(self.purge_interval))
+    }
+
     /// The demo users, with `alice:wonderland` when none were given.
     pub(crate) fn users(&self) -> Vec<DemoUser> {
         if self.demo_users.is_empty() {

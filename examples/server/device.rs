@@ -11,8 +11,8 @@ use qscope::{Context, Reply, Scopes};
 use crate::drive::Ask;
 use crate::form;
 use crate::host::{
-    Answer, App, DecisionForm, Incoming, busy, decision_form, method_not_allowed, query, redirect,
-    server_error, session_for, with_cookie,
+    Answer, App, DecisionForm, Incoming, decision_form, method_not_allowed, query, redirect,
+    server_error, with_cookie,
 };
 use crate::pages;
 
@@ -26,17 +26,14 @@ pub(crate) async fn answer<B: Body>(app: &App, incoming: Incoming<B>) -> Answer 
 }
 
 async fn show<B>(app: &App, incoming: Incoming<B>) -> Answer {
-    let Some((id, session)) = session_for(app, &incoming) else {
-        return busy();
-    };
     let query = query(&incoming.request);
     let typed = form::single(&query, "user_code").map(str::trim).filter(|code| !code.is_empty());
+    // Nothing is kept for a browser that has not signed in: it signs in first.
+    let Some((id, session)) = app.sessions.find(incoming.request.headers(), incoming.now) else {
+        return sign_in_first(typed);
+    };
     let Some(user) = &session.user else {
-        let next = match typed {
-            Some(code) => format!("/device?user_code={}", form::encode(code)),
-            None => "/device".to_owned(),
-        };
-        return with_cookie(app, &id, redirect(&format!("/login?next={}", form::encode(&next))));
+        return with_cookie(app, &id, sign_in_first(typed));
     };
     let page = match typed {
         None => entry(StatusCode::OK, None),
@@ -88,6 +85,15 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
         }
     };
     with_cookie(app, &id, page)
+}
+
+/// The redirect to the sign-in page, coming back here with `typed`.
+fn sign_in_first(typed: Option<&str>) -> Answer {
+    let next = match typed {
+        Some(code) => format!("/device?user_code={}", form::encode(code)),
+        None => "/device".to_owned(),
+    };
+    redirect(&format!("/login?next={}", form::encode(&next)))
 }
 
 /// What the device with `typed` asks for, or the page saying why the code

@@ -11,10 +11,9 @@
 //!   nothing here serializes them before they reach that queue.
 //! * **PostgreSQL** is driven asynchronously, on a task of its own.
 //! * **Best-effort effects** (the audit events of refusals and of
-//!   introspection, RFC 7662) leave the request's path: a background writer
-//!   appends them in batches, one transaction per batch. They are best
-//!   effort by definition (their failure cannot change an answer); a crash
-//!   may lose the last batch, and a full queue drops events with a warning.
+//!   introspection, RFC 7662) leave the request's path through the
+//!   [`AuditQueue`], which writes them in batches and waits for room
+//!   rather than dropping what the configuration does not allow to drop.
 //!   Audit events that belong to a commit (issuance, revocation, consent)
 //!   are in that commit, as always.
 //! * A panic while driving (a store or core bug) is a 500, not a dropped
@@ -23,69 +22,63 @@
 use http::Request;
 use qscope::device::DeviceDecision;
 use qscope::response::json_error;
-use qscope::store::{AsyncStore, Effect, Transaction};
 use qscope::{Context, Decision, ErrorCode, Input, Reply, Respond, Server};
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::audit::{AuditPolicy, AuditQueue};
 use crate::store::DemoStore;
-
-/// The most best-effort effects waiting to be written.
-const AUDIT_QUEUE: usize = 65_536;
-/// The most effects written in one transaction.
-const AUDIT_BATCH: usize = 1_024;
 
 /// Drives exchanges on one store (cheap to clone).
 #[derive(Clone)]
 pub(crate) struct Driver {
     store: DemoStore,
-    audit: mpsc::Sender<Effect>,
+    audit: AuditQueue,
 }
 
 impl Driver {
-    /// A driver on `store`, and the task writing its best-effort effects,
-    /// which ends once every clone of the driver is dropped and the queue
-    /// is written.
-    pub(crate) fn start(store: DemoStore) -> (Self, JoinHandle<()>) {
-        let (audit, queue) = mpsc::channel(AUDIT_QUEUE);
-        let writer = tokio::spawn(write_audit(store.clone(), queue));
+    /// A driver on `store`, and the task writing its best-effort effects
+    /// under `policy`, which ends once every clone of the driver is dropped
+    /// and the queue is written.
+    pub(crate) fn start(store: DemoStore, policy: AuditPolicy) -> (Self, JoinHandle<()>) {
+        let (audit, writer) = AuditQueue::start(store.clone(), policy);
         (Self { store, audit }, writer)
     }
 
-    /// Drives what the demo asks of `server` to its reply.
+    /// The store it drives on.
+    pub(crate) fn store(&self) -> &DemoStore {
+        &self.store
+    }
+
+    /// The queue of best-effort effects.
+    pub(crate) fn audit(&self) -> &AuditQueue {
+        &self.audit
+    }
+
+    /// Drives what the demo asks of `server` to its reply, and queues its
+    /// best-effort effects. The exchange runs on a task of its own, so a
+    /// request given up on (its deadline passed) still finishes it and
+    /// queues its events.
     pub(crate) async fn run(&self, server: &Server, ask: impl Into<Ask>, ctx: Context) -> Reply {
         let (ask, server) = (ask.into(), server.clone());
-        let finished = match &self.store {
-            DemoStore::Sqlite(store) => {
-                let store = store.clone();
-                tokio::task::spawn_blocking(move || {
-                    qscope::drive_deferred(&server, &store, ask.input(), ctx)
-                })
-                .await
-            }
-            DemoStore::Postgres(store) => {
-                let store = store.clone();
-                tokio::spawn(async move {
-                    qscope::drive_deferred_async(&server, &store, ask.input(), ctx).await
-                })
-                .await
-            }
-        };
-        let respond = finished.unwrap_or_else(|_panic| {
-            tracing::error!("driving an exchange panicked");
-            let reply = Reply::Http(json_error(
-                http::StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::ServerError,
-                "internal error",
-            ));
-            Respond { reply, best_effort: Vec::new() }
+        let (store, audit) = (self.store.clone(), self.audit.clone());
+        let exchange = tokio::spawn(async move {
+            let respond = match &store {
+                DemoStore::Sqlite(store) => {
+                    let store = store.clone();
+                    tokio::task::spawn_blocking(move || {
+                        qscope::drive_deferred(&server, &store, ask.input(), ctx)
+                    })
+                    .await
+                    .unwrap_or_else(|_panic| panicked())
+                }
+                DemoStore::Postgres(store) => {
+                    qscope::drive_deferred_async(&server, store, ask.input(), ctx).await
+                }
+            };
+            audit.push(respond.best_effort).await;
+            respond.reply
         });
-        for effect in respond.best_effort {
-            if self.audit.try_send(effect).is_err() {
-                tracing::warn!("audit queue full: a best-effort event was dropped");
-            }
-        }
-        respond.reply
+        exchange.await.unwrap_or_else(|_panic| panicked().reply)
     }
 }
 
@@ -132,22 +125,13 @@ impl From<DeviceDecision> for Ask {
     }
 }
 
-/// Appends queued best-effort effects, a batch per transaction, until the
-/// queue closes. On SQLite a batch is one more transaction in the store's
-/// group-commit queue.
-async fn write_audit(store: DemoStore, mut queue: mpsc::Receiver<Effect>) {
-    while let Some(first) = queue.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < AUDIT_BATCH {
-            match queue.try_recv() {
-                Ok(effect) => batch.push(effect),
-                Err(_) => break,
-            }
-        }
-        let count = batch.len();
-        let transaction = Transaction::unconditional(batch);
-        if let Err(error) = AsyncStore::apply(&store, &transaction).await {
-            tracing::warn!(%error, count, "best-effort audit events were lost");
-        }
-    }
+/// The answer when driving an exchange panicked (a store or core bug).
+fn panicked() -> Respond {
+    tracing::error!("driving an exchange panicked");
+    let reply = Reply::Http(json_error(
+        http::StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::ServerError,
+        "internal error",
+    ));
+    Respond { reply, best_effort: Vec::new() }
 }

@@ -22,7 +22,9 @@ pub(crate) fn single<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'
     values.next().is_none().then_some(value.as_str())
 }
 
-fn decode(text: &str) -> Option<String> {
+/// One urlencoded component, decoded (`+` is a space); `None` when it
+/// does not decode to UTF-8.
+pub(crate) fn decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -1,15 +1,17 @@
 //! The host: routes each request to the demo's own pages (`/login`,
-//! `/consent`, `/device`) or to the core, applies the rate limit, keeps the
-//! authorization endpoint's interactions in the browser's session, and
-//! logs one line per request.
+//! `/consent`, `/device`) or to the core, applies the request deadline and
+//! the rate limits (per address on every path before anything else, per
+//! authenticated client at the endpoints where clients authenticate),
+//! keeps the authorization endpoint's interactions in the browser's
+//! session, and logs one line per request.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER, SET_COOKIE};
+use http::header::{CONNECTION, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::Full;
@@ -18,12 +20,15 @@ use qscope::adapter::tower::{collect_body, unreadable_body};
 use qscope::response::json_error;
 use qscope::{Context, ErrorCode, Reply, Server};
 
+use crate::client_limit::{self, AUTHENTICATING, ClientLimits};
+use crate::deadline::DeadlineBody;
 use crate::drive::Driver;
 use crate::form;
 use crate::pages;
-use crate::rate_limit::RateLimiter;
+use crate::rate_limit::{AddressKey, AddressLimiter};
 use crate::session::{Session, SessionId, Sessions};
-use crate::users::Users;
+use crate::slow_down;
+use crate::users::PasswordChecks;
 
 /// Every answer of the demo.
 pub(crate) type Answer = Response<Full<Bytes>>;
@@ -36,16 +41,24 @@ pub(crate) struct App {
     pub(crate) driver: Driver,
     /// Browser sessions.
     pub(crate) sessions: Sessions,
-    /// Who can sign in.
-    pub(crate) users: Arc<Users>,
-    /// Per-IP limits on the endpoints worth guessing at.
-    pub(crate) limiter: RateLimiter,
+    /// Who can sign in, and how many passwords are checked at once.
+    pub(crate) passwords: PasswordChecks,
+    /// Per-address limits, on every path.
+    pub(crate) limiter: AddressLimiter,
+    /// Per-client limits, where clients authenticate.
+    pub(crate) client_limits: ClientLimits,
+    /// The request deadline.
+    pub(crate) limits: Limits,
 }
 
-/// The paths under the rate limit: those worth guessing at, and those
-/// that store something for an unauthenticated caller.
-const LIMITED: [&str; 6] =
-    ["/token", "/device_authorization", "/device", "/login", "/authorize", "/register"];
+/// How long requests may take.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    /// For the headers to arrive, and then again for the body; the answer
+    /// is given up on after twice this.
+    pub(crate) request_timeout: Duration,
+}
+
 /// The largest form a page accepts.
 const MAX_FORM_BYTES: usize = 8 * 1024;
 
@@ -63,9 +76,14 @@ pub(crate) struct Incoming<B> {
     pub(crate) ctx: Context,
     /// When it arrived.
     pub(crate) now: Instant,
+    /// When its body must have arrived (its body fails after that).
+    pub(crate) deadline: Instant,
 }
 
-/// Answers one request and logs it.
+/// Answers one request and logs it. The body must arrive within the
+/// request timeout (after the headers, which hyper bounds with the same
+/// timeout); an answer not ready within twice that is given up with a 503.
+/// Either way the connection is closed.
 pub(crate) async fn handle<B>(app: Arc<App>, request: Request<B>, peer: SocketAddr) -> Answer
 where
     B: Body + Send + 'static,
@@ -74,7 +92,19 @@ where
     let started = monotonic_now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let response = route(&app, request, peer, started).await;
+    let timeout = app.limits.request_timeout;
+    let deadline = started + timeout;
+    let answered = tokio::time::timeout(timeout * 2, route(&app, request, peer, started, deadline));
+    let mut response = match answered.await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(path = %path, "no answer within twice the request timeout");
+            slow_down::gave_up(&path)
+        }
+    };
+    if monotonic_now() >= deadline {
+        response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    }
     let request_id = response
         .headers()
         .get(REQUEST_ID_HEADER)
@@ -94,18 +124,23 @@ where
     response
 }
 
-async fn route<B>(app: &Arc<App>, request: Request<B>, peer: SocketAddr, now: Instant) -> Answer
+async fn route<B>(
+    app: &Arc<App>,
+    request: Request<B>,
+    peer: SocketAddr,
+    now: Instant,
+    deadline: Instant,
+) -> Answer
 where
     B: Body + Send + 'static,
     B::Data: Send,
 {
-    let path = request.uri().path();
-    if LIMITED.contains(&path)
-        && let Err(wait) = app.limiter.check(peer.ip(), now)
-    {
-        tracing::warn!(peer = %peer.ip(), path, "rate limited");
-        return too_many_requests(wait);
+    let path = request.uri().path().to_owned();
+    if let Err(wait) = app.limiter.check(&AddressKey::of(peer.ip())) {
+        tracing::debug!(peer = %peer.ip(), path, "rate limited");
+        return slow_down::rate_limited(&path, wait, "too many requests from this address");
     }
+    let request = request.map(|body| DeadlineBody::new(body, deadline));
     let incoming_id = request.headers().get(REQUEST_ID_HEADER).cloned();
     let Ok(ctx) = context_for(Some(peer.ip()), incoming_id.as_ref()) else {
         return json_error(
@@ -116,32 +151,55 @@ where
         .map(|body| Full::new(Bytes::from(body)));
     };
     let request_id = response_request_id(incoming_id.as_ref(), &ctx);
-    let page = matches!(path, "/login" | "/consent" | "/device").then(|| path.to_owned());
-    let incoming = Incoming { request, ctx, now };
-    let mut response = match page.as_deref() {
-        Some("/login") => crate::login::answer(app, incoming).await,
-        Some("/consent") => crate::consent::answer(app, incoming).await,
-        Some(_) => crate::device::answer(app, incoming).await,
-        None => core(app, incoming).await,
+    let incoming = Incoming { request, ctx, now, deadline };
+    let mut response = match path.as_str() {
+        "/login" => crate::login::answer(app, incoming).await,
+        "/consent" => crate::consent::answer(app, incoming).await,
+        "/device" => crate::device::answer(app, incoming).await,
+        _ => core(app, incoming).await,
     };
     response.headers_mut().insert(REQUEST_ID_HEADER, request_id);
     response
 }
 
-/// Every path but the host's pages: the core answers. A valid
-/// authorization request waits in the browser's session while the user
-/// signs in and consents.
+/// Every path but the host's pages: the core answers. A client over its
+/// own rate limit is refused first; a success to a request that presented
+/// a client secret is charged to that client. A valid authorization
+/// request waits in the browser's session while the user signs in and
+/// consents.
 async fn core<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
-    let Incoming { request, ctx, now } = incoming;
+    let Incoming { request, ctx, now, deadline } = incoming;
     let (parts, body) = request.into_parts();
     let Some(body) = collect_body(body, app.server.config().max_body_bytes()).await else {
+        if monotonic_now() >= deadline {
+            return slow_down::too_slow(parts.uri.path());
+        }
         return full(unreadable_body());
     };
+    let path = parts.uri.path().to_owned();
+    let named = AUTHENTICATING
+        .contains(&path.as_str())
+        .then(|| client_limit::presented(&parts.headers, &body))
+        .flatten();
+    if let Some(named) = &named
+        && let Err(wait) = app.client_limits.check(&named.client_id)
+    {
+        tracing::debug!(client_id = ?named.client_id, path = %path, "client rate limited");
+        return slow_down::rate_limited(&path, wait, "this client is over its rate limit");
+    }
     let headers = parts.headers.clone();
     let request = Request::from_parts(parts, body);
     let interaction = match app.driver.run(&app.server, request, ctx).await {
         Reply::Interaction(interaction) => interaction,
-        Reply::Http(response) => return full(response),
+        Reply::Http(response) => {
+            // 2xx at these endpoints comes only after the secret was checked.
+            if response.status().is_success()
+                && let Some(named) = named.filter(|named| named.with_secret)
+            {
+                app.client_limits.charge(&named.client_id);
+            }
+            return full(response);
+        }
         _ => {
             // Not the value: a reply may carry secrets.
             tracing::error!("the core gave an unexpected reply");
@@ -161,14 +219,6 @@ async fn core<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     let location =
         if signed_in { consent } else { format!("/login?next={}", form::encode(&consent)) };
     with_cookie(app, &id, redirect(&location))
-}
-
-/// The session of a request, created when there is none (`None` only when
-/// the server holds too many).
-pub(crate) fn session_for<B>(app: &App, incoming: &Incoming<B>) -> Option<(SessionId, Session)> {
-    app.sessions
-        .find(incoming.request.headers(), incoming.now)
-        .or_else(|| app.sessions.create(incoming.now))
 }
 
 /// The pairs of a form post: `application/x-www-form-urlencoded`, at most
@@ -316,17 +366,6 @@ pub(crate) fn server_error() -> Answer {
 /// The page when the server holds too many sessions.
 pub(crate) fn busy() -> Answer {
     pages::message(StatusCode::SERVICE_UNAVAILABLE, "Busy", "Too many sessions; try again later.")
-}
-
-fn too_many_requests(wait: u64) -> Answer {
-    let description = "too many requests from this address; retry later";
-    let mut response = full(json_error(
-        StatusCode::TOO_MANY_REQUESTS,
-        ErrorCode::TemporarilyUnavailable,
-        description,
-    ));
-    response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
-    response
 }
 
 /// A `next` target that stays on this server: an absolute path (not

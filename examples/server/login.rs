@@ -1,14 +1,20 @@
 //! `/login`: the sign-in form and its post (`username`, `password`).
+//!
+//! A browser with a session (an authorization request waiting for it)
+//! gets the session's CSRF token in the form; one without gets a token in a
+//! login cookie of its own, and no session is made until it signs in.
 
-use http::{Method, StatusCode};
+use http::header::{RETRY_AFTER, SET_COOKIE};
+use http::{HeaderValue, Method, StatusCode};
 use http_body::Body;
 
 use crate::form;
 use crate::host::{
     Answer, App, Incoming, busy, csrf_ok, forbidden, method_not_allowed, query, read_form,
-    redirect, safe_next, session_for, with_cookie,
+    redirect, safe_next, with_cookie,
 };
 use crate::pages;
+use crate::users::Busy;
 
 /// Answers `/login`.
 pub(crate) async fn answer<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
@@ -20,11 +26,14 @@ pub(crate) async fn answer<B: Body>(app: &App, incoming: Incoming<B>) -> Answer 
 }
 
 fn show<B>(app: &App, incoming: &Incoming<B>) -> Answer {
-    let Some((id, session)) = session_for(app, incoming) else {
-        return busy();
-    };
     let query = query(&incoming.request);
     let next = form::single(&query, "next").and_then(safe_next).unwrap_or("");
+    let headers = incoming.request.headers();
+    let Some((id, session)) = app.sessions.find(headers, incoming.now) else {
+        // Nothing to keep yet: the form's token lives in a cookie.
+        let token = app.sessions.login_token(headers);
+        return with_login_cookie(app, &token, form_page(StatusCode::OK, &token, next, None));
+    };
     let page = match &session.user {
         Some(_) if !next.is_empty() => redirect(next),
         Some(user) => pages::message(
@@ -32,44 +41,69 @@ fn show<B>(app: &App, incoming: &Incoming<B>) -> Answer {
             "Signed in",
             &format!("You are signed in as {user}. Return to the application you came from."),
         ),
-        None => pages::page(StatusCode::OK, "Sign in", &pages::login(&session.csrf, next, None)),
+        None => form_page(StatusCode::OK, &session.csrf, next, None),
     };
     with_cookie(app, &id, page)
 }
 
 async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     let Incoming { request, now, .. } = incoming;
-    // A sign-in form is only good with the session it was shown in.
-    let Some((id, session)) = app.sessions.find(request.headers(), now) else {
-        return forbidden();
-    };
+    // A sign-in form is only good with the session, or the login cookie,
+    // it was shown with.
+    let headers = request.headers().clone();
+    let session = app.sessions.find(&headers, now);
     let fields = match read_form(request).await {
         Ok(fields) => fields,
         Err(page) => return page,
     };
-    if !csrf_ok(&session, &fields) {
-        return forbidden();
-    }
+    let presented = form::single(&fields, "csrf").unwrap_or_default();
+    let token = match &session {
+        Some((_, session)) if csrf_ok(session, &fields) => session.csrf.clone(),
+        None if app.sessions.login_token_matches(&headers, presented) => presented.to_owned(),
+        _ => return forbidden(),
+    };
+    let id = session.map(|(id, _)| id);
     let next = form::single(&fields, "next").and_then(safe_next).unwrap_or("").to_owned();
     let retry = |status, message| {
-        let form = pages::login(&session.csrf, &next, Some(message));
-        with_cookie(app, &id, pages::page(status, "Sign in", &form))
+        let page = form_page(status, &token, &next, Some(message));
+        match &id {
+            Some(id) => with_cookie(app, id, page),
+            None => page,
+        }
     };
     let (Some(username), Some(password)) =
         (form::single(&fields, "username"), form::single(&fields, "password"))
     else {
         return retry(StatusCode::BAD_REQUEST, "Enter your user name and password.");
     };
-    let (users, username, password) = (app.users.clone(), username.to_owned(), password.to_owned());
-    let checked = tokio::task::spawn_blocking(move || users.verify(&username, &password)).await;
-    let Some(subject) = checked.ok().flatten() else {
-        tracing::info!("sign-in failed");
-        return retry(StatusCode::UNAUTHORIZED, "Unknown user name or wrong password.");
+    let checked = app.passwords.verify(username.to_owned(), password.to_owned()).await;
+    let subject = match checked {
+        Ok(Some(subject)) => subject,
+        Ok(None) => {
+            tracing::info!("sign-in failed");
+            return retry(StatusCode::UNAUTHORIZED, "Unknown user name or wrong password.");
+        }
+        Err(Busy) => {
+            tracing::warn!("sign-in refused: every password check is busy");
+            let message = "Too many sign-ins at this moment: wait a second and try again.";
+            let mut page = retry(StatusCode::SERVICE_UNAVAILABLE, message);
+            page.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            return page;
+        }
     };
-    let Some(signed_in) = app.sessions.sign_in(&id, subject.clone(), now) else {
-        return forbidden();
+    let Some(signed_in) = app.sessions.sign_in(id.as_ref(), subject.clone(), now) else {
+        return if id.is_some() { forbidden() } else { busy() };
     };
     tracing::info!(user = %subject, "signed in");
     let target = if next.is_empty() { "/login" } else { next.as_str() };
     with_cookie(app, &signed_in, redirect(target))
+}
+
+fn form_page(status: StatusCode, csrf: &str, next: &str, error: Option<&str>) -> Answer {
+    pages::page(status, "Sign in", &pages::login(csrf, next, error))
+}
+
+fn with_login_cookie(app: &App, token: &str, mut page: Answer) -> Answer {
+    page.headers_mut().insert(SET_COOKIE, app.sessions.login_cookie(token));
+    page
 }

@@ -10,20 +10,26 @@
 //! client `demo` and prints its secret once. Sign in as `alice` /
 //! `wonderland` unless `--demo-user` names other users.
 
+mod audit;
 mod cli;
+mod client_limit;
+mod connections;
 mod consent;
 mod csp;
+mod deadline;
 mod device;
 mod drive;
 mod form;
 mod host;
 mod login;
+mod maintenance;
 mod pages;
 mod policy;
 mod random;
 mod rate_limit;
 mod serve;
 mod session;
+mod slow_down;
 mod store;
 mod users;
 

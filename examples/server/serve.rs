@@ -1,32 +1,28 @@
 //! Starting the demo: open the store, seed it, hash the users, bind, and
-//! serve HTTP/1.1 until told to stop, then finish the requests in flight.
+//! serve HTTP/1.1 with the periodic maintenance until told to stop; then
+//! finish the requests in flight and write the queued audit events.
 
 use std::error::Error;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use qscope::Server;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::audit::AuditPolicy;
 use crate::cli::{Args, SqliteSync};
+use crate::client_limit::ClientLimits;
+use crate::connections::{accept, fit_to_open_file_limit};
 use crate::drive::Driver;
-use crate::host::{App, serve};
-use crate::rate_limit::RateLimiter;
+use crate::host::{App, Limits};
+use crate::maintenance::{self, Schedule};
+use crate::rate_limit::AddressLimiter;
 use crate::session::Sessions;
 use crate::store::{DemoStore, Seeded, seed};
-use crate::users::Users;
-
-/// How long shutdown waits for requests in flight.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long a client may take to send a request's headers.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::users::{PasswordChecks, Users};
 
 /// A server accepting connections.
 pub(crate) struct Running {
@@ -40,18 +36,28 @@ pub(crate) struct Running {
     pub(crate) store: DemoStore,
     /// The users who can sign in.
     pub(crate) users: Vec<String>,
-    stop: oneshot::Sender<()>,
+    /// What every request shares (for tests to look into).
+    pub(crate) app: Arc<App>,
+    stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+    maintenance: Vec<JoinHandle<()>>,
     audit_writer: JoinHandle<()>,
 }
 
 impl Running {
     /// Stops accepting connections, lets the requests in flight finish (at
-    /// most 30 s), writes the queued audit events, and returns.
+    /// most 30 s), stops the periodic work, writes the queued audit events,
+    /// and returns.
     pub(crate) async fn shutdown(self) {
-        let _ = self.stop.send(());
-        let _ = self.task.await;
-        let _ = self.audit_writer.await;
+        let Self { app, stop, task, maintenance, audit_writer, .. } = self;
+        let _ = stop.send(true);
+        let _ = task.await;
+        for work in maintenance {
+            let _ = work.await;
+        }
+        // The last handle on the driver: the writer drains its queue and ends.
+        drop(app);
+        let _ = audit_writer.await;
     }
 }
 
@@ -66,54 +72,57 @@ pub(crate) async fn start(args: &Args) -> Result<Running, Box<dyn Error + Send +
     let seeded = seed(&server, &store).await.map_err(|error| error.to_string())?;
     let demo_users = args.users();
     let users = tokio::task::spawn_blocking(move || Users::new(&demo_users)).await?;
-    let mut names: Vec<String> = users.names().map(str::to_owned).collect();
+    let passwords = PasswordChecks::new(users, count(args.max_password_checks));
+    let mut names: Vec<String> = passwords.names().map(str::to_owned).collect();
     names.sort();
-    let (driver, audit_writer) = Driver::start(store.clone());
+    let (driver, audit_writer) = Driver::start(store.clone(), audit_policy(args));
+    // A pending sign-in is worthless once the core's interaction expired.
+    let interaction = Duration::from_secs(server.config().interaction_lifetime().get());
+    let sign_in_timeout = args.sign_in_timeout().min(interaction);
     let app = Arc::new(App {
         server,
         driver,
-        sessions: Sessions::new(issuer.starts_with("https:")),
-        users: Arc::new(users),
-        limiter: RateLimiter::new(args.rate_limit),
+        sessions: Sessions::new(issuer.starts_with("https:"), sign_in_timeout),
+        passwords,
+        limiter: AddressLimiter::new(args.rate_limit),
+        client_limits: ClientLimits::new(args.client_rate_limit),
+        limits: Limits { request_timeout: args.request_timeout() },
     });
-    let (stop, stopped) = oneshot::channel();
-    let task = tokio::spawn(accept(listener, app, stopped));
-    Ok(Running { addr, issuer, seeded, store, users: names, stop, task, audit_writer })
+    let (stop, stopping) = watch::channel(false);
+    let schedule =
+        Schedule { purge: args.purge_interval(), sessions: session_sweep(sign_in_timeout) };
+    let maintenance = maintenance::start(&app, schedule, &stopping);
+    let max_connections = fit_to_open_file_limit(count(args.max_connections));
+    let task = tokio::spawn(accept(listener, Arc::clone(&app), max_connections, stopping));
+    Ok(Running {
+        addr,
+        issuer,
+        seeded,
+        store,
+        users: names,
+        app,
+        stop,
+        task,
+        maintenance,
+        audit_writer,
+    })
 }
 
-async fn accept(listener: TcpListener, app: Arc<App>, mut stopped: oneshot::Receiver<()>) {
-    let graceful = GracefulShutdown::new();
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    // Out of file descriptors, say: wait, then go on.
-                    tracing::warn!(%error, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            _ = &mut stopped => break,
-        };
-        let _ = stream.set_nodelay(true);
-        let app = Arc::clone(&app);
-        let service = service_fn(move |request| serve(Arc::clone(&app), request, peer));
-        let connection = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_TIMEOUT)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "connection ended with an error");
-            }
-        });
+/// A count from the command line (at least one there) as a `usize`.
+fn count(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+fn audit_policy(args: &Args) -> AuditPolicy {
+    AuditPolicy {
+        queue: count(args.audit_queue),
+        sample_every: args.audit_sample_introspections,
+        shed_when_full: args.audit_shed_introspections,
     }
-    drop(listener);
-    tracing::info!("stopped accepting; finishing requests in flight");
-    tokio::select! {
-        () = graceful.shutdown() => tracing::info!("every connection is closed"),
-        () = tokio::time::sleep(DRAIN_TIMEOUT) => tracing::warn!("gave up waiting for connections"),
-    }
+}
+
+/// How often expired sessions are removed: a quarter of the sign-in
+/// timeout, between 1 s and 60 s.
+fn session_sweep(sign_in_timeout: Duration) -> Duration {
+    (sign_in_timeout / 4).clamp(Duration::from_secs(1), Duration::from_secs(60))
 }

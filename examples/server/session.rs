@@ -5,6 +5,15 @@
 //! `InteractionHandle` stays here, never in a page or URL: pages name a
 //! waiting request by a separate random key that is useless without the
 //! session cookie.
+//!
+//! A session is created only when there is something to keep: an
+//! authorization request waiting for this browser to sign in (`host::core`),
+//! or a user who signed in. A visitor who only looks at the sign-in form
+//! gets its CSRF token in a cookie of its own, repeated in the form (a
+//! double-submit token, nothing kept here). A session waiting for a sign-in
+//! lives for the sign-in timeout (`--sign-in-timeout`, at most the core's
+//! interaction lifetime), a signed-in one for [`IDLE_LIFETIME`] after its
+//! last use; `maintenance` removes expired sessions on a timer.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -15,7 +24,8 @@ use qscope::Interaction;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// How long a session lives without being used.
+/// How long a signed-in session lives without being used (and how long
+/// the browser keeps the cookies).
 pub(crate) const IDLE_LIFETIME: Duration = Duration::from_secs(30 * 60);
 /// The most sessions kept; a new one beyond it evicts expired ones, then
 /// anonymous ones, and is refused only when every session is signed in.
@@ -76,8 +86,10 @@ impl Session {
 pub(crate) struct Sessions {
     sessions: Mutex<HashMap<[u8; 32], Session>>,
     cookie_name: &'static str,
+    login_cookie_name: &'static str,
     secure: bool,
     capacity: usize,
+    sign_in_timeout: Duration,
 }
 
 /// A session id, as sent in the cookie.
@@ -94,16 +106,50 @@ fn key(id: &SessionId) -> [u8; 32] {
     Sha256::digest(id.0.as_bytes()).into()
 }
 
+/// The value in `headers`' `Cookie` headers of the cookie `name`.
+fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Whether `value` is one of our tokens (43 base64url characters).
+fn well_formed(value: &str) -> bool {
+    value.len() == 43 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 impl Sessions {
-    /// Sessions whose cookie is `Secure` (and `__Host-` prefixed) when
-    /// `secure` (an https issuer).
-    pub(crate) fn new(secure: bool) -> Self {
-        Self::with_capacity(secure, MAX_SESSIONS)
+    /// Sessions whose cookies are `Secure` (and `__Host-` prefixed) when
+    /// `secure` (an https issuer); one waiting for a sign-in lives for
+    /// `sign_in_timeout`.
+    pub(crate) fn new(secure: bool, sign_in_timeout: Duration) -> Self {
+        Self::with_capacity(secure, sign_in_timeout, MAX_SESSIONS)
     }
 
-    fn with_capacity(secure: bool, capacity: usize) -> Self {
-        let cookie_name = if secure { "__Host-qscope-session" } else { "qscope-session" };
-        Self { sessions: Mutex::new(HashMap::new()), cookie_name, secure, capacity }
+    fn with_capacity(secure: bool, sign_in_timeout: Duration, capacity: usize) -> Self {
+        let (cookie_name, login_cookie_name) = if secure {
+            ("__Host-qscope-session", "__Host-qscope-login")
+        } else {
+            ("qscope-session", "qscope-login")
+        };
+        Self {
+            sessions: Mutex::new(HashMap::new()),
+            cookie_name,
+            login_cookie_name,
+            secure,
+            capacity,
+            sign_in_timeout,
+        }
+    }
+
+    /// How long `session` lives from its last use.
+    fn lifetime(&self, session: &Session) -> Duration {
+        if session.user.is_some() { IDLE_LIFETIME } else { self.sign_in_timeout }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Session>> {
@@ -117,33 +163,62 @@ impl Sessions {
         headers: &http::HeaderMap,
         now: Instant,
     ) -> Option<(SessionId, Session)> {
-        let id = headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == self.cookie_name)
-            .map(|(_, value)| SessionId(value.to_owned()))?;
+        let id = SessionId(cookie_value(headers, self.cookie_name)?);
         let mut sessions = self.lock();
         let entry = sessions.get_mut(&key(&id))?;
         if entry.expires <= now {
             sessions.remove(&key(&id));
             return None;
         }
-        entry.expires = now + IDLE_LIFETIME;
+        entry.expires = now + self.lifetime(entry);
         Some((id, entry.clone()))
     }
 
-    /// A new anonymous session; `None` when the server holds too many.
+    /// A new anonymous session, for an authorization request waiting for
+    /// this browser to sign in; `None` when the server holds too many.
     pub(crate) fn create(&self, now: Instant) -> Option<(SessionId, Session)> {
         let session = Session {
             user: None,
             csrf: crate::random::token(),
             pending: Vec::new(),
-            expires: now + IDLE_LIFETIME,
+            expires: now + self.sign_in_timeout,
         };
         self.insert(session, now)
+    }
+
+    /// Removes every session that expired by `now`; says how many went.
+    pub(crate) fn remove_expired(&self, now: Instant) -> usize {
+        let mut sessions = self.lock();
+        let before = sessions.len();
+        sessions.retain(|_, session| session.expires > now);
+        before - sessions.len()
+    }
+
+    /// How many sessions are held.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// The sign-in form's CSRF token for a browser without a session: the
+    /// one in its login cookie, or a fresh one (to be set with
+    /// [`login_cookie`](Self::login_cookie)).
+    pub(crate) fn login_token(&self, headers: &http::HeaderMap) -> String {
+        cookie_value(headers, self.login_cookie_name)
+            .filter(|value| well_formed(value))
+            .unwrap_or_else(crate::random::token)
+    }
+
+    /// Whether `presented` is the token in the request's login cookie
+    /// (constant time).
+    pub(crate) fn login_token_matches(&self, headers: &http::HeaderMap, presented: &str) -> bool {
+        cookie_value(headers, self.login_cookie_name)
+            .filter(|value| well_formed(value))
+            .is_some_and(|value| bool::from(value.as_bytes().ct_eq(presented.as_bytes())))
+    }
+
+    /// The `Set-Cookie` value for the login cookie holding `token`.
+    pub(crate) fn login_cookie(&self, token: &str) -> HeaderValue {
+        self.set_cookie(self.login_cookie_name, token)
     }
 
     fn insert(&self, session: Session, now: Instant) -> Option<(SessionId, Session)> {
@@ -173,14 +248,24 @@ impl Sessions {
         self.lock().get_mut(&key(id)).map(change)
     }
 
-    /// Signs `user` in: the session gets a new id and CSRF token (so an id
-    /// planted before sign-in is worthless) and keeps its waiting requests.
-    pub(crate) fn sign_in(&self, old: &SessionId, user: String, now: Instant) -> Option<SessionId> {
-        let previous = self.lock().remove(&key(old))?;
+    /// Signs `user` in, in a session with a new id and CSRF token (so an id
+    /// planted before sign-in is worthless) that keeps the requests waiting
+    /// in the session `old` (if any). `None` when `old` is gone, or when
+    /// the server holds too many sessions.
+    pub(crate) fn sign_in(
+        &self,
+        old: Option<&SessionId>,
+        user: String,
+        now: Instant,
+    ) -> Option<SessionId> {
+        let pending = match old {
+            Some(old) => self.lock().remove(&key(old))?.pending,
+            None => Vec::new(),
+        };
         let session = Session {
             user: Some(user),
             csrf: crate::random::token(),
-            pending: previous.pending,
+            pending,
             expires: now + IDLE_LIFETIME,
         };
         self.insert(session, now).map(|(id, _)| id)
@@ -188,14 +273,16 @@ impl Sessions {
 
     /// The `Set-Cookie` value for `id`.
     pub(crate) fn cookie(&self, id: &SessionId) -> HeaderValue {
+        self.set_cookie(self.cookie_name, &id.0)
+    }
+
+    fn set_cookie(&self, name: &str, value: &str) -> HeaderValue {
         let secure = if self.secure { "; Secure" } else { "" };
         let value = format!(
-            "{}={}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{secure}",
-            self.cookie_name,
-            id.0,
+            "{name}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{secure}",
             IDLE_LIFETIME.as_secs()
         );
-        HeaderValue::from_str(&value).expect("session ids are base64url")
+        HeaderValue::from_str(&value).expect("session ids and tokens are base64url")
     }
 }
 
@@ -212,21 +299,57 @@ mod tests {
 
     #[test]
     fn sessions_expire_and_anonymous_ones_make_room_first() {
-        let sessions = Sessions::with_capacity(false, 2);
+        let sessions = Sessions::with_capacity(false, IDLE_LIFETIME, 2);
         let now = crate::host::monotonic_now();
         let (anonymous, _) = sessions.create(now).unwrap();
         let (signing_in, _) = sessions.create(now).unwrap();
-        let signed_in = sessions.sign_in(&signing_in, "alice".into(), now).unwrap();
+        let signed_in = sessions.sign_in(Some(&signing_in), "alice".into(), now).unwrap();
         assert!(sessions.find(&cookie_header(&sessions, &signing_in), now).is_none());
         let (third, _) = sessions.create(now).expect("the anonymous session makes room");
         assert!(sessions.find(&cookie_header(&sessions, &anonymous), now).is_none());
         let (_, alice) = sessions.find(&cookie_header(&sessions, &signed_in), now).unwrap();
         assert_eq!(alice.user.as_deref(), Some("alice"));
-        let _ = sessions.sign_in(&third, "bob".into(), now).unwrap();
+        let _ = sessions.sign_in(Some(&third), "bob".into(), now).unwrap();
         assert!(sessions.create(now).is_none(), "every session is signed in");
 
         let later = now + IDLE_LIFETIME;
         assert!(sessions.find(&cookie_header(&sessions, &signed_in), later).is_none(), "expired");
         assert!(sessions.create(later).is_some(), "expired sessions make room");
+    }
+
+    #[test]
+    fn sessions_waiting_for_a_sign_in_expire_on_the_timer() {
+        let sessions = Sessions::with_capacity(false, Duration::from_secs(60), 10);
+        let now = crate::host::monotonic_now();
+        let (waiting, _) = sessions.create(now).unwrap();
+        let signed_in = sessions.sign_in(None, "alice".into(), now).unwrap();
+        assert_eq!(sessions.len(), 2);
+        assert_eq!(sessions.remove_expired(now + Duration::from_secs(59)), 0);
+        assert_eq!(
+            sessions.remove_expired(now + Duration::from_secs(60)),
+            1,
+            "the sign-in timeout"
+        );
+        assert!(sessions.find(&cookie_header(&sessions, &waiting), now).is_none());
+        assert!(sessions.find(&cookie_header(&sessions, &signed_in), now).is_some());
+        assert_eq!(sessions.remove_expired(now + IDLE_LIFETIME), 1, "idle signed-in sessions");
+        assert_eq!(sessions.len(), 0);
+    }
+
+    #[test]
+    fn the_login_token_is_the_cookies_and_checked_in_constant_time() {
+        let sessions = Sessions::with_capacity(true, IDLE_LIFETIME, 10);
+        let token = sessions.login_token(&http::HeaderMap::new());
+        let cookie = sessions.login_cookie(&token);
+        let cookie = cookie.to_str().unwrap();
+        assert!(cookie.starts_with("__Host-qscope-login="), "{cookie}");
+        let mut headers = http::HeaderMap::new();
+        let pair = cookie.split(';').next().unwrap();
+        headers.insert(http::header::COOKIE, HeaderValue::from_str(pair).unwrap());
+        assert_eq!(sessions.login_token(&headers), token, "kept while the cookie is");
+        assert!(sessions.login_token_matches(&headers, &token));
+        assert!(!sessions.login_token_matches(&headers, "forged"));
+        assert!(!sessions.login_token_matches(&http::HeaderMap::new(), &token), "no cookie");
+        assert_eq!(sessions.len(), 0, "nothing kept on the server");
     }
 }

@@ -3,9 +3,11 @@
 
 use std::path::Path;
 
+use qscope::UnixTime;
 use qscope::adapter::context::context_for;
 use qscope::adapter::postgres::{PostgresOptions, PostgresStore};
 use qscope::adapter::sqlite::{SqliteOptions, SqliteStore};
+use qscope::adapter::{Purged, StoreEvent, StoreEvents};
 use qscope::admin::{Admin, ClientSpec};
 use qscope::store::{Answers, AsyncStore, Outcome, Query, StoreError, Transaction};
 use qscope::{ClientSecret, Server};
@@ -19,6 +21,24 @@ pub(crate) enum DemoStore {
     Postgres(PostgresStore),
 }
 
+/// The store's failure episodes in the log: one line when reads or writes
+/// start failing transiently (every answer is then `503` with
+/// `Retry-After`), one when they recover, and every permanent failure.
+fn log_events() -> StoreEvents {
+    StoreEvents::new(|event| match event {
+        StoreEvent::FailingTransiently { operation, error } => {
+            tracing::warn!(?operation, %error, "store failing; answering 503 until it recovers");
+        }
+        StoreEvent::Recovered { operation, failures } => {
+            tracing::warn!(?operation, failures, "store recovered");
+        }
+        StoreEvent::FailedPermanently { operation, error } => {
+            tracing::error!(?operation, %error, "store failed");
+        }
+        _ => {}
+    })
+}
+
 impl DemoStore {
     /// Opens PostgreSQL at `postgres` when given, else the SQLite file at
     /// `db`; either way the schema is brought up to date.
@@ -29,17 +49,28 @@ impl DemoStore {
     ) -> Result<Self, StoreError> {
         match postgres {
             Some(url) => {
-                Ok(Self::Postgres(PostgresStore::connect(url, PostgresOptions::default()).await?))
+                let options = PostgresOptions { events: Some(log_events()), ..Default::default() };
+                Ok(Self::Postgres(PostgresStore::connect(url, options).await?))
             }
             None => {
                 let options = SqliteOptions {
                     synchronous_full: sqlite_full_sync,
+                    events: Some(log_events()),
                     ..SqliteOptions::default()
                 };
                 let db = db.to_owned();
                 let open = tokio::task::spawn_blocking(move || SqliteStore::open_with(db, options));
                 Ok(Self::Sqlite(open.await.map_err(StoreError::permanent)??))
             }
+        }
+    }
+
+    /// Deletes the codes, tokens, pending authorizations and device grants
+    /// that expired by `now`; says how many of each went.
+    pub(crate) async fn purge_expired(&self, now: UnixTime) -> Result<Purged, StoreError> {
+        match self {
+            Self::Sqlite(store) => store.purge_expired_async(now).await,
+            Self::Postgres(store) => store.purge_expired(now).await,
         }
     }
 

@@ -1,9 +1,13 @@
-//! The demo's users: names and argon2 password hashes, in memory.
+//! The demo's users: names and argon2 password hashes, in memory; and the
+//! cap on how many sign-in passwords are checked at once.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+
+use tokio::sync::Semaphore;
 
 use crate::cli::DemoUser;
 
@@ -38,6 +42,52 @@ impl Users {
     /// The user names, for the start-up log.
     pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
         self.hashes.keys().map(String::as_str)
+    }
+}
+
+/// Sign-in password checks, at most a fixed number at once. Each argon2
+/// verification holds 19 MiB on a blocking thread (and the allocator keeps
+/// that memory afterwards), so without a cap a burst of failed sign-ins
+/// from many addresses, each within its rate limit, could take gigabytes.
+/// A check beyond the cap is refused at once, not queued: the page asks to
+/// try again.
+pub(crate) struct PasswordChecks {
+    users: Arc<Users>,
+    permits: Arc<Semaphore>,
+}
+
+/// Every permitted check is running; try again in a moment.
+#[derive(Debug)]
+pub(crate) struct Busy;
+
+impl PasswordChecks {
+    /// Checks against `users`, at most `max` at once (at least one).
+    pub(crate) fn new(users: Users, max: usize) -> Self {
+        Self { users: Arc::new(users), permits: Arc::new(Semaphore::new(max.max(1))) }
+    }
+
+    /// [`Users::verify`] on a blocking thread, or [`Busy`] when the cap is
+    /// reached. The permit is held until the check ends, even if the
+    /// request is given up meanwhile.
+    pub(crate) async fn verify(
+        &self,
+        name: String,
+        password: String,
+    ) -> Result<Option<String>, Busy> {
+        let permit = Arc::clone(&self.permits).try_acquire_owned().map_err(|_| Busy)?;
+        let users = Arc::clone(&self.users);
+        let checked = tokio::task::spawn_blocking(move || {
+            let subject = users.verify(&name, &password);
+            drop(permit);
+            subject
+        })
+        .await;
+        Ok(checked.ok().flatten())
+    }
+
+    /// The user names, for the start-up log.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.users.names()
     }
 }
 

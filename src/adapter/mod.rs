@@ -39,4 +39,4 @@ pub mod sqlite;
 pub mod tower;
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub use sql::{Purged, SchemaTooNew};
+pub use sql::{Purged, SchemaTooNew, StoreEvent, StoreEvents, StoreOperation};

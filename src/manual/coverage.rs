@@ -14,12 +14,13 @@
 //! | 7009 Revocation | Access and refresh tokens; a refresh token takes its whole family | `unsupported_token_type` (every type is revocable); JSONP by GET (a token in a URL) |
 //! | 7636 PKCE | S256 always; `plain` only when [`PkcePolicy`](crate::PkcePolicy) allows it; required for public clients and, by default, for confidential ones | — |
 //! | 7662 Introspection | Confidential callers; a client sees its own tokens, a client marked `resource_server` every token; inactive answers are exactly `{"active":false}` | Introspection authorized by a bearer token; `nbf` and `aud` (tokens have neither) |
-//! | 8414 Metadata | The document at the RFC 8414 §3.1 path, listing only what is enabled | `jwks_uri` (no JWT anywhere) |
+//! | 8414 Metadata | The document at the RFC 8414 §3.1 path, listing only what is enabled | `jwks_uri` (the JWKS exists behind feature `jwt`, not yet in the metadata) |
 //! | 8628 Device grant | The device authorization endpoint, polling with `slow_down`, the host's verification page through [`Input::DevicePrompt`](crate::Input::DevicePrompt) and [`Input::DeviceDecision`](crate::Input::DeviceDecision) | — (throttling of typed user codes is the host's; every mismatch is audited with the peer) |
 //! | 7591 Registration | Open, closed (default) or initial-access-token registration ([`RegistrationPolicy`](crate::RegistrationPolicy)); metadata validated, unknown members ignored | Software statements (ignored, as §3.1.1 allows); `jwks`, `jwks_uri`; JWT client authentication methods |
 //! | 7592 Management | Read, replace and delete with the registration access token | Token rotation on read (allowed, not needed) |
 //! | 9126 PAR | Pushed requests authenticated like token requests; single-use `request_uri`; PAR required per server or per client | Request objects (RFC 9101) and JWT client assertions |
 //! | 9207 `iss` | `iss` on every authorization response, errors included; advertised in the metadata | — (no ID tokens) |
+//! | 7515, 7517, 7518, 7519, 7638, 8037, 8725, 9068 JOSE and JWT access tokens | Feature `jwt`, as a library: compact JWS (ES256, EdDSA, RS256, PS256), JWKs and JWK Sets, thumbprints, key rotation, external signers, RFC 9068 claims and the offline resource verifier (chapter `jose` of this manual) | HMAC and `none` (by design); JWE; the token endpoint does not issue JWTs yet |
 //! | 9700 Security BCP | Exact redirect matching, PKCE, single-use codes with family revocation, refresh rotation with reuse detection, no CORS at the authorization endpoint, no 307 | Sender-constrained tokens (DPoP, mTLS), audience restriction and asymmetric client authentication — SHOULDs not yet met |
 //!
 //! ## Not met

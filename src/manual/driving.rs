@@ -13,10 +13,13 @@
 //! | [`Respond`](crate::Respond) | sends the reply, then applies `best_effort` ignoring failures | done |
 //!
 //! If the store fails, the host calls `fail` on the pending step instead
-//! of `resume`; the core answers `temporarily_unavailable` (503) for a
-//! transient failure and `server_error` (500) otherwise (or, where the
-//! redirect URI is verified, tells the client by redirect), and treats the
-//! transaction as not applied. If `resume` returns an
+//! of `resume`; the core answers `temporarily_unavailable` (503, with
+//! `Retry-After: 1`) for a transient failure and `server_error` (500)
+//! otherwise (or, where the redirect URI is verified, tells the client by
+//! redirect), and treats the transaction as not applied. The SQL stores
+//! classify lock timeouts, deadlocks, lost connections, a full disk and
+//! I/O errors as transient, and report an episode of them once to the
+//! host's `StoreEvents` hook rather than once per request. If `resume` returns an
 //! [`ApiMisuse`](crate::ApiMisuse) (answers that do not echo the queries,
 //! a conflict on a precondition the transaction did not contain), the
 //! exchange is over and the misuse carries the 500 to send:

@@ -12,6 +12,44 @@
 //! * keep records after consumption, rotation and revocation until they
 //!   expire, so replays are detected rather than merely refused.
 //!
+//! # Concurrency
+//!
+//! Transactions arrive concurrently, from one process or many. A backend
+//! must make them behave as if applied one at a time (each precondition
+//! checked against everything committed before it), and must do so
+//! without failing any of them for its own sake:
+//!
+//! * **One lock order.** A backend that locks takes its locks in one order
+//!   for every transaction, so no two transactions ever wait for each other
+//!   (a deadlock that the database breaks by aborting one is a `503` the
+//!   client did not deserve). The order the SQL stores use, and the one to
+//!   follow: (1) the **client** — *shared* when the transaction only
+//!   depends on it ([`Precondition::ClientRevision`] while issuing tokens),
+//!   *exclusive* when it claims or changes it (`ClientAbsent`,
+//!   [`Effect::PutClient`], [`Effect::DeleteClient`]); (2) the **FIFO
+//!   owners** the transaction trims ([`Effect::RevokeOldest`]) and the
+//!   family it revokes ([`Effect::RevokeFamily`]), exclusive, in one fixed
+//!   order of their keys; (3) the **records the preconditions check**, in
+//!   the transaction's order; (4) the **records the effects write**. No
+//!   lock of an earlier step is taken after one of a later step.
+//! * **Exact FIFO limits.** A trim must see every token of its owner
+//!   committed before it, including one a concurrent transaction for the
+//!   same owner has just inserted: trims of one owner serialize (step 2),
+//!   and only transactions that trim take that lock, so owners without a
+//!   limit never wait.
+//! * **Issues do not serialize on their client.** A precondition that only
+//!   has to stop a concurrent change of the client is a shared lock:
+//!   token issues for one client run in parallel, a client update or
+//!   deletion waits for those in flight, and those after it see the new
+//!   revision and conflict.
+//! * **Transient failures are transient.** A failure that passes by itself
+//!   (a lock or statement timeout, a full disk, an I/O error, a lost
+//!   connection, a busy database) is [`StoreError::transient`]: the core
+//!   answers `503 temporarily_unavailable` with `Retry-After`, and nothing
+//!   of the failed transaction may be applied. `tests/store_contract.rs`
+//!   checks the mix that breaks a wrong lock order
+//!   (`contract::fifo_mix`) on every backend.
+//!
 //! [`MemoryStore`] is the reference implementation, and
 //! `contract` (feature `contract-tests`) holds the tests every backend must pass.
 
@@ -105,7 +143,8 @@ impl<S: AsyncStore + Send + Sync + ?Sized> AsyncStore for std::sync::Arc<S> {
 }
 
 /// A storage failure. The core answers it with `temporarily_unavailable`
-/// (503) when it is transient and `server_error` (500) otherwise; a
+/// (503, `Retry-After: 1`) when it is transient and `server_error` (500)
+/// otherwise; a
 /// transaction that failed is treated as not applied.
 #[derive(Debug)]
 pub struct StoreError {
@@ -114,7 +153,8 @@ pub struct StoreError {
 }
 
 impl StoreError {
-    /// A failure that may pass (timeout, busy database, lost connection).
+    /// A failure that may pass (timeout, busy database, full disk, I/O
+    /// error, lost connection, deadlock).
     pub fn transient(source: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
         Self { transient: true, source: source.into() }
     }

@@ -1,7 +1,8 @@
 //! What the tests of the demo server (`examples/server`) share: the demo
 //! in-process on 127.0.0.1:0 over a temporary SQLite file, one-shot HTTP
 //! requests over real sockets, and the OAuth client's side (PKCE, form
-//! bodies, Basic authentication, the token endpoint).
+//! bodies, Basic authentication, the token endpoint), plus what the fault
+//! and soak tests read (sources, cookies, hidden fields, the RSS).
 //!
 //! The test crate that declares this module declares the demo's modules
 //! (`cli`, `serve`, `form`, ...) at its root, as `examples/server/main.rs`
@@ -9,7 +10,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -22,7 +23,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
 use qscope::Server;
 use qscope::adapter::context::context_for;
@@ -115,7 +116,22 @@ impl Drop for Demo {
 
 /// One request over a fresh connection.
 pub async fn send(addr: SocketAddr, request: Request<Full<Bytes>>) -> Response<String> {
-    let stream = TcpStream::connect(addr).await.unwrap();
+    over(TcpStream::connect(addr).await.unwrap(), request).await
+}
+
+/// One request over a fresh connection from the local address `source`
+/// (any of 127.0.0.0/8 works on Linux).
+pub async fn send_from(
+    source: IpAddr,
+    addr: SocketAddr,
+    request: Request<Full<Bytes>>,
+) -> Response<String> {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::new(source, 0)).unwrap();
+    over(socket.connect(addr).await.unwrap(), request).await
+}
+
+async fn over(stream: TcpStream, request: Request<Full<Bytes>>) -> Response<String> {
     let (mut sender, connection) =
         hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
     tokio::spawn(connection);
@@ -177,4 +193,63 @@ pub async fn token(
         .unwrap();
     let response = send(addr, request).await;
     (response.status().as_u16(), serde_json::from_str(response.body()).unwrap())
+}
+
+pub fn get(path: &str) -> Request<Full<Bytes>> {
+    Request::get(path).body(Full::default()).unwrap()
+}
+
+/// A form post to `path`, with HTTP Basic for `client` when given.
+pub fn post_form(
+    path: &str,
+    body: &str,
+    client: Option<&(String, String)>,
+) -> Request<Full<Bytes>> {
+    let mut request =
+        Request::post(path).header("content-type", "application/x-www-form-urlencoded");
+    if let Some((id, secret)) = client {
+        request = request.header("authorization", basic(id, secret));
+    }
+    request.body(Full::new(Bytes::from(body.to_owned()))).unwrap()
+}
+
+/// A client-credentials access token for `client`.
+pub async fn access_token(addr: SocketAddr, client: &(String, String)) -> String {
+    let response =
+        send(addr, post_form("/token", "grant_type=client_credentials", Some(client))).await;
+    assert_eq!(response.status(), 200, "{}", response.body());
+    let body: Value = serde_json::from_str(response.body()).unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+/// The value of the hidden field `name` on a page.
+pub fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start =
+        page.find(&marker).unwrap_or_else(|| panic!("no field {name} in {page}")) + marker.len();
+    let end = start + page[start..].find('"').unwrap();
+    page[start..end].replace("&amp;", "&")
+}
+
+/// The `name=value` pair of a response's `Set-Cookie`, if it has one.
+pub fn cookie_pair(response: &Response<String>) -> Option<String> {
+    let set = response.headers().get("set-cookie")?.to_str().unwrap();
+    Some(set.split(';').next().unwrap().to_owned())
+}
+
+/// This process's resident set size, in KiB (Linux).
+pub fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|line| line.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// The demo client's authorization request (valid: the core stores it and
+/// hands the host an interaction).
+pub fn authorize_path(state: &str) -> String {
+    format!(
+        "/authorize?response_type=code&client_id=demo&redirect_uri={}&scope=read&state={state}\
+         &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+        form::encode(crate::store::DEMO_REDIRECT_URI)
+    )
 }

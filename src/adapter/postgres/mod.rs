@@ -6,16 +6,22 @@
 //!   recorded in `schema_version`; a database written by a newer qscope is
 //!   refused ([`SchemaTooNew`](crate::adapter::SchemaTooNew)). With
 //!   [`PostgresOptions::schema`] the tables live in a schema of their own.
-//! * **Atomicity**: every [`Transaction`] is one `READ COMMITTED`
-//!   transaction; each precondition on a row is a `SELECT … FOR UPDATE`
-//!   that holds the row until commit, so two redemptions of one code — on
-//!   one node or two — serialize, and the second finds it consumed. A
-//!   precondition that a key is free (a user code, a new client id) first
-//!   takes a transaction advisory lock on the key, so two claims serialize
-//!   the same way.
+//! * **Atomicity and locks**: every [`Transaction`] is one `READ COMMITTED`
+//!   transaction that takes its locks in one order: first every key lock
+//!   (transaction advisory locks, in one statement: the client's key
+//!   shared to issue tokens and exclusive to change the client, the keys
+//!   of the FIFO owners it trims and of the family it revokes, a claimed
+//!   user code), then each precondition's row `SELECT … FOR UPDATE`, then
+//!   the effects. So two redemptions of one code — on one node or two —
+//!   serialize and the second finds it consumed; token issues for one
+//!   client do not wait for each other; trims of one owner do, and see
+//!   each other's tokens; and no mix of these deadlocks (see
+//!   `src/adapter/sql/locks.rs`). The statements of a transaction are
+//!   pipelined: one round trip between `BEGIN` and `COMMIT`.
 //! * **Errors**: serialization failures (`40001`), deadlocks (`40P01`),
 //!   lock and statement timeouts, shutdowns, connection loss and pool
 //!   timeouts are [`StoreError::transient`]; everything else permanent.
+//!   Failure episodes are reported once to [`PostgresOptions::events`].
 //! * **Front ends**: [`AsyncStore`] on tokio (the connections are driven
 //!   by tokio tasks), and [`BlockingPostgresStore`] for blocking hosts,
 //!   which owns a small runtime of its own.
@@ -25,11 +31,12 @@
 //! [`deadpool_postgres::Pool`] with a TLS connector and pass it to
 //! [`PostgresStore::open`].
 
+mod apply;
 mod blocking;
 mod migrate;
 mod run;
 
-use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use blocking::BlockingPostgresStore;
@@ -38,7 +45,8 @@ pub use deadpool_postgres;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 
 use crate::UnixTime;
-use crate::adapter::Purged;
+use crate::adapter::sql::episodes::Episodes;
+use crate::adapter::{Purged, StoreEvents, StoreOperation};
 use crate::store::{Answers, AsyncStore, AuditEvent, Outcome, Query, StoreError, Transaction};
 
 /// How [`PostgresStore::connect`] builds its pool.
@@ -54,11 +62,16 @@ pub struct PostgresOptions {
     /// search path. Lower-case letters, digits and `_` only (so the name
     /// means the same quoted and unquoted).
     pub schema: Option<String>,
+    /// Where the store reports failure episodes (reads or writes that start
+    /// failing transiently — a stopped server, lost connections — and
+    /// their recovery) and permanent failures; `None` (default) reports
+    /// nothing. See [`StoreEvent`](crate::adapter::StoreEvent).
+    pub events: Option<StoreEvents>,
 }
 
 impl Default for PostgresOptions {
     fn default() -> Self {
-        Self { max_connections: 16, timeout: Duration::from_secs(5), schema: None }
+        Self { max_connections: 16, timeout: Duration::from_secs(5), schema: None, events: None }
     }
 }
 
@@ -68,6 +81,7 @@ impl Default for PostgresOptions {
 #[derive(Clone, Debug)]
 pub struct PostgresStore {
     pool: Pool,
+    episodes: Arc<Episodes>,
 }
 
 impl PostgresStore {
@@ -97,14 +111,15 @@ impl PostgresStore {
             .build()
             .map_err(StoreError::permanent)?;
         migrate::migrate(&pool, options.schema.as_deref()).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, episodes: Arc::new(Episodes::new(options.events)) })
     }
 
     /// A store over a pool the host built (for TLS, hooks or its own
     /// limits); brings the schema of the pool's database up to date.
-    pub async fn open(pool: Pool) -> Result<Self, StoreError> {
+    /// Failure episodes go to `events`, if given.
+    pub async fn open(pool: Pool, events: Option<StoreEvents>) -> Result<Self, StoreError> {
         migrate::migrate(&pool, None).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, episodes: Arc::new(Episodes::new(events)) })
     }
 
     /// The connection pool, for the host's own queries.
@@ -133,15 +148,16 @@ fn valid_schema_name(name: &str) -> bool {
 }
 
 impl AsyncStore for PostgresStore {
-    fn read(&self, queries: &[Query]) -> impl Future<Output = Result<Answers, StoreError>> + Send {
-        run::read(&self.pool, queries)
+    async fn read(&self, queries: &[Query]) -> Result<Answers, StoreError> {
+        let answers = run::read(&self.pool, queries).await;
+        self.episodes.observe(StoreOperation::Read, &answers);
+        answers
     }
 
-    fn apply(
-        &self,
-        transaction: &Transaction,
-    ) -> impl Future<Output = Result<Outcome, StoreError>> + Send {
-        run::apply(&self.pool, transaction)
+    async fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
+        let outcome = apply::apply(&self.pool, transaction).await;
+        self.episodes.observe(StoreOperation::Write, &outcome);
+        outcome
     }
 }
 

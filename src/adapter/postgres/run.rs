@@ -7,13 +7,10 @@ use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use crate::UnixTime;
-use crate::adapter::sql::preconditions::Lock;
 use crate::adapter::sql::queries::Rows;
 use crate::adapter::sql::rows::{self, SqlRow};
-use crate::adapter::sql::{Purged, Statement, Value, effects, preconditions, purge, queries};
-use crate::store::{
-    Answers, AuditEvent, Outcome, Precondition, Query, Record, StoreError, Transaction,
-};
+use crate::adapter::sql::{Purged, Statement, Value, purge, queries};
+use crate::store::{Answers, AuditEvent, Query, Record, StoreError};
 
 /// Serialization failures, deadlocks, lock timeouts, cancelled statements,
 /// shutdowns, too many connections and lost connections may pass;
@@ -51,7 +48,7 @@ pub(super) fn dialect(sql: &str) -> String {
     sql.replace('?', "$")
 }
 
-fn params(values: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+pub(super) fn params(values: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
     values
         .iter()
         .map(|value| -> &(dyn ToSql + Sync) {
@@ -88,16 +85,10 @@ async fn execute<C: GenericClient>(client: &C, statement: &Statement) -> Result<
     client.execute(&prepared, &params(&statement.params)).await.map_err(error)
 }
 
-async fn query_opt<C: GenericClient>(
+pub(super) async fn record<C: GenericClient>(
     client: &C,
-    sql: &str,
-    values: &[Value],
-) -> Result<Option<Row>, StoreError> {
-    let prepared = client.prepare_cached(sql).await.map_err(error)?;
-    client.query_opt(&prepared, &params(values)).await.map_err(error)
-}
-
-async fn record<C: GenericClient>(client: &C, query: &Query) -> Result<Option<Record>, StoreError> {
+    query: &Query,
+) -> Result<Option<Record>, StoreError> {
     let Some(lookup) = queries::lookup(query) else { return Ok(None) };
     let prepared = client.prepare_cached(&dialect(lookup.statement.sql)).await.map_err(error)?;
     let params = params(&lookup.statement.params);
@@ -122,61 +113,6 @@ pub(super) async fn read(pool: &Pool, queries: &[Query]) -> Result<Answers, Stor
         answers.push(query.clone(), record(&client, query).await?);
     }
     Ok(answers)
-}
-
-/// Applies the transaction in one `READ COMMITTED` transaction. Each
-/// precondition check about an existing row is a `SELECT … FOR UPDATE`:
-/// it locks the row until commit, and if a concurrent transaction changed
-/// the row first, waits for it and re-checks the condition against the
-/// committed row — so of two redemptions of one code, the second always
-/// finds it consumed. A check that a key is free first takes an advisory
-/// lock on the key, so of two claims the second waits and then finds the
-/// first one's row.
-pub(super) async fn apply(pool: &Pool, transaction: &Transaction) -> Result<Outcome, StoreError> {
-    let mut client = pool.get().await.map_err(pool_error)?;
-    let tx = client.transaction().await.map_err(error)?;
-    for precondition in &transaction.preconditions {
-        if !holds(&tx, precondition).await? {
-            let found = record(&tx, &precondition.subject()).await?;
-            tx.rollback().await.map_err(error)?;
-            return Ok(Outcome::Conflict { failed: precondition.clone(), found });
-        }
-    }
-    for effect in &transaction.effects {
-        if let Some(key) = effects::serializing_key(effect) {
-            advisory_lock(&tx, &key).await?;
-        }
-        for statement in effects::statements(effect)? {
-            execute(&tx, &statement).await?;
-        }
-    }
-    tx.commit().await.map_err(error)?;
-    Ok(Outcome::Applied)
-}
-
-/// Waits for the transaction-scoped advisory lock on `key`, held until the
-/// transaction ends.
-async fn advisory_lock<C: GenericClient>(client: &C, key: &str) -> Result<(), StoreError> {
-    let lock = client
-        .prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .await
-        .map_err(error)?;
-    client.execute(&lock, &[&key]).await.map_err(error)?;
-    Ok(())
-}
-
-/// Whether `precondition` holds, taking the lock its check asks for.
-async fn holds<C: GenericClient>(
-    client: &C,
-    precondition: &Precondition,
-) -> Result<bool, StoreError> {
-    let check = preconditions::check(precondition)?;
-    let mut sql = dialect(check.statement.sql);
-    match &check.lock {
-        Lock::Row => sql.push_str(" FOR UPDATE"),
-        Lock::Key(key) => advisory_lock(client, key).await?,
-    }
-    Ok(query_opt(client, &sql, &check.statement.params).await?.is_some())
 }
 
 pub(super) async fn purge_expired(pool: &Pool, now: UnixTime) -> Result<Purged, StoreError> {

@@ -122,28 +122,6 @@ const RECORD_DEVICE_POLL: &str =
 
 const CONSUME_DEVICE: &str = "UPDATE device_grants SET status = ?2 WHERE device_code_hash = ?1";
 
-/// The key PostgreSQL serializes `effect` on, if any. A FIFO trim counts
-/// the owner's live tokens, and at READ COMMITTED it would not see a token
-/// that a concurrent issue for the same owner has inserted but not yet
-/// committed, so each could keep its own `keep` newest and together leave
-/// more live. Taking a transaction-scoped advisory lock on the owner first
-/// makes the second trim wait for the first commit and then see its token.
-/// Keys name the token kind and the owner exactly; the core emits a
-/// transaction's trims in a fixed order, so two issues never take the same
-/// two keys in opposite orders. (SQLite's single writer needs no key.)
-#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-pub(crate) fn serializing_key(effect: &Effect) -> Option<String> {
-    let Effect::RevokeOldest { kind, owner, .. } = effect else { return None };
-    let kind = kind.as_str();
-    Some(match owner {
-        TokenOwner::Client { client_id } => format!("qscope fifo {kind} client {client_id}"),
-        TokenOwner::ClientSubject { client_id, subject } => {
-            format!("qscope fifo {kind} subject {} {client_id} {subject:?}", client_id.len())
-        }
-        TokenOwner::Family { family } => format!("qscope fifo {kind} family {}", family.to_text()),
-    })
-}
-
 /// The statements that apply `effect`, to run in order inside the
 /// transaction. Fails only on values SQL cannot hold (see [`time`]).
 pub(crate) fn statements(effect: &Effect) -> Result<Vec<Statement>, StoreError> {

@@ -10,7 +10,9 @@
 //! * [`queries::lookup`] — one `match` over [`Query`](crate::store::Query),
 //!   with the decoder for the record it returns ([`rows`]);
 //! * [`purge::statements`] — what [`Purged`] deletes;
-//! * [`MIGRATIONS_SQLITE`] / [`MIGRATIONS_POSTGRES`] — the versioned schema.
+//! * [`MIGRATIONS_SQLITE`] / [`MIGRATIONS_POSTGRES`] — the versioned schema;
+//! * [`locks`] — what PostgreSQL locks before any row, and the one lock order;
+//! * [`episodes`] — failure episodes reported to the host's [`StoreEvents`].
 //!
 //! The engines only execute these: SQLite binds `?N` as is, PostgreSQL
 //! rewrites it to `$N` (and appends `FOR UPDATE` to precondition checks).
@@ -19,6 +21,9 @@
 
 pub(crate) mod columns;
 pub(crate) mod effects;
+pub(crate) mod episodes;
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) mod locks;
 pub(crate) mod preconditions;
 pub(crate) mod purge;
 pub(crate) mod queries;
@@ -27,6 +32,7 @@ pub(crate) mod rows;
 use std::error::Error;
 use std::fmt;
 
+pub use episodes::{StoreEvent, StoreEvents, StoreOperation};
 pub use purge::Purged;
 
 /// One schema migration: the version it brings the database to, and its SQL.

@@ -11,29 +11,24 @@
 //! [`Precondition::subject`].
 //!
 //! A check that a key is free (`UserCodeAvailable`, `ClientAbsent`) has
-//! no row to lock. PostgreSQL first takes a transaction-scoped advisory
-//! lock on the key (`pg_advisory_xact_lock`), so of two transactions
-//! claiming one key the second waits, then sees the first one's row and
-//! conflicts. The unique indexes behind those keys stay the last line.
+//! no row to lock, and a client's revision is protected without locking
+//! its row: on PostgreSQL those take a key lock first
+//! ([`super::locks::for_precondition`]), and the check reads the row
+//! afterwards, in a statement of its own, so it sees whatever the previous
+//! holder of the key committed. The unique indexes behind the free keys
+//! stay the last line.
 
 use super::Statement;
 use super::columns::{count, text, time, token_hash};
 use crate::store::{Precondition, StoreError};
 
-/// A precondition's check, and what PostgreSQL locks for it (SQLite's
-/// `BEGIN IMMEDIATE` already excludes every other writer).
+/// A precondition's check, and whether PostgreSQL locks the row it reads
+/// (SQLite's `BEGIN IMMEDIATE` already excludes every other writer).
 pub(crate) struct Check {
     pub(crate) statement: Statement,
+    /// `FOR UPDATE` is appended: the row stays locked until commit.
     #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-    pub(crate) lock: Lock,
-}
-
-/// What a check locks on PostgreSQL until the transaction ends.
-pub(crate) enum Lock {
-    /// The row the check reads: `FOR UPDATE` is appended.
-    Row,
-    /// An absent key: an advisory lock on this text is taken first.
-    Key(String),
+    pub(crate) lock_row: bool,
 }
 
 const CODE_UNCONSUMED: &str = "SELECT 1 FROM codes WHERE hash = ?1 AND consumed_at IS NULL";
@@ -60,25 +55,22 @@ const CLIENT_REVISION: &str = "SELECT 1 FROM clients WHERE client_id = ?1 AND re
 /// The check for `precondition`: it holds iff the statement returns a row.
 /// Fails only on values SQL cannot hold.
 pub(crate) fn check(precondition: &Precondition) -> Result<Check, StoreError> {
-    let row = |sql, params| Ok(Check { statement: Statement::new(sql, params), lock: Lock::Row });
+    let row = |sql, params| Ok(Check { statement: Statement::new(sql, params), lock_row: true });
+    let keyed = |sql, params| Ok(Check { statement: Statement::new(sql, params), lock_row: false });
     match precondition {
         Precondition::CodeUnconsumed { hash } => row(CODE_UNCONSUMED, vec![token_hash(hash)]),
         Precondition::TokenActive { hash } => row(TOKEN_ACTIVE, vec![token_hash(hash)]),
         Precondition::TokenNotRevoked { hash } => row(TOKEN_NOT_REVOKED, vec![token_hash(hash)]),
         Precondition::PendingExists { hash } => row(PENDING_EXISTS, vec![token_hash(hash)]),
-        Precondition::UserCodeAvailable { hash, at } => Ok(Check {
-            statement: Statement::new(USER_CODE_AVAILABLE, vec![token_hash(hash), time(*at)?]),
-            lock: Lock::Key(format!("qscope user code {}", hash.to_text())),
-        }),
+        Precondition::UserCodeAvailable { hash, at } => {
+            keyed(USER_CODE_AVAILABLE, vec![token_hash(hash), time(*at)?])
+        }
         Precondition::DeviceStatusIs { hash, status } => {
             row(DEVICE_STATUS_IS, vec![token_hash(hash), text(status.as_str())])
         }
-        Precondition::ClientAbsent { client_id } => Ok(Check {
-            statement: Statement::new(CLIENT_ABSENT, vec![text(client_id)]),
-            lock: Lock::Key(format!("qscope client {client_id}")),
-        }),
+        Precondition::ClientAbsent { client_id } => keyed(CLIENT_ABSENT, vec![text(client_id)]),
         Precondition::ClientRevision { client_id, revision } => {
-            row(CLIENT_REVISION, vec![text(client_id), count(*revision, "revision")?])
+            keyed(CLIENT_REVISION, vec![text(client_id), count(*revision, "revision")?])
         }
     }
 }

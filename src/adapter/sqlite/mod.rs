@@ -22,8 +22,13 @@
 //!   order: two redemptions of one code, batched or not, serialize and the
 //!   second finds it consumed. Reads run in a read snapshot and never
 //!   block the writer.
-//! * **Errors**: `SQLITE_BUSY` / `SQLITE_LOCKED` (after the busy timeout)
-//!   are [`StoreError::transient`], everything else permanent.
+//! * **Errors**: `SQLITE_BUSY` / `SQLITE_LOCKED` (after the busy
+//!   timeout), `SQLITE_FULL` (a full disk) and `SQLITE_IOERR` (a failed
+//!   write, fsync or lock) are [`StoreError::transient`] — the core answers
+//!   `503 temporarily_unavailable` with `Retry-After`, and the store is
+//!   usable again as soon as the disk is: nothing that failed was applied;
+//!   everything else is permanent. A failure episode is reported once to
+//!   [`SqliteOptions::events`], not once per request.
 //! * **Front ends**: [`Store`] (blocking) and [`AsyncStore`]. Both queue
 //!   their transactions for the same writer (the blocking one waits on a
 //!   channel, the async one awaits a oneshot without holding a thread).
@@ -60,6 +65,8 @@ use writer::Writer;
 
 use crate::UnixTime;
 use crate::adapter::Purged;
+use crate::adapter::sql::episodes::Episodes;
+use crate::adapter::{StoreEvents, StoreOperation};
 use crate::store::{
     Answers, AsyncStore, AuditEvent, Outcome, Query, Store, StoreError, Transaction,
 };
@@ -85,6 +92,11 @@ pub struct SqliteOptions {
     /// commit, see the [module docs](self)). `1` commits each transaction
     /// on its own. Default 64.
     pub max_batch: usize,
+    /// Where the store reports failure episodes (reads or writes that start
+    /// failing transiently, and their recovery) and permanent failures;
+    /// `None` (default) reports nothing. See
+    /// [`StoreEvent`](crate::adapter::StoreEvent).
+    pub events: Option<StoreEvents>,
 }
 
 impl Default for SqliteOptions {
@@ -94,6 +106,7 @@ impl Default for SqliteOptions {
             max_connections: 8,
             synchronous_full: true,
             max_batch: 64,
+            events: None,
         }
     }
 }
@@ -106,6 +119,7 @@ impl Default for SqliteOptions {
 pub struct SqliteStore {
     pool: Arc<Pool>,
     writer: Arc<Writer>,
+    episodes: Arc<Episodes>,
 }
 
 impl SqliteStore {
@@ -139,8 +153,14 @@ impl SqliteStore {
             Target::Memory => None,
         };
         let pool = Arc::new(Pool::new(target, settings, first));
-        let writer = Arc::new(Writer::start(Arc::clone(&pool), own, options.max_batch)?);
-        Ok(Self { pool, writer })
+        let episodes = Arc::new(Episodes::new(options.events));
+        let writer = Arc::new(Writer::start(
+            Arc::clone(&pool),
+            own,
+            options.max_batch,
+            Arc::clone(&episodes),
+        )?);
+        Ok(Self { pool, writer, episodes })
     }
 
     /// Deletes every code and token that expired at or before `now`, in
@@ -168,7 +188,9 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     fn read(&self, queries: &[Query]) -> Result<Answers, StoreError> {
-        run::read(self.pool.get()?.conn(), queries)
+        let answers = self.pool.get().and_then(|mut conn| run::read(conn.conn(), queries));
+        self.episodes.observe(StoreOperation::Read, &answers);
+        answers
     }
 
     fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {

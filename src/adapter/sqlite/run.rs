@@ -11,10 +11,21 @@ use crate::store::{
     Answers, AuditEvent, Outcome, Precondition, Query, Record, StoreError, Transaction,
 };
 
-/// Busy and locked databases may free up; every other failure is permanent.
+/// Conditions of the machine rather than of the data are transient: a busy
+/// or locked database (`SQLITE_BUSY`, `SQLITE_LOCKED`), a full disk
+/// (`SQLITE_FULL`) and an I/O error (`SQLITE_IOERR` with any extended
+/// code: a failed write, fsync or lock of the file or its WAL). They pass
+/// once the lock is free or the disk has room again, and SQLite rolls back
+/// whatever they interrupted. Everything else (constraint violations,
+/// corrupt or foreign files, schema errors) is permanent.
 pub(super) fn error(err: rusqlite::Error) -> StoreError {
     match err.sqlite_error_code() {
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::transient(err),
+        Some(
+            ErrorCode::DatabaseBusy
+            | ErrorCode::DatabaseLocked
+            | ErrorCode::DiskFull
+            | ErrorCode::SystemIoFailure,
+        ) => StoreError::transient(err),
         _ => StoreError::permanent(err),
     }
 }
@@ -206,4 +217,37 @@ pub(super) fn audit_events(conn: &Connection) -> Result<Vec<AuditEvent>, StoreEr
         events.push(rows::audit_event(row)?);
     }
     Ok(events)
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::ffi;
+
+    use super::error;
+
+    fn failure(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn machine_conditions_are_transient_and_data_errors_permanent() {
+        for transient in [
+            ffi::SQLITE_BUSY,
+            ffi::SQLITE_LOCKED,
+            ffi::SQLITE_FULL,
+            ffi::SQLITE_IOERR,
+            ffi::SQLITE_IOERR_WRITE,
+            ffi::SQLITE_IOERR_FSYNC,
+        ] {
+            assert!(error(failure(transient)).is_transient(), "code {transient}");
+        }
+        for permanent in [
+            ffi::SQLITE_CONSTRAINT_UNIQUE,
+            ffi::SQLITE_CORRUPT,
+            ffi::SQLITE_NOTADB,
+            ffi::SQLITE_ERROR,
+        ] {
+            assert!(!error(failure(permanent)).is_transient(), "code {permanent}");
+        }
+    }
 }

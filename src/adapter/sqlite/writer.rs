@@ -17,6 +17,8 @@ use tokio::sync::oneshot;
 
 use super::pool::Pool;
 use super::run;
+use crate::adapter::StoreOperation;
+use crate::adapter::sql::episodes::Episodes;
 use crate::store::{Outcome, StoreError, Transaction};
 
 type Answer = Result<Outcome, StoreError>;
@@ -59,16 +61,18 @@ impl Writer {
     /// Starts the writer thread, committing at most `max_batch`
     /// transactions together on `own`, a connection of its own (its page
     /// cache stays warm: no other connection writes), or else on one
-    /// borrowed from `pool` per batch (an in-memory database has only one).
+    /// borrowed from `pool` per batch (an in-memory database has only one);
+    /// every answer is recorded in `episodes`.
     pub(super) fn start(
         pool: Arc<Pool>,
         own: Option<Connection>,
         max_batch: usize,
+        episodes: Arc<Episodes>,
     ) -> Result<Self, StoreError> {
         let (queue, jobs) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("qscope-sqlite-writer".into())
-            .spawn(move || write(&pool, own, &jobs, max_batch.max(1)))
+            .spawn(move || write(&pool, own, &jobs, max_batch.max(1), &episodes))
             .map_err(StoreError::permanent)?;
         Ok(Self { queue: Some(queue), thread: Some(thread) })
     }
@@ -106,7 +110,13 @@ impl Drop for Writer {
 }
 
 /// The writer thread: a batch at a time until every sender is gone.
-fn write(pool: &Pool, mut own: Option<Connection>, jobs: &mpsc::Receiver<Job>, max_batch: usize) {
+fn write(
+    pool: &Pool,
+    mut own: Option<Connection>,
+    jobs: &mpsc::Receiver<Job>,
+    max_batch: usize,
+    episodes: &Episodes,
+) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < max_batch {
@@ -132,6 +142,7 @@ fn write(pool: &Pool, mut own: Option<Connection>, jobs: &mpsc::Receiver<Job>, m
                 .collect()
         });
         for (job, answer) in batch.into_iter().zip(answers) {
+            episodes.observe(StoreOperation::Write, &answer);
             job.reply.send(answer);
         }
     }

@@ -14,6 +14,7 @@
 pub mod claims;
 pub mod device;
 pub mod fifo;
+pub mod fifo_mix;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -60,6 +61,7 @@ where
     claims::concurrent_user_code_claims_have_one_winner(Arc::new(make()), 8);
     claims::concurrent_client_creations_have_one_winner(Arc::new(make()), 8);
     fifo::concurrent_issues_keep_the_fifo_limit(Arc::new(make()), 8);
+    fifo_mix::fifo_limits_meet_concurrent_rotation(Arc::new(make()), 4);
 }
 
 /// A token record for tests: `name` is hashed to form its key.
