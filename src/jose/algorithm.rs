@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use super::JoseError;
-
 /// A JWS signature algorithm. Only asymmetric algorithms exist here: `none`
 /// (RFC 7518 §3.6) and the HMAC family cannot be named, so no key, header
 /// or configuration can select them (RFC 8725 §3.1, §3.2).
@@ -36,20 +34,32 @@ impl Algorithm {
         }
     }
 
-    /// Reads an `alg` value. `none` is [`JoseError::AlgorithmNone`]; any
-    /// other value outside the four is [`JoseError::UnsupportedAlgorithm`]
+    /// Reads an `alg` value. `none` is [`AlgorithmRefusal::None`]; any
+    /// other value outside the four is [`AlgorithmRefusal::Unsupported`]
     /// (HS256 among them: a public key is never used as an HMAC secret).
-    /// Names are case-sensitive (RFC 7515 §4.1.1).
-    pub fn parse(alg: &str) -> Result<Self, JoseError> {
+    /// Names are case-sensitive (RFC 7515 §4.1.1). Each refusal becomes
+    /// the [`JoseError`](super::JoseError) of the same name.
+    pub fn parse(alg: &str) -> Result<Self, AlgorithmRefusal> {
         match alg {
             "ES256" => Ok(Self::Es256),
             "EdDSA" => Ok(Self::EdDsa),
             "RS256" => Ok(Self::Rs256),
             "PS256" => Ok(Self::Ps256),
-            "none" => Err(JoseError::AlgorithmNone),
-            _ => Err(JoseError::UnsupportedAlgorithm),
+            "none" => Err(AlgorithmRefusal::None),
+            _ => Err(AlgorithmRefusal::Unsupported),
         }
     }
+}
+
+/// Why an `alg` value names no [`Algorithm`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AlgorithmRefusal {
+    /// `none`: unsecured JWSs are never accepted (RFC 9068 §2.1, §4).
+    #[error("alg \"none\" is refused")]
+    None,
+    /// An algorithm qscope does not implement (HMAC among them).
+    #[error("the alg is not one of ES256, EdDSA, RS256, PS256")]
+    Unsupported,
 }
 
 impl fmt::Display for Algorithm {
@@ -67,9 +77,9 @@ mod tests {
         for alg in Algorithm::ALL {
             assert_eq!(Algorithm::parse(alg.as_str()), Ok(alg));
         }
-        assert_eq!(Algorithm::parse("none"), Err(JoseError::AlgorithmNone));
+        assert_eq!(Algorithm::parse("none"), Err(AlgorithmRefusal::None));
         for other in ["HS256", "HS512", "es256", "EDDSA", "ES384", "RS512", ""] {
-            assert_eq!(Algorithm::parse(other), Err(JoseError::UnsupportedAlgorithm), "{other}");
+            assert_eq!(Algorithm::parse(other), Err(AlgorithmRefusal::Unsupported), "{other}");
         }
     }
 }

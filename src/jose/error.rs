@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::Algorithm;
+use super::{Algorithm, AlgorithmRefusal};
 
 /// The part of a compact JWS that failed to decode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,4 +108,13 @@ pub enum JoseError {
     /// The signature primitive failed.
     #[error("signing failed")]
     SigningFailed,
+}
+
+impl From<AlgorithmRefusal> for JoseError {
+    fn from(refusal: AlgorithmRefusal) -> Self {
+        match refusal {
+            AlgorithmRefusal::None => Self::AlgorithmNone,
+            AlgorithmRefusal::Unsupported => Self::UnsupportedAlgorithm,
+        }
+    }
 }

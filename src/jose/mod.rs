@@ -49,7 +49,7 @@ mod signer;
 mod signing_key;
 
 pub use access_token::{ACCESS_TOKEN_TYP, AccessTokenClaims, Audience, ClaimsError, Confirmation};
-pub use algorithm::Algorithm;
+pub use algorithm::{Algorithm, AlgorithmRefusal};
 pub use error::{JoseError, Part};
 pub use header::Header;
 pub use jwk::PublicJwk;
