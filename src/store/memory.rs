@@ -227,34 +227,6 @@ impl State {
         }
     }
 
-    fn holds(&self, precondition: &Precondition) -> bool {
-        match precondition {
-            Precondition::CodeUnconsumed { hash } => {
-                self.codes.get(hash).is_some_and(|c| c.consumed_at.is_none())
-            }
-            Precondition::TokenActive { hash } => self
-                .tokens
-                .get(hash)
-                .is_some_and(|t| t.record.rotated_at.is_none() && t.record.revoked_at.is_none()),
-            Precondition::TokenNotRevoked { hash } => {
-                self.tokens.get(hash).is_some_and(|t| t.record.revoked_at.is_none())
-            }
-            Precondition::PendingExists { hash } => self.pending.contains_key(hash),
-            Precondition::UserCodeAvailable { hash, at } => self
-                .user_codes
-                .get(hash)
-                .and_then(|device| self.devices.get(device))
-                .is_none_or(|d| d.expires_at <= *at),
-            Precondition::DeviceStatusIs { hash, status } => {
-                self.devices.get(hash).is_some_and(|d| d.status == *status)
-            }
-            Precondition::ClientAbsent { client_id } => !self.clients.contains_key(client_id),
-            Precondition::ClientRevision { client_id, revision } => {
-                self.clients.get(client_id).is_some_and(|c| c.revision == *revision)
-            }
-        }
-    }
-
     /// The kind of the first record that `effects` would insert over a
     /// stored one, or over an earlier insert of the same transaction: a
     /// code, a token or a device code is never replaced.
@@ -425,8 +397,8 @@ impl Store for MemoryStore {
     fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
         let mut state = self.lock();
         for precondition in &transaction.preconditions {
-            if !state.holds(precondition) {
-                let found = state.record(&precondition.subject());
+            let found = state.record(&precondition.subject());
+            if !precondition.holds(found.as_ref()) {
                 return Ok(Outcome::Conflict { failed: precondition.clone(), found });
             }
         }
