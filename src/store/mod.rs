@@ -52,6 +52,20 @@
 //!
 //! [`MemoryStore`] is the reference implementation, and
 //! `contract` (feature `contract-tests`) holds the tests every backend must pass.
+//!
+//! # Which enums may grow
+//!
+//! What a backend must *do* is exhaustive: [`Effect`], [`Precondition`],
+//! [`TokenOwner`], [`Outcome`], the records and their value kinds. A new
+//! variant breaks every backend's build, so none can skip it in a `_` arm.
+//! What the core may *ask* is not: [`Query`] is `#[non_exhaustive]`, and a
+//! backend answers a query it does not know with `None` (see [`Query`] for
+//! why that is safe). `clippy::exhaustive_enums` is denied in this module,
+//! so every exhaustive public enum here carries an `#[expect]` with its
+//! reason, and a change either way has to be made, and justified, in the
+//! open.
+
+#![deny(clippy::exhaustive_enums)]
 
 mod audit;
 #[cfg(any(test, feature = "contract-tests"))]

@@ -8,6 +8,17 @@ use super::record::{
 };
 
 /// One record the core needs to read. Reads have no side effects.
+///
+/// `#[non_exhaustive]`: the core may ask new things of a store in a minor
+/// release, and a backend written before answers them with `None` in a
+/// `_ => None` arm. That is safe because a read only *finds* what grants
+/// something (a client, a code, a token, a user's credentials), so a
+/// record not found is a refusal, never a permission; and every rule that
+/// must hold against a race or a replay is a [`Precondition`] or an
+/// [`Effect`], checked inside the transaction, both exhaustive.
+///
+/// [`Precondition`]: super::Precondition
+/// [`Effect`]: super::Effect
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Query {
