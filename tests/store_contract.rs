@@ -27,7 +27,7 @@ mod async_only {
     use qscope::store::{AsyncStore, MemoryStore, Store};
 
     #[derive(Default)]
-    pub struct AsyncOnly(MemoryStore);
+    pub(crate) struct AsyncOnly(MemoryStore);
 
     /// Answers `answer()` on its second poll.
     struct Later<F> {

@@ -8,7 +8,7 @@ use crate::UnixTime;
 use crate::secret::TokenHash;
 
 use super::audit::AuditEvent;
-use super::effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
+use super::effect::{Effect, Outcome, TokenOwner, Transaction};
 use super::query::{Answers, Query};
 use super::record::{
     ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
