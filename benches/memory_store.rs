@@ -204,6 +204,10 @@ fn prepare(store: &MemoryStore, operation: Operation, n: u64) -> Request {
 }
 
 /// Times `blocks` blocks of [`BLOCK`] operations on one growing store.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the benchmark measures wall time; qscope's ban on the clock is for its core"
+)]
 fn run(operation: Operation, blocks: usize) -> Vec<Duration> {
     let store = store();
     let mut n = 0;
