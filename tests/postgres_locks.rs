@@ -27,11 +27,9 @@ fn named(url: &str, name: &str) -> String {
 }
 
 async fn store_on(url: &str, schema: &str) -> PostgresStore {
-    let options = PostgresOptions {
-        max_connections: CONNECTIONS,
-        schema: Some(schema.to_owned()),
-        ..PostgresOptions::default()
-    };
+    // Sixteen sessions, each its own connection, so they wait on locks
+    // and never on the pool.
+    let options = PostgresOptions { max_connections: CONNECTIONS, ..pg::options(schema) };
     let store = PostgresStore::connect(url, options).await.expect("connect");
     let mut held = Vec::new();
     for _ in 0..CONNECTIONS {

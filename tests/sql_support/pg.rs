@@ -16,9 +16,15 @@ pub fn url() -> Option<String> {
     url
 }
 
+/// How long a test waits for a connection: opening ten SCRAM connections
+/// takes seconds on a machine loaded by parallel test binaries, and the
+/// default five seconds then fails tests that test nothing about it.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub fn options(schema: &str) -> PostgresOptions {
     PostgresOptions {
         max_connections: CONNECTIONS,
+        timeout: CONNECT_TIMEOUT,
         schema: Some(schema.to_owned()),
         ..PostgresOptions::default()
     }
