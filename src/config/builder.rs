@@ -247,6 +247,11 @@ impl ConfigBuilder {
         if !is_realm(&config.bearer.realm) {
             return Err(ConfigError::Realm(config.bearer.realm.clone()));
         }
+        if let Some(url) = &config.bearer.resource_metadata
+            && !(url.starts_with("https://") && is_realm(url) && !url.contains(' '))
+        {
+            return Err(ConfigError::ResourceMetadata(url.clone()));
+        }
         config.default_scopes =
             Scopes::from_names(config.scopes.iter().filter(|s| s.default).map(|s| s.name.clone()));
         validate_registration(&mut config)?;

@@ -132,11 +132,20 @@ pub struct BearerPolicy {
     /// read. A token in the URI query (RFC 6750 §2.3) is never accepted
     /// (OAuth 2.1 §5.1: resource servers MUST ignore it).
     pub accept_form_body: bool,
+    /// The URL of the resource's RFC 9728 metadata, sent as the
+    /// `resource_metadata` parameter of every challenge (RFC 9728 §5.1)
+    /// so a client that knows only the resource finds its authorization
+    /// server. Default `None`. [`ProtectedResource::bearer_policy`]
+    /// fills it in; it must be an `https` URL of printable ASCII without
+    /// `"` or `\`.
+    ///
+    /// [`ProtectedResource::bearer_policy`]: crate::resource::ProtectedResource::bearer_policy
+    pub resource_metadata: Option<String>,
 }
 
 impl Default for BearerPolicy {
     fn default() -> Self {
-        Self { realm: "qscope".into(), accept_form_body: false }
+        Self { realm: "qscope".into(), accept_form_body: false, resource_metadata: None }
     }
 }
 /// Who may register clients at the registration endpoint (RFC 7591 §3).
