@@ -187,6 +187,16 @@ impl ConfigBuilder {
         self
     }
 
+    /// The keys the server signs JWTs with and publishes at
+    /// [`Endpoints::jwks`] (feature `jwt`). The set rotates by time alone
+    /// ([`KeySet`](crate::jose::KeySet)); to add a key, build a new
+    /// configuration with the new set. Default: none, and no JWKS served.
+    #[cfg(feature = "jwt")]
+    pub fn signing_keys(mut self, keys: crate::jose::KeySet) -> Self {
+        self.config.signing_keys = Some(std::sync::Arc::new(keys));
+        self
+    }
+
     /// Validates and freezes the configuration.
     pub fn build(self) -> Result<Config, ConfigError> {
         let mut config = self.config;

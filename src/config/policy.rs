@@ -85,6 +85,10 @@ pub struct Endpoints {
     /// client's registration client URI (RFC 7592 §2) is this path followed
     /// by `/` and the client id, under the issuer.
     pub registration: String,
+    /// The JWK Set of the server's signing keys (RFC 7517 §5; `jwks_uri`
+    /// in the metadata, RFC 8414 §2); served when the configuration has
+    /// signing keys (feature `jwt`).
+    pub jwks: String,
 }
 
 impl Default for Endpoints {
@@ -98,6 +102,7 @@ impl Default for Endpoints {
             device_authorization: "/device_authorization".into(),
             device_verification: "/device".into(),
             registration: "/register".into(),
+            jwks: "/jwks".into(),
         }
     }
 }
@@ -114,6 +119,7 @@ impl Endpoints {
         paths.push(("device_authorization", self.device_authorization.as_str()));
         paths.push(("device_verification", self.device_verification.as_str()));
         paths.push(("registration", self.registration.as_str()));
+        paths.push(("jwks", self.jwks.as_str()));
         paths
     }
 }
