@@ -155,6 +155,10 @@ pub enum ConfigError {
     /// auth-param cannot carry without escapes (RFC 6750 §3).
     #[error("bearer realm must be non-empty printable ASCII without '\"' or '\\': {0:?}")]
     Realm(String),
+    /// The bearer policy's `resource_metadata` is not an `https` URL that
+    /// a challenge can carry as a quoted string (RFC 9728 §5.1).
+    #[error("bearer resource_metadata must be an https URL without spaces, '\"' or '\\': {0:?}")]
+    ResourceMetadata(String),
     /// Pushed authorization requests are required but no PAR endpoint is
     /// configured.
     #[error("require_par needs a PAR endpoint")]

@@ -159,7 +159,6 @@ mod misuse;
 mod pkce;
 pub mod registration;
 mod reply;
-#[cfg(feature = "jwt")]
 pub mod resource;
 pub mod response;
 mod scope;

@@ -64,7 +64,11 @@ fn assert_challenge(response: &Response<Vec<u8>>, status: u16, challenge: &str) 
 }
 
 fn with_realm(realm: &str, accept_form_body: bool) -> Harness {
-    Harness::with(config().bearer(BearerPolicy { realm: realm.into(), accept_form_body }))
+    Harness::with(config().bearer(BearerPolicy {
+        realm: realm.into(),
+        accept_form_body,
+        ..BearerPolicy::default()
+    }))
 }
 
 #[test]

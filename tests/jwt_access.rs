@@ -104,8 +104,12 @@ fn a_jwt_access_token_grants_the_same_access_as_the_opaque_token_of_the_same_gra
 #[test]
 fn requests_without_or_with_malformed_credentials_get_the_store_checks_answers() {
     let keys = key_set(Algorithm::EdDsa);
-    let verifier = JwtAccessVerifier::new(keys.jwks(NOW), ISSUER, RESOURCE)
-        .with_bearer_policy(BearerPolicy { realm: "reports".into(), accept_form_body: true });
+    let verifier =
+        JwtAccessVerifier::new(keys.jwks(NOW), ISSUER, RESOURCE).with_bearer_policy(BearerPolicy {
+            realm: "reports".into(),
+            accept_form_body: true,
+            ..BearerPolicy::default()
+        });
     let required = Scopes::from_names(["reports"]);
     let denied = |request: Request<Vec<u8>>| match verifier.verify_request(&request, &required, NOW)
     {

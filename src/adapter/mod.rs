@@ -31,6 +31,8 @@ pub mod context;
 mod fallback;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "tower")]
+pub mod protect;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 #[cfg(feature = "sqlite")]

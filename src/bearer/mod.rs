@@ -132,8 +132,8 @@ pub(crate) fn challenge(
     failure: Option<Failure<'_>>,
 ) -> Response<Vec<u8>> {
     let scope = failure.as_ref().and_then(|f| f.scope).map(Scopes::to_string);
-    let mut parts: [&str; 11] =
-        ["Bearer realm=\"", &policy.realm, "\"", "", "", "", "", "", "", "", ""];
+    let mut parts: [&str; 14] =
+        ["Bearer realm=\"", &policy.realm, "\"", "", "", "", "", "", "", "", "", "", "", ""];
     if let Some(failure) = &failure {
         parts[3..8].copy_from_slice(&[
             ", error=\"",
@@ -144,7 +144,10 @@ pub(crate) fn challenge(
         ]);
     }
     if let Some(scope) = &scope {
-        parts[8..].copy_from_slice(&[", scope=\"", scope, "\""]);
+        parts[8..11].copy_from_slice(&[", scope=\"", scope, "\""]);
+    }
+    if let Some(url) = &policy.resource_metadata {
+        parts[11..].copy_from_slice(&[", resource_metadata=\"", url, "\""]);
     }
     // Exactly sized, so the bytes move into the header without a copy or a
     // second allocation.
@@ -152,8 +155,9 @@ pub(crate) fn challenge(
     parts.iter().for_each(|part| value.push_str(part));
     let mut response = Response::new(Vec::new());
     *response.status_mut() = status;
-    // The realm is checked at configuration, scope tokens at parsing, and
-    // codes and descriptions are literals: every byte is visible ASCII.
+    // The realm and resource_metadata are checked at configuration, scope
+    // tokens at parsing, and codes and descriptions are literals: every
+    // byte is visible ASCII.
     let header = HeaderValue::try_from(value)
         .unwrap_or_else(|_| HeaderValue::from_static("Bearer realm=\"qscope\""));
     response.headers_mut().insert(WWW_AUTHENTICATE, header);

@@ -187,6 +187,16 @@ impl ConfigBuilder {
         self
     }
 
+    /// The keys the server signs JWTs with and publishes at
+    /// [`Endpoints::jwks`] (feature `jwt`). The set rotates by time alone
+    /// ([`KeySet`](crate::jose::KeySet)); to add a key, build a new
+    /// configuration with the new set. Default: none, and no JWKS served.
+    #[cfg(feature = "jwt")]
+    pub fn signing_keys(mut self, keys: crate::jose::KeySet) -> Self {
+        self.config.signing_keys = Some(std::sync::Arc::new(keys));
+        self
+    }
+
     /// Validates and freezes the configuration.
     pub fn build(self) -> Result<Config, ConfigError> {
         let mut config = self.config;
@@ -246,6 +256,11 @@ impl ConfigBuilder {
         }
         if !is_realm(&config.bearer.realm) {
             return Err(ConfigError::Realm(config.bearer.realm.clone()));
+        }
+        if let Some(url) = &config.bearer.resource_metadata
+            && !(url.starts_with("https://") && is_realm(url) && !url.contains(' '))
+        {
+            return Err(ConfigError::ResourceMetadata(url.clone()));
         }
         config.default_scopes =
             Scopes::from_names(config.scopes.iter().filter(|s| s.default).map(|s| s.name.clone()));

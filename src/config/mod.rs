@@ -50,6 +50,9 @@ pub struct Config {
     registration_scopes: Scopes,
     registration_grants: Vec<GrantType>,
     trust_self_registered_redirects: bool,
+    /// The keys that sign JWTs and that the JWKS endpoint publishes.
+    #[cfg(feature = "jwt")]
+    signing_keys: Option<std::sync::Arc<crate::jose::KeySet>>,
 }
 
 /// The longest an authorization code may live (RFC 6749 §4.1.2 recommends
@@ -94,6 +97,8 @@ impl Config {
                 registration_scopes: Scopes::new(),
                 registration_grants: DEFAULT_REGISTRATION_GRANTS.to_vec(),
                 trust_self_registered_redirects: false,
+                #[cfg(feature = "jwt")]
+                signing_keys: None,
             },
         }
     }
@@ -226,6 +231,23 @@ impl Config {
     /// followed by the issuer's path, if any (RFC 8414 §3.1).
     pub fn metadata_path(&self) -> &str {
         &self.metadata_path
+    }
+
+    /// The path of the JWK Set document, when there are signing keys to
+    /// publish (feature `jwt`, [`ConfigBuilder::signing_keys`]).
+    pub fn jwks_path(&self) -> Option<&str> {
+        #[cfg(feature = "jwt")]
+        if self.signing_keys.is_some() {
+            return Some(&self.endpoints.jwks);
+        }
+        None
+    }
+
+    /// The signing keys (feature `jwt`): the JWKS endpoint publishes them
+    /// and the active one signs.
+    #[cfg(feature = "jwt")]
+    pub fn signing_keys(&self) -> Option<&crate::jose::KeySet> {
+        self.signing_keys.as_deref()
     }
 
     /// The absolute URL of the endpoint at `path` on the issuer's origin.

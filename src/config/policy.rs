@@ -85,6 +85,10 @@ pub struct Endpoints {
     /// client's registration client URI (RFC 7592 §2) is this path followed
     /// by `/` and the client id, under the issuer.
     pub registration: String,
+    /// The JWK Set of the server's signing keys (RFC 7517 §5; `jwks_uri`
+    /// in the metadata, RFC 8414 §2); served when the configuration has
+    /// signing keys (feature `jwt`).
+    pub jwks: String,
 }
 
 impl Default for Endpoints {
@@ -98,6 +102,7 @@ impl Default for Endpoints {
             device_authorization: "/device_authorization".into(),
             device_verification: "/device".into(),
             registration: "/register".into(),
+            jwks: "/jwks".into(),
         }
     }
 }
@@ -114,6 +119,7 @@ impl Endpoints {
         paths.push(("device_authorization", self.device_authorization.as_str()));
         paths.push(("device_verification", self.device_verification.as_str()));
         paths.push(("registration", self.registration.as_str()));
+        paths.push(("jwks", self.jwks.as_str()));
         paths
     }
 }
@@ -132,11 +138,20 @@ pub struct BearerPolicy {
     /// read. A token in the URI query (RFC 6750 §2.3) is never accepted
     /// (OAuth 2.1 §5.1: resource servers MUST ignore it).
     pub accept_form_body: bool,
+    /// The URL of the resource's RFC 9728 metadata, sent as the
+    /// `resource_metadata` parameter of every challenge (RFC 9728 §5.1)
+    /// so a client that knows only the resource finds its authorization
+    /// server. Default `None`. [`ProtectedResource::bearer_policy`]
+    /// fills it in; it must be an `https` URL of printable ASCII without
+    /// `"` or `\`.
+    ///
+    /// [`ProtectedResource::bearer_policy`]: crate::resource::ProtectedResource::bearer_policy
+    pub resource_metadata: Option<String>,
 }
 
 impl Default for BearerPolicy {
     fn default() -> Self {
-        Self { realm: "qscope".into(), accept_form_body: false }
+        Self { realm: "qscope".into(), accept_form_body: false, resource_metadata: None }
     }
 }
 /// Who may register clients at the registration endpoint (RFC 7591 §3).

@@ -133,8 +133,36 @@ fn bearer_realm_must_be_quotable() {
         let policy = BearerPolicy { realm: bad.into(), ..BearerPolicy::default() };
         assert_eq!(b().bearer(policy).build().unwrap_err(), ConfigError::Realm(bad.into()));
     }
-    let policy = BearerPolicy { realm: "api.example.com resources".into(), accept_form_body: true };
+    let policy = BearerPolicy {
+        realm: "api.example.com resources".into(),
+        accept_form_body: true,
+        ..BearerPolicy::default()
+    };
     assert!(b().bearer(policy).build().unwrap().bearer().accept_form_body);
+}
+
+#[test]
+fn bearer_resource_metadata_must_be_a_quotable_https_url() {
+    let b = || Config::builder("https://as.example.com");
+    let with =
+        |url: &str| BearerPolicy { resource_metadata: Some(url.into()), ..BearerPolicy::default() };
+    for bad in [
+        "http://rs.example.com/.well-known/oauth-protected-resource",
+        "https://rs.example.com/\"x",
+        "https://rs.example.com/a b",
+        "https://rs.example.com/\u{e9}",
+    ] {
+        assert_eq!(
+            b().bearer(with(bad)).build().unwrap_err(),
+            ConfigError::ResourceMetadata(bad.into()),
+            "{bad}"
+        );
+    }
+    let good = "https://rs.example.com/.well-known/oauth-protected-resource/api";
+    assert_eq!(
+        b().bearer(with(good)).build().unwrap().bearer().resource_metadata.as_deref(),
+        Some(good)
+    );
 }
 
 #[test]

@@ -68,6 +68,9 @@ pub(crate) fn document(config: &Config) -> Map<String, Value> {
     if *config.registration_policy() != RegistrationPolicy::Closed {
         doc.insert("registration_endpoint".into(), url(&endpoints.registration));
     }
+    if let Some(jwks) = config.jwks_path() {
+        doc.insert("jwks_uri".into(), url(jwks));
+    }
     doc
 }
 

@@ -18,6 +18,8 @@ pub(crate) mod device_authorization;
 pub(crate) mod device_verification;
 pub(crate) mod flow;
 pub(crate) mod introspect;
+#[cfg(feature = "jwt")]
+pub(crate) mod jwks;
 pub(crate) mod metadata;
 pub(crate) mod par;
 pub(crate) mod register;
@@ -118,6 +120,10 @@ fn route_http(env: &Env, request: HttpRequest<'_>) -> Next<Paused> {
     let endpoints = config.endpoints();
     let path = request.uri().path();
     let registration = endpoints.registration.as_str();
+    #[cfg(feature = "jwt")]
+    if let Some(keys) = config.signing_keys().filter(|_| path == endpoints.jwks) {
+        return Next::Respond(jwks::answer(env, keys, request));
+    }
     if path == endpoints.token {
         token::begin(env, request).map(Paused::token)
     } else if path == endpoints.revocation {

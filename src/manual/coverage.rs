@@ -14,7 +14,7 @@
 //! | 7009 Revocation | Access and refresh tokens; a refresh token takes its whole family | `unsupported_token_type` (every type is revocable); JSONP by GET (a token in a URL) |
 //! | 7636 PKCE | S256 always; `plain` only when [`PkcePolicy`](crate::PkcePolicy) allows it; required for public clients and, by default, for confidential ones | — |
 //! | 7662 Introspection | Confidential callers; a client sees its own tokens, a client marked `resource_server` every token; inactive answers are exactly `{"active":false}` | Introspection authorized by a bearer token; `nbf` and `aud` (tokens have neither) |
-//! | 8414 Metadata | The document at the RFC 8414 §3.1 path, listing only what is enabled | `jwks_uri` (the JWKS exists behind feature `jwt`, not yet in the metadata) |
+//! | 8414 Metadata | The document at the RFC 8414 §3.1 path, listing only what is enabled | — (`jwks_uri` is listed when the configuration has signing keys, feature `jwt`) |
 //! | 8628 Device grant | The device authorization endpoint, polling with `slow_down`, the host's verification page through [`Input::DevicePrompt`](crate::Input::DevicePrompt) and [`Input::DeviceDecision`](crate::Input::DeviceDecision) | — (throttling of typed user codes is the host's; every mismatch is audited with the peer) |
 //! | 7591 Registration | Open, closed (default) or initial-access-token registration ([`RegistrationPolicy`](crate::RegistrationPolicy)); metadata validated, unknown members ignored | Software statements (ignored, as §3.1.1 allows); `jwks`, `jwks_uri`; JWT client authentication methods |
 //! | 7592 Management | Read, replace and delete with the registration access token | Token rotation on read (allowed, not needed) |

@@ -147,6 +147,19 @@
 //! token, signed with a fixed key, meets thirty §4 cases. `jsonwebtoken`
 //! (`tests/jose_interop.rs`) verifies qscope's tokens from qscope's JWKS
 //! for all four algorithms, and so does OpenSSL through Node where it is
-//! installed. Not yet: the token endpoint issuing JWTs, `jwks_uri` in the
-//! metadata, resource indicators (RFC 8707) and protected resource
-//! metadata (RFC 9728).
+//! installed.
+//!
+//! ## Publishing the keys
+//!
+//! [`ConfigBuilder::signing_keys`](crate::ConfigBuilder::signing_keys)
+//! gives the server its [`KeySet`](crate::jose::KeySet): it then answers
+//! `GET` at [`Endpoints::jwks`](crate::Endpoints::jwks) (default `/jwks`)
+//! with the JWKS at the request's instant (`application/jwk-set+json`,
+//! cacheable for half of `publish_ahead`, at most an hour, so a key
+//! published ahead reaches every cache before it signs) and lists it as
+//! `jwks_uri` in the metadata. Without keys the path is 404 and the
+//! metadata has no `jwks_uri`.
+//!
+//! Not yet: the token endpoint issuing JWTs and resource indicators (RFC
+//! 8707). Protected resource metadata (RFC 9728) is in
+//! [`resource_servers`](super::resource_servers).

@@ -5,10 +5,12 @@
 //! * [`threat_model`] — the attacks RFC 9700 lists, and the defence against each.
 //! * [`coverage`] — what each RFC is implemented to, what is not offered, and the full map.
 //! * `jose` (feature `jwt`) — JWT access tokens, JWKs, signing keys and their rotation.
+//! * [`resource_servers`] — checking tokens at an API, and its RFC 9728 metadata.
 
 pub mod atomicity;
 pub mod coverage;
 pub mod driving;
 #[cfg(feature = "jwt")]
 pub mod jose;
+pub mod resource_servers;
 pub mod threat_model;

@@ -49,7 +49,7 @@
 
 mod information;
 mod metadata;
-mod uri;
+pub(crate) mod uri;
 mod validate;
 
 use base64::Engine as _;
