@@ -113,7 +113,18 @@ pub(crate) fn authenticate<P>(
 
 /// The RFC 7009 §2.1 / RFC 7662 §2.1 parameters: a required `token`,
 /// read by its hash with the client.
-pub(crate) fn token_parameter(
+/// The beginning shared by the endpoints whose form names one token
+/// (introspection, RFC 7662 §2.1; revocation, RFC 7009 §2.1): the
+/// pipeline with [`token_parameter`].
+pub(crate) fn begin_with_token(
+    env: &Env,
+    request: HttpRequest<'_>,
+    refusal: Refusal<'_>,
+) -> Next<ClientRead<TokenHash>> {
+    begin(env, request, refusal, |form, refusal| token_parameter(env, form, refusal))
+}
+
+fn token_parameter(
     env: &Env,
     form: &Form<'_>,
     refusal: Refusal<'_>,

@@ -93,10 +93,7 @@ const REFUSED: Refusal<'static> = Refusal {
 };
 
 pub(crate) fn begin(env: &Env, request: HttpRequest<'_>) -> Next<State> {
-    client_form::begin(env, request, REFUSED, |form, refusal| {
-        client_form::token_parameter(env, form, refusal)
-    })
-    .map(State::Read)
+    client_form::begin_with_token(env, request, REFUSED).map(State::Read)
 }
 
 pub(crate) fn resume(env: &Env, state: State, resumed: Resumed) -> Next<State> {
