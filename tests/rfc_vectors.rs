@@ -6,13 +6,15 @@
 mod format;
 #[path = "rfc_vectors/jose_dirs.rs"]
 mod jose_dirs;
+#[path = "support/recording.rs"]
+mod recording;
 
-use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 
 use format::{ExpectAccess, ExpectCommit, Vector, kind_of};
-use qscope::store::{Answers, MemoryStore, Outcome, Query, Store, StoreError, Transaction};
-use qscope::{Context, Input, MAX_STEPS, Reply, Scopes, Server};
+use qscope::store::{MemoryStore, Outcome, Store, Transaction};
+use qscope::{Context, Input, Reply, Scopes, Server};
+use recording::Recording;
 
 fn vector_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("rfc-vectors directory") {
@@ -101,41 +103,13 @@ fn drive<'a>(
     ctx: Context,
     commits: &mut Vec<Transaction>,
 ) -> (Reply, Vec<qscope::store::Effect>) {
-    let recording = Recording { store, commits: RefCell::default(), steps: Cell::new(0) };
+    let recording = Recording::new(store);
     let respond = qscope::drive_deferred(server, &recording, input, ctx);
     commits.extend(recording.commits.into_inner());
     let outcome =
         store.apply(&Transaction::unconditional(respond.best_effort.clone())).expect("best effort");
     assert_eq!(outcome, Outcome::Applied);
     (respond.reply, respond.best_effort)
-}
-
-/// The vector's store as the driver sees it: commits are recorded, and an
-/// exchange of more than [`MAX_STEPS`] steps (its respond included) panics.
-struct Recording<'s> {
-    store: &'s MemoryStore,
-    commits: RefCell<Vec<Transaction>>,
-    steps: Cell<usize>,
-}
-
-impl Recording<'_> {
-    fn step(&self) {
-        self.steps.set(self.steps.get() + 1);
-        assert!(self.steps.get() < MAX_STEPS, "exchange exceeded MAX_STEPS");
-    }
-}
-
-impl Store for Recording<'_> {
-    fn read(&self, queries: &[Query]) -> Result<Answers, StoreError> {
-        self.step();
-        Ok(self.store.read(queries).expect("read"))
-    }
-
-    fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
-        self.step();
-        self.commits.borrow_mut().push(transaction.clone());
-        Ok(self.store.apply(transaction).expect("apply"))
-    }
 }
 
 fn check(vector: &Vector) -> Result<(), String> {

@@ -19,6 +19,10 @@ use qscope::{
 };
 use serde_json::Value;
 
+mod recording;
+
+pub use recording::Recording;
+
 /// The harness clock starts here.
 pub const T0: UnixTime = UnixTime::from_secs(1_700_000_000);
 
@@ -390,41 +394,6 @@ pub fn refused_event(h: &Harness) -> qscope::store::AuditEvent {
     match h.best_effort.borrow().as_slice() {
         [Effect::AppendAudit(event)] => event.clone(),
         other => panic!("expected one best-effort audit event, got {other:?}"),
-    }
-}
-
-/// A memory store as the driver sees it: every read and commit goes to
-/// the memory store, each commit is recorded, and an exchange taking more
-/// than [`MAX_STEPS`] steps (its respond included) panics.
-pub struct Recording<'s> {
-    store: &'s MemoryStore,
-    /// Every transaction committed, in order.
-    pub commits: RefCell<Vec<Transaction>>,
-    steps: Cell<usize>,
-}
-
-impl<'s> Recording<'s> {
-    pub fn new(store: &'s MemoryStore) -> Self {
-        Self { store, commits: RefCell::default(), steps: Cell::new(0) }
-    }
-
-    fn step(&self) {
-        self.steps.set(self.steps.get() + 1);
-        assert!(self.steps.get() < MAX_STEPS, "exchange exceeded MAX_STEPS");
-    }
-}
-
-impl Store for Recording<'_> {
-    fn read(&self, queries: &[Query]) -> Result<Answers, StoreError> {
-        self.step();
-        Ok(self.store.read(queries).expect("memory read"))
-    }
-
-    fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
-        self.step();
-        let outcome = self.store.apply(transaction).expect("memory apply");
-        self.commits.borrow_mut().push(transaction.clone());
-        Ok(outcome)
     }
 }
 
