@@ -208,17 +208,11 @@ fn a_thousand_statements_apply_in_one_transaction() {
     let Some(url) = pg::url() else { return };
     let temp = TempPostgres::new(&url);
     let events: Vec<qscope::store::AuditEvent> = (0..1000u64)
-        .map(|n| qscope::store::AuditEvent {
-            at: T0.after(qscope::Seconds::new(n)),
-            request_id: qscope::RequestId(u128::from(n)),
-            peer: None,
-            action: qscope::store::AuditAction::TokenIntrospected,
-            client_id: None,
-            subject: None,
-            grant_type: None,
-            family: None,
-            error: None,
-            reason: None,
+        .map(|n| {
+            let at = T0.after(qscope::Seconds::new(n));
+            let ctx = qscope::Context::new(at, qscope::Entropy::from_bytes([0; 32]))
+                .with_request_id(qscope::RequestId(u128::from(n)));
+            qscope::store::AuditEvent::new(qscope::store::AuditAction::TokenIntrospected, &ctx)
         })
         .collect();
     let batch =

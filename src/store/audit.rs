@@ -182,8 +182,9 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     /// An event of `action`, stamped with the request's time, id and peer;
-    /// every other field empty.
-    pub(crate) fn new(action: AuditAction, ctx: &Context) -> Self {
+    /// every other field empty (a host recording its own actions fills in
+    /// what applies).
+    pub fn new(action: AuditAction, ctx: &Context) -> Self {
         Self {
             at: ctx.now,
             request_id: ctx.request_id,

@@ -281,18 +281,9 @@ pub fn audit_events_round_trip<S: Store + ?Sized>(
         error: Some(ErrorCode::InvalidGrant),
         reason: Some(AuditReason::IssuedToAnotherClient),
     };
-    let bare = AuditEvent {
-        at: T0.after(Seconds::new(1)),
-        request_id: RequestId(0),
-        peer: None,
-        action: AuditAction::TokenIssued,
-        client_id: None,
-        subject: None,
-        grant_type: None,
-        family: None,
-        error: None,
-        reason: None,
-    };
+    let ctx = qscope::Context::new(T0.after(Seconds::new(1)), qscope::Entropy::from_bytes([0; 32]))
+        .with_request_id(RequestId(0));
+    let bare = AuditEvent::new(AuditAction::TokenIssued, &ctx);
     put(store, vec![Effect::AppendAudit(full.clone())]);
     put(store, vec![Effect::AppendAudit(bare.clone())]);
     assert_eq!(events().expect("audit events"), vec![full, bare]);
