@@ -1,5 +1,6 @@
 //! A small HTTP/1.1 server on plain threads, over a blocking [`Store`]: no
-//! async runtime.
+//! async runtime. Feature **`blocking`** (which includes the
+//! [`kit`]).
 //!
 //! One acceptor thread hands connections to a fixed pool of worker threads
 //! through a bounded queue (when it is full, the acceptor waits and the
@@ -41,7 +42,7 @@
 //!   put a proxy in front of a public server.
 //!
 //! Every response carries `Date`, `Content-Length`, `Connection: close`
-//! and `x-request-id` (see the [`kit`](super::kit)). Store errors are
+//! and `x-request-id` (see the [`kit`] module). Store errors are
 //! answered by the driver (500 / 503). A panic while driving an exchange
 //! (a store bug) is caught in the worker and answered with a 500; the
 //! worker lives on.

@@ -14,10 +14,10 @@ use crate::Context;
 /// [`parse_request_id`](super::parse_request_id)).
 ///
 /// ```
-/// use qscope::adapter::kit::{self, Arrival};
+/// use qscope::adapter::kit::Arrival;
 ///
-/// let request = http::Request::get("/token").header("x-request-id", "00ff").body(Vec::new())?;
-/// let peer = "192.0.2.7".parse().ok();
+/// let request = http::Request::get("/token").header("x-request-id", "00ff").body(Vec::<u8>::new())?;
+/// let peer: Option<std::net::IpAddr> = "192.0.2.7".parse().ok();
 /// let Ok(arrival) = Arrival::of(request.headers(), peer) else {
 ///     return Ok(()); // answer `kit::entropy_unavailable()` instead
 /// };
@@ -25,7 +25,7 @@ use crate::Context;
 /// assert_eq!(arrival.context().peer, peer);
 ///
 /// // ... drive the exchange with `arrival.context().clone()` ...
-/// let response = arrival.tag(http::Response::new(Vec::new()));
+/// let response = arrival.tag(http::Response::new(Vec::<u8>::new()));
 /// assert_eq!(response.headers()["x-request-id"], "00ff");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

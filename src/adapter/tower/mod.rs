@@ -1,6 +1,8 @@
 //! A [`tower_service::Service`] that answers HTTP requests with the core,
 //! over any [`AsyncStore`]: mount it in axum, serve it with hyper, wrap it
-//! in tower layers.
+//! in tower layers. Feature **`tower`** (which includes the
+//! [`kit`]); the manual chapter
+//! [`embedding`](crate::manual::embedding) shows it in axum.
 //!
 //! [`OAuthService`] accepts `http::Request<B>` for any [`http_body::Body`]
 //! and answers `http::Response<Full<Bytes>>`. It never fails (its error
@@ -21,7 +23,7 @@
 //! * **Request ids.** An incoming `x-request-id` of up to 32 hex digits or
 //!   a hyphenated UUID is used (and echoed as sent); otherwise a random
 //!   128-bit id is generated. Either way it goes into the
-//!   [`Context`](crate::Context), hence into audit events, and into the
+//!   [`Context`], hence into audit events, and into the
 //!   response's `x-request-id` header (the kit's [`Arrival`]).
 //! * **Login and consent.** A valid authorization request ends in an
 //!   [`Interaction`](crate::Interaction), which the service hands to its
@@ -43,7 +45,7 @@
 //! * **Failures.** Store errors are already answers (`server_error` 500,
 //!   `temporarily_unavailable` 503) from the driver. A panic while driving
 //!   the exchange or in the hook (a store or page bug) is caught at the
-//!   response future ([`CatchPanic`](kit::CatchPanic)) and answered with a
+//!   response future ([`kit::CatchPanic`]) and answered with a
 //!   500 `server_error`; the service stays usable, but a
 //!   store must then itself cope with whatever state the panic left (the
 //!   [`MemoryStore`](crate::store::MemoryStore) does). A body that fails to
