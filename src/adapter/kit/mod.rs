@@ -49,8 +49,7 @@
 //! ```
 //!
 //! [`tower`](super::tower) (with its interaction hook) and
-//! [`blocking`](super::blocking) are built from these pieces; so is the
-//! demo server's host.
+//! [`blocking`](super::blocking) are built from these pieces.
 
 mod arrival;
 mod context;
