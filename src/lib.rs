@@ -137,9 +137,9 @@
 //! ## Features
 //!
 //! The core has none. `kit` is the adapter prelude
-//! ([`adapter::kit`]: request context, request ids, fallback answers,
-//! panic guard); `tower` ([`adapter::tower`], with an interaction hook for
-//! the login page) and `blocking` ([`adapter::blocking`]) are the runtime
+//! (`adapter::kit`: request context, request ids, fallback answers,
+//! panic guard); `tower` (`adapter::tower`, with an interaction hook for
+//! the login page) and `blocking` (`adapter::blocking`) are the runtime
 //! adapters built on it; `sqlite` and `postgres` the SQL stores;
 //! `contract-tests` the storage contract suite; `jwt` the JOSE layer and
 //! JWT access tokens; `demo` what the demo server uses. A module that

@@ -203,3 +203,10 @@
 //! [`Config::endpoints`]: crate::Config::endpoints
 //! [`Config::metadata_path`]: crate::Config::metadata_path
 //! [`Config::max_body_bytes`]: crate::Config::max_body_bytes
+
+// The chapter links the adapters' items, which exist with their features
+// (CI builds the docs with `--all-features`).
+#![cfg_attr(
+    not(all(feature = "tower", feature = "blocking")),
+    allow(rustdoc::broken_intra_doc_links, reason = "the adapters it links are feature-gated")
+)]
