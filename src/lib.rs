@@ -131,7 +131,19 @@
 //! * No exchange takes more than [`MAX_STEPS`] steps.
 //!
 //! The [`manual`] module holds the longer chapters: the driving and
-//! atomicity contracts, the threat model and the RFC coverage map.
+//! atomicity contracts, embedding in axum / hyper / a blocking server
+//! ([`manual::embedding`]), the threat model and the RFC coverage map.
+//!
+//! ## Features
+//!
+//! The core has none. `kit` is the adapter prelude
+//! (`adapter::kit`: request context, request ids, fallback answers,
+//! panic guard); `tower` (`adapter::tower`, with an interaction hook for
+//! the login page) and `blocking` (`adapter::blocking`) are the runtime
+//! adapters built on it; `sqlite` and `postgres` the SQL stores;
+//! `contract-tests` the storage contract suite; `jwt` the JOSE layer and
+//! JWT access tokens; `demo` what the demo server uses. A module that
+//! needs a feature says so at its top.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -200,6 +200,12 @@ async fn the_store_backed_layer_serves_metadata_challenges_and_the_access() {
         format!("Bearer realm=\"qscope\", resource_metadata=\"{METADATA_URL}\"")
     );
     assert_eq!(calls.load(Ordering::SeqCst), 0, "the route never ran");
+    let mut traced = get("/reports", None);
+    traced
+        .headers_mut()
+        .insert("x-request-id", "4bf92f3577b34da6a3ce929d0e0e4736".parse().unwrap());
+    let response = call(&layer, &calls, traced).await;
+    assert_eq!(response.headers()["x-request-id"], "4bf92f3577b34da6a3ce929d0e0e4736");
 
     // A valid token: the route runs with the Access and the body untouched.
     let token = opaque_token(&server, &store, "reports", 1);
@@ -208,6 +214,7 @@ async fn the_store_backed_layer_serves_metadata_challenges_and_the_access() {
     let response = call(&layer, &calls, request).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.body().as_slice(), b"reporter reports the body");
+    assert!(response.headers().contains_key("x-request-id"), "the route's answer is tagged too");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 
     // A token without the required scope: 403 with scope and metadata.

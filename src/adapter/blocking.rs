@@ -1,5 +1,6 @@
 //! A small HTTP/1.1 server on plain threads, over a blocking [`Store`]: no
-//! async runtime.
+//! async runtime. Feature **`blocking`** (which includes the
+//! [`kit`]).
 //!
 //! One acceptor thread hands connections to a fixed pool of worker threads
 //! through a bounded queue (when it is full, the acceptor waits and the
@@ -41,7 +42,7 @@
 //!   put a proxy in front of a public server.
 //!
 //! Every response carries `Date`, `Content-Length`, `Connection: close`
-//! and `x-request-id` (see [`context`](super::context)). Store errors are
+//! and `x-request-id` (see the [`kit`] module). Store errors are
 //! answered by the driver (500 / 503). A panic while driving an exchange
 //! (a store bug) is caught in the worker and answered with a 500; the
 //! worker lives on.
@@ -49,7 +50,6 @@
 mod http1;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -57,12 +57,12 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 use std::{fmt, io};
 
-use http::{HeaderValue, Method, Response};
+use http::Method;
 
-use super::context::{REQUEST_ID_HEADER, context_for, now, response_request_id};
-use super::fallback;
+use super::kit::{self, Arrival};
+use crate::response::json_error;
 use crate::store::Store;
-use crate::{Server, drive};
+use crate::{ErrorCode, Server, drive};
 
 /// How long a worker keeps reading (and discarding) what a client still
 /// sends after an answer that left its body unread.
@@ -276,50 +276,30 @@ fn serve_connection<S: Store>(shared: &Shared<S>, mut stream: TcpStream) {
         max_body_bytes: shared.server.config().max_body_bytes(),
         deadline: monotonic_now() + shared.request_timeout,
     };
-    let (response, request_id, head_only, body_read) =
-        match http1::read_request(&mut stream, limits) {
-            Ok(incoming) => {
-                let request = incoming.request;
-                let incoming_id = request.headers().get(REQUEST_ID_HEADER).cloned();
-                let head_only = request.method() == Method::HEAD;
-                match context_for(peer, incoming_id.as_ref()) {
-                    Ok(ctx) => {
-                        let request_id = response_request_id(incoming_id.as_ref(), &ctx);
-                        // A panicking store must not take the worker with it.
-                        let driven = catch_unwind(AssertUnwindSafe(|| {
-                            fallback::reply_into_http(drive(
-                                &shared.server,
-                                &shared.store,
-                                &request,
-                                ctx,
-                            ))
-                        }));
-                        let response = driven.unwrap_or_else(|_| fallback::panicked());
-                        (response, request_id, head_only, incoming.body_read)
-                    }
-                    Err(_) => {
-                        (fallback::entropy_unavailable(), fresh_id(), head_only, incoming.body_read)
-                    }
+    let (response, head_only, body_read) = match http1::read_request(&mut stream, limits) {
+        Ok(incoming) => {
+            let request = incoming.request;
+            let head_only = request.method() == Method::HEAD;
+            let response = match Arrival::of(request.headers(), peer) {
+                Ok(arrival) => {
+                    let ctx = arrival.context().clone();
+                    // A panicking store must not take the worker with it.
+                    arrival.tag(kit::catch_panic(|| {
+                        kit::reply_into_http(drive(&shared.server, &shared.store, &request, ctx))
+                    }))
                 }
-            }
-            Err(http1::Refusal::Closed) => return,
-            Err(refusal) => {
-                let (status, description) = refusal.status();
-                (
-                    crate::response::json_error(
-                        status,
-                        crate::ErrorCode::InvalidRequest,
-                        description,
-                    ),
-                    fresh_id(),
-                    false,
-                    false,
-                )
-            }
-        };
-    let mut response: Response<Vec<u8>> = response;
-    response.headers_mut().insert(REQUEST_ID_HEADER, request_id);
-    let date = http1::http_date(now().as_secs());
+                Err(_) => kit::tag(kit::entropy_unavailable(), &kit::fresh_request_id()),
+            };
+            (response, head_only, incoming.body_read)
+        }
+        Err(http1::Refusal::Closed) => return,
+        Err(refusal) => {
+            let (status, description) = refusal.status();
+            let refused = json_error(status, ErrorCode::InvalidRequest, description);
+            (kit::tag(refused, &kit::fresh_request_id()), false, false)
+        }
+    };
+    let date = http1::http_date(kit::now().as_secs());
     if http1::write_response(&mut stream, &response, &date, head_only).is_err() {
         return;
     }
@@ -327,14 +307,6 @@ fn serve_connection<S: Store>(shared: &Shared<S>, mut stream: TcpStream) {
     if !body_read {
         http1::drain(&mut stream, DRAIN_TIME, 1 << 20);
     }
-}
-
-/// A request id for an answer given before a context existed.
-fn fresh_id() -> HeaderValue {
-    context_for(None, None)
-        .ok()
-        .and_then(|ctx| HeaderValue::from_str(&ctx.request_id.to_string()).ok())
-        .unwrap_or_else(|| HeaderValue::from_static("0"))
 }
 
 /// The monotonic clock, for read deadlines only (never handed to the core).

@@ -5,9 +5,19 @@
 //! A runtime adapter knows nothing about OAuth. It turns a transport
 //! request into an [`http::Request`], builds a [`Context`](crate::Context)
 //! (wall clock, 32 bytes from the OS CSPRNG, a request id, the peer
-//! address; see the `context` module), drives the exchange with
-//! [`drive`](crate::drive) or [`drive_async`](crate::drive_async) and
-//! writes the [`http::Response`] back.
+//! address), drives the exchange with [`drive`](crate::drive) or
+//! [`drive_async`](crate::drive_async) and writes the [`http::Response`]
+//! back. The pieces of that prelude are the `kit` module (feature `kit`);
+//! the runtime adapters built from it:
+//!
+//! * `tower` (feature `tower`) — `tower::OAuthService`, a
+//!   `tower_service::Service` for axum, hyper and tower stacks, with an
+//!   interaction hook for the login and consent page.
+//! * `blocking` (feature `blocking`) — `blocking::HttpServer`, an HTTP/1.1
+//!   server on std threads.
+//!
+//! The manual chapter [`embedding`](crate::manual::embedding) shows how to
+//! mount them.
 //!
 //! A storage adapter implements the storage contract of
 //! [`store`](crate::store) the way [`MemoryStore`](crate::store::MemoryStore)
@@ -25,10 +35,8 @@
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
-#[cfg(any(feature = "tower", feature = "blocking"))]
-pub mod context;
-#[cfg(any(feature = "tower", feature = "blocking"))]
-mod fallback;
+#[cfg(feature = "kit")]
+pub mod kit;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "tower")]
@@ -39,6 +47,17 @@ mod sql;
 pub mod sqlite;
 #[cfg(feature = "tower")]
 pub mod tower;
+
+/// The request-context part of the [`kit`] (feature `kit`), at the path
+/// the demo server, the admin CLI and the peer benchmark import it from.
+/// New code imports from [`kit`].
+#[cfg(feature = "kit")]
+pub mod context {
+    pub use super::kit::{
+        EntropyUnavailable, REQUEST_ID_HEADER, context_for, fresh_request_id, now,
+        parse_request_id, response_request_id,
+    };
+}
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::{Purged, SchemaTooNew, StoreEvent, StoreEvents, StoreOperation};

@@ -17,7 +17,9 @@
 //! verifies RFC 9068 JWT access tokens offline (revocation seen at
 //! expiry). Both answer exactly the same challenges.
 //!
-//! The layer reads the token from the `Authorization` header only (RFC
+//! Every answer carries `x-request-id` (the client's, when it sent a
+//! usable one; see [`adapter::kit`](super::kit)). The layer reads the token
+//! from the `Authorization` header only (RFC
 //! 6750 §2.1): a token in a form body (§2.2) would need the body buffered
 //! before the route reads it, so give the check a policy with
 //! `accept_form_body: false`. The request body is passed on untouched.
@@ -58,8 +60,7 @@ use http::{HeaderMap, Method, Request, Response, Uri};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::context::{REQUEST_ID_HEADER, context_for};
-use super::fallback;
+use super::kit::{self, Arrival};
 use crate::resource::ProtectedResource;
 use crate::store::AsyncStore;
 use crate::{Context, HttpRequest, Input, Reply, Scopes, Server, drive_async};
@@ -235,19 +236,19 @@ where
         let mut inner = std::mem::replace(&mut self.inner, fresh);
         let shared = self.shared.clone();
         Box::pin(async move {
-            let incoming = request.headers().get(REQUEST_ID_HEADER).cloned();
             let peer = request.extensions().get::<SocketAddr>().map(SocketAddr::ip);
-            let Ok(ctx) = context_for(peer, incoming.as_ref()) else {
-                return Ok(fallback::entropy_unavailable().map(R::from));
+            let Ok(arrival) = Arrival::of(request.headers(), peer) else {
+                return Ok(kit::entropy_unavailable().map(R::from));
             };
+            let (ctx, request_id) = arrival.into_parts();
             let reply = check(&shared, request.method(), request.uri(), request.headers(), ctx);
             match reply.await {
                 Reply::Access(access) => {
                     request.extensions_mut().insert(access);
-                    inner.call(request).await
+                    Ok(kit::tag(inner.call(request).await?, &request_id))
                 }
-                Reply::Http(denial) => Ok(denial.map(R::from)),
-                _ => Ok(crate::response::internal_error().map(R::from)),
+                Reply::Http(denial) => Ok(kit::tag(denial, &request_id).map(R::from)),
+                _ => Ok(kit::tag(crate::response::internal_error(), &request_id).map(R::from)),
             }
         })
     }

@@ -60,6 +60,44 @@ pub enum RefreshRotation {
 /// origin (with an issuer path such as `/tenant1`, include it:
 /// `/tenant1/token`). The metadata document's path is not configurable: it
 /// is fixed by RFC 8414 §3.1 (see [`Config::metadata_path`](super::Config::metadata_path)).
+///
+/// The defaults, and when the core serves each (an endpoint that is not
+/// served answers 404 and is left out of the metadata document):
+///
+/// | field | default path | endpoint | served |
+/// |---|---|---|---|
+/// | `token` | `/token` | token (RFC 6749 §3.2) | always |
+/// | `authorization` | `/authorize` | authorization (RFC 6749 §3.1) | with the authorization code grant (on by default) |
+/// | `par` | `/par` | pushed authorization requests (RFC 9126) | with the code grant, unless `None` |
+/// | `revocation` | `/revoke` | revocation (RFC 7009) | always |
+/// | `introspection` | `/introspect` | introspection (RFC 7662) | always |
+/// | `device_authorization` | `/device_authorization` | device authorization (RFC 8628 §3.1) | with the device code grant (off by default) |
+/// | `device_verification` | `/device` | the host's user-code page (RFC 8628 §3.3) | never by the core: the host's page |
+/// | `registration` | `/register` | registration (RFC 7591), and `/register/{client_id}` management (RFC 7592) | always; listed in the metadata unless the registration policy is `Closed` (the default), under which a registration is refused `access_denied` |
+/// | `jwks` | `/jwks` | the JWK Set of the signing keys (RFC 7517 §5), listed as `jwks_uri` | with signing keys ([`ConfigBuilder::signing_keys`](super::ConfigBuilder), feature `jwt`) |
+/// | — | `/.well-known/oauth-authorization-server` + the issuer's path | metadata (RFC 8414) | always |
+///
+/// The manual chapter [`embedding`](crate::manual::embedding) says how to
+/// mount them (the core routes by the full path).
+///
+/// ```
+/// use qscope::Endpoints;
+///
+/// let defaults = Endpoints::default();
+/// let paths = [
+///     &defaults.token, &defaults.authorization, &defaults.revocation, &defaults.introspection,
+///     &defaults.device_authorization, &defaults.device_verification, &defaults.registration,
+///     &defaults.jwks,
+/// ];
+/// assert_eq!(
+///     paths.map(String::as_str),
+///     [
+///         "/token", "/authorize", "/revoke", "/introspect", "/device_authorization", "/device",
+///         "/register", "/jwks",
+///     ],
+/// );
+/// assert_eq!(defaults.par.as_deref(), Some("/par"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoints {
     /// The token endpoint (RFC 6749 §3.2).

@@ -100,8 +100,8 @@ pub(super) fn read_request(stream: &mut TcpStream, limits: Limits) -> Result<Inc
     }
     let length = body_length(&head)?;
     if length > limits.max_body_bytes {
-        // Not read: the core answers from a stand-in (see `fallback`).
-        let body = super::super::fallback::over_limit_body(limits.max_body_bytes);
+        // Not read: the core answers from a stand-in (see the kit).
+        let body = super::super::kit::over_limit_body(limits.max_body_bytes);
         return Ok(Incoming { request: head.map(|()| body), body_read: false });
     }
     let mut body = buf.split_off(head_len);

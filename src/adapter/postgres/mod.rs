@@ -1,5 +1,5 @@
 //! [`PostgresStore`]: the storage contract on PostgreSQL, shared by any
-//! number of server processes.
+//! number of server processes. Feature **`postgres`**.
 //!
 //! * **Schema**: `src/adapter/sql/postgres_v1.sql` and `postgres_v2.sql` (the SQLite schema in
 //!   PostgreSQL types), applied on open under an advisory lock and

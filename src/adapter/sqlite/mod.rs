@@ -1,4 +1,5 @@
 //! [`SqliteStore`]: the storage contract on SQLite, for one machine.
+//! Feature **`sqlite`**.
 //!
 //! * **Schema**: `src/adapter/sql/sqlite_v1.sql` and `sqlite_v2.sql`, applied on open and
 //!   recorded in `schema_version`; a database written by a newer qscope is

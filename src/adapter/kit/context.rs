@@ -1,10 +1,12 @@
 //! What a runtime adapter hands the core with every request: the wall
 //! clock, fresh entropy from the operating system, a request id and the
-//! peer address.
+//! peer address; and the request id it answers with.
 //!
 //! This is the only place in the crate that reads the wall clock or the
 //! OS random number generator; the core itself takes both as inputs (see
-//! `clippy.toml`). Both adapters use it, and so can a hand-written one.
+//! `clippy.toml`). [`Arrival`](super::Arrival) puts these together for one
+//! request; the functions below are its parts, for an adapter that needs
+//! only one of them.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -103,6 +105,16 @@ fn is_hyphenated_uuid(text: &str) -> bool {
         })
 }
 
+/// A request id for an answer given before any context existed (a
+/// request the adapter could not even parse): 32 fresh lowercase hex
+/// digits, or `0` when the OS generator fails.
+pub fn fresh_request_id() -> HeaderValue {
+    context_for(None, None)
+        .ok()
+        .and_then(|ctx| HeaderValue::from_str(&ctx.request_id.to_string()).ok())
+        .unwrap_or_else(|| HeaderValue::from_static("0"))
+}
+
 /// The `x-request-id` value to answer with: the client's own value when it
 /// was honoured (so it can correlate by string equality), otherwise the
 /// context's id as 32 lowercase hex digits.
@@ -163,5 +175,16 @@ mod tests {
         let echoed = response_request_id(Some(&bogus), &d);
         assert_eq!(echoed.to_str().unwrap(), d.request_id.to_string());
         assert_eq!(echoed.len(), 32);
+    }
+
+    #[test]
+    fn fresh_ids_are_32_hex_digits_and_differ() {
+        let (a, b) = (fresh_request_id(), fresh_request_id());
+        assert_ne!(a, b);
+        for id in [a, b] {
+            let text = id.to_str().unwrap();
+            assert_eq!(text.len(), 32, "{text}");
+            assert!(text.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        }
     }
 }
