@@ -17,7 +17,7 @@ use crate::UnixTime;
 use crate::secret::TokenHash;
 
 use super::audit::AuditEvent;
-use super::effect::{Effect, Outcome, TokenOwner, Transaction};
+use super::effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 use super::query::{Answers, Query};
 use super::record::{
     ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, PendingAuthorizationRecord, Record,
@@ -195,6 +195,20 @@ impl State {
         }
     }
 
+    /// The stored record `precondition` is checked against: the record
+    /// under [`Precondition::subject`], a client found by its id as it is
+    /// (no query built, so no copy of the id for every issue's
+    /// `ClientRevision`).
+    fn checked_by(&self, precondition: &Precondition) -> Option<RecordRef<'_>> {
+        match precondition {
+            Precondition::ClientAbsent { client_id }
+            | Precondition::ClientRevision { client_id, .. } => {
+                self.clients.get(client_id).map(RecordRef::Client)
+            }
+            _ => self.stored(&precondition.subject()),
+        }
+    }
+
     fn put_client(&mut self, client: ClientRecord) {
         self.remove_client(&client.client_id);
         if let Some(hash) = client.registration_token_hash {
@@ -363,7 +377,7 @@ impl Store for MemoryStore {
     fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
         let mut state = self.lock();
         for precondition in &transaction.preconditions {
-            let found = state.stored(&precondition.subject());
+            let found = state.checked_by(precondition);
             if !precondition.holds_for(found) {
                 let found = found.map(RecordRef::to_record);
                 return Ok(Outcome::Conflict { failed: precondition.clone(), found });
