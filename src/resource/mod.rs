@@ -5,7 +5,7 @@
 //! resource's own identifier; it reads no clock and fetches nothing.
 //! [`verify`](JwtAccessVerifier::verify) answers with the same
 //! [`Access`] as the store-backed check ([`Input::bearer`](crate::Input::bearer),
-//! ending in [`Reply::Access`](crate::Reply::Access)), and
+//! ending in [`Reply::Access`]), and
 //! [`verify_request`](JwtAccessVerifier::verify_request) with the same
 //! [`Reply`] and RFC 6750 challenges.
 //!
