@@ -2,6 +2,7 @@
 //! hash, FIFO trimming and the audit event, all in one transaction.
 
 use std::fmt;
+use std::io::Write as _;
 
 use crate::response::push_json_string;
 use crate::secret::{TokenHash, encode_secret};
@@ -57,7 +58,8 @@ impl TokenResponse {
         out.extend_from_slice(b"{\"access_token\":");
         push_json_string(&mut out, &self.access_token);
         out.extend_from_slice(b",\"token_type\":\"Bearer\",\"expires_in\":");
-        out.extend_from_slice(self.expires_in.to_string().as_bytes());
+        // Writing to a `Vec` cannot fail.
+        let _ = write!(out, "{}", self.expires_in);
         if let Some(refresh) = &self.refresh_token {
             out.extend_from_slice(b",\"refresh_token\":");
             push_json_string(&mut out, refresh);
@@ -89,6 +91,10 @@ pub(super) fn issue(
     let access_token = encode_secret(&ctx.entropy.derive(b"access-token"));
     let access_expires = now.after(config.access_token_lifetime());
     let fifo = config.fifo();
+    // Room for what is appended below (two tokens, three FIFO trims, the
+    // audit event), so the vectors grow once, not on every push.
+    transaction.preconditions.reserve(1);
+    transaction.effects.reserve(6);
     // The client must still be as authenticated: a deletion, a secret
     // rotation or a grant change that commits between this request's read
     // and its commit wins, and no token is issued to what no longer exists.

@@ -7,7 +7,11 @@
 //!   [`Precondition`](crate::store::Precondition) inside the transaction.
 //!   If one fails, apply nothing and answer
 //!   [`Outcome::Conflict`](crate::store::Outcome::Conflict) with that
-//!   precondition and the record currently stored under its key.
+//!   precondition and the record currently stored under its key. A backend
+//!   that holds its records in memory checks one with
+//!   [`Precondition::holds_for`](crate::store::Precondition::holds_for) on
+//!   the record borrowed as a [`RecordRef`](crate::store::RecordRef), and
+//!   copies the record only for a conflict (as `MemoryStore` does).
 //! * **All or nothing.** Apply the effects in order in the same
 //!   transaction. A backend that cannot make that promise must report a
 //!   failure, never a partial success.

@@ -13,7 +13,7 @@ use crate::{Scopes, UnixTime};
 use super::audit::AuditEvent;
 use super::record::{
     ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
-    PendingAuthorizationRecord, Record, TokenKind, TokenRecord,
+    PendingAuthorizationRecord, Record, RecordRef, TokenKind, TokenRecord,
 };
 
 /// Whose tokens a FIFO limit counts.
@@ -264,31 +264,37 @@ pub enum Precondition {
 
 impl Precondition {
     /// Whether `record` (the current record for this precondition's key, if
-    /// any) satisfies it. Backends that hold records in memory can use this
-    /// directly; SQL backends express the same rule in a `WHERE` clause.
+    /// any) satisfies it. SQL backends express the same rule in a `WHERE`
+    /// clause.
     pub fn holds(&self, record: Option<&Record>) -> bool {
+        self.holds_for(record.map(Record::borrowed))
+    }
+
+    /// [`Precondition::holds`] on a borrowed record: what a backend that
+    /// holds its records in memory checks, without copying the record.
+    pub fn holds_for(&self, record: Option<RecordRef<'_>>) -> bool {
         match (self, record) {
-            (Self::CodeUnconsumed { hash }, Some(Record::Code(c))) => {
+            (Self::CodeUnconsumed { hash }, Some(RecordRef::Code(c))) => {
                 c.hash == *hash && c.consumed_at.is_none()
             }
-            (Self::TokenActive { hash }, Some(Record::Token(t))) => {
+            (Self::TokenActive { hash }, Some(RecordRef::Token(t))) => {
                 t.hash == *hash && t.rotated_at.is_none() && t.revoked_at.is_none()
             }
-            (Self::TokenNotRevoked { hash }, Some(Record::Token(t))) => {
+            (Self::TokenNotRevoked { hash }, Some(RecordRef::Token(t))) => {
                 t.hash == *hash && t.revoked_at.is_none()
             }
-            (Self::PendingExists { hash }, Some(Record::Pending(p))) => p.hash == *hash,
+            (Self::PendingExists { hash }, Some(RecordRef::Pending(p))) => p.hash == *hash,
             (Self::UserCodeAvailable { .. }, None) => true,
-            (Self::UserCodeAvailable { hash, at }, Some(Record::Device(d))) => {
+            (Self::UserCodeAvailable { hash, at }, Some(RecordRef::Device(d))) => {
                 d.user_code_hash == *hash && d.expires_at <= *at
             }
-            (Self::DeviceStatusIs { hash, status }, Some(Record::Device(d))) => {
+            (Self::DeviceStatusIs { hash, status }, Some(RecordRef::Device(d))) => {
                 d.device_code_hash == *hash && d.status == *status
             }
             (Self::ClientAbsent { client_id }, record) => {
-                !matches!(record, Some(Record::Client(c)) if c.client_id == *client_id)
+                !matches!(record, Some(RecordRef::Client(c)) if c.client_id == *client_id)
             }
-            (Self::ClientRevision { client_id, revision }, Some(Record::Client(c))) => {
+            (Self::ClientRevision { client_id, revision }, Some(RecordRef::Client(c))) => {
                 c.client_id == *client_id && c.revision == *revision
             }
             _ => false,

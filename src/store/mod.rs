@@ -88,7 +88,7 @@ pub(crate) use query::{Records, as_client, as_code, as_device, as_pending, as_to
 pub use record::{
     ClientAuthMethod, ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
     GrantType, PendingAuthorizationRecord, PendingKind, PkceChallenge, PkceMethod, Record,
-    Registrant, TokenKind, TokenRecord, UserRecord,
+    RecordRef, Registrant, TokenKind, TokenRecord, UserRecord,
 };
 
 /// A blocking storage backend.

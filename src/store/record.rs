@@ -644,3 +644,59 @@ pub enum Record {
     /// ordered by `client_id`; never `None`, possibly empty.
     Clients(Vec<ClientRecord>),
 }
+
+/// A stored record, borrowed: what a backend holding its records in memory
+/// checks a [`Precondition`](super::Precondition) against
+/// ([`Precondition::holds_for`](super::Precondition::holds_for)) without
+/// copying the record first.
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "the borrowed form of `Record`, kind for kind; it grows exactly when `Record` does"
+)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordRef<'a> {
+    /// A client.
+    Client(&'a ClientRecord),
+    /// An authorization code.
+    Code(&'a CodeRecord),
+    /// An access or refresh token.
+    Token(&'a TokenRecord),
+    /// A pending authorization request.
+    Pending(&'a PendingAuthorizationRecord),
+    /// A resource owner whose credentials checked out.
+    User(&'a UserRecord),
+    /// A device authorization.
+    Device(&'a DeviceGrantRecord),
+    /// A page of clients.
+    Clients(&'a [ClientRecord]),
+}
+
+impl Record {
+    /// The record, borrowed.
+    pub fn borrowed(&self) -> RecordRef<'_> {
+        match self {
+            Self::Client(c) => RecordRef::Client(c),
+            Self::Code(c) => RecordRef::Code(c),
+            Self::Token(t) => RecordRef::Token(t),
+            Self::Pending(p) => RecordRef::Pending(p),
+            Self::User(u) => RecordRef::User(u),
+            Self::Device(d) => RecordRef::Device(d),
+            Self::Clients(page) => RecordRef::Clients(page),
+        }
+    }
+}
+
+impl RecordRef<'_> {
+    /// An owned copy of the record.
+    pub fn to_record(self) -> Record {
+        match self {
+            Self::Client(c) => Record::Client(c.clone()),
+            Self::Code(c) => Record::Code(c.clone()),
+            Self::Token(t) => Record::Token(t.clone()),
+            Self::Pending(p) => Record::Pending(p.clone()),
+            Self::User(u) => Record::User(u.clone()),
+            Self::Device(d) => Record::Device(d.clone()),
+            Self::Clients(page) => Record::Clients(page.to_vec()),
+        }
+    }
+}

@@ -5,6 +5,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use crate::allocations;
 use crate::cpu_clock::thread_cpu_time;
 use crate::fixture::{Failure, Outcome};
 use crate::peer::{Operation, Peer};
@@ -17,6 +18,9 @@ pub(crate) struct Timing {
     /// The thread's CPU time over the batch divided by its size, where the
     /// platform has that clock.
     pub(crate) cpu: Option<Duration>,
+    /// Heap allocations over the batch divided by its size (feature
+    /// `allocations`).
+    pub(crate) allocations: Option<f64>,
 }
 
 /// Which clock a table reads.
@@ -75,6 +79,7 @@ pub(crate) fn time_batch<P: Peer>(
 ) -> Result<Batch, Failure> {
     let n = requests.len();
     let mut answers = Vec::with_capacity(n);
+    let allocations_start = allocations::total();
     let cpu_start = thread_cpu_time();
     let start = Instant::now();
     for request in requests {
@@ -82,9 +87,12 @@ pub(crate) fn time_batch<P: Peer>(
     }
     let wall = start.elapsed();
     let cpu = thread_cpu_time().zip(cpu_start).map(|(end, start)| end.saturating_sub(start));
+    let allocations = allocations::total()
+        .zip(allocations_start)
+        .map(|(end, start)| end.saturating_sub(start) as f64 / n.max(1) as f64);
     let count = u32::try_from(n.max(1)).unwrap_or(u32::MAX);
     let mut batch = Batch {
-        timing: Timing { wall: wall / count, cpu: cpu.map(|cpu| cpu / count) },
+        timing: Timing { wall: wall / count, cpu: cpu.map(|cpu| cpu / count), allocations },
         refresh_tokens: Vec::with_capacity(n),
         access_tokens: Vec::with_capacity(n),
     };

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+mod allocations;
 mod cpu_clock;
 mod fixture;
 mod harness;
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), Failure> {
     let iterations = iterations_from_args()?;
+    let _counting = allocations::start();
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         println!("load average at start: {}", load.trim());
     }
@@ -65,6 +67,7 @@ fn run() -> Result<(), Failure> {
             &side_by_side,
         );
     }
+    report::allocations(&side_by_side);
     for clock in Clock::ALL {
         report::qscope_only(
             clock,

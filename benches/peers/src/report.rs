@@ -52,3 +52,29 @@ pub(crate) fn qscope_only(clock: Clock, caption: &str, samples: &[Vec<Timing>; 4
         println!("{:<22} {}", operation.label(), show_summary(ours));
     }
 }
+
+/// Heap allocations per request, each side's median batch (nothing unless
+/// the feature `allocations` counted them). The times of such a run
+/// include the counting.
+pub(crate) fn allocations(samples: &[[Vec<Timing>; 2]; 4]) {
+    let median = |batches: &[Timing]| {
+        let mut counts = batches.iter().map(|t| t.allocations).collect::<Option<Vec<f64>>>()?;
+        counts.sort_unstable_by(f64::total_cmp);
+        counts.get(counts.len() / 2).copied()
+    };
+    let rows: Option<Vec<_>> = Operation::ALL
+        .iter()
+        .zip(samples)
+        .map(|(operation, [ours, theirs])| Some((operation, median(ours)?, median(theirs)?)))
+        .collect();
+    let Some(rows) = rows else { return };
+    println!();
+    println!(
+        "heap allocations per request (median batch; feature `allocations`: the times above \
+         include the counting)"
+    );
+    println!("{:<22} {:>8} {:>11}", "operation", "qscope", "oxide-auth");
+    for (operation, ours, theirs) in rows {
+        println!("{:<22} {ours:>8.1} {theirs:>11.1}", operation.label());
+    }
+}

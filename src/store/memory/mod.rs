@@ -1,21 +1,33 @@
 //! `MemoryStore`: the reference backend, thread-safe, atomic by a mutex.
+//!
+//! Its write path costs the same on a store of millions of records as on
+//! an empty one: tokens and audit events go into arenas that never move
+//! what they hold, and the token indexes are lists threaded through the
+//! tokens' own slots (`tokens.rs`), so no vector is copied as it grows and
+//! nothing is allocated per family, parent or client.
+
+mod arena;
+mod digest_map;
+mod tokens;
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::UnixTime;
 use crate::secret::TokenHash;
 
 use super::audit::AuditEvent;
-use super::effect::{Effect, Outcome, TokenOwner, Transaction};
+use super::effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 use super::query::{Answers, Query};
 use super::record::{
-    ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
-    PendingAuthorizationRecord, Record, TokenKind, TokenRecord, UserRecord,
+    ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, PendingAuthorizationRecord, Record,
+    RecordRef, TokenKind, TokenRecord, UserRecord,
 };
 use super::{AsyncStore, Store, StoreError};
 use crate::secret::SecretHash;
+use arena::Arena;
+use digest_map::DigestMap;
+use tokens::Tokens;
 
 /// An in-memory store that honours the whole contract: every transaction
 /// runs under one lock, preconditions are checked before any effect, and
@@ -29,53 +41,19 @@ pub struct MemoryStore {
     state: Mutex<State>,
 }
 
-/// Maps keyed by SHA-256 outputs or random family ids: their first bytes are
-/// already uniformly distributed and not chosen by an attacker, so a keyed
-/// hash would only cost time.
-type DigestMap<K, V> = HashMap<K, V, BuildHasherDefault<PrefixHasher>>;
-
 #[derive(Debug, Default)]
 struct State {
     clients: HashMap<String, ClientRecord>,
     codes: DigestMap<TokenHash, CodeRecord>,
-    tokens: DigestMap<TokenHash, StoredToken>,
+    tokens: Tokens,
     pending: DigestMap<TokenHash, PendingAuthorizationRecord>,
     devices: DigestMap<TokenHash, DeviceGrantRecord>,
     /// user code hash → device code hash.
     user_codes: DigestMap<TokenHash, TokenHash>,
-    by_family: DigestMap<FamilyId, Vec<TokenHash>>,
-    by_parent: DigestMap<TokenHash, Vec<TokenHash>>,
-    by_client: HashMap<String, Vec<TokenHash>>,
     by_registration_token: DigestMap<TokenHash, String>,
-    audit: Vec<AuditEvent>,
+    audit: Arena<AuditEvent>,
     /// username → (password hash, subject), for the password grant.
     users: HashMap<String, (SecretHash, String)>,
-    next_seq: u64,
-}
-
-/// Hashes a digest key by its first eight bytes (see [`DigestMap`]).
-#[derive(Default)]
-struct PrefixHasher(u64);
-
-impl Hasher for PrefixHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut prefix = [0u8; 8];
-        let n = bytes.len().min(8);
-        prefix[..n].copy_from_slice(&bytes[..n]);
-        self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(prefix);
-    }
-
-    fn write_usize(&mut self, _length_prefix: usize) {}
-}
-
-#[derive(Debug)]
-struct StoredToken {
-    seq: u64,
-    record: TokenRecord,
 }
 
 impl MemoryStore {
@@ -105,7 +83,7 @@ impl MemoryStore {
     /// Adds or replaces a token (a convenience for set-up;
     /// [`Effect::PutToken`] itself never overwrites).
     pub fn insert_token(&self, token: TokenRecord) {
-        self.lock().put_token(token);
+        self.lock().tokens.put(token);
     }
 
     /// Adds a resource owner for the password grant. The password is kept
@@ -129,15 +107,12 @@ impl MemoryStore {
 
     /// The token with this hash.
     pub fn token(&self, hash: &TokenHash) -> Option<TokenRecord> {
-        self.lock().tokens.get(hash).map(|t| t.record.clone())
+        self.lock().tokens.get(hash).cloned()
     }
 
     /// Every token, in insertion order.
     pub fn tokens(&self) -> Vec<TokenRecord> {
-        let state = self.lock();
-        let mut all: Vec<&StoredToken> = state.tokens.values().collect();
-        all.sort_by_key(|t| t.seq);
-        all.into_iter().map(|t| t.record.clone()).collect()
+        self.lock().tokens.iter().cloned().collect()
     }
 
     /// Adds a pending authorization (a convenience for set-up).
@@ -165,24 +140,14 @@ impl MemoryStore {
 
     /// The audit trail, oldest first.
     pub fn audit_events(&self) -> Vec<AuditEvent> {
-        self.lock().audit.clone()
+        self.lock().audit.iter().cloned().collect()
     }
 }
 
 impl State {
+    /// The record answering `query`.
     fn record(&self, query: &Query) -> Option<Record> {
         match query {
-            Query::Client { client_id } => self.clients.get(client_id).cloned().map(Record::Client),
-            Query::Code { hash } => self.codes.get(hash).cloned().map(Record::Code),
-            Query::Token { hash } => self.tokens.get(hash).map(|t| Record::Token(t.record.clone())),
-            Query::Pending { hash } => self.pending.get(hash).cloned().map(Record::Pending),
-            Query::DeviceCode { hash } => self.devices.get(hash).cloned().map(Record::Device),
-            Query::UserCode { hash } => self
-                .user_codes
-                .get(hash)
-                .and_then(|device| self.devices.get(device))
-                .cloned()
-                .map(Record::Device),
             Query::User { username, password } => {
                 let (hash, subject) = self.users.get(username)?;
                 hash.verify(password.expose()).then(|| {
@@ -192,12 +157,6 @@ impl State {
                     })
                 })
             }
-            Query::ClientByRegistrationToken { hash } => self
-                .by_registration_token
-                .get(hash)
-                .and_then(|id| self.clients.get(id))
-                .cloned()
-                .map(Record::Client),
             Query::Clients { after, limit } => {
                 let mut page: Vec<&ClientRecord> = self
                     .clients
@@ -208,6 +167,45 @@ impl State {
                 page.truncate(*limit as usize);
                 Some(Record::Clients(page.into_iter().cloned().collect()))
             }
+            _ => self.stored(query).map(RecordRef::to_record),
+        }
+    }
+
+    /// The stored record under the key of `query`, borrowed. A user or a
+    /// page of clients is computed, not stored under a key, so neither is
+    /// found here (no precondition is about one).
+    fn stored(&self, query: &Query) -> Option<RecordRef<'_>> {
+        match query {
+            Query::Client { client_id } => self.clients.get(client_id).map(RecordRef::Client),
+            Query::Code { hash } => self.codes.get(hash).map(RecordRef::Code),
+            Query::Token { hash } => self.tokens.get(hash).map(RecordRef::Token),
+            Query::Pending { hash } => self.pending.get(hash).map(RecordRef::Pending),
+            Query::DeviceCode { hash } => self.devices.get(hash).map(RecordRef::Device),
+            Query::UserCode { hash } => self
+                .user_codes
+                .get(hash)
+                .and_then(|device| self.devices.get(device))
+                .map(RecordRef::Device),
+            Query::ClientByRegistrationToken { hash } => self
+                .by_registration_token
+                .get(hash)
+                .and_then(|id| self.clients.get(id))
+                .map(RecordRef::Client),
+            Query::User { .. } | Query::Clients { .. } => None,
+        }
+    }
+
+    /// The stored record `precondition` is checked against: the record
+    /// under [`Precondition::subject`], a client found by its id as it is
+    /// (no query built, so no copy of the id for every issue's
+    /// `ClientRevision`).
+    fn checked_by(&self, precondition: &Precondition) -> Option<RecordRef<'_>> {
+        match precondition {
+            Precondition::ClientAbsent { client_id }
+            | Precondition::ClientRevision { client_id, .. } => {
+                self.clients.get(client_id).map(RecordRef::Client)
+            }
+            _ => self.stored(&precondition.subject()),
         }
     }
 
@@ -241,7 +239,7 @@ impl State {
             let (kind, hash) = key(effect)?;
             let stored = match effect {
                 Effect::PutCode(_) => self.codes.contains_key(&hash),
-                Effect::PutToken(_) => self.tokens.contains_key(&hash),
+                Effect::PutToken(_) => self.tokens.position(&hash).is_some(),
                 _ => self.devices.contains_key(&hash),
             };
             let repeated = effects[..i].iter().any(|earlier| key(earlier) == Some((kind, hash)));
@@ -249,31 +247,10 @@ impl State {
         })
     }
 
-    fn put_token(&mut self, record: TokenRecord) {
-        // Replacing a token keeps its insertion order and its index entries.
-        if let Some(existing) = self.tokens.get_mut(&record.hash) {
-            existing.record = record;
-            return;
-        }
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        let hash = record.hash;
-        self.by_family.entry(record.family).or_default().push(hash);
-        if let Some(parent) = record.parent {
-            self.by_parent.entry(parent).or_default().push(hash);
-        }
-        match self.by_client.get_mut(&record.client_id) {
-            Some(list) => list.push(hash),
-            None => {
-                self.by_client.insert(record.client_id.clone(), vec![hash]);
-            }
-        }
-        self.tokens.insert(hash, StoredToken { seq, record });
-    }
-
-    fn revoke(&mut self, hash: &TokenHash, at: UnixTime) {
-        if let Some(token) = self.tokens.get_mut(hash) {
-            token.record.revoked_at.get_or_insert(at);
+    /// Revokes the token at `position` (a first revocation stays).
+    fn revoke_at(&mut self, position: usize, at: UnixTime) {
+        if let Some(token) = self.tokens.at_mut(position) {
+            token.revoked_at.get_or_insert(at);
         }
     }
 
@@ -282,8 +259,8 @@ impl State {
             Effect::PutClient(client) => self.put_client(client.clone()),
             Effect::DeleteClient { client_id, at } => {
                 self.remove_client(client_id);
-                for hash in self.by_client.get(client_id).cloned().unwrap_or_default() {
-                    self.revoke(&hash, *at);
+                for position in self.tokens.of_client(client_id) {
+                    self.revoke_at(position, *at);
                 }
             }
             Effect::PutCode(code) => {
@@ -294,58 +271,61 @@ impl State {
                     code.consumed_at.get_or_insert(*at);
                 }
             }
-            Effect::PutToken(token) => self.put_token(token.clone()),
+            Effect::PutToken(token) => self.tokens.put(token.clone()),
             Effect::RotateToken { hash, at } => {
                 if let Some(token) = self.tokens.get_mut(hash) {
-                    token.record.rotated_at.get_or_insert(*at);
+                    token.rotated_at.get_or_insert(*at);
                 }
             }
-            Effect::RevokeToken { hash, at } => self.revoke(hash, *at),
+            Effect::RevokeToken { hash, at } => {
+                if let Some(position) = self.tokens.position(hash) {
+                    self.revoke_at(position, *at);
+                }
+            }
             Effect::RevokeFamily { family, at } => {
-                for hash in self.by_family.get(family).cloned().unwrap_or_default() {
-                    self.revoke(&hash, *at);
+                for position in self.tokens.family(family) {
+                    self.revoke_at(position, *at);
                 }
             }
             Effect::RevokeDescendants { parent, at } => {
-                let mut pending = self.by_parent.get(parent).cloned().unwrap_or_default();
-                while let Some(hash) = pending.pop() {
-                    if let Some(token) = self.tokens.get_mut(&hash) {
-                        let record = &mut token.record;
-                        if record.revoked_at.is_none() {
-                            record.revoked_at = Some(*at);
-                            if record.kind == TokenKind::Refresh {
-                                record.rotated_at.get_or_insert(*at);
-                            }
+                let mut pending = self.tokens.children(parent);
+                while let Some(position) = pending.pop() {
+                    let Some(record) = self.tokens.at_mut(position) else { continue };
+                    if record.revoked_at.is_none() {
+                        record.revoked_at = Some(*at);
+                        if record.kind == TokenKind::Refresh {
+                            record.rotated_at.get_or_insert(*at);
                         }
                     }
-                    pending.extend(self.by_parent.get(&hash).into_iter().flatten().copied());
+                    let hash = record.hash;
+                    pending.extend(self.tokens.children(&hash));
                 }
             }
             Effect::RevokeOldest { kind, owner, keep, at } => {
-                let candidates: Vec<TokenHash> = match owner {
-                    TokenOwner::Family { family } => {
-                        self.by_family.get(family).cloned().unwrap_or_default()
-                    }
+                let candidates = match owner {
+                    TokenOwner::Family { family } => self.tokens.family(family),
                     TokenOwner::Client { client_id }
                     | TokenOwner::ClientSubject { client_id, .. } => {
-                        self.by_client.get(client_id).cloned().unwrap_or_default()
+                        self.tokens.of_client(client_id)
                     }
                 };
-                let mut live: Vec<(UnixTime, u64, TokenHash)> = candidates
-                    .iter()
-                    .filter_map(|hash| self.tokens.get(hash))
-                    .filter(|t| {
-                        t.record.kind == *kind && owner.owns(&t.record) && t.record.is_active(*at)
-                    })
-                    .map(|t| (t.record.issued_at, t.seq, t.record.hash))
+                // Age is the issue time, ties broken by insertion order
+                // (the position).
+                let mut live: Vec<(UnixTime, usize)> = candidates
+                    .into_iter()
+                    .filter_map(|position| Some((self.tokens.at(position)?, position)))
+                    .filter(|(t, _)| t.kind == *kind && owner.owns(t) && t.is_active(*at))
+                    .map(|(t, position)| (t.issued_at, position))
                     .collect();
                 live.sort_unstable();
                 let excess = live.len().saturating_sub(*keep as usize);
-                for (_, _, hash) in live.into_iter().take(excess) {
-                    self.revoke(&hash, *at);
+                for (_, position) in live.into_iter().take(excess) {
+                    self.revoke_at(position, *at);
                 }
             }
-            Effect::AppendAudit(event) => self.audit.push(event.clone()),
+            Effect::AppendAudit(event) => {
+                self.audit.push(event.clone());
+            }
             Effect::PutPending(pending) => {
                 self.pending.insert(pending.hash, pending.clone());
             }
@@ -397,8 +377,9 @@ impl Store for MemoryStore {
     fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
         let mut state = self.lock();
         for precondition in &transaction.preconditions {
-            let found = state.record(&precondition.subject());
-            if !precondition.holds(found.as_ref()) {
+            let found = state.checked_by(precondition);
+            if !precondition.holds_for(found) {
+                let found = found.map(RecordRef::to_record);
                 return Ok(Outcome::Conflict { failed: precondition.clone(), found });
             }
         }
