@@ -144,6 +144,8 @@ mod error;
 mod exchange;
 mod form;
 mod grant;
+#[cfg(feature = "server")]
+pub mod host;
 pub mod manual;
 mod pkce;
 pub mod registration;

@@ -9,7 +9,7 @@
 // every item of them.
 #![allow(dead_code)]
 
-include!("demo_support/server_modules.rs");
+use qscope::host::policy;
 
 mod demo_support;
 
@@ -291,7 +291,7 @@ async fn expired_records_are_purged_without_any_request() {
 async fn only_a_waiting_authorization_makes_a_session_and_a_timer_ends_it() {
     let demo = Demo::start(&["--rate-limit", "0", "--sign-in-timeout", "1"]).await;
     let addr = demo.addr();
-    let sessions = || demo.running().app.sessions.len();
+    let sessions = || demo.running().session_count();
     let nothing_to_keep = [
         "/login",
         "/login?next=%2Fdevice",
@@ -354,7 +354,7 @@ async fn required_audit_events_wait_for_room_and_only_allowed_ones_are_shed() {
             .await;
     let (addr, client) = (demo.addr(), demo.demo_client());
     let token = access_token(addr, &client).await;
-    let totals = || demo.running().app.driver.audit().counts().totals();
+    let totals = || demo.running().audit_totals();
     // Another connection holds SQLite's write lock: the audit writer is
     // stuck on its first batch, and the queue fills.
     let lock = rusqlite::Connection::open(&demo.db).unwrap();
@@ -403,7 +403,7 @@ async fn introspection_events_may_be_sampled_and_refusals_never_are() {
         let refused = post_form("/introspect", &format!("token={token}"), Some(&wrong));
         assert_eq!(send(addr, refused).await.status(), 401);
     }
-    let counted = demo.running().app.driver.audit().counts().totals();
+    let counted = demo.running().audit_totals();
     assert_eq!((counted.sampled_out, counted.shed, counted.lost), (6, 0, 0));
     demo.stop().await;
     assert_eq!(audited(&demo, AuditAction::TokenIntrospected), 3, "one in three");

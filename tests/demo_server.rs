@@ -5,16 +5,13 @@
 //! cookies and graceful shutdown; and the admin tool's commands against
 //! the running server's database.
 
-#[path = "../examples/admin/commands.rs"]
-mod admin_commands;
-include!("demo_support/server_modules.rs");
+use qscope::host::{database as store, form, policy};
 
 mod demo_support;
 
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use clap::Parser;
 use demo_support::{
     Demo, VERIFIER, authorize_path_to, basic, challenge, form_body, query_value, send, token,
 };
@@ -659,9 +656,9 @@ async fn shutdown_finishes_requests_in_flight_then_closes() {
 
 /// Runs the admin tool on `demo`'s database.
 async fn admin(demo: &Demo, argv: &[&str]) -> Result<String, String> {
-    let mut full = vec!["admin", "--db", demo.db.to_str().unwrap()];
+    let mut full = vec!["qscope", "client", "--db", demo.db.to_str().unwrap()];
     full.extend_from_slice(argv);
-    admin_commands::run(admin_commands::Args::parse_from(full)).await.map_err(|e| e.to_string())
+    demo_support::client_command(full).await.map_err(|e| e.to_string())
 }
 
 /// `NAME=value` from the admin tool's output.

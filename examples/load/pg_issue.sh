@@ -5,7 +5,7 @@
 # and the CPU cost per token (the servers' and their PostgreSQL backends'
 # CPU time over the tokens issued), REPEAT times each.
 #
-#   cargo build --release --example server
+#   cargo build --release --features server --bin qscope
 #   QSCOPE_LOAD_POSTGRES_URL=postgres://qscope:qscope@127.0.0.1:5432/DB bash examples/load/pg_issue.sh
 #
 # Works in a fresh schema `qscope_load` of that database (dropped first).
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 URL=${QSCOPE_LOAD_POSTGRES_URL:?set QSCOPE_LOAD_POSTGRES_URL to a PostgreSQL database}
-SERVER=${SERVER:-target/release/examples/server}
+SERVER=${SERVER:-target/release/qscope}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 REPEAT=${REPEAT:-3}

@@ -3,10 +3,6 @@
 //! requests over real sockets, and the OAuth client's side (PKCE, form
 //! bodies, Basic authentication, the token endpoint), plus what the fault
 //! and soak tests read (sources, cookies, hidden fields, the RSS).
-//!
-//! The test crate that declares this module declares the demo's modules
-//! (`cli`, `serve`, `form`, ...) at its root, as `examples/server/main.rs`
-//! does, since they name each other through `crate::`.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -30,7 +26,8 @@ use qscope::adapter::context::context_for;
 use qscope::admin::{Admin, ClientSpec};
 use qscope::store::{AsyncStore, Outcome};
 
-use crate::{cli, form, policy, serve};
+use qscope::host::cli::{Cli, Command};
+use qscope::host::{admin, database, form, policy, serve};
 
 /// A running demo over its own SQLite file, removed on drop.
 pub struct Demo {
@@ -55,9 +52,12 @@ impl Demo {
 
     /// A demo over the database `db`.
     pub async fn start_on(db: PathBuf, extra: &[&str]) -> Self {
-        let mut argv = vec!["server", "--addr", "127.0.0.1:0", "--db", db.to_str().unwrap()];
+        let mut argv =
+            vec!["qscope", "serve", "--addr", "127.0.0.1:0", "--db", db.to_str().unwrap()];
         argv.extend_from_slice(extra);
-        let args = cli::Args::parse_from(argv);
+        let Command::Serve(args) = Cli::parse_from(argv).command else {
+            unreachable!("parsed as serve")
+        };
         let running = serve::start(&args).await.expect("the demo starts");
         Self { running: Some(running), db, owns_db: true }
     }
@@ -250,6 +250,14 @@ pub fn authorize_path(state: &str) -> String {
     format!(
         "/authorize?response_type=code&client_id=demo&redirect_uri={}&scope=read&state={state}\
          &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
-        form::encode(crate::store::DEMO_REDIRECT_URI)
+        form::encode(database::DEMO_REDIRECT_URI)
     )
+}
+
+/// Runs `qscope client ARGS...` (`argv` from the program name on) in-process.
+pub async fn client_command(argv: Vec<&str>) -> Result<String, admin::Failure> {
+    let Command::Client(args) = Cli::parse_from(argv).command else {
+        unreachable!("parsed as client")
+    };
+    admin::run(args).await
 }

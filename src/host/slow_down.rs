@@ -6,8 +6,8 @@
 use http::header::{CONNECTION, RETRY_AFTER};
 use http::{HeaderValue, StatusCode};
 
-use crate::host::{Answer, full, json_error};
-use crate::pages;
+use crate::host::app::{Answer, full, json_error};
+use crate::host::pages;
 
 /// Whether a browser visits `path`, so answers are pages.
 fn for_browsers(path: &str) -> bool {

@@ -27,11 +27,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use qscope::store::{AsyncStore, AuditAction, Effect, Transaction};
+use crate::store::{AsyncStore, AuditAction, Effect, Transaction};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::store::DemoStore;
+use crate::host::database::Database;
 
 /// The most effects written in one transaction.
 const BATCH: usize = 8_192;
@@ -64,20 +64,20 @@ pub(crate) struct AuditCounts {
 
 /// A copy of [`AuditCounts`] at one moment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct AuditTotals {
+pub struct AuditTotals {
     /// Routine events not kept by sampling.
-    pub(crate) sampled_out: u64,
+    pub sampled_out: u64,
     /// Routine events dropped because the queue was full.
-    pub(crate) shed: u64,
+    pub shed: u64,
     /// Events that had to wait for room in the queue (none was dropped).
-    pub(crate) waited: u64,
+    pub waited: u64,
     /// Events the store failed to write, after every retry.
-    pub(crate) lost: u64,
+    pub lost: u64,
 }
 
 impl AuditTotals {
     /// What happened between `earlier` and `self`.
-    pub(crate) fn since(self, earlier: Self) -> Self {
+    pub fn since(self, earlier: Self) -> Self {
         Self {
             sampled_out: self.sampled_out - earlier.sampled_out,
             shed: self.shed - earlier.shed,
@@ -132,7 +132,7 @@ impl AuditQueue {
     /// A queue under `policy`, and the task writing it to `store`, which
     /// ends once every clone of the queue is dropped and the queue is
     /// written.
-    pub(crate) fn start(store: DemoStore, policy: AuditPolicy) -> (Self, JoinHandle<()>) {
+    pub(crate) fn start(store: Database, policy: AuditPolicy) -> (Self, JoinHandle<()>) {
         let (sender, receiver) = mpsc::channel(policy.queue.max(1));
         let counts = Arc::new(AuditCounts::default());
         let writer = tokio::spawn(write(store, receiver, Arc::clone(&counts)));
@@ -186,7 +186,7 @@ impl AuditQueue {
 /// Appends queued effects, a batch per transaction, until the queue
 /// closes. On SQLite a batch is one more transaction in the store's
 /// group-commit queue.
-async fn write(store: DemoStore, mut queue: mpsc::Receiver<Effect>, counts: Arc<AuditCounts>) {
+async fn write(store: Database, mut queue: mpsc::Receiver<Effect>, counts: Arc<AuditCounts>) {
     let mut batch = Vec::with_capacity(BATCH);
     while queue.recv_many(&mut batch, BATCH).await > 0 {
         let transaction = Transaction::unconditional(std::mem::take(&mut batch));
@@ -195,7 +195,7 @@ async fn write(store: DemoStore, mut queue: mpsc::Receiver<Effect>, counts: Arc<
 }
 
 /// Writes one batch, retrying transient failures with growing pauses.
-async fn write_batch(store: &DemoStore, transaction: &Transaction, counts: &AuditCounts) {
+async fn write_batch(store: &Database, transaction: &Transaction, counts: &AuditCounts) {
     let mut pause = FIRST_RETRY;
     for attempt in 0..=RETRIES {
         match AsyncStore::apply(store, transaction).await {

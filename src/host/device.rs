@@ -3,17 +3,17 @@
 //! `verification_uri_complete`), sees what the device asks for, and posts
 //! `decision` = `approve` or `deny` with the `user_code`.
 
+use crate::device::{DeviceDecision, DevicePrompt, DeviceRejection, DeviceReply};
+use crate::{Context, Reply, Scopes};
 use http::{Method, StatusCode};
 use http_body::Body;
-use qscope::device::{DeviceDecision, DevicePrompt, DeviceRejection, DeviceReply};
-use qscope::{Context, Reply, Scopes};
 
-use crate::form;
-use crate::host::{
+use crate::host::app::{
     Answer, App, DecisionForm, Incoming, decision_form, method_not_allowed, query, redirect,
     server_error, with_cookie,
 };
-use crate::pages;
+use crate::host::form;
+use crate::host::pages;
 
 /// Answers `/device`.
 pub(crate) async fn answer<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {

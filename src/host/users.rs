@@ -9,7 +9,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 
 use tokio::sync::Semaphore;
 
-use crate::cli::DemoUser;
+use crate::host::cli::DemoUser;
 
 /// Users who can sign in. The user name is the token subject.
 pub(crate) struct Users {
@@ -23,7 +23,7 @@ impl Users {
     /// two passes) and a random salt.
     pub(crate) fn new(users: &[DemoUser]) -> Self {
         let hashes = users.iter().map(|user| (user.name.clone(), hash(&user.password))).collect();
-        Self { hashes, decoy: hash(&crate::random::token()) }
+        Self { hashes, decoy: hash(&crate::host::random::token()) }
     }
 
     /// The subject for `name` when `password` is theirs. Takes one argon2
@@ -92,8 +92,8 @@ impl PasswordChecks {
 }
 
 fn hash(password: &str) -> String {
-    let salt =
-        SaltString::encode_b64(&crate::random::bytes::<16>()).expect("16 bytes is a valid salt");
+    let salt = SaltString::encode_b64(&crate::host::random::bytes::<16>())
+        .expect("16 bytes is a valid salt");
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .expect("argon2 accepts any password with default parameters")

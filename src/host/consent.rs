@@ -4,17 +4,17 @@
 //! the page's `form-action` names: see [`csp`]), or with a link to it
 //! where `form-action` cannot name that origin.
 
+use crate::{Decision, Reply, Scopes};
 use http::header::LOCATION;
 use http::{Method, Response, StatusCode};
 use http_body::Body;
-use qscope::{Decision, Reply, Scopes};
 
-use crate::host::{
+use crate::host::app::{
     Answer, App, DecisionForm, Incoming, decision_form, full, method_not_allowed, query, redirect,
     server_error, with_cookie,
 };
-use crate::pages;
-use crate::{csp, form};
+use crate::host::pages;
+use crate::host::{csp, form};
 
 /// Answers `/consent`.
 pub(crate) async fn answer<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {

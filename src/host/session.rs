@@ -19,8 +19,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::Interaction;
 use http::HeaderValue;
-use qscope::Interaction;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -62,7 +62,7 @@ impl Session {
 
     /// Keeps `interaction` waiting under a fresh key, which it returns.
     pub(crate) fn add_pending(&mut self, interaction: Interaction) -> String {
-        let key = crate::random::token();
+        let key = crate::host::random::token();
         if self.pending.len() >= MAX_PENDING {
             self.pending.remove(0);
         }
@@ -179,7 +179,7 @@ impl Sessions {
     pub(crate) fn create(&self, now: Instant) -> Option<(SessionId, Session)> {
         let session = Session {
             user: None,
-            csrf: crate::random::token(),
+            csrf: crate::host::random::token(),
             pending: Vec::new(),
             expires: now + self.sign_in_timeout,
         };
@@ -205,7 +205,7 @@ impl Sessions {
     pub(crate) fn login_token(&self, headers: &http::HeaderMap) -> String {
         cookie_value(headers, self.login_cookie_name)
             .filter(|value| well_formed(value))
-            .unwrap_or_else(crate::random::token)
+            .unwrap_or_else(crate::host::random::token)
     }
 
     /// Whether `presented` is the token in the request's login cookie
@@ -222,7 +222,7 @@ impl Sessions {
     }
 
     fn insert(&self, session: Session, now: Instant) -> Option<(SessionId, Session)> {
-        let id = SessionId(crate::random::token());
+        let id = SessionId(crate::host::random::token());
         let mut sessions = self.lock();
         if sessions.len() >= self.capacity {
             sessions.retain(|_, s| s.expires > now);
@@ -264,7 +264,7 @@ impl Sessions {
         };
         let session = Session {
             user: Some(user),
-            csrf: crate::random::token(),
+            csrf: crate::host::random::token(),
             pending,
             expires: now + IDLE_LIFETIME,
         };
@@ -300,7 +300,7 @@ mod tests {
     #[test]
     fn sessions_expire_and_anonymous_ones_make_room_first() {
         let sessions = Sessions::with_capacity(false, IDLE_LIFETIME, 2);
-        let now = crate::host::monotonic_now();
+        let now = crate::host::app::monotonic_now();
         let (anonymous, _) = sessions.create(now).unwrap();
         let (signing_in, _) = sessions.create(now).unwrap();
         let signed_in = sessions.sign_in(Some(&signing_in), "alice".into(), now).unwrap();
@@ -320,7 +320,7 @@ mod tests {
     #[test]
     fn sessions_waiting_for_a_sign_in_expire_on_the_timer() {
         let sessions = Sessions::with_capacity(false, Duration::from_secs(60), 10);
-        let now = crate::host::monotonic_now();
+        let now = crate::host::app::monotonic_now();
         let (waiting, _) = sessions.create(now).unwrap();
         let signed_in = sessions.sign_in(None, "alice".into(), now).unwrap();
         assert_eq!(sessions.len(), 2);

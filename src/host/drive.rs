@@ -19,16 +19,16 @@
 //! * A panic while driving (a store or core bug) is a 500, not a dropped
 //!   connection.
 
-use qscope::{Reply, Respond, Step};
+use crate::{Reply, Respond, Step};
 use tokio::task::JoinHandle;
 
-use crate::audit::{AuditPolicy, AuditQueue};
-use crate::store::DemoStore;
+use crate::host::audit::{AuditPolicy, AuditQueue};
+use crate::host::database::Database;
 
 /// Drives exchanges on one store (cheap to clone).
 #[derive(Clone)]
 pub(crate) struct Driver {
-    store: DemoStore,
+    store: Database,
     audit: AuditQueue,
 }
 
@@ -36,13 +36,13 @@ impl Driver {
     /// A driver on `store`, and the task writing its best-effort effects
     /// under `policy`, which ends once every clone of the driver is dropped
     /// and the queue is written.
-    pub(crate) fn start(store: DemoStore, policy: AuditPolicy) -> (Self, JoinHandle<()>) {
+    pub(crate) fn start(store: Database, policy: AuditPolicy) -> (Self, JoinHandle<()>) {
         let (audit, writer) = AuditQueue::start(store.clone(), policy);
         (Self { store, audit }, writer)
     }
 
     /// The store it drives on.
-    pub(crate) fn store(&self) -> &DemoStore {
+    pub(crate) fn store(&self) -> &Database {
         &self.store
     }
 
@@ -58,13 +58,13 @@ impl Driver {
         let (store, audit) = (self.store.clone(), self.audit.clone());
         let exchange = tokio::spawn(async move {
             let respond = match &store {
-                DemoStore::Sqlite(store) => {
+                Database::Sqlite(store) => {
                     let store = store.clone();
-                    tokio::task::spawn_blocking(move || qscope::drive_to_respond(&store, step))
+                    tokio::task::spawn_blocking(move || crate::drive_to_respond(&store, step))
                         .await
                         .unwrap_or_else(|_panic| panicked())
                 }
-                DemoStore::Postgres(store) => qscope::drive_to_respond_async(store, step).await,
+                Database::Postgres(store) => crate::drive_to_respond_async(store, step).await,
             };
             audit.push(respond.best_effort).await;
             respond.reply
@@ -76,7 +76,7 @@ impl Driver {
 /// The answer when driving an exchange panicked (a store or core bug).
 fn panicked() -> Respond {
     tracing::error!("driving an exchange panicked");
-    let reply = Reply::Http(crate::host::json_error(
+    let reply = Reply::Http(crate::host::app::json_error(
         http::StatusCode::INTERNAL_SERVER_ERROR,
         "server_error",
         "internal error",

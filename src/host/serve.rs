@@ -7,37 +7,36 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use qscope::Server;
+use crate::Server;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::audit::AuditPolicy;
-use crate::cli::{Args, SqliteSync};
-use crate::client_limit::ClientLimits;
-use crate::connections::{accept, fit_to_open_file_limit};
-use crate::drive::Driver;
-use crate::host::{App, Limits};
-use crate::maintenance::{self, Schedule};
-use crate::rate_limit::AddressLimiter;
-use crate::session::Sessions;
-use crate::store::{DemoStore, Seeded, seed};
-use crate::users::{PasswordChecks, Users};
+use crate::host::app::{App, Limits};
+use crate::host::audit::AuditPolicy;
+use crate::host::cli::{Args, SqliteSync};
+use crate::host::client_limit::ClientLimits;
+use crate::host::connections::{accept, fit_to_open_file_limit};
+use crate::host::database::{Database, Seeded, seed};
+use crate::host::drive::Driver;
+use crate::host::maintenance::{self, Schedule};
+use crate::host::rate_limit::AddressLimiter;
+use crate::host::session::Sessions;
+use crate::host::users::{PasswordChecks, Users};
 
 /// A server accepting connections.
-pub(crate) struct Running {
+pub struct Running {
     /// The address it listens on.
-    pub(crate) addr: SocketAddr,
+    pub addr: SocketAddr,
     /// Its issuer identifier.
-    pub(crate) issuer: String,
+    pub issuer: String,
     /// The demo client, when this start created it.
-    pub(crate) seeded: Option<Seeded>,
+    pub seeded: Option<Seeded>,
     /// What it runs on.
-    pub(crate) store: DemoStore,
+    pub store: Database,
     /// The users who can sign in.
-    pub(crate) users: Vec<String>,
-    /// What every request shares (for tests to look into).
-    pub(crate) app: Arc<App>,
+    pub users: Vec<String>,
+    app: Arc<App>,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
     maintenance: Vec<JoinHandle<()>>,
@@ -45,10 +44,20 @@ pub(crate) struct Running {
 }
 
 impl Running {
+    /// How many browser sessions the server holds.
+    pub fn session_count(&self) -> usize {
+        self.app.sessions.len()
+    }
+
+    /// What the audit queue sampled out, shed, delayed and lost so far.
+    pub fn audit_totals(&self) -> crate::host::audit::AuditTotals {
+        self.app.driver.audit().counts().totals()
+    }
+
     /// Stops accepting connections, lets the requests in flight finish (at
     /// most 30 s), stops the periodic work, writes the queued audit events,
     /// and returns.
-    pub(crate) async fn shutdown(self) {
+    pub async fn shutdown(self) {
         let Self { app, stop, task, maintenance, audit_writer, .. } = self;
         let _ = stop.send(true);
         let _ = task.await;
@@ -62,13 +71,13 @@ impl Running {
 }
 
 /// Starts the server `args` describe.
-pub(crate) async fn start(args: &Args) -> Result<Running, Box<dyn Error + Send + Sync>> {
+pub async fn start(args: &Args) -> Result<Running, Box<dyn Error + Send + Sync>> {
     let listener = TcpListener::bind(args.addr).await?;
     let addr = listener.local_addr()?;
     let issuer = args.issuer.clone().unwrap_or_else(|| format!("http://{addr}"));
-    let server = Server::new(crate::policy::config(&issuer, args.open_registration)?);
+    let server = Server::new(crate::host::policy::config(&issuer, args.open_registration)?);
     let full_sync = args.sqlite_sync == SqliteSync::Full;
-    let store = DemoStore::open(&args.db, args.postgres.as_deref(), full_sync).await?;
+    let store = Database::open(&args.db, args.postgres.as_deref(), full_sync).await?;
     let seeded = seed(&server, &store).await.map_err(|error| error.to_string())?;
     let demo_users = args.users();
     let users = tokio::task::spawn_blocking(move || Users::new(&demo_users)).await?;

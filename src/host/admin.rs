@@ -4,21 +4,20 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 
-use qscope::Server;
-use qscope::adapter::context::context_for;
-use qscope::admin::{Admin, ClientChange, ClientSpec};
-use qscope::registration::ClientMetadata;
-use qscope::store::{AsyncStore, ClientRecord, GrantType, Outcome, Query, Record, Transaction};
+use crate::Server;
+use crate::adapter::context::context_for;
+use crate::admin::{Admin, ClientChange, ClientSpec};
+use crate::registration::ClientMetadata;
+use crate::store::{AsyncStore, ClientRecord, GrantType, Outcome, Query, Record, Transaction};
 
-use crate::policy;
-use crate::store::DemoStore;
+use crate::host::database::Database;
+use crate::host::policy;
 
-/// Administers the clients of the qscope demo server.
-#[derive(Debug, Parser)]
-#[command(name = "admin", version, about)]
-pub(crate) struct Args {
+/// The options of `qscope client`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
     /// The SQLite database file of the server.
     #[arg(long, default_value = "qscope-demo.sqlite3")]
     db: PathBuf,
@@ -94,13 +93,13 @@ struct Create {
 }
 
 /// What went wrong, for the user.
-pub(crate) type Failure = Box<dyn std::error::Error>;
+pub type Failure = Box<dyn std::error::Error>;
 
 /// Runs one command; returns what it prints.
-pub(crate) async fn run(args: Args) -> Result<String, Failure> {
+pub async fn run(args: Args) -> Result<String, Failure> {
     let server = Server::new(policy::config(&args.issuer, false)?);
     let admin = Admin::new(&server);
-    let store = DemoStore::open(&args.db, args.postgres.as_deref(), true).await?;
+    let store = Database::open(&args.db, args.postgres.as_deref(), true).await?;
     let ctx = context_for(None, None)?;
     let out = match args.command {
         Command::Create(create) => {
@@ -204,7 +203,7 @@ fn metadata_of(record: &ClientRecord) -> ClientMetadata {
     metadata
 }
 
-async fn client(store: &DemoStore, client_id: &str) -> Result<ClientRecord, Failure> {
+async fn client(store: &Database, client_id: &str) -> Result<ClientRecord, Failure> {
     let answers =
         AsyncStore::read(store, &[Query::Client { client_id: client_id.to_owned() }]).await?;
     match answers.as_slice().first().and_then(|answer| answer.record.clone()) {
@@ -214,7 +213,7 @@ async fn client(store: &DemoStore, client_id: &str) -> Result<ClientRecord, Fail
 }
 
 async fn commit(
-    store: &DemoStore,
+    store: &Database,
     transaction: &Transaction,
     conflict: &str,
 ) -> Result<(), Failure> {

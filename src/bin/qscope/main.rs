@@ -1,48 +1,37 @@
-//! The qscope demo server: the core over SQLite (or PostgreSQL) on tokio
-//! and hyper, with login, consent and device pages.
-//!
-//! ```text
-//! cargo run --example server                       # http://127.0.0.1:8080, ./qscope-demo.sqlite3
-//! cargo run --example server -- --help             # every option
-//! ```
-//!
-//! On first start with an empty database it creates the confidential
-//! client `demo` and prints its secret once. Sign in as `alice` /
-//! `wonderland` unless `--demo-user` names other users.
-
-mod audit;
-mod cli;
-mod client_limit;
-mod connections;
-mod consent;
-mod csp;
-mod deadline;
-mod device;
-mod drive;
-mod form;
-mod host;
-mod login;
-mod maintenance;
-mod pages;
-mod policy;
-mod random;
-mod rate_limit;
-mod serve;
-mod session;
-mod slow_down;
-mod store;
-mod users;
+//! `qscope`: the qscope OAuth 2.1 authorization server and its
+//! administration commands. See `qscope --help`.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
+use qscope::host::cli::{Cli, Command};
+use qscope::host::{admin, serve};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = cli::Args::parse();
-    // Logs go to standard error; standard output has only the banner.
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => {
+            init_logs();
+            run_server(&args).await
+        }
+        Command::Client(args) => match admin::run(args).await {
+            Ok(out) => {
+                print!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("qscope: {error}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+/// Logs go to standard error; standard output has only the banner.
+fn init_logs() {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
@@ -50,7 +39,10 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    let running = match serve::start(&args).await {
+}
+
+async fn run_server(args: &qscope::host::cli::Args) -> ExitCode {
+    let running = match serve::start(args).await {
         Ok(running) => running,
         Err(error) => {
             tracing::error!(%error, "could not start");
@@ -67,7 +59,7 @@ async fn main() -> ExitCode {
 /// What a person needs to try it, on standard output (not in the logs).
 fn banner(running: &serve::Running) {
     let issuer = &running.issuer;
-    println!("qscope demo server on http://{} ({})", running.addr, running.store.describe());
+    println!("qscope server on http://{} ({})", running.addr, running.store.describe());
     println!("  issuer:    {issuer}");
     println!("  metadata:  {issuer}/.well-known/oauth-authorization-server");
     println!("  users:     {}", running.users.join(", "));

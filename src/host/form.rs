@@ -3,7 +3,7 @@
 
 /// The pairs of an urlencoded string, decoded (`+` is a space); pairs that
 /// do not decode to UTF-8 are dropped.
-pub(crate) fn parse(input: &str) -> Vec<(String, String)> {
+pub fn parse(input: &str) -> Vec<(String, String)> {
     input
         .split('&')
         .filter(|pair| !pair.is_empty())
@@ -16,7 +16,7 @@ pub(crate) fn parse(input: &str) -> Vec<(String, String)> {
 
 /// The value of `name` if it occurs exactly once (a repeated field is as
 /// good as a missing one: the page cannot know which was meant).
-pub(crate) fn single<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub fn single<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     let mut values = pairs.iter().filter(|(n, _)| n == name);
     let (_, value) = values.next()?;
     values.next().is_none().then_some(value.as_str())
@@ -24,7 +24,7 @@ pub(crate) fn single<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'
 
 /// One urlencoded component, decoded (`+` is a space); `None` when it
 /// does not decode to UTF-8.
-pub(crate) fn decode(text: &str) -> Option<String> {
+pub fn decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -46,7 +46,7 @@ pub(crate) fn decode(text: &str) -> Option<String> {
 
 /// `text` percent-encoded for a query or form value: everything but
 /// unreserved characters (RFC 3986 §2.3) is escaped.
-pub(crate) fn encode(text: &str) -> String {
+pub fn encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {

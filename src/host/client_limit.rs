@@ -24,8 +24,8 @@ use governor::clock::{Clock, DefaultClock, Reference};
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
 
-use crate::form;
-use crate::rate_limit::{Limiter, whole_seconds};
+use crate::host::form;
+use crate::host::rate_limit::{Limiter, whole_seconds};
 
 /// The paths where the core authenticates clients.
 pub(crate) const AUTHENTICATING: [&str; 5] =

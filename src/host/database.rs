@@ -3,18 +3,18 @@
 
 use std::path::Path;
 
-use qscope::UnixTime;
-use qscope::adapter::context::context_for;
-use qscope::adapter::postgres::{PostgresOptions, PostgresStore};
-use qscope::adapter::sqlite::{SqliteOptions, SqliteStore};
-use qscope::adapter::{Purged, StoreEvent, StoreEvents};
-use qscope::admin::{Admin, ClientSpec};
-use qscope::store::{Answers, AsyncStore, Outcome, Query, StoreError, Transaction};
-use qscope::{ClientSecret, Server};
+use crate::UnixTime;
+use crate::adapter::context::context_for;
+use crate::adapter::postgres::{PostgresOptions, PostgresStore};
+use crate::adapter::sqlite::{SqliteOptions, SqliteStore};
+use crate::adapter::{Purged, StoreEvent, StoreEvents};
+use crate::admin::{Admin, ClientSpec};
+use crate::store::{Answers, AsyncStore, Outcome, Query, StoreError, Transaction};
+use crate::{ClientSecret, Server};
 
 /// The store the demo runs on.
 #[derive(Clone, Debug)]
-pub(crate) enum DemoStore {
+pub enum Database {
     /// One SQLite file.
     Sqlite(SqliteStore),
     /// A PostgreSQL database, possibly shared with other servers.
@@ -35,14 +35,13 @@ fn log_events() -> StoreEvents {
         StoreEvent::FailedPermanently { operation, error } => {
             tracing::error!(?operation, %error, "store failed");
         }
-        _ => {}
     })
 }
 
-impl DemoStore {
+impl Database {
     /// Opens PostgreSQL at `postgres` when given, else the SQLite file at
     /// `db`; either way the schema is brought up to date.
-    pub(crate) async fn open(
+    pub async fn open(
         db: &Path,
         postgres: Option<&str>,
         sqlite_full_sync: bool,
@@ -67,7 +66,7 @@ impl DemoStore {
 
     /// Deletes the codes, tokens, pending authorizations and device grants
     /// that expired by `now`; says how many of each went.
-    pub(crate) async fn purge_expired(&self, now: UnixTime) -> Result<Purged, StoreError> {
+    pub async fn purge_expired(&self, now: UnixTime) -> Result<Purged, StoreError> {
         match self {
             Self::Sqlite(store) => store.purge_expired_async(now).await,
             Self::Postgres(store) => store.purge_expired(now).await,
@@ -75,7 +74,7 @@ impl DemoStore {
     }
 
     /// A short description for the start-up log (no credentials).
-    pub(crate) fn describe(&self) -> &'static str {
+    pub fn describe(&self) -> &'static str {
         match self {
             Self::Sqlite(_) => "SQLite",
             Self::Postgres(_) => "PostgreSQL",
@@ -83,7 +82,7 @@ impl DemoStore {
     }
 }
 
-impl AsyncStore for DemoStore {
+impl AsyncStore for Database {
     async fn read(&self, queries: &[Query]) -> Result<Answers, StoreError> {
         match self {
             Self::Sqlite(store) => AsyncStore::read(store, queries).await,
@@ -101,25 +100,25 @@ impl AsyncStore for DemoStore {
 
 /// The client created on first start, with its secret in clear (shown
 /// once).
-pub(crate) struct Seeded {
+pub struct Seeded {
     /// `demo`.
-    pub(crate) client_id: String,
+    pub client_id: String,
     /// The client secret.
-    pub(crate) secret: ClientSecret,
+    pub secret: ClientSecret,
 }
 
 /// The id of the client [`seed`] creates.
-pub(crate) const DEMO_CLIENT_ID: &str = "demo";
+pub const DEMO_CLIENT_ID: &str = "demo";
 /// The redirect URI it is registered with (loopback: any port is accepted
 /// at request time, RFC 8252 §7.3).
-pub(crate) const DEMO_REDIRECT_URI: &str = "http://127.0.0.1/callback";
+pub const DEMO_REDIRECT_URI: &str = "http://127.0.0.1/callback";
 
 /// On an empty database, creates the demo client through the admin API:
 /// confidential, every demo grant, scopes `read write`. `None` when the
 /// database already has clients (or another server seeded it first).
-pub(crate) async fn seed(
+pub async fn seed(
     server: &Server,
-    store: &DemoStore,
+    store: &Database,
 ) -> Result<Option<Seeded>, Box<dyn std::error::Error>> {
     let answers = AsyncStore::read(store, &[Admin::list_clients(None, 1)]).await?;
     if !Admin::page(&answers).is_empty() {
@@ -129,7 +128,7 @@ pub(crate) async fn seed(
     spec.client_id = Some(DEMO_CLIENT_ID.into());
     spec.metadata.client_name = Some("qscope demo client".into());
     spec.metadata.grant_types =
-        Some(crate::policy::GRANTS.iter().map(|grant| grant.as_str().to_owned()).collect());
+        Some(crate::host::policy::GRANTS.iter().map(|grant| grant.as_str().to_owned()).collect());
     spec.metadata.redirect_uris = Some(vec![DEMO_REDIRECT_URI.into()]);
     spec.metadata.scope = Some("read write".into());
     let ctx = context_for(None, None)?;

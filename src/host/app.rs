@@ -10,24 +10,24 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::adapter::context::{REQUEST_ID_HEADER, context_for, response_request_id};
+use crate::adapter::tower::{collect_body, unreadable_body};
+use crate::{Context, Reply, Server};
 use bytes::Bytes;
 use http::header::{CONNECTION, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::Full;
-use qscope::adapter::context::{REQUEST_ID_HEADER, context_for, response_request_id};
-use qscope::adapter::tower::{collect_body, unreadable_body};
-use qscope::{Context, Reply, Server};
 
-use crate::client_limit::{self, AUTHENTICATING, ClientLimits};
-use crate::deadline::DeadlineBody;
-use crate::drive::Driver;
-use crate::form;
-use crate::pages;
-use crate::rate_limit::{AddressKey, AddressLimiter};
-use crate::session::{Session, SessionId, Sessions};
-use crate::slow_down;
-use crate::users::PasswordChecks;
+use crate::host::client_limit::{self, AUTHENTICATING, ClientLimits};
+use crate::host::deadline::DeadlineBody;
+use crate::host::drive::Driver;
+use crate::host::form;
+use crate::host::pages;
+use crate::host::rate_limit::{AddressKey, AddressLimiter};
+use crate::host::session::{Session, SessionId, Sessions};
+use crate::host::slow_down;
+use crate::host::users::PasswordChecks;
 
 /// Every answer of the demo.
 pub(crate) type Answer = Response<Full<Bytes>>;
@@ -152,9 +152,9 @@ where
     let request_id = response_request_id(incoming_id.as_ref(), &ctx);
     let incoming = Incoming { request, ctx, now, deadline };
     let mut response = match path.as_str() {
-        "/login" => crate::login::answer(app, incoming).await,
-        "/consent" => crate::consent::answer(app, incoming).await,
-        "/device" => crate::device::answer(app, incoming).await,
+        "/login" => crate::host::login::answer(app, incoming).await,
+        "/consent" => crate::host::consent::answer(app, incoming).await,
+        "/device" => crate::host::device::answer(app, incoming).await,
         _ => core(app, incoming).await,
     };
     response.headers_mut().insert(REQUEST_ID_HEADER, request_id);

@@ -7,13 +7,13 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use qscope::adapter::Purged;
+use crate::adapter::Purged;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
-use crate::host::{App, monotonic_now};
-use crate::store::DemoStore;
+use crate::host::app::{App, monotonic_now};
+use crate::host::database::Database;
 
 /// How often idle rate-limit buckets are forgotten.
 const LIMITER_SWEEP: Duration = Duration::from_secs(60);
@@ -85,8 +85,8 @@ where
 
 /// Deletes what has expired (codes, tokens, pending authorizations,
 /// device grants) and logs how many of each went.
-async fn purge(store: DemoStore) {
-    match store.purge_expired(qscope::adapter::context::now()).await {
+async fn purge(store: Database) {
+    match store.purge_expired(crate::adapter::context::now()).await {
         Ok(purged) if purged == Purged::default() => tracing::debug!("nothing expired to purge"),
         Ok(purged) => tracing::info!(
             codes = purged.codes,

@@ -10,12 +10,12 @@
 //! `username` and `password`; consent and device pages post `decision` =
 //! `approve` or `deny`; the device page takes `user_code`.
 
+use crate::device::DevicePrompt;
+use crate::{Interaction, RequestedScope};
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, Response, StatusCode};
 use http_body_util::Full;
-use qscope::device::DevicePrompt;
-use qscope::{Interaction, RequestedScope};
 
 /// `text` with the five HTML-significant characters escaped, safe in
 /// element content and in quoted attribute values.
@@ -84,7 +84,7 @@ fn document(title: &str, body: &str) -> String {
 
 /// The headers every page and host redirect carries.
 pub(crate) fn secure_headers(headers: &mut http::HeaderMap) {
-    crate::csp::insert(headers);
+    crate::host::csp::insert(headers);
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));

@@ -1,11 +1,11 @@
 //! The demo's policy: one `Config`, shared by the server and the admin CLI
 //! so both validate clients against the same scopes and grants.
 
-use qscope::store::GrantType;
-use qscope::{Config, ConfigError, FifoLimits, RegistrationPolicy};
+use crate::store::GrantType;
+use crate::{Config, ConfigError, FifoLimits, RegistrationPolicy};
 
 /// The grants the demo serves.
-pub(crate) const GRANTS: [GrantType; 4] = [
+pub const GRANTS: [GrantType; 4] = [
     GrantType::AuthorizationCode,
     GrantType::ClientCredentials,
     GrantType::RefreshToken,
@@ -25,7 +25,7 @@ pub(crate) const GRANTS: [GrantType; 4] = [
 ///   busy client evict each other's sign-ins, and an exact per-client
 ///   limit serializes every refresh-token issue of that client on one
 ///   lock in a shared database.
-pub(crate) const FIFO: FifoLimits = FifoLimits {
+pub const FIFO: FifoLimits = FifoLimits {
     refresh_per_client: None,
     refresh_per_client_subject: Some(5),
     access_per_refresh: Some(2),
@@ -34,7 +34,7 @@ pub(crate) const FIFO: FifoLimits = FifoLimits {
 /// The demo's configuration for `issuer`: the grants above, the scopes
 /// `read` (the default) and `write`, the FIFO limits above, registration
 /// open or closed.
-pub(crate) fn config(issuer: &str, open_registration: bool) -> Result<Config, ConfigError> {
+pub fn config(issuer: &str, open_registration: bool) -> Result<Config, ConfigError> {
     let registration =
         if open_registration { RegistrationPolicy::Open } else { RegistrationPolicy::Closed };
     Config::builder(issuer)
