@@ -74,7 +74,7 @@ start_server() {
     rm -f "$work"/db.sqlite3*
     (
         [[ -z "$limit" ]] || ulimit -n "$limit"
-        exec "$SERVER" serve --addr "127.0.0.1:$PORT" --db "$work/db.sqlite3" "${extra[@]}" "$@"
+        exec "$SERVER" serve --demo --listen "127.0.0.1:$PORT" --db "$work/db.sqlite3" "${extra[@]}" "$@"
     ) >"$work/$name.out" 2>"$work/$name.err" &
     pid=$!
     for _ in $(seq 1 600); do

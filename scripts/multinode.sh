@@ -80,14 +80,14 @@ fi
 SERVER=target/$PROFILE/qscope
 
 # A client for the races, made with the admin tool (its secret on stdout).
-eval "$("$SERVER" client --postgres "$url" create --id racer --name "Race client" \
+eval "$("$SERVER" --db "$url" client create --id racer --name "Race client" \
     --grant authorization_code --grant refresh_token --redirect-uri "$REDIRECT" --scope read)"
 [[ "$CLIENT_ID" == racer && -n "$CLIENT_SECRET" ]] || fail "no client from the admin tool"
 
 for node in a b; do
     port=$PORT_A
     [[ $node == b ]] && port=$PORT_B
-    nodes_start "$node" "$port" "$url" --issuer "$ISSUER" --rate-limit 0 --demo-user alice:wonderland
+    nodes_start "$node" "$port" "$url" --issuer "$ISSUER" --rate-limit 0 --demo
 done
 nodes_wait "$PORT_A" "$PORT_B" || fail "the nodes did not start"
 log "two nodes up on :$PORT_A and :$PORT_B over $url"

@@ -27,7 +27,7 @@ nodes_schema() { # url name
 nodes_start() { # name port url args...
     local name=$1 port=$2 url=$3
     shift 3
-    "$SERVER" serve --postgres "$url" --addr "127.0.0.1:$port" "$@" >"$NODES_DIR/$name.out" 2>"$NODES_DIR/$name.err" &
+    "$SERVER" serve --db "$url" --listen "127.0.0.1:$port" "$@" >"$NODES_DIR/$name.out" 2>"$NODES_DIR/$name.err" &
     NODE_PIDS+=($!)
     NODE_PID_OF[$name]=$!
 }

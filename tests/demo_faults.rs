@@ -9,8 +9,6 @@
 // every item of them.
 #![allow(dead_code)]
 
-use qscope::host::policy;
-
 mod demo_support;
 
 use std::net::{IpAddr, SocketAddr};
@@ -29,7 +27,7 @@ use qscope::store::{
     AsyncStore, AuditAction, Effect, FamilyId, Outcome, Query, TokenHash, TokenKind, TokenRecord,
     Transaction,
 };
-use qscope::{Scopes, Seconds, Server, UnixTime};
+use qscope::{Scopes, Seconds, UnixTime};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -153,7 +151,7 @@ async fn every_endpoint_is_limited_per_address_in_its_own_format() {
 /// Creates the confidential client `id` with the client-credentials grant;
 /// its id and secret.
 async fn create_client(demo: &Demo, id: &str) -> (String, String) {
-    let server = Server::new(policy::config(&demo.running().issuer, false).unwrap());
+    let server = demo.running().server();
     let mut spec = ClientSpec::default();
     spec.client_id = Some(id.into());
     spec.metadata.grant_types = Some(vec!["client_credentials".into()]);

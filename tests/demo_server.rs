@@ -5,7 +5,7 @@
 //! cookies and graceful shutdown; and the admin tool's commands against
 //! the running server's database.
 
-use qscope::host::{database as store, form, policy};
+use qscope::host::{database as store, form};
 
 mod demo_support;
 
@@ -17,9 +17,9 @@ use demo_support::{
 };
 use http::{Request, Response};
 use http_body_util::Full;
+use qscope::adapter::context::context_for;
 use qscope::admin::{Admin, ClientSpec};
 use qscope::store::{AsyncStore, Outcome};
-use qscope::{Server, adapter::context::context_for};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -116,7 +116,6 @@ fn authorize_path(client_id: &str, state: &str) -> String {
 #[tokio::test]
 async fn the_browser_flow_ends_in_tokens_with_pkce() {
     let demo = Demo::start(&[]).await;
-    assert_eq!(demo.running().users, ["alice"]);
     assert_eq!(demo.running().store.describe(), "SQLite");
     let client = demo.demo_client();
     let mut browser = Browser::new(demo.addr());
@@ -422,7 +421,7 @@ async fn forms_without_the_sessions_csrf_token_are_refused() {
 #[tokio::test]
 async fn client_names_are_escaped() {
     let demo = Demo::start(&[]).await;
-    let server = Server::new(policy::config(&demo.running().issuer, false).unwrap());
+    let server = demo.running().server();
     let mut spec = ClientSpec::default();
     spec.client_id = Some("evil".into());
     spec.metadata.client_name = Some("<script>alert(\"x\")</script> & co".into());
@@ -581,10 +580,8 @@ async fn the_demo_client_is_created_once_and_registration_follows_the_flag() {
     assert_eq!(closed.status(), 403, "{}", closed.body());
     first.stop().await;
     // The second start reuses the file (and removes it).
-    let second =
-        Demo::start_on(db.clone(), &["--open-registration", "--demo-user", "bob:builder"]).await;
+    let second = Demo::start_on(db.clone(), &["--open-registration"]).await;
     assert!(second.running().seeded.is_none(), "the database already has clients");
-    assert_eq!(second.running().users, ["bob"]);
     let open = send(second.addr(), register_request()).await;
     assert_eq!(open.status(), 201, "{}", open.body());
     let registered: Value = serde_json::from_str(open.body()).unwrap();
@@ -654,11 +651,11 @@ async fn shutdown_finishes_requests_in_flight_then_closes() {
     demo.stop().await;
 }
 
-/// Runs the admin tool on `demo`'s database.
+/// Runs `qscope --db DB ARGV...` on `demo`'s database.
 async fn admin(demo: &Demo, argv: &[&str]) -> Result<String, String> {
-    let mut full = vec!["qscope", "client", "--db", demo.db.to_str().unwrap()];
+    let mut full = vec!["qscope", "--db", demo.db.to_str().unwrap()];
     full.extend_from_slice(argv);
-    demo_support::client_command(full).await.map_err(|e| e.to_string())
+    demo_support::command(full).await
 }
 
 /// `NAME=value` from the admin tool's output.
@@ -671,7 +668,16 @@ fn assignment(out: &str, name: &str) -> String {
 async fn the_admin_tool_manages_the_clients_of_a_running_server() {
     let demo = Demo::start(&[]).await;
     let addr = demo.addr();
-    let create = ["create", "--id", "reporter", "--grant", "client_credentials", "--scope", "read"];
+    let create = [
+        "client",
+        "create",
+        "--id",
+        "reporter",
+        "--grant",
+        "client_credentials",
+        "--scope",
+        "read",
+    ];
     let out = admin(&demo, &create).await.unwrap();
     let client = (assignment(&out, "CLIENT_ID"), assignment(&out, "CLIENT_SECRET"));
     assert_eq!(client.0, "reporter");
@@ -681,35 +687,45 @@ async fn the_admin_tool_manages_the_clients_of_a_running_server() {
     assert_eq!(token(addr, &client, &write).await.1["error"], "invalid_scope");
     assert_eq!(admin(&demo, &create).await.unwrap_err(), "a client with this id exists");
 
-    let out = admin(&demo, &["set-scopes", "reporter", "read", "write"]).await.unwrap();
+    let out =
+        admin(&demo, &["client", "update", "reporter", "--scope", "read", "--scope", "write"])
+            .await
+            .unwrap();
     assert!(out.contains("scope:           read write\n"), "{out}");
     assert_eq!(token(addr, &client, &write).await.0, 200);
 
-    let out = admin(&demo, &["rotate-secret", "reporter"]).await.unwrap();
+    let out = admin(&demo, &["client", "rotate-secret", "reporter"]).await.unwrap();
     let rotated = (client.0.clone(), assignment(&out, "CLIENT_SECRET"));
     assert_ne!(rotated.1, client.1);
     let pairs = [("grant_type", "client_credentials")];
     assert_eq!(token(addr, &client, &pairs).await.1["error"], "invalid_client");
     assert_eq!(token(addr, &rotated, &pairs).await.0, 200);
 
-    let list = admin(&demo, &["list"]).await.unwrap();
+    let list = admin(&demo, &["client", "list"]).await.unwrap();
     let lines: Vec<&str> = list.lines().collect();
     assert_eq!(lines.len(), 2, "{list}");
     assert!(lines[0].starts_with("demo\tconfidential\tgrants=authorization_code,"), "{list}");
     assert_eq!(lines[1], "reporter\tconfidential\tgrants=client_credentials\tscope=read write\t");
-    let scopes = admin(&demo, &["scopes"]).await.unwrap();
+    let scopes = admin(&demo, &["scope", "list"]).await.unwrap();
     assert_eq!(scopes, "read\tRead your data (default)\nwrite\tChange your data\n");
-    let shown = admin(&demo, &["show", "demo"]).await.unwrap();
+    let shown = admin(&demo, &["client", "show", "demo"]).await.unwrap();
     assert!(shown.contains("name:            qscope demo client\n"), "{shown}");
     assert!(shown.contains(&format!("redirect URIs:   {}\n", store::DEMO_REDIRECT_URI)));
 
-    assert_eq!(admin(&demo, &["delete", "reporter"]).await.unwrap(), "deleted reporter\n");
+    assert_eq!(
+        admin(&demo, &["client", "delete", "reporter"]).await.unwrap(),
+        "deleted reporter\n"
+    );
     assert_eq!(token(addr, &rotated, &pairs).await.1["error"], "invalid_client");
-    assert_eq!(admin(&demo, &["show", "reporter"]).await.unwrap_err(), "no client reporter");
-    let bad = admin(&demo, &["create", "--grant", "bogus"]).await.unwrap_err();
+    assert_eq!(
+        admin(&demo, &["client", "show", "reporter"]).await.unwrap_err(),
+        "no client reporter"
+    );
+    let bad = admin(&demo, &["client", "create", "--grant", "bogus"]).await.unwrap_err();
     assert_eq!(bad, "invalid_client_metadata: grant_types: bogus is not supported by this server");
     let public =
-        admin(&demo, &["create", "--public", "--redirect-uri", "http://127.0.0.1/cb"]).await;
+        admin(&demo, &["client", "create", "--public", "--redirect-uri", "http://127.0.0.1/cb"])
+            .await;
     let public = public.unwrap();
     assert!(public.starts_with("CLIENT_ID=") && !public.contains("CLIENT_SECRET"), "{public}");
 }

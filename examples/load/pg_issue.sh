@@ -56,12 +56,12 @@ run_wrk() { # nodes seconds -> one wrk per node, in parallel, outputs in $work/w
 }
 
 schema_url=$(nodes_schema "$URL" qscope_load)
-RUST_LOG=warn nodes_start a "${PORTS[0]}" "$schema_url" --rate-limit 0
+RUST_LOG=warn nodes_start a "${PORTS[0]}" "$schema_url" --rate-limit 0 --demo
 nodes_wait "${PORTS[0]}" || { cat "$work/a.err" >&2; exit 1; }
 secret=$(sed -nE 's/.*client_secret: ([^ ]+).*/\1/p' "$work/a.out" | head -n 1)
 [[ -n "$secret" ]] || { say "no demo client secret in the server's output"; exit 1; }
 export QSCOPE_BASIC=$(printf 'demo:%s' "$secret" | base64 -w0)
-RUST_LOG=warn nodes_start b "${PORTS[1]}" "$schema_url" --rate-limit 0
+RUST_LOG=warn nodes_start b "${PORTS[1]}" "$schema_url" --rate-limit 0 --demo
 nodes_wait "${PORTS[1]}" || { cat "$work/b.err" >&2; exit 1; }
 
 for nodes in $NODES; do

@@ -31,7 +31,7 @@ trap cleanup EXIT
 say() { echo "sqlite_full_disk: $*" >&2; }
 
 mount -t tmpfs -o size=64m tmpfs "$fs"
-RUST_LOG=warn "$SERVER" serve --db "$fs/demo.sqlite3" --addr "127.0.0.1:$PORT" --rate-limit 0 \
+RUST_LOG=warn "$SERVER" serve --demo --db "$fs/demo.sqlite3" --addr "127.0.0.1:$PORT" --rate-limit 0 \
     >"$work/server.out" 2>"$work/server.err" &
 server=$!
 for _ in $(seq 1 100); do

@@ -42,13 +42,13 @@ const FIRST_RETRY: Duration = Duration::from_millis(50);
 
 /// What the configuration allows the queue to do with routine events.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct AuditPolicy {
+pub struct AuditPolicy {
     /// The most events waiting to be written.
-    pub(crate) queue: usize,
+    pub queue: usize,
     /// Keep one in this many routine events (`1`: all).
-    pub(crate) sample_every: u64,
+    pub sample_every: u64,
     /// Drop routine events, instead of waiting, while the queue is full.
-    pub(crate) shed_when_full: bool,
+    pub shed_when_full: bool,
 }
 
 /// Running totals since the server started.

@@ -1,186 +1,184 @@
-//! The `qscope` command line.
+//! The `qscope` command line: the subcommands, and the flags that override
+//! configuration keys (see [`crate::host::config`]).
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+use toml::Value;
+
+use crate::host::admin;
+use crate::host::config::{Sources, parse_assignment};
 
 /// qscope: an OAuth 2.1 authorization server (authorization code with
 /// PKCE, client credentials, refresh tokens, device authorization,
-/// revocation, introspection, dynamic registration) over SQLite or
-/// PostgreSQL, with sign-in, consent and device pages.
+/// revocation, introspection, dynamic client registration) over SQLite or
+/// PostgreSQL, with sign-in, consent and device pages, user accounts and
+/// administration commands that work while it runs.
+///
+/// Configuration comes from a TOML file (--config), `QSCOPE_*` environment
+/// variables (`QSCOPE_TOKENS__CODE_LIFETIME=30` for `tokens.code_lifetime`)
+/// and flags, in that order of increasing precedence.
 #[derive(Debug, Parser)]
-#[command(name = "qscope", version, about)]
+#[command(name = "qscope", version, about, long_about, max_term_width = 100)]
 pub struct Cli {
+    /// Options every subcommand takes.
+    #[command(flatten)]
+    pub global: Global,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct Global {
+    /// The configuration file (TOML; `docs/qscope.example.toml` lists every key).
+    #[arg(long, short = 'c', global = true, value_name = "FILE", env = "QSCOPE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The database: a SQLite file or a `postgres://` URL (key `database`).
+    #[arg(long, global = true, value_name = "FILE|URL")]
+    pub db: Option<String>,
+    /// The issuer identifier, the URL clients see (key `issuer`).
+    #[arg(long, global = true, value_name = "URL")]
+    pub issuer: Option<String>,
+    /// Sets any configuration key, e.g. `--set tokens.code_lifetime=30`
+    /// (repeatable; the value is TOML, or else taken as text).
+    #[arg(long = "set", global = true, value_name = "KEY=VALUE", value_parser = parse_assignment)]
+    pub set: Vec<(String, Value)>,
+}
+
+impl Global {
+    /// The configuration sources these options name.
+    pub fn sources(&self) -> Sources {
+        let mut sources = Sources { file: self.config.clone(), flags: Vec::new() };
+        if let Some(db) = &self.db {
+            sources.flag("database", db.as_str());
+        }
+        if let Some(issuer) = &self.issuer {
+            sources.flag("issuer", issuer.as_str());
+        }
+        sources.flags.extend(self.set.iter().cloned());
+        sources
+    }
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Runs the authorization server until SIGTERM or Ctrl-C.
-    Serve(Args),
+    Serve(ServeArgs),
+    /// Validates the configuration and prints a summary; serves nothing.
+    CheckConfig,
     /// Creates, lists, shows, changes and deletes clients.
-    Client(crate::host::admin::Args),
+    #[command(subcommand)]
+    Client(admin::ClientCommand),
+    /// Lists the scopes the configuration defines.
+    #[command(subcommand)]
+    Scope(admin::ScopeCommand),
+    /// Deletes expired codes, tokens, pending authorizations, device grants
+    /// and sessions now (the server also does it every
+    /// `maintenance.purge_interval`).
+    Purge,
+    /// Mints an initial access token for `registration.policy =
+    /// "initial_access_token"` and prints it with its hash for the
+    /// configuration.
+    InitialAccessToken,
 }
 
-/// The options of `qscope serve`.
-#[derive(Clone, Debug, clap::Args)]
-pub struct Args {
-    /// The address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub addr: SocketAddr,
-
-    /// The issuer identifier (the base URL clients see); default
-    /// `http://ADDR` with the port actually bound.
+/// The options of `qscope serve`; each sets the configuration key it names.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Zero-setup demo: create the client `demo` and the user `alice`
+    /// (password `wonderland`) in an empty database.
     #[arg(long)]
-    pub issuer: Option<String>,
-
-    /// The SQLite database file (created when missing).
-    #[arg(long, default_value = "qscope-demo.sqlite3")]
-    pub db: PathBuf,
-
-    /// Store everything in this PostgreSQL database instead of SQLite
-    /// (`postgres://user:password@host:port/database`); several servers
-    /// may share it.
-    #[arg(long, value_name = "URL")]
-    pub postgres: Option<String>,
-
-    /// A user who can sign in, `NAME:PASSWORD` (repeatable); the password
-    /// is hashed with argon2 at start and kept only in memory. Without any,
-    /// the user `alice` with password `wonderland` is created.
-    #[arg(long = "demo-user", value_name = "NAME:PASSWORD", value_parser = parse_demo_user)]
-    pub demo_users: Vec<DemoUser>,
-
-    /// Let anybody register clients at `POST /register` (RFC 7591).
+    pub demo: bool,
+    /// The address to listen on (key `listen`).
+    #[arg(long, visible_alias = "addr", value_name = "HOST:PORT")]
+    pub listen: Option<String>,
+    /// Let anybody register clients at `POST /register` (key `registration.policy`).
     #[arg(long)]
     pub open_registration: bool,
-
-    /// Requests per second allowed per client address (IPv6: per /64) on
-    /// every path, bursts of twice that; checked before anything else.
-    /// `0` disables the limit (for load tests).
-    #[arg(long, value_name = "PER_SECOND", default_value_t = 20)]
-    pub rate_limit: u32,
-
-    /// Requests per second allowed per client that authenticated with its
-    /// secret at /token, /revoke, /introspect, /par and
-    /// /device_authorization, bursts of twice that; counted from the
-    /// answers that show the client authenticated, so naming a client
-    /// cannot use up its allowance. `0` disables the limit.
-    #[arg(long, value_name = "PER_SECOND", default_value_t = 50)]
-    pub client_rate_limit: u32,
-
-    /// Seconds a client has to send a request's headers, and then again
-    /// its body; an answer not ready within twice this after the headers
-    /// is given up (503). Also how long an idle connection is kept.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
-    pub request_timeout: u64,
-
-    /// The most client connections open at once (lowered, with a warning,
-    /// to fit the open-file limit); further ones wait in the kernel's
-    /// accept queue until one closes.
-    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_connections: u64,
-
-    /// The most sign-in password checks (argon2, 19 MiB each) at once;
-    /// sign-ins beyond it are asked to try again (503, `Retry-After`).
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_password_checks: u64,
-
-    /// Seconds a browser has to sign in while an authorization request
-    /// waits in its session (at most the core's interaction lifetime, 600).
-    #[arg(long, value_name = "SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=600))]
-    pub sign_in_timeout: u64,
-
-    /// Seconds between purges of expired codes, tokens, pending
-    /// authorizations and device grants from the store; `0` never purges.
-    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
-    pub purge_interval: u64,
-
-    /// The most audit events waiting to be written; when it is full,
-    /// requests wait for room (nothing is dropped unless allowed below).
-    #[arg(long, value_name = "N", default_value_t = 65_536, value_parser = clap::value_parser!(u64).range(1..))]
-    pub audit_queue: u64,
-
-    /// Record the audit event of only one in N answered introspections
-    /// (refusals are always recorded); the others are counted.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
-    pub audit_sample_introspections: u64,
-
-    /// While the audit queue is full, drop (and count) the events of
-    /// answered introspections instead of making those requests wait.
+    /// SQLite durability, `full` or `normal` (key `sqlite_sync`).
+    #[arg(long, value_name = "full|normal")]
+    pub sqlite_sync: Option<String>,
+    /// Requests per second per client address, `0` unlimited (key `rate_limits.per_address`).
+    #[arg(long, value_name = "PER_SECOND")]
+    pub rate_limit: Option<u32>,
+    /// Authenticated requests per second per client, `0` unlimited (key `rate_limits.per_client`).
+    #[arg(long, value_name = "PER_SECOND")]
+    pub client_rate_limit: Option<u32>,
+    /// Seconds for a request's headers, and again for its body (key `http.request_timeout`).
+    #[arg(long, value_name = "SECONDS")]
+    pub request_timeout: Option<u64>,
+    /// Client connections open at once (key `http.max_connections`).
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<u64>,
+    /// argon2 password checks at once (key `passwords.max_concurrent_checks`).
+    #[arg(long, value_name = "N")]
+    pub max_password_checks: Option<u64>,
+    /// Seconds an authorization request waits for the sign-in (key `sessions.sign_in_timeout`).
+    #[arg(long, value_name = "SECONDS")]
+    pub sign_in_timeout: Option<u64>,
+    /// Seconds between purges of expired records, `0` never (key `maintenance.purge_interval`).
+    #[arg(long, value_name = "SECONDS")]
+    pub purge_interval: Option<u64>,
+    /// Audit events waiting to be written at most (key `audit.queue`).
+    #[arg(long, value_name = "N")]
+    pub audit_queue: Option<u64>,
+    /// Keep one in N introspection audit events (key `audit.sample_introspections`).
+    #[arg(long, value_name = "N")]
+    pub audit_sample_introspections: Option<u64>,
+    /// Drop introspection audit events while the queue is full (key `audit.shed_introspections`).
     #[arg(long)]
     pub audit_shed_introspections: bool,
-
-    /// SQLite durability: `full` syncs every commit to disk before it is
-    /// reported applied; `normal` is faster but may lose the last commits
-    /// on power loss.
-    #[arg(long, value_enum, default_value_t = SqliteSync::Full)]
-    pub sqlite_sync: SqliteSync,
+    /// A proxy whose X-Forwarded-For / Forwarded headers are believed, as
+    /// an address or CIDR block (repeatable; key `http.trusted_proxies`).
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    pub trusted_proxies: Vec<String>,
+    /// Logs as `text` or `json` (key `logs.format`).
+    #[arg(long, value_name = "text|json")]
+    pub log_format: Option<String>,
+    /// Serve /metrics, /healthz and /readyz on this address instead of the
+    /// main listener (key `metrics.listen`).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub admin_addr: Option<String>,
 }
 
-/// A `--demo-user` value.
-#[derive(Clone)]
-pub struct DemoUser {
-    /// The user name, which is also the subject of the tokens issued.
-    pub name: String,
-    /// The password in clear, until it is hashed at start.
-    pub password: String,
-}
-
-impl std::fmt::Debug for DemoUser {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DemoUser").field("name", &self.name).finish_non_exhaustive()
-    }
-}
-
-/// The `--sqlite-sync` choices.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SqliteSync {
-    /// `synchronous = FULL`.
-    Full,
-    /// `synchronous = NORMAL`.
-    Normal,
-}
-
-fn parse_demo_user(value: &str) -> Result<DemoUser, String> {
-    let (name, password) =
-        value.split_once(':').ok_or("expected NAME:PASSWORD, for example alice:wonderland")?;
-    let printable = |s: &str| s.chars().all(|c| c.is_ascii_graphic());
-    if name.is_empty() || name.len() > 64 || !printable(name) {
-        return Err("the user name must be 1 to 64 printable ASCII characters".into());
-    }
-    if password.is_empty() {
-        return Err("the password must not be empty".into());
-    }
-    Ok(DemoUser { name: name.to_owned(), password: password.to_owned() })
-}
-
-impl Args {
-    /// How long a request may take to arrive, headers and then body.
-    pub fn request_timeout(&self) -> Duration {
-        Duration::from_secs(self.request_timeout)
-    }
-
-    /// How long an authorization request waits for a sign-in.
-    pub fn sign_in_timeout(&self) -> Duration {
-        Duration::from_secs(self.sign_in_timeout)
-    }
-
-    /// Between purges; `None` never.
-    pub fn purge_interval(&self) -> Option<Duration> {
-        (self.purge_interval > 0).then(|| Duration::from_secs(self.purge_interval))
-    }
-
-    /// The demo users, with `alice:wonderland` when none were given.
-    pub fn users(&self) -> Vec<DemoUser> {
-        if self.demo_users.is_empty() {
-            vec![DemoUser { name: "alice".into(), password: "wonderland".into() }]
-        } else {
-            self.demo_users.clone()
+impl ServeArgs {
+    /// Adds these flags to `sources`, after the global ones.
+    pub fn add_to(&self, sources: &mut Sources) {
+        let text = |sources: &mut Sources, key: &str, value: &Option<String>| {
+            if let Some(value) = value {
+                sources.flag(key, value.as_str());
+            }
+        };
+        let number = |sources: &mut Sources, key: &str, value: Option<u64>| {
+            if let Some(value) = value {
+                sources.flag(key, i64::try_from(value).unwrap_or(i64::MAX));
+            }
+        };
+        text(sources, "listen", &self.listen);
+        text(sources, "sqlite_sync", &self.sqlite_sync);
+        text(sources, "logs.format", &self.log_format);
+        text(sources, "metrics.listen", &self.admin_addr);
+        if self.open_registration {
+            sources.flag("registration.policy", "open");
+        }
+        number(sources, "rate_limits.per_address", self.rate_limit.map(u64::from));
+        number(sources, "rate_limits.per_client", self.client_rate_limit.map(u64::from));
+        number(sources, "http.request_timeout", self.request_timeout);
+        number(sources, "http.max_connections", self.max_connections);
+        number(sources, "passwords.max_concurrent_checks", self.max_password_checks);
+        number(sources, "sessions.sign_in_timeout", self.sign_in_timeout);
+        number(sources, "maintenance.purge_interval", self.purge_interval);
+        number(sources, "audit.queue", self.audit_queue);
+        number(sources, "audit.sample_introspections", self.audit_sample_introspections);
+        if self.audit_shed_introspections {
+            sources.flag("audit.shed_introspections", true);
+        }
+        if !self.trusted_proxies.is_empty() {
+            let blocks = self.trusted_proxies.iter().map(|b| Value::String(b.clone())).collect();
+            sources.flag("http.trusted_proxies", Value::Array(blocks));
         }
     }
 }

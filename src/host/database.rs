@@ -1,7 +1,5 @@
-//! The demo's storage: SQLite by default, PostgreSQL on request, behind one
-//! `AsyncStore`; and the demo client created on first start.
-
-use std::path::Path;
+//! The server's storage: SQLite or PostgreSQL, behind one `AsyncStore`;
+//! and the demo client `--demo` creates on first start.
 
 use crate::UnixTime;
 use crate::adapter::context::context_for;
@@ -9,6 +7,7 @@ use crate::adapter::postgres::{PostgresOptions, PostgresStore};
 use crate::adapter::sqlite::{SqliteOptions, SqliteStore};
 use crate::adapter::{Purged, StoreEvent, StoreEvents};
 use crate::admin::{Admin, ClientSpec};
+use crate::host::config::{DatabaseLocation, Settings};
 use crate::store::{Answers, AsyncStore, Outcome, Query, StoreError, Transaction};
 use crate::{ClientSecret, Server};
 
@@ -39,29 +38,42 @@ fn log_events() -> StoreEvents {
 }
 
 impl Database {
-    /// Opens PostgreSQL at `postgres` when given, else the SQLite file at
-    /// `db`; either way the schema is brought up to date.
-    pub async fn open(
-        db: &Path,
-        postgres: Option<&str>,
-        sqlite_full_sync: bool,
-    ) -> Result<Self, StoreError> {
-        match postgres {
-            Some(url) => {
+    /// Opens the database `settings` name, creating a SQLite file that
+    /// does not exist yet; either way the schema is brought up to date.
+    pub async fn open(settings: &Settings) -> Result<Self, StoreError> {
+        match &settings.database {
+            DatabaseLocation::Postgres(url) => {
                 let options = PostgresOptions { events: Some(log_events()), ..Default::default() };
                 Ok(Self::Postgres(PostgresStore::connect(url, options).await?))
             }
-            None => {
+            DatabaseLocation::Sqlite(path) => {
                 let options = SqliteOptions {
-                    synchronous_full: sqlite_full_sync,
+                    synchronous_full: settings.sqlite_full_sync,
                     events: Some(log_events()),
                     ..SqliteOptions::default()
                 };
-                let db = db.to_owned();
-                let open = tokio::task::spawn_blocking(move || SqliteStore::open_with(db, options));
+                let path = path.clone();
+                let open =
+                    tokio::task::spawn_blocking(move || SqliteStore::open_with(path, options));
                 Ok(Self::Sqlite(open.await.map_err(StoreError::permanent)??))
             }
         }
+    }
+
+    /// [`open`](Self::open), for the administration commands: a SQLite
+    /// file that does not exist is an error (a mistyped `--db` must not
+    /// quietly make an empty database).
+    pub async fn open_existing(settings: &Settings) -> Result<Self, StoreError> {
+        if let DatabaseLocation::Sqlite(path) = &settings.database
+            && !path.exists()
+        {
+            return Err(StoreError::permanent(format!(
+                "no database at {} (the server creates it on its first start; check --db or \
+                 `database` in the configuration)",
+                path.display()
+            )));
+        }
+        Self::open(settings).await
     }
 
     /// Deletes the codes, tokens, pending authorizations and device grants
@@ -114,12 +126,12 @@ pub const DEMO_CLIENT_ID: &str = "demo";
 pub const DEMO_REDIRECT_URI: &str = "http://127.0.0.1/callback";
 
 /// On an empty database, creates the demo client through the admin API:
-/// confidential, every demo grant, scopes `read write`. `None` when the
+/// confidential, every grant the server serves, every scope it defines. `None` when the
 /// database already has clients (or another server seeded it first).
 pub async fn seed(
     server: &Server,
     store: &Database,
-) -> Result<Option<Seeded>, Box<dyn std::error::Error>> {
+) -> Result<Option<Seeded>, Box<dyn std::error::Error + Send + Sync>> {
     let answers = AsyncStore::read(store, &[Admin::list_clients(None, 1)]).await?;
     if !Admin::page(&answers).is_empty() {
         return Ok(None);
@@ -128,9 +140,10 @@ pub async fn seed(
     spec.client_id = Some(DEMO_CLIENT_ID.into());
     spec.metadata.client_name = Some("qscope demo client".into());
     spec.metadata.grant_types =
-        Some(crate::host::policy::GRANTS.iter().map(|grant| grant.as_str().to_owned()).collect());
+        Some(server.config().grants().iter().map(|grant| grant.as_str().to_owned()).collect());
     spec.metadata.redirect_uris = Some(vec![DEMO_REDIRECT_URI.into()]);
-    spec.metadata.scope = Some("read write".into());
+    let scopes: Vec<&str> = server.config().scopes().iter().map(|s| s.name.as_str()).collect();
+    spec.metadata.scope = Some(scopes.join(" "));
     let ctx = context_for(None, None)?;
     let change = Admin::new(server).create_client(&spec, &ctx)?;
     match AsyncStore::apply(store, &change.transaction).await? {

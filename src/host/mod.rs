@@ -10,14 +10,16 @@
 //! through one small module (`drive`).
 //!
 //! The `qscope` binary (`src/bin/qscope/main.rs`) is the command line over
-//! this module: [`cli`] parses it, [`serve::start`] runs the server and
-//! [`admin::run`] the administration commands.
+//! this module: [`cli`] parses it, [`config`] reads the configuration,
+//! [`serve::start`] runs the server and [`admin`] the administration
+//! commands.
 
 pub mod admin;
 mod app;
 pub mod audit;
 pub mod cli;
 mod client_limit;
+pub mod config;
 mod connections;
 mod consent;
 mod csp;
@@ -29,7 +31,6 @@ pub mod form;
 mod login;
 mod maintenance;
 mod pages;
-pub mod policy;
 mod random;
 mod rate_limit;
 pub mod serve;

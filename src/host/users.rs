@@ -9,8 +9,6 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 
 use tokio::sync::Semaphore;
 
-use crate::host::cli::DemoUser;
-
 /// Users who can sign in. The user name is the token subject.
 pub(crate) struct Users {
     hashes: HashMap<String, String>,
@@ -19,10 +17,13 @@ pub(crate) struct Users {
 }
 
 impl Users {
-    /// Hashes every password with argon2id (default parameters: 19 MiB,
-    /// two passes) and a random salt.
-    pub(crate) fn new(users: &[DemoUser]) -> Self {
-        let hashes = users.iter().map(|user| (user.name.clone(), hash(&user.password))).collect();
+    /// The demo user `alice` (password `wonderland`) when `demo`, else
+    /// nobody; passwords hashed with argon2id and a random salt.
+    pub(crate) fn new(demo: bool) -> Self {
+        let mut hashes = HashMap::new();
+        if demo {
+            hashes.insert("alice".to_owned(), hash("wonderland"));
+        }
         Self { hashes, decoy: hash(&crate::host::random::token()) }
     }
 
@@ -37,11 +38,6 @@ impl Users {
         let parsed = PasswordHash::new(stored).ok()?;
         let matches = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
         (matches && known).then(|| name.to_owned())
-    }
-
-    /// The user names, for the start-up log.
-    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
-        self.hashes.keys().map(String::as_str)
     }
 }
 
@@ -83,11 +79,6 @@ impl PasswordChecks {
         })
         .await;
         Ok(checked.ok().flatten())
-    }
-
-    /// The user names, for the start-up log.
-    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
-        self.users.names()
     }
 }
 

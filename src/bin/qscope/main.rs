@@ -6,47 +6,63 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use qscope::host::cli::{Cli, Command};
+use qscope::host::config::{LogFormat, Settings};
 use qscope::host::{admin, serve};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Serve(args) => {
-            init_logs();
-            run_server(&args).await
+    let mut sources = cli.global.sources();
+    if let Command::Serve(args) = &cli.command {
+        args.add_to(&mut sources);
+    }
+    let settings = match Settings::load(&sources) {
+        Ok(settings) => settings,
+        Err(error) => return fail(&error),
+    };
+    let printed = match cli.command {
+        Command::Serve(args) => return run_server(&settings, args.demo).await,
+        Command::CheckConfig => Ok(admin::check_config(&settings)),
+        Command::Client(command) => admin::client(&settings, command).await,
+        Command::Scope(command) => admin::scope(&settings, command),
+        Command::Purge => admin::purge(&settings).await,
+        Command::InitialAccessToken => admin::initial_access_token(),
+    };
+    match printed {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
         }
-        Command::Client(args) => match admin::run(args).await {
-            Ok(out) => {
-                print!("{out}");
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                eprintln!("qscope: {error}");
-                ExitCode::FAILURE
-            }
-        },
+        Err(error) => fail(&error),
     }
 }
 
-/// Logs go to standard error; standard output has only the banner.
-fn init_logs() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+/// One line on standard error, and a failing exit.
+fn fail(error: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("qscope: {error}");
+    ExitCode::FAILURE
 }
 
-async fn run_server(args: &qscope::host::cli::Args) -> ExitCode {
-    let running = match serve::start(args).await {
+/// Logs go to standard error (text or JSON lines); standard output has
+/// only the banner. `RUST_LOG` overrides the configured filter.
+fn init_logs(settings: &Settings) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log_filter));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match settings.log_format {
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
+}
+
+async fn run_server(settings: &Settings, demo: bool) -> ExitCode {
+    init_logs(settings);
+    let running = match serve::start(settings, demo).await {
         Ok(running) => running,
         Err(error) => {
             tracing::error!(%error, "could not start");
-            return ExitCode::FAILURE;
+            return fail(&error);
         }
     };
     banner(&running);
@@ -62,7 +78,6 @@ fn banner(running: &serve::Running) {
     println!("qscope server on http://{} ({})", running.addr, running.store.describe());
     println!("  issuer:    {issuer}");
     println!("  metadata:  {issuer}/.well-known/oauth-authorization-server");
-    println!("  users:     {}", running.users.join(", "));
     if let Some(seeded) = &running.seeded {
         println!("Created the demo client (its secret is shown only this once):");
         println!("  client_id:     {}", seeded.client_id);

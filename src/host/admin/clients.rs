@@ -1,47 +1,31 @@
-//! The admin tool's command line and commands, callable in-process (the
-//! demo server's tests drive them).
+//! `qscope client ...` and `qscope scope list`.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use clap::Subcommand;
 
+use super::{Admin, Failure};
 use crate::Server;
-use crate::adapter::context::context_for;
-use crate::admin::{Admin, ClientChange, ClientSpec};
+use crate::admin::{ClientChange, ClientSpec};
 use crate::registration::ClientMetadata;
-use crate::store::{AsyncStore, ClientRecord, GrantType, Outcome, Query, Record, Transaction};
+use crate::store::{AsyncStore, ClientRecord, GrantType, Query, Record};
 
-use crate::host::database::Database;
-use crate::host::policy;
-
-/// The options of `qscope client`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The SQLite database file of the server.
-    #[arg(long, default_value = "qscope-demo.sqlite3")]
-    db: PathBuf,
-    /// The server's PostgreSQL database instead of SQLite.
-    #[arg(long, value_name = "URL")]
-    postgres: Option<String>,
-    /// The server's issuer (it names the registration client URI only).
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    issuer: String,
-    #[command(subcommand)]
-    command: Command,
-}
-
+/// `qscope client ...`.
 #[derive(Debug, Subcommand)]
-enum Command {
-    /// Creates a client and prints its id and secret (shown only once).
+pub enum ClientCommand {
+    /// Creates a client and prints its id and secret (shown only once) as
+    /// shell assignments (`CLIENT_ID=...`, `CLIENT_SECRET=...`).
     Create(Create),
-    /// Lists every client.
+    /// Lists every client, one per line.
     List,
     /// Shows one client.
     Show {
         /// The client id.
         client_id: String,
     },
+    /// Changes a client: each option given replaces that member, the
+    /// others stay.
+    Update(Update),
     /// Deletes a client and revokes every token issued to it.
     Delete {
         /// The client id.
@@ -52,19 +36,19 @@ enum Command {
         /// The client id.
         client_id: String,
     },
-    /// Lists the scopes the server defines.
-    Scopes,
-    /// Replaces the scopes a client may ask for.
-    SetScopes {
-        /// The client id.
-        client_id: String,
-        /// The scopes (none: the client may ask for none).
-        scopes: Vec<String>,
-    },
 }
 
+/// `qscope scope ...`.
+#[derive(Debug, Subcommand)]
+pub enum ScopeCommand {
+    /// Lists the scopes the configuration defines (name, description,
+    /// whether granted by default).
+    List,
+}
+
+/// `qscope client create`.
 #[derive(Debug, clap::Args)]
-struct Create {
+pub struct Create {
     /// The client id (random when omitted).
     #[arg(long = "id")]
     client_id: Option<String>,
@@ -72,7 +56,7 @@ struct Create {
     #[arg(long)]
     name: Option<String>,
     /// A grant type the client may use (repeatable): authorization_code,
-    /// client_credentials, refresh_token, device_code.
+    /// client_credentials, refresh_token, device_code, password.
     #[arg(long = "grant", value_name = "GRANT", default_value = "authorization_code")]
     grants: Vec<String>,
     /// A scope the client may ask for (repeatable).
@@ -92,28 +76,50 @@ struct Create {
     resource_server: bool,
 }
 
-/// What went wrong, for the user.
-pub type Failure = Box<dyn std::error::Error>;
+/// `qscope client update`.
+#[derive(Debug, clap::Args)]
+pub struct Update {
+    /// The client id.
+    client_id: String,
+    /// A new display name.
+    #[arg(long)]
+    name: Option<String>,
+    /// The grant types (repeatable; replaces the list).
+    #[arg(long = "grant", value_name = "GRANT")]
+    grants: Vec<String>,
+    /// The scopes (repeatable; replaces the list).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// Allow no scope at all.
+    #[arg(long, conflicts_with = "scopes")]
+    no_scopes: bool,
+    /// The redirect URIs (repeatable; replaces the list).
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    redirect_uris: Vec<String>,
+    /// Whether it may introspect every token.
+    #[arg(long, value_name = "true|false")]
+    resource_server: Option<bool>,
+}
 
-/// Runs one command; returns what it prints.
-pub async fn run(args: Args) -> Result<String, Failure> {
-    let server = Server::new(policy::config(&args.issuer, false)?);
-    let admin = Admin::new(&server);
-    let store = Database::open(&args.db, args.postgres.as_deref(), true).await?;
-    let ctx = context_for(None, None)?;
-    let out = match args.command {
-        Command::Create(create) => {
-            let change = admin.create_client(&spec(create), &ctx)?;
-            commit(&store, &change.transaction, "a client with this id exists").await?;
+const CHANGED: &str = "the client changed or was deleted meanwhile; try again";
+
+/// Runs one client command.
+pub(super) async fn run(admin: &Admin, command: ClientCommand) -> Result<String, Failure> {
+    let core = admin.core();
+    let ctx = &admin.ctx;
+    Ok(match command {
+        ClientCommand::Create(create) => {
+            let change = core.create_client(&spec(create), ctx)?;
+            admin.commit(&change.transaction, "a client with this id exists").await?;
             credentials(&change)
         }
-        Command::List => {
+        ClientCommand::List => {
             let mut out = String::new();
             let mut after = None;
             loop {
-                let answers =
-                    AsyncStore::read(&store, &[Admin::list_clients(after.as_deref(), 100)]).await?;
-                let page = Admin::page(&answers);
+                let query = crate::admin::Admin::list_clients(after.as_deref(), 100);
+                let answers = AsyncStore::read(&admin.store, &[query]).await?;
+                let page = crate::admin::Admin::page(&answers);
                 for client in page {
                     out.push_str(&summary(client));
                 }
@@ -123,19 +129,47 @@ pub async fn run(args: Args) -> Result<String, Failure> {
                 }
             }
         }
-        Command::Show { client_id } => describe(&client(&store, &client_id).await?),
-        Command::Delete { client_id } => {
-            let current = client(&store, &client_id).await?;
-            commit(&store, &admin.delete_client(&current, &ctx), CHANGED).await?;
+        ClientCommand::Show { client_id } => describe(&client(admin, &client_id).await?),
+        ClientCommand::Update(update) => {
+            let current = client(admin, &update.client_id).await?;
+            let mut metadata = metadata_of(&current);
+            if let Some(name) = update.name {
+                metadata.client_name = Some(name);
+            }
+            if !update.grants.is_empty() {
+                metadata.grant_types = Some(update.grants.iter().map(|g| grant_name(g)).collect());
+            }
+            if !update.scopes.is_empty() {
+                metadata.scope = Some(update.scopes.join(" "));
+            } else if update.no_scopes {
+                metadata.scope = Some(String::new());
+            }
+            if !update.redirect_uris.is_empty() {
+                metadata.redirect_uris = Some(update.redirect_uris);
+            }
+            let resource_server = update.resource_server.unwrap_or(current.resource_server);
+            let change = core.update_client(&current, &metadata, resource_server, ctx)?;
+            admin.commit(&change.transaction, CHANGED).await?;
+            describe(&change.client)
+        }
+        ClientCommand::Delete { client_id } => {
+            let current = client(admin, &client_id).await?;
+            admin.commit(&core.delete_client(&current, ctx), CHANGED).await?;
             format!("deleted {client_id}\n")
         }
-        Command::RotateSecret { client_id } => {
-            let current = client(&store, &client_id).await?;
-            let change = admin.rotate_secret(&current, &ctx)?;
-            commit(&store, &change.transaction, CHANGED).await?;
+        ClientCommand::RotateSecret { client_id } => {
+            let current = client(admin, &client_id).await?;
+            let change = core.rotate_secret(&current, ctx)?;
+            admin.commit(&change.transaction, CHANGED).await?;
             credentials(&change)
         }
-        Command::Scopes => admin
+    })
+}
+
+/// `qscope scope list`: the configured scopes.
+pub(super) fn scopes(server: &Server, command: ScopeCommand) -> String {
+    match command {
+        ScopeCommand::List => crate::admin::Admin::new(server)
             .scopes()
             .iter()
             .map(|scope| {
@@ -143,19 +177,8 @@ pub async fn run(args: Args) -> Result<String, Failure> {
                 format!("{}\t{}{default}\n", scope.name, scope.description)
             })
             .collect(),
-        Command::SetScopes { client_id, scopes } => {
-            let current = client(&store, &client_id).await?;
-            let mut metadata = metadata_of(&current);
-            metadata.scope = Some(scopes.join(" "));
-            let change = admin.update_client(&current, &metadata, current.resource_server, &ctx)?;
-            commit(&store, &change.transaction, CHANGED).await?;
-            describe(&change.client)
-        }
-    };
-    Ok(out)
+    }
 }
-
-const CHANGED: &str = "the client changed or was deleted meanwhile; try again";
 
 fn spec(create: Create) -> ClientSpec {
     let mut spec = ClientSpec::default();
@@ -203,23 +226,12 @@ fn metadata_of(record: &ClientRecord) -> ClientMetadata {
     metadata
 }
 
-async fn client(store: &Database, client_id: &str) -> Result<ClientRecord, Failure> {
-    let answers =
-        AsyncStore::read(store, &[Query::Client { client_id: client_id.to_owned() }]).await?;
+async fn client(admin: &Admin, client_id: &str) -> Result<ClientRecord, Failure> {
+    let query = Query::Client { client_id: client_id.to_owned() };
+    let answers = AsyncStore::read(&admin.store, &[query]).await?;
     match answers.as_slice().first().and_then(|answer| answer.record.clone()) {
         Some(Record::Client(client)) => Ok(client),
-        _ => Err(format!("no client {client_id}").into()),
-    }
-}
-
-async fn commit(
-    store: &Database,
-    transaction: &Transaction,
-    conflict: &str,
-) -> Result<(), Failure> {
-    match AsyncStore::apply(store, transaction).await? {
-        Outcome::Applied => Ok(()),
-        Outcome::Conflict { .. } => Err(conflict.into()),
+        _ => Err(Failure::new(format!("no client {client_id}"))),
     }
 }
 
