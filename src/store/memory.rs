@@ -1,6 +1,6 @@
 //! `MemoryStore`: the reference backend, thread-safe, atomic by a mutex.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
@@ -10,10 +10,13 @@ use crate::secret::TokenHash;
 use super::audit::AuditEvent;
 use super::effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 use super::query::{Answers, Query};
+use super::account::AccountRecord;
+use super::consent::ConsentRecord;
 use super::record::{
     ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
     PendingAuthorizationRecord, Record, TokenKind, TokenRecord, UserRecord,
 };
+use super::session::SessionRecord;
 use super::{AsyncStore, Store, StoreError};
 use crate::secret::SecretHash;
 
@@ -50,6 +53,12 @@ struct State {
     audit: Vec<AuditEvent>,
     /// username → (password hash, subject), for the password grant.
     users: HashMap<String, (SecretHash, String)>,
+    /// The host's user accounts, by username.
+    accounts: BTreeMap<String, AccountRecord>,
+    /// The host's browser sessions, by id hash.
+    sessions: DigestMap<TokenHash, SessionRecord>,
+    /// Consents, by id.
+    consents: BTreeMap<String, ConsentRecord>,
     next_seq: u64,
 }
 
@@ -208,6 +217,27 @@ impl State {
                 page.truncate(*limit as usize);
                 Some(Record::Clients(page.into_iter().cloned().collect()))
             }
+            Query::Account { username } => self.accounts.get(username).cloned().map(Record::Account),
+            Query::Accounts { after, limit } => Some(Record::Accounts(
+                self.accounts
+                    .values()
+                    .filter(|a| after.as_ref().is_none_or(|after| a.username > *after))
+                    .take(*limit as usize)
+                    .cloned()
+                    .collect(),
+            )),
+            Query::Session { hash } => self.sessions.get(hash).cloned().map(Record::Session),
+            Query::Consent { id } => self.consents.get(id).cloned().map(Record::Consent),
+            Query::Consents { subject, client_id, after, limit } => Some(Record::Consents(
+                self.consents
+                    .values()
+                    .filter(|c| after.as_ref().is_none_or(|after| c.id > *after))
+                    .filter(|c| subject.as_ref().is_none_or(|s| c.subject == *s))
+                    .filter(|c| client_id.as_ref().is_none_or(|id| c.client_id == *id))
+                    .take(*limit as usize)
+                    .cloned()
+                    .collect(),
+            )),
         }
     }
 
@@ -252,7 +282,41 @@ impl State {
             Precondition::ClientRevision { client_id, revision } => {
                 self.clients.get(client_id).is_some_and(|c| c.revision == *revision)
             }
+            Precondition::AccountAbsent { username } => !self.accounts.contains_key(username),
+            Precondition::AccountRevision { username, revision } => {
+                self.accounts.get(username).is_some_and(|a| a.revision == *revision)
+            }
+            Precondition::SessionRevision { hash, revision } => {
+                self.sessions.get(hash).is_some_and(|s| s.revision == *revision)
+            }
         }
+    }
+
+    /// Whether `effects` would give two accounts one subject (the contract
+    /// makes that a permanent failure of the whole transaction).
+    fn subject_taken(&self, effects: &[Effect]) -> bool {
+        if !effects.iter().any(|effect| matches!(effect, Effect::PutAccount(_))) {
+            return false;
+        }
+        let mut accounts = self.accounts.clone();
+        for effect in effects {
+            match effect {
+                Effect::PutAccount(account) => {
+                    let taken = accounts.values().any(|other| {
+                        other.subject == account.subject && other.username != account.username
+                    });
+                    if taken {
+                        return true;
+                    }
+                    accounts.insert(account.username.clone(), account.clone());
+                }
+                Effect::DeleteAccount { username } => {
+                    accounts.remove(username);
+                }
+                _ => {}
+            }
+        }
+        false
     }
 
     /// The kind of the first code or token that `effects` would insert over
@@ -411,6 +475,54 @@ impl State {
                     grant.status = DeviceStatus::Consumed;
                 }
             }
+            Effect::PutAccount(account) => {
+                self.accounts.insert(account.username.clone(), account.clone());
+            }
+            Effect::DeleteAccount { username } => {
+                self.accounts.remove(username);
+            }
+            Effect::PutSession(session) => {
+                self.sessions.insert(session.hash, session.clone());
+            }
+            Effect::TouchSession { hash, expires_at } => {
+                if let Some(session) = self.sessions.get_mut(hash) {
+                    session.expires_at = session.expires_at.max(*expires_at);
+                }
+            }
+            Effect::DeleteSession { hash } => {
+                self.sessions.remove(hash);
+            }
+            Effect::PutConsent(consent) => {
+                let granted_at = self.consents.get(&consent.id).map(|c| c.granted_at);
+                let mut stored = consent.clone();
+                stored.granted_at = granted_at.unwrap_or(consent.granted_at);
+                self.consents.insert(consent.id.clone(), stored);
+            }
+            Effect::DeleteConsent { id } => {
+                self.consents.remove(id);
+            }
+            Effect::RevokeGrant { client_id, subject, at } => {
+                for hash in self.by_client.get(client_id).cloned().unwrap_or_default() {
+                    if let Some(token) = self.tokens.get_mut(&hash)
+                        && token.record.subject.as_deref() == Some(subject.as_str())
+                    {
+                        token.record.revoked_at.get_or_insert(*at);
+                    }
+                }
+                for code in self.codes.values_mut() {
+                    if code.client_id == *client_id && code.subject == *subject {
+                        code.consumed_at.get_or_insert(*at);
+                    }
+                }
+                for grant in self.devices.values_mut() {
+                    if grant.client_id == *client_id
+                        && grant.subject.as_deref() == Some(subject.as_str())
+                        && grant.status == DeviceStatus::Approved
+                    {
+                        grant.status = DeviceStatus::Denied;
+                    }
+                }
+            }
         }
     }
 }
@@ -437,6 +549,9 @@ impl Store for MemoryStore {
             return Err(StoreError::permanent(format!(
                 "a {kind} with this hash is already stored"
             )));
+        }
+        if state.subject_taken(&transaction.effects) {
+            return Err(StoreError::permanent("another account has this subject"));
         }
         for effect in &transaction.effects {
             state.apply(effect);

@@ -53,19 +53,25 @@
 //! [`MemoryStore`] is the reference implementation, and
 //! `contract` (feature `contract-tests`) holds the tests every backend must pass.
 
+mod account;
 mod audit;
+mod consent;
 #[cfg(any(test, feature = "contract-tests"))]
 pub mod contract;
 mod effect;
 mod memory;
 mod query;
 mod record;
+mod session;
 
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
 
 pub use crate::secret::{SecretHash, TokenHash};
+pub use account::{AccountRecord, PasswordHash};
+pub use consent::ConsentRecord;
+pub use session::{SessionEntry, SessionRecord, ShownScope};
 pub use audit::{AuditAction, AuditEvent, AuditReason};
 pub use effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 pub use memory::MemoryStore;

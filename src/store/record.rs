@@ -8,6 +8,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::account::AccountRecord;
+use super::consent::ConsentRecord;
+use super::session::SessionRecord;
 use crate::secret::{SecretHash, TokenHash};
 use crate::{Scopes, UnixTime};
 
@@ -611,4 +614,16 @@ pub enum Record {
     /// A page of clients: the answer to [`Query::Clients`](super::Query),
     /// ordered by `client_id`; never `None`, possibly empty.
     Clients(Vec<ClientRecord>),
+    /// A user account (the host's, see [`AccountRecord`]).
+    Account(AccountRecord),
+    /// A page of accounts: the answer to [`Query::Accounts`](super::Query),
+    /// ordered by `username`; never `None`, possibly empty.
+    Accounts(Vec<AccountRecord>),
+    /// A browser session (the host's, see [`SessionRecord`]).
+    Session(SessionRecord),
+    /// A user's consent to a client.
+    Consent(ConsentRecord),
+    /// A page of consents: the answer to [`Query::Consents`](super::Query),
+    /// ordered by `id`; never `None`, possibly empty.
+    Consents(Vec<ConsentRecord>),
 }
