@@ -3,17 +3,18 @@
 //! The store holds 10,000 access tokens (and the clients); each iteration
 //! verifies or introspects one of them.
 //!
-//! * `bearer/verify_allowed`: [`qscope::verify_bearer`] on a valid token
-//!   with the required scope: header parse, one SHA-256, one store read
-//!   (which clones the record), the scope check.
+//! * `bearer/verify_allowed`: a bearer check ([`qscope::Input::bearer`]
+//!   driven by [`qscope::drive`]) on a valid token with the required scope:
+//!   header parse, one SHA-256, one store read (which clones the record),
+//!   the scope check.
 //! * `bearer/verify_unknown_token`: the same for a token that is not stored
 //!   (the denial builds its challenge response).
 //! * `bearer/verify_no_credentials`: a request without credentials (no read).
 //! * `introspect/active`: a whole introspection exchange (request parse,
-//!   client authentication, one read, the JSON answer) driven step by step;
-//!   building the `http::Request` is outside the measurement and the
-//!   best-effort audit event is not appended (it would grow the store
-//!   without bound over millions of iterations).
+//!   client authentication, one read, the JSON answer) driven by
+//!   [`qscope::drive_deferred`]; building the `http::Request` is outside the
+//!   measurement and the best-effort audit event is not appended (it would
+//!   grow the store without bound over millions of iterations).
 //!
 //! Run: `cargo bench --bench bearer -- --warm-up-time 1 --measurement-time 3`
 
@@ -24,12 +25,11 @@ use std::hint::black_box;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use http::Request;
 use qscope::store::{
-    ClientAuthMethod, ClientRecord, FamilyId, GrantType, MemoryStore, Store, TokenHash, TokenKind,
+    ClientAuthMethod, ClientRecord, FamilyId, GrantType, MemoryStore, TokenHash, TokenKind,
     TokenRecord,
 };
 use qscope::{
-    BearerVerdict, ClientSecret, Config, Context, Entropy, Scopes, Seconds, Server, Step, UnixTime,
-    verify_bearer,
+    ClientSecret, Config, Context, Entropy, Input, Reply, Scopes, Seconds, Server, UnixTime, drive,
 };
 
 const NOW: UnixTime = UnixTime::from_secs(1_700_000_000);
@@ -85,30 +85,35 @@ fn bearer_request(token: &str) -> Request<&'static [u8]> {
         .expect("request")
 }
 
+/// The bearer check of `request` for `required`, at `NOW`.
+fn verify(
+    server: &Server,
+    store: &MemoryStore,
+    request: &Request<&[u8]>,
+    required: &Scopes,
+) -> Reply {
+    let ctx = Context::new(NOW, Entropy::from_bytes([9; 32]));
+    drive(server, store, Input::bearer(request, required), ctx)
+}
+
 fn bench_bearer(c: &mut Criterion) {
     let (server, store) = setup();
     let required = Scopes::from_names(["read"]);
     let allowed = bearer_request(&token_name(4_321));
     let unknown = bearer_request("not-a-stored-token-not-a-stored-token-xxxxx");
     let bare = Request::get("/api/reports").body(&b""[..]).expect("request");
-    assert!(matches!(
-        verify_bearer(&server, &store, &allowed, &required, NOW),
-        BearerVerdict::Allowed(_)
-    ));
-    assert!(matches!(
-        verify_bearer(&server, &store, &unknown, &required, NOW),
-        BearerVerdict::Denied(_)
-    ));
+    assert!(matches!(verify(&server, &store, &allowed, &required), Reply::Access(_)));
+    assert!(matches!(verify(&server, &store, &unknown, &required), Reply::Http(_)));
 
     let mut group = c.benchmark_group("bearer");
     group.bench_function("verify_allowed", |b| {
-        b.iter(|| verify_bearer(&server, &store, black_box(&allowed), &required, NOW));
+        b.iter(|| verify(&server, &store, black_box(&allowed), &required));
     });
     group.bench_function("verify_unknown_token", |b| {
-        b.iter(|| verify_bearer(&server, &store, black_box(&unknown), &required, NOW));
+        b.iter(|| verify(&server, &store, black_box(&unknown), &required));
     });
     group.bench_function("verify_no_credentials", |b| {
-        b.iter(|| verify_bearer(&server, &store, black_box(&bare), &required, NOW));
+        b.iter(|| verify(&server, &store, black_box(&bare), &required));
     });
     group.finish();
 }
@@ -126,22 +131,9 @@ fn introspection_request(token: &str) -> Request<Vec<u8>> {
 
 /// One exchange to its reply, best-effort effects left unapplied.
 fn introspect(server: &Server, store: &MemoryStore, request: Request<Vec<u8>>) -> u16 {
-    let mut step = server.begin(request, Context::new(NOW, Entropy::from_bytes([9; 32])));
-    loop {
-        step = match step {
-            Step::Read(read) => {
-                let answers = store.read(read.queries()).expect("read");
-                read.resume(answers).expect("answers echo queries")
-            }
-            Step::Commit(commit) => {
-                let outcome = store.apply(commit.transaction()).expect("apply");
-                commit.resume(outcome).expect("conflict names a precondition")
-            }
-            Step::Respond(respond) => {
-                return respond.reply.http().map_or(0, |response| response.status().as_u16());
-            }
-        };
-    }
+    let ctx = Context::new(NOW, Entropy::from_bytes([9; 32]));
+    let respond = qscope::drive_deferred(server, store, &request, ctx);
+    respond.reply.http().map_or(0, |response| response.status().as_u16())
 }
 
 fn bench_introspection(c: &mut Criterion) {

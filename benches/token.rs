@@ -104,7 +104,7 @@ impl Case {
         let (Some(request), Some(ctx)) = (self.request.take(), self.ctx.take()) else {
             unreachable!("each case is driven once");
         };
-        drive(server, &self.store, request, ctx)
+        drive(server, &self.store, &request, ctx)
     }
 }
 

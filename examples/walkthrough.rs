@@ -1,15 +1,16 @@
 //! A walk through the core: a client-credentials exchange, an authorization
 //! request with the user's consent and its code + PKCE exchange, a refresh,
-//! and a replayed code, driven by hand over `MemoryStore`, printing every
-//! step and every effect.
+//! and a replayed code, driven by `qscope::drive_deferred` over a
+//! `MemoryStore` that prints every step and every effect.
 //!
 //! Run with `cargo run --example walkthrough`.
 
 use qscope::store::{
-    ClientAuthMethod, ClientRecord, Effect, GrantType, MemoryStore, Store, Transaction,
+    Answers, ClientAuthMethod, ClientRecord, Effect, GrantType, MemoryStore, Outcome, Query, Store,
+    StoreError, Transaction,
 };
 use qscope::{
-    ClientSecret, Config, Context, Decision, Entropy, Reply, Scopes, Seconds, Server, Step,
+    ClientSecret, Config, Context, Decision, Entropy, Input, Reply, Scopes, Seconds, Server,
     UnixTime,
 };
 
@@ -64,8 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ))
     .body(Vec::new())?;
     println!("-> GET /authorize?…");
-    let Reply::Interaction(interaction) = run(&store, server.begin(authorize, context(now)))?
-    else {
+    let Reply::Interaction(interaction) = run(&server, &store, &authorize, context(now)) else {
         return Err("a valid authorization request asks for the user".into());
     };
     let scopes: Vec<&str> = interaction.scopes.iter().map(|s| s.name.as_str()).collect();
@@ -74,8 +74,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         interaction.client_id
     );
     let decision = Decision::approve(interaction.handle, "alice", Scopes::from_names(scopes));
-    println!("-> Server::decide(approve)");
-    let Reply::Http(redirect) = run(&store, server.decide(decision, context(now)))? else {
+    println!("-> Input::Decision(approve)");
+    let Reply::Http(redirect) = run(&server, &store, decision, context(now)) else {
         return Err("a decision answers with a redirect".into());
     };
     let location = redirect.headers()["location"].to_str()?.to_owned();
@@ -124,7 +124,7 @@ fn exchange(
     ctx: Context,
 ) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
     println!("-> {} {}  {}", request.method(), request.uri(), redact(request.body()));
-    let response = run(store, server.begin(request, ctx))?
+    let response = run(server, store, &request, ctx)
         .into_http()
         .ok_or("the token endpoint answers over HTTP")?;
     let body = String::from_utf8_lossy(response.body()).into_owned();
@@ -132,33 +132,41 @@ fn exchange(
     Ok(serde_json::from_str(&body).unwrap_or_default())
 }
 
-/// Drives one exchange by hand, printing each step, to its reply.
-fn run(store: &MemoryStore, mut step: Step) -> Result<Reply, Box<dyn std::error::Error>> {
-    loop {
-        step = match step {
-            Step::Read(read) => {
-                println!("   Read    {:?}", read.queries());
-                let answers = store.read(read.queries())?;
-                read.resume(answers)?
-            }
-            Step::Commit(commit) => {
-                let transaction = commit.transaction();
-                println!("   Commit  preconditions {:?}", transaction.preconditions);
-                for effect in &transaction.effects {
-                    println!("           {}", describe(effect));
-                }
-                let outcome = store.apply(transaction)?;
-                println!("           -> {outcome:?}");
-                commit.resume(outcome)?
-            }
-            Step::Respond(respond) => {
-                for effect in &respond.best_effort {
-                    println!("   Best effort {}", describe(effect));
-                }
-                let _ = store.apply(&Transaction::unconditional(respond.best_effort));
-                return Ok(respond.reply);
-            }
-        };
+/// Drives one exchange to its reply over the narrating store, printing
+/// the best-effort effects before applying them.
+fn run<'a>(
+    server: &Server,
+    store: &MemoryStore,
+    input: impl Into<Input<'a>>,
+    ctx: Context,
+) -> Reply {
+    let respond = qscope::drive_deferred(server, &Narrated(store), input, ctx);
+    for effect in &respond.best_effort {
+        println!("   Best effort {}", describe(effect));
+    }
+    let _ = store.apply(&Transaction::unconditional(respond.best_effort));
+    respond.reply
+}
+
+/// The memory store, printing each read and commit the driver asks of it.
+struct Narrated<'s>(&'s MemoryStore);
+
+impl Store for Narrated<'_> {
+    fn read(&self, queries: &[Query]) -> Result<Answers, StoreError> {
+        println!("   Read    {queries:?}");
+        self.0.read(queries)
+    }
+
+    fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
+        println!("   Commit  preconditions {:?}", transaction.preconditions);
+        for effect in &transaction.effects {
+            println!("           {}", describe(effect));
+        }
+        let outcome = self.0.apply(transaction);
+        if let Ok(outcome) = &outcome {
+            println!("           -> {outcome:?}");
+        }
+        outcome
     }
 }
 

@@ -1,5 +1,5 @@
-//! The three error classes: OAuth protocol errors (always answered as
-//! responses), misuse of the step API by an adapter, and bad configuration.
+//! OAuth protocol errors (always answered as responses) and bad
+//! configuration; misuse of the step API by an adapter is in `misuse`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -112,42 +112,6 @@ impl OAuthError {
     pub(crate) fn new(code: ErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
         Self { code, description: description.into() }
     }
-}
-
-/// The adapter drove the step API in a way the contract forbids: answers
-/// that do not echo the queries, a conflict on a precondition the
-/// transaction did not contain, or more steps than any exchange takes.
-///
-/// This is a bug in the adapter or store, never a property of the request.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ApiMisuse {
-    /// The number of answers differs from the number of queries.
-    #[error("expected {expected} answers, got {got}")]
-    AnswerCount {
-        /// Queries asked.
-        expected: usize,
-        /// Answers given.
-        got: usize,
-    },
-    /// Answer `index` does not echo the query at that position.
-    #[error("answer {index} does not echo its query")]
-    AnswerKey {
-        /// Position of the offending answer.
-        index: usize,
-    },
-    /// Answer `index` carries a record of another kind or key than asked.
-    #[error("answer {index} carries a record that does not match its query")]
-    AnswerRecord {
-        /// Position of the offending answer.
-        index: usize,
-    },
-    /// A conflict named a precondition that the transaction did not contain.
-    #[error("conflict on a precondition the transaction did not contain")]
-    UnknownPrecondition,
-    /// The exchange exceeded [`MAX_STEPS`](crate::MAX_STEPS).
-    #[error("exchange exceeded the step bound")]
-    StepBound,
 }
 
 /// A [`Config`](crate::Config) that cannot be built.

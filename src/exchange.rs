@@ -1,25 +1,21 @@
-//! The exchange: one request driven through `Read`, `Commit` and `Respond`
-//! steps until it is answered.
+//! The exchange: one [`Input`] driven through `Read`, `Commit` and
+//! `Respond` steps until it is answered.
 //!
 //! Each step is an owned continuation: `resume` consumes it, so a step can
 //! be answered once and never skipped. The core decides every response
-//! only after the commits it depends on were reported applied.
+//! only after the commits it depends on were reported applied. This file
+//! is the protocol only: which endpoint runs, and how it continues, is the
+//! dispatch's business (`endpoint::route`, `endpoint::Paused`).
 
 use std::sync::Arc;
 
-use http::{Response, StatusCode};
-
-use crate::authorization::Interaction;
-use crate::device::DeviceReply;
-use crate::endpoint::{
-    authorize, client_management, decide, device_authorization, device_verification, introspect,
-    par, register, revoke, token,
-};
-use crate::error::{ApiMisuse, OAuthError};
-use crate::store::{
-    Answers, AuditAction, AuditEvent, Effect, Outcome, Query, StoreError, Transaction,
-};
-use crate::{Config, Context, ErrorCode, response};
+use crate::endpoint::flow::{Env, Next, Resumed};
+use crate::endpoint::{Paused, route};
+use crate::input::Input;
+use crate::misuse::{ApiMisuse, MisuseKind};
+use crate::reply::Respond;
+use crate::store::{Answers, Outcome, Query, StoreError, Transaction};
+use crate::{Config, Context};
 
 /// No exchange takes more steps than this (reads, commits and the final
 /// respond together). Drivers, tests and the fuzzer assert it.
@@ -42,8 +38,9 @@ pub enum Step {
 #[derive(Debug)]
 pub struct Read {
     queries: Vec<Query>,
+    paused: Paused,
     exchange: Exchange,
-    state: ReadState,
+    unanswered: DropWarner,
 }
 
 /// A pause for a transaction that must be made durable before the
@@ -52,168 +49,51 @@ pub struct Read {
 #[derive(Debug)]
 pub struct Commit {
     transaction: Transaction,
+    paused: Paused,
     exchange: Exchange,
-    state: CommitState,
+    unanswered: DropWarner,
 }
 
-/// The end of an exchange: the reply, and effects to apply on a best-effort
-/// basis (their failure must not change the reply, e.g. the audit event of
-/// a refused request).
-#[must_use = "the reply must be sent"]
+/// What every step of one exchange carries: the policy and context, and
+/// the step count.
 #[derive(Debug)]
-pub struct Respond {
-    /// What to send back.
-    pub reply: Reply,
-    /// Effects to apply without preconditions; failures may be logged and
-    /// otherwise ignored.
-    pub best_effort: Vec<Effect>,
-}
-
-/// The final answer of an exchange.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Reply {
-    /// An HTTP response to send as is.
-    Http(Response<Vec<u8>>),
-    /// A valid authorization request waiting for the resource owner: the
-    /// host renders its login and consent page from it, then reports the
-    /// outcome with [`Server::decide`](crate::Server::decide).
-    Interaction(Interaction),
-    /// The answer to the host's device verification page (RFC 8628 §3.3),
-    /// from [`Server::device_prompt`](crate::Server::device_prompt) or
-    /// [`Server::decide_device`](crate::Server::decide_device).
-    Device(DeviceReply),
-}
-
-impl Reply {
-    /// The HTTP response, or `None` for an [`Interaction`].
-    pub fn into_http(self) -> Option<Response<Vec<u8>>> {
-        match self {
-            Self::Http(response) => Some(response),
-            Self::Interaction(_) | Self::Device(_) => None,
-        }
-    }
-
-    /// The HTTP response by reference, or `None` for an [`Interaction`].
-    pub fn http(&self) -> Option<&Response<Vec<u8>>> {
-        match self {
-            Self::Http(response) => Some(response),
-            Self::Interaction(_) | Self::Device(_) => None,
-        }
-    }
-
-    /// The interaction, or `None` for an HTTP response.
-    pub fn into_interaction(self) -> Option<Interaction> {
-        match self {
-            Self::Interaction(interaction) => Some(interaction),
-            Self::Http(_) | Self::Device(_) => None,
-        }
-    }
-
-    /// The interaction by reference, or `None` for an HTTP response.
-    pub fn interaction(&self) -> Option<&Interaction> {
-        match self {
-            Self::Interaction(interaction) => Some(interaction),
-            Self::Http(_) | Self::Device(_) => None,
-        }
-    }
-}
-
-/// Where a paused exchange resumes after a read.
-#[derive(Debug)]
-pub(crate) enum ReadState {
-    Token(token::ReadState),
-    Revoke(revoke::ReadState),
-    Introspect(introspect::ReadState),
-    Authorize(authorize::ReadState),
-    Decide(decide::ReadState),
-    Par(par::ReadState),
-    TokenUser(token::UserReadState),
-    DeviceAuthorization(device_authorization::ReadState),
-    DeviceVerification(device_verification::ReadState),
-    ClientManagement(client_management::ReadState),
-}
-
-/// Where a paused exchange resumes after a commit.
-#[derive(Debug)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "the token endpoint's state is the hot path; boxing it would cost an allocation per request"
-)]
-pub(crate) enum CommitState {
-    Token(token::CommitState),
-    Revoke(revoke::CommitState),
-    Authorize(authorize::CommitState),
-    Decide(decide::CommitState),
-    Par(par::CommitState),
-    DeviceAuthorization(device_authorization::CommitState),
-    DeviceVerification(device_verification::CommitState),
-    Registration(register::CommitState),
-    ClientManagement(client_management::CommitState),
-}
-
-/// What every step of one exchange carries: the policy, the request's
-/// context, and the step count.
-#[derive(Debug)]
-pub(crate) struct Exchange {
-    pub(crate) config: Arc<Config>,
-    pub(crate) ctx: Context,
+struct Exchange {
+    env: Env,
     steps: usize,
 }
 
+/// Starts the exchange for `input` under `config`.
+pub(crate) fn begin(config: Arc<Config>, input: Input<'_>, ctx: Context) -> Step {
+    let env = Env { config, ctx };
+    let next = route(&env, input);
+    Exchange { env, steps: 0 }.step(next)
+}
+
 impl Exchange {
-    pub(crate) fn new(config: Arc<Config>, ctx: Context) -> Self {
-        Self { config, ctx, steps: 0 }
-    }
-
-    fn next(mut self) -> Self {
-        self.steps += 1;
-        self
-    }
-
-    /// Pauses for `queries`.
-    pub(crate) fn read(self, queries: Vec<Query>, state: ReadState) -> Step {
-        Step::Read(Read { queries, exchange: self.next(), state })
-    }
-
-    /// Pauses for `transaction`.
-    pub(crate) fn commit(self, transaction: Transaction, state: CommitState) -> Step {
-        Step::Commit(Commit { transaction, exchange: self.next(), state })
-    }
-
-    /// Ends the exchange with `response` and best-effort `effects`.
-    pub(crate) fn respond(self, response: Response<Vec<u8>>, best_effort: Vec<Effect>) -> Step {
-        Step::Respond(Respond { reply: Reply::Http(response), best_effort })
-    }
-
-    /// Ends the exchange with an answer for the host's device page.
-    pub(crate) fn reply(self, reply: DeviceReply, best_effort: Vec<Effect>) -> Step {
-        Step::Respond(Respond { reply: Reply::Device(reply), best_effort })
-    }
-
-    /// Ends the exchange with an interaction for the host.
-    pub(crate) fn interact(self, interaction: Interaction) -> Step {
-        Step::Respond(Respond { reply: Reply::Interaction(interaction), best_effort: Vec::new() })
-    }
-
-    /// An audit event stamped with this request's time, id and peer.
-    pub(crate) fn audit(&self, action: AuditAction) -> AuditEvent {
-        AuditEvent {
-            at: self.ctx.now,
-            request_id: self.ctx.request_id,
-            peer: self.ctx.peer,
-            action,
-            client_id: None,
-            subject: None,
-            grant_type: None,
-            family: None,
-            error: None,
-            reason: None,
+    /// The step for what the endpoint asked next.
+    fn step(mut self, next: Next<Paused>) -> Step {
+        match next {
+            Next::Read { queries, state } => {
+                self.steps += 1;
+                let unanswered = DropWarner::new("Read");
+                Step::Read(Read { queries, paused: state, exchange: self, unanswered })
+            }
+            Next::Commit { transaction, state } => {
+                self.steps += 1;
+                let unanswered = DropWarner::new("Commit");
+                Step::Commit(Commit { transaction, paused: state, exchange: self, unanswered })
+            }
+            Next::Respond(respond) => Step::Respond(respond),
         }
     }
 
-    fn check_bound(&self) -> Result<(), ApiMisuse> {
-        if self.steps >= MAX_STEPS { Err(ApiMisuse::StepBound) } else { Ok(()) }
+    /// Continues `paused` with `resumed`, within the step bound.
+    fn resume(self, paused: Paused, resumed: Resumed) -> Result<Step, ApiMisuse> {
+        if self.steps >= MAX_STEPS {
+            return Err(ApiMisuse::new(MisuseKind::StepBound));
+        }
+        let next = paused.resume(&self.env, resumed);
+        Ok(self.step(next))
     }
 }
 
@@ -224,57 +104,31 @@ impl Read {
     }
 
     /// Continues with the store's answers, which must echo the queries in
-    /// order; anything else is [`ApiMisuse`].
+    /// order; anything else is [`ApiMisuse`], which ends the exchange.
     pub fn resume(self, answers: Answers) -> Result<Step, ApiMisuse> {
-        self.exchange.check_bound()?;
+        let Self { queries, paused, exchange, unanswered } = self;
+        unanswered.dismiss();
         let given = answers.as_slice();
-        if given.len() != self.queries.len() {
-            return Err(ApiMisuse::AnswerCount { expected: self.queries.len(), got: given.len() });
+        if given.len() != queries.len() {
+            let kind = MisuseKind::AnswerCount { expected: queries.len(), got: given.len() };
+            return Err(ApiMisuse::new(kind));
         }
-        for (index, (answer, query)) in given.iter().zip(&self.queries).enumerate() {
+        for (index, (answer, query)) in given.iter().zip(&queries).enumerate() {
             if answer.query != *query {
-                return Err(ApiMisuse::AnswerKey { index });
+                return Err(ApiMisuse::new(MisuseKind::AnswerKey { index }));
             }
             if answer.record.as_ref().is_some_and(|record| !query.matches(record)) {
-                return Err(ApiMisuse::AnswerRecord { index });
+                return Err(ApiMisuse::new(MisuseKind::AnswerRecord { index }));
             }
         }
-        Ok(match self.state {
-            ReadState::Token(state) => token::on_read(self.exchange, state, answers.into_records()),
-            ReadState::Revoke(state) => {
-                revoke::on_read(self.exchange, state, answers.into_records())
-            }
-            ReadState::Introspect(state) => {
-                introspect::on_read(self.exchange, state, answers.into_records())
-            }
-            ReadState::Authorize(state) => {
-                authorize::on_read(self.exchange, state, answers.into_records())
-            }
-            ReadState::Decide(state) => {
-                decide::on_read(self.exchange, state, answers.into_records())
-            }
-            ReadState::Par(state) => par::on_read(self.exchange, state, answers.into_records()),
-            ReadState::TokenUser(state) => {
-                token::on_user_read(self.exchange, state, answers.into_records())
-            }
-            ReadState::DeviceAuthorization(state) => {
-                device_authorization::on_read(self.exchange, state, answers.into_records())
-            }
-            ReadState::DeviceVerification(state) => {
-                device_verification::on_read(self.exchange, state, answers.into_records())
-            }
-            ReadState::ClientManagement(state) => {
-                client_management::on_read(self.exchange, state, answers.into_records())
-            }
-        })
+        exchange.resume(paused, Resumed::Read(answers.into_records()))
     }
 
     /// Ends the exchange because the store could not answer.
     pub fn fail(self, error: &StoreError) -> Respond {
-        match self.state {
-            ReadState::Authorize(state) => authorize::on_read_failure(&state, error),
-            _ => store_failure(error),
-        }
+        let Self { paused, exchange, unanswered, .. } = self;
+        unanswered.dismiss();
+        paused.fail(&exchange.env, error)
     }
 }
 
@@ -285,31 +139,17 @@ impl Commit {
     }
 
     /// Continues with the outcome of applying the transaction. A conflict
-    /// must name one of the transaction's own preconditions.
+    /// must name one of the transaction's own preconditions; anything else
+    /// is [`ApiMisuse`], which ends the exchange.
     pub fn resume(self, outcome: Outcome) -> Result<Step, ApiMisuse> {
-        self.exchange.check_bound()?;
+        let Self { transaction, paused, exchange, unanswered } = self;
+        unanswered.dismiss();
         if let Outcome::Conflict { failed, .. } = &outcome
-            && !self.transaction.preconditions.contains(failed)
+            && !transaction.preconditions.contains(failed)
         {
-            return Err(ApiMisuse::UnknownPrecondition);
+            return Err(ApiMisuse::new(MisuseKind::UnknownPrecondition));
         }
-        Ok(match self.state {
-            CommitState::Token(state) => token::on_commit(self.exchange, state, outcome),
-            CommitState::Revoke(state) => revoke::on_commit(self.exchange, state, outcome),
-            CommitState::Authorize(state) => authorize::on_commit(self.exchange, state, outcome),
-            CommitState::Decide(state) => decide::on_commit(self.exchange, state, outcome),
-            CommitState::Par(state) => par::on_commit(self.exchange, state, outcome),
-            CommitState::DeviceAuthorization(state) => {
-                device_authorization::on_commit(self.exchange, state, outcome)
-            }
-            CommitState::DeviceVerification(state) => {
-                device_verification::on_commit(self.exchange, state, outcome)
-            }
-            CommitState::Registration(state) => register::on_commit(self.exchange, state, outcome),
-            CommitState::ClientManagement(state) => {
-                client_management::on_commit(self.exchange, state, outcome)
-            }
-        })
+        exchange.resume(paused, Resumed::Commit(outcome))
     }
 
     /// Ends the exchange because the store could not apply the transaction;
@@ -318,45 +158,129 @@ impl Commit {
     /// requests and decisions), the client is told by redirect (RFC 6749
     /// §4.1.2.1 `temporarily_unavailable` / `server_error`).
     pub fn fail(self, error: &StoreError) -> Respond {
-        match self.state {
-            CommitState::Authorize(state) => {
-                authorize::on_commit_failure(&self.exchange, &state, error)
-            }
-            CommitState::Decide(state) => decide::on_commit_failure(&self.exchange, &state, error),
-            _ => store_failure(error),
-        }
+        let Self { paused, exchange, unanswered, .. } = self;
+        unanswered.dismiss();
+        paused.fail(&exchange.env, error)
     }
 }
 
-/// RFC 6749 §5.2 has no store-failure code at the token endpoint; the
-/// authorization endpoint's `temporarily_unavailable` (503) and
-/// `server_error` (500) say exactly what happened.
-fn store_failure(error: &StoreError) -> Respond {
-    Respond { reply: Reply::Http(response::error(&store_error(error))), best_effort: Vec::new() }
+/// Warns, in debug builds, when a [`Read`] or [`Commit`] is dropped
+/// without being resumed or failed: the exchange then never answered, and
+/// for a commit the host cannot tell whether the transaction was meant to
+/// be applied. Release builds carry nothing. (The same guard as
+/// quinn-proto's `IncomingImproperDropWarner`.)
+#[derive(Debug)]
+struct DropWarner {
+    #[cfg(debug_assertions)]
+    step: &'static str,
 }
 
-/// The protocol error that reports a store failure.
-pub(crate) fn store_error(error: &StoreError) -> OAuthError {
-    let code = if error.is_transient() {
-        ErrorCode::TemporarilyUnavailable
-    } else {
-        ErrorCode::ServerError
-    };
-    let description = if error.is_transient() {
-        "storage is temporarily unavailable; retry later"
-    } else {
-        "storage failed"
-    };
-    OAuthError::new(code, description)
+impl DropWarner {
+    #[cfg_attr(not(debug_assertions), expect(unused_variables, reason = "debug builds only"))]
+    fn new(step: &'static str) -> Self {
+        Self {
+            #[cfg(debug_assertions)]
+            step,
+        }
+    }
+
+    /// The step was answered: no warning.
+    fn dismiss(self) {
+        std::mem::forget(self);
+    }
 }
 
-impl Respond {
-    /// The answer when an adapter misused the step API: a 500 that reveals
-    /// nothing about the request.
-    pub fn for_misuse(_misuse: &ApiMisuse) -> Self {
-        let err = OAuthError::new(ErrorCode::ServerError, "internal error");
-        let mut response = response::error(&err);
-        *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-        Self { reply: Reply::Http(response), best_effort: Vec::new() }
+#[cfg(debug_assertions)]
+impl Drop for DropWarner {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        #[cfg(test)]
+        dropped::note();
+        eprintln!(
+            "qscope: a {} step was dropped without resume or fail; the exchange never answered",
+            self.step
+        );
+    }
+}
+
+/// Counts the warnings of this thread, for the tests below.
+#[cfg(all(test, debug_assertions))]
+mod dropped {
+    use std::cell::Cell;
+
+    thread_local! {
+        static WARNINGS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub(super) fn note() {
+        WARNINGS.with(|count| count.set(count.get() + 1));
+    }
+
+    pub(super) fn count() -> usize {
+        WARNINGS.with(Cell::get)
+    }
+}
+
+#[cfg(all(test, debug_assertions))]
+mod tests {
+    use super::*;
+    use crate::store::{MemoryStore, Store};
+    use crate::{Entropy, UnixTime};
+
+    fn token_request() -> http::Request<Vec<u8>> {
+        http::Request::post("/token")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(b"grant_type=client_credentials&client_id=c&client_secret=a-long-random-secret-from-ClientSecret-generate".to_vec())
+            .expect("request")
+    }
+
+    fn first_step() -> Step {
+        let config = Config::builder("https://as.example.com").build().expect("config");
+        let ctx = Context::new(UnixTime::from_secs(1_700_000_000), Entropy::from_bytes([1; 32]));
+        begin(Arc::new(config), Input::from(&token_request()), ctx)
+    }
+
+    #[test]
+    fn a_dropped_read_warns_once() {
+        let before = dropped::count();
+        let Step::Read(read) = first_step() else { panic!("a token request reads first") };
+        drop(read);
+        assert_eq!(dropped::count(), before + 1);
+    }
+
+    #[test]
+    fn an_answered_read_does_not_warn() {
+        let before = dropped::count();
+        let Step::Read(read) = first_step() else { panic!("a token request reads first") };
+        let answers = MemoryStore::new().read(read.queries()).expect("memory read");
+        let Ok(Step::Respond(_)) = read.resume(answers) else {
+            panic!("an unknown client is refused at once")
+        };
+        let Step::Read(read) = first_step() else { panic!("a token request reads first") };
+        let _ = read.fail(&StoreError::transient("down"));
+        assert_eq!(dropped::count(), before);
+    }
+
+    #[test]
+    fn a_dropped_commit_warns_once() {
+        use crate::ClientSecret;
+        use crate::store::{ClientAuthMethod, ClientRecord, GrantType};
+
+        let store = MemoryStore::new();
+        let secret = ClientSecret::new("a-long-random-secret-from-ClientSecret-generate");
+        store.insert_client(
+            ClientRecord::confidential("c", secret.hash(), ClientAuthMethod::ClientSecretPost)
+                .with_grants([GrantType::ClientCredentials]),
+        );
+        let Step::Read(read) = first_step() else { panic!("a token request reads first") };
+        let answers = store.read(read.queries()).expect("memory read");
+        let Ok(Step::Commit(commit)) = read.resume(answers) else {
+            panic!("a valid client credentials request commits its tokens")
+        };
+        let before = dropped::count();
+        drop(commit);
+        assert_eq!(dropped::count(), before + 1);
     }
 }

@@ -7,6 +7,23 @@
 
 use std::borrow::Cow;
 
+use http::HeaderMap;
+use http::header::CONTENT_TYPE;
+
+/// Whether the media type is `application/x-www-form-urlencoded`
+/// (parameters such as `charset` allowed, case-insensitive).
+pub(crate) fn is_form_content_type(headers: &HeaderMap) -> bool {
+    let mut values = headers.get_all(CONTENT_TYPE).iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return false;
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+}
+
 /// At most this many parameters are accepted in one request.
 pub(crate) const MAX_PARAMS: usize = 64;
 

@@ -37,7 +37,7 @@
 //! // The host supplies the time and 32 fresh bytes from its CSPRNG.
 //! let ctx = Context::new(UnixTime::from_secs(1_700_000_000), Entropy::from_bytes([7; 32]));
 //!
-//! let mut step = server.begin(request, ctx);
+//! let mut step = server.begin(&request, ctx);
 //! let response = loop {
 //!     step = match step {
 //!         Step::Read(read) => {
@@ -63,14 +63,20 @@
 //! ```
 //!
 //! [`drive`] and [`drive_async`] are this loop, written once, over the
-//! [`store::Store`] and [`store::AsyncStore`] traits.
+//! [`store::Store`] and [`store::AsyncStore`] traits
+//! ([`drive_deferred`] and [`drive_deferred_async`] stop at the
+//! [`Respond`] for hosts that write best-effort effects later). Every
+//! [`Input`] starts the same way: an HTTP request (`&request`), a
+//! [`Decision`], a device prompt or decision, or a bearer check
+//! ([`Input::bearer`]), which ends in [`Reply::Access`] or the denial.
 //!
 //! ## Login and consent
 //!
 //! The core never renders a page. A valid authorization request ends in a
 //! [`Reply::Interaction`]: the host shows its login and consent page from
-//! it, and reports the user's [`Decision`] through [`Server::decide`],
-//! which is driven like any request and ends in the redirect to the client.
+//! it, and reports the user's [`Decision`] as the [`Input`] of a second
+//! exchange, driven like any request, which ends in the redirect to the
+//! client.
 //!
 //! ```
 //! use qscope::store::{ClientRecord, GrantType, MemoryStore};
@@ -93,7 +99,7 @@
 //! )
 //! .body(Vec::new())?;
 //! let ctx = Context::new(now, Entropy::from_bytes([1; 32]));
-//! let Reply::Interaction(interaction) = qscope::drive(&server, &store, request, ctx) else {
+//! let Reply::Interaction(interaction) = qscope::drive(&server, &store, &request, ctx) else {
 //!     panic!("a valid request asks the host for a decision");
 //! };
 //! assert_eq!(interaction.scopes[0].description.as_deref(), Some("See your profile"));
@@ -101,7 +107,7 @@
 //! // ... the host authenticates the user and asks for consent ...
 //! let decision = Decision::approve(interaction.handle, "alice", Scopes::from_names(["profile"]));
 //! let ctx = Context::new(now, Entropy::from_bytes([2; 32]));
-//! let reply = qscope::drive_step(&store, server.decide(decision, ctx));
+//! let reply = qscope::drive(&server, &store, decision, ctx);
 //! let response = reply.into_http().ok_or("a decision ends in HTTP")?;
 //! assert_eq!(response.status(), 303);
 //! let location = response.headers()["location"].to_str()?;
@@ -120,8 +126,8 @@
 //!   preconditions, or not at all ([`store::Outcome::Conflict`]). The core
 //!   never answers with a token whose commit was not reported applied.
 //! * Protocol errors are responses, never a Rust `Err`; [`ApiMisuse`] means
-//!   the adapter broke the contract; [`ConfigError`] comes only from
-//!   [`ConfigBuilder::build`].
+//!   the adapter broke the contract, and carries the 500 to send;
+//!   [`ConfigError`] comes only from [`ConfigBuilder::build`].
 //! * No exchange takes more than [`MAX_STEPS`] steps.
 //!
 //! The [`manual`] module holds the longer chapters: the driving and
@@ -146,10 +152,18 @@ mod form;
 mod grant;
 #[cfg(feature = "server")]
 pub mod host;
+pub mod html;
+mod input;
+#[cfg(feature = "jwt")]
+pub mod jose;
 pub mod manual;
+mod misuse;
 mod pkce;
 pub mod registration;
-mod response;
+mod reply;
+#[cfg(feature = "jwt")]
+pub mod resource;
+pub mod response;
 mod scope;
 mod secret;
 mod server;
@@ -158,19 +172,18 @@ pub mod store;
 mod time;
 
 pub use authorization::{Decision, Interaction, InteractionHandle, RequestedScope};
-pub use bearer::{Access, BearerRead, BearerStep, BearerVerdict};
 pub use config::{
     BearerPolicy, Config, ConfigBuilder, Endpoints, FifoLimits, MAX_CODE_LIFETIME, PkcePolicy,
     RefreshRotation, ScopeDefinition,
 };
 pub use config::{DEFAULT_REGISTRATION_GRANTS, RegistrationPolicy};
 pub use context::{Context, Entropy, RequestId};
-pub use driver::{
-    drive, drive_async, drive_step, drive_step_async, drive_to_respond, drive_to_respond_async,
-    verify_bearer, verify_bearer_async,
-};
-pub use error::{ApiMisuse, ConfigError, ErrorCode};
-pub use exchange::{Commit, MAX_STEPS, Read, Reply, Respond, Step};
+pub use driver::{drive, drive_async, drive_deferred, drive_deferred_async};
+pub use error::{ConfigError, ErrorCode};
+pub use exchange::{Commit, MAX_STEPS, Read, Step};
+pub use input::{HttpRequest, Input};
+pub use misuse::{ApiMisuse, MisuseKind};
+pub use reply::{Access, Reply, Respond};
 pub use scope::{InvalidScope, Scopes};
 pub use secret::{ClientSecret, SecretHash, TokenHash};
 pub use server::Server;

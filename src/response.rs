@@ -1,9 +1,12 @@
-//! Building the HTTP responses the RFCs prescribe.
+//! Building the HTTP responses the RFCs prescribe. [`json_error`] is the
+//! one builder of JSON error answers: the core's, the adapters' own
+//! (a request that never reached the core) and a host's.
 
 use http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, Response, StatusCode};
 use serde::Serialize;
 
+use crate::ErrorCode;
 use crate::error::OAuthError;
 
 /// `application/json` with the no-store headers that RFC 6749 §5.1
@@ -32,18 +35,44 @@ struct ErrorBody<'a> {
     error_description: &'a str,
 }
 
-/// The RFC 6749 §5.2 error body with the code's status. A `503` (a
-/// transient store failure, a race lost to a concurrent change) says when
-/// to retry: `Retry-After: 1` (RFC 9110 §10.2.3) — the conditions behind
-/// it (a lock, a full disk, a restarting database) pass in about that.
-pub(crate) fn error(err: &OAuthError) -> Response<Vec<u8>> {
-    let body = ErrorBody { error: err.code.as_str(), error_description: &err.description };
-    let status = err.code.status();
-    let mut response = json_value(status, &body);
+/// An RFC 6749 §5.2 error answer: `status`, the JSON body `{"error":
+/// code, "error_description": description}` (the description omitted when
+/// empty), `Content-Type: application/json`, `Cache-Control: no-store` and
+/// `Pragma: no-cache`. A `503` (a transient store failure, a race lost to
+/// a concurrent change) also says when to retry: `Retry-After: 1` (RFC 9110
+/// §10.2.3) — the conditions behind it (a lock, a full disk, a restarting
+/// database) pass in about that.
+///
+/// ```
+/// use qscope::ErrorCode;
+/// use qscope::response::json_error;
+///
+/// let response = json_error(http::StatusCode::TOO_MANY_REQUESTS, ErrorCode::TemporarilyUnavailable, "slow down");
+/// assert_eq!(response.status(), 429);
+/// assert_eq!(response.headers()["pragma"], "no-cache");
+/// assert_eq!(
+///     response.body().as_slice(),
+///     br#"{"error":"temporarily_unavailable","error_description":"slow down"}"#
+/// );
+/// ```
+pub fn json_error(status: StatusCode, code: ErrorCode, description: &str) -> Response<Vec<u8>> {
+    let mut response =
+        json_value(status, &ErrorBody { error: code.as_str(), error_description: description });
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
     }
     response
+}
+
+/// The RFC 6749 §5.2 error body with the code's status.
+pub(crate) fn error(err: &OAuthError) -> Response<Vec<u8>> {
+    json_error(err.code.status(), err.code, &err.description)
+}
+
+/// `500 server_error` that reveals nothing about the request: the answer
+/// to a bug (a misused step API, a panic).
+pub(crate) fn internal_error() -> Response<Vec<u8>> {
+    json_error(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::ServerError, "internal error")
 }
 
 /// `invalid_client` as 401 with `WWW-Authenticate: Basic` (RFC 6749 §5.2:
@@ -60,10 +89,8 @@ pub(crate) fn error_with_basic_challenge(err: &OAuthError) -> Response<Vec<u8>> 
 
 /// 405 with the `Allow` header naming the accepted methods.
 pub(crate) fn method_not_allowed(allow: &'static str) -> Response<Vec<u8>> {
-    let err = OAuthError::new(
-        crate::ErrorCode::InvalidRequest,
-        format!("method not allowed; use {allow}"),
-    );
+    let err =
+        OAuthError::new(ErrorCode::InvalidRequest, format!("method not allowed; use {allow}"));
     let mut response = error(&err);
     *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
     response.headers_mut().insert(ALLOW, HeaderValue::from_static(allow));

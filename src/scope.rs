@@ -1,9 +1,13 @@
-//! Scopes (RFC 6749 §3.3): parsing, set arithmetic, the wire form.
+//! Scopes (RFC 6749 §3.3): parsing, set arithmetic, the wire form, and
+//! the two rules every endpoint that takes a `scope` parameter applies.
 
 use std::fmt;
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::ErrorCode;
+use crate::error::OAuthError;
 
 /// Whether `token` is a scope token: `1*( %x21 / %x23-5B / %x5D-7E )`.
 pub(crate) fn is_scope_token(token: &str) -> bool {
@@ -137,6 +141,40 @@ impl<'de> Deserialize<'de> for Scopes {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("scope must be space-delimited scope tokens")]
 pub struct InvalidScope;
+
+/// Parses an optional `scope` value (RFC 6749 §3.3): a malformed one is
+/// `invalid_scope`.
+pub(crate) fn parse_scope_text(text: Option<&str>) -> Result<Option<Scopes>, OAuthError> {
+    text.map(|text| {
+        Scopes::parse(text).map_err(|_| {
+            OAuthError::new(
+                ErrorCode::InvalidScope,
+                "scope is not a space-delimited list of scope tokens",
+            )
+        })
+    })
+    .transpose()
+}
+
+/// The scopes to grant: the requested ones if all are within `allowed`,
+/// else `invalid_scope` naming the first that is not; without a request,
+/// the configured `defaults` that `allowed` contains.
+pub(crate) fn resolve_scopes(
+    defaults: &Scopes,
+    requested: Option<&Scopes>,
+    allowed: &Scopes,
+) -> Result<Scopes, OAuthError> {
+    match requested {
+        Some(requested) => match requested.iter().find(|s| !allowed.contains(s)) {
+            None => Ok(requested.clone()),
+            Some(scope) => Err(OAuthError::new(
+                ErrorCode::InvalidScope,
+                format!("scope {scope} is not allowed for this client"),
+            )),
+        },
+        None => Ok(defaults.intersection(allowed)),
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -511,14 +511,24 @@ fn store_failures() {
     store.inner.insert_client(public_app());
     // The client cannot be read: nothing is verified, so the answer is direct.
     store.fail_reads.store(true, std::sync::atomic::Ordering::SeqCst);
-    let reply = qscope::drive(&h.server, &store, authorize(&app_query("")).into(), h.context());
+    let reply = qscope::drive(
+        &h.server,
+        &store,
+        &http::Request::from(authorize(&app_query(""))),
+        h.context(),
+    );
     let response = reply.into_http().unwrap();
     assert_direct(&response, 503, "temporarily_unavailable");
     // The pending authorization cannot be stored: the redirect URI is
     // verified, so the client is told (RFC 6749 §4.1.2.1).
     store.fail_reads.store(false, std::sync::atomic::Ordering::SeqCst);
     store.fail_applies.store(true, std::sync::atomic::Ordering::SeqCst);
-    let reply = qscope::drive(&h.server, &store, authorize(&app_query("")).into(), h.context());
+    let reply = qscope::drive(
+        &h.server,
+        &store,
+        &http::Request::from(authorize(&app_query(""))),
+        h.context(),
+    );
     let response = reply.into_http().unwrap();
     assert_eq!(
         location(&response),
@@ -530,7 +540,12 @@ fn store_failures() {
     let store = FailingStore::new(qscope::store::MemoryStore::new(), false);
     store.inner.insert_client(public_app());
     store.fail_applies.store(true, std::sync::atomic::Ordering::SeqCst);
-    let reply = qscope::drive(&h.server, &store, authorize(&app_query("")).into(), h.context());
+    let reply = qscope::drive(
+        &h.server,
+        &store,
+        &http::Request::from(authorize(&app_query(""))),
+        h.context(),
+    );
     let location = location(&reply.into_http().unwrap());
     assert_eq!(query_param(&location, "error").as_deref(), Some("server_error"));
     assert!(store.inner.pendings().is_empty());

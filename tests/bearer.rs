@@ -8,10 +8,7 @@ use qscope::store::{
     Answer, Answers, MemoryStore, Outcome, Query, Store, StoreError, TokenHash, TokenKind,
     Transaction,
 };
-use qscope::{
-    Access, ApiMisuse, BearerPolicy, BearerStep, BearerVerdict, Scopes, verify_bearer,
-    verify_bearer_async,
-};
+use qscope::{Access, BearerPolicy, Input, MisuseKind, Reply, Scopes, Step};
 use support::*;
 
 const TOKEN: &str = "mF_9.B5f-4.1JqM";
@@ -24,8 +21,8 @@ fn request(req: Req) -> Request<Vec<u8>> {
     req.into()
 }
 
-fn verify(h: &Harness, req: Req, required: &[&str]) -> BearerVerdict {
-    verify_bearer(&h.server, &h.store, &request(req), &scopes(required), h.now())
+fn verify(h: &Harness, req: Req, required: &[&str]) -> Reply {
+    h.ask(Input::bearer(&request(req), &scopes(required)))
 }
 
 fn get_with(header: &str) -> Req {
@@ -41,19 +38,20 @@ fn alice() -> Access {
 }
 
 #[track_caller]
-fn assert_allowed(verdict: BearerVerdict, expected: &Access) {
+fn assert_allowed(verdict: Reply, expected: &Access) {
     match verdict {
-        BearerVerdict::Allowed(access) => assert_eq!(&access, expected),
-        BearerVerdict::Denied(response) => {
+        Reply::Access(access) => assert_eq!(&access, expected),
+        Reply::Http(response) => {
             panic!("denied {} {:?}", response.status(), response.headers().get("www-authenticate"))
         }
+        other => panic!("a bearer check ended in {other:?}"),
     }
 }
 
 /// Asserts a denial: exact status, exact challenge, no other header, no body.
 #[track_caller]
-fn assert_denied(verdict: BearerVerdict, status: u16, challenge: &str) {
-    let BearerVerdict::Denied(response) = verdict else { panic!("expected a denial") };
+fn assert_denied(verdict: Reply, status: u16, challenge: &str) {
+    let Reply::Http(response) = verdict else { panic!("expected a denial") };
     assert_challenge(&response, status, challenge);
 }
 
@@ -212,7 +210,7 @@ fn rfc6750_3_1_malformed_credentials_are_400_invalid_request() {
         .body(Vec::new())
         .unwrap();
     assert_denied(
-        verify_bearer(&h.server, &h.store, &non_ascii, &Scopes::new(), h.now()),
+        h.ask(Input::bearer(&non_ascii, &Scopes::new())),
         400,
         "Bearer realm=\"qscope\", error=\"invalid_request\", \
          error_description=\"Authorization header is not valid Bearer credentials\"",
@@ -332,15 +330,17 @@ fn the_step_api_reads_the_token_once_by_hash() {
     h.insert_token(TOKEN, TokenKind::Access, CLIENT_ID, 1);
     let req = request(get_with("Bearer mF_9.B5f-4.1JqM"));
     let required = scopes(&["read"]);
-    let BearerStep::Read(read) = h.server.verify_bearer(&req, &required, h.now()) else {
+    let Step::Read(read) = h.server.begin(Input::bearer(&req, &required), h.context()) else {
         panic!("expected a read");
     };
     assert_eq!(read.queries(), &[Query::Token { hash: TokenHash::of(TOKEN) }]);
     let answers = h.store.read(read.queries()).unwrap();
-    assert_allowed(read.resume(answers).unwrap(), &alice());
+    let Step::Respond(respond) = read.resume(answers).unwrap() else { panic!("one read") };
+    assert_allowed(respond.reply, &alice());
     // No credentials: decided without a read.
     let bare = request(Req::new("GET", "/resource", ""));
-    assert!(matches!(h.server.verify_bearer(&bare, &required, h.now()), BearerStep::Denied(_)));
+    let step = h.server.begin(Input::bearer(&bare, &required), h.context());
+    assert!(matches!(step, Step::Respond(_)));
 }
 
 #[test]
@@ -350,23 +350,23 @@ fn answers_that_do_not_echo_the_query_are_misuse() {
     h.insert_token("other", TokenKind::Access, CLIENT_ID, 1);
     let req = request(get_with("Bearer mF_9.B5f-4.1JqM"));
     let none = Scopes::new();
-    let read = || match h.server.verify_bearer(&req, &none, h.now()) {
-        BearerStep::Read(read) => read,
-        BearerStep::Denied(_) => panic!("expected a read"),
+    let read = || match h.server.begin(Input::bearer(&req, &none), h.context()) {
+        Step::Read(read) => read,
+        _ => panic!("expected a read"),
     };
     assert_eq!(
         read().resume(Answers::default()).unwrap_err(),
-        ApiMisuse::AnswerCount { expected: 1, got: 0 }
+        MisuseKind::AnswerCount { expected: 1, got: 0 }
     );
     let other = Query::Token { hash: TokenHash::of("other") };
     let wrong_key = h.store.read(std::slice::from_ref(&other)).unwrap();
-    assert_eq!(read().resume(wrong_key).unwrap_err(), ApiMisuse::AnswerKey { index: 0 });
+    assert_eq!(read().resume(wrong_key).unwrap_err(), MisuseKind::AnswerKey { index: 0 });
     // The right key carrying another token's record.
     let record = h.store.read(&[other]).unwrap().as_slice()[0].record.clone();
     let forged: Answers = [Answer { query: Query::Token { hash: TokenHash::of(TOKEN) }, record }]
         .into_iter()
         .collect();
-    assert_eq!(read().resume(forged).unwrap_err(), ApiMisuse::AnswerRecord { index: 0 });
+    assert_eq!(read().resume(forged).unwrap_err(), MisuseKind::AnswerRecord { index: 0 });
 }
 
 /// A store whose reads fail, or answer the wrong key.
@@ -403,8 +403,8 @@ fn store_failures_are_503_or_500_and_misuse_is_500() {
         (BrokenStore { transient: false, misanswer: true }, 500, "server_error"),
     ];
     for (store, status, error) in cases {
-        let BearerVerdict::Denied(response) =
-            verify_bearer(&h.server, &store, &req, &none, h.now())
+        let Reply::Http(response) =
+            qscope::drive(&h.server, &store, Input::bearer(&req, &none), h.context())
         else {
             panic!("expected a denial");
         };
@@ -420,9 +420,17 @@ async fn the_async_driver_gives_the_same_verdicts() {
     let store = MemoryStore::new();
     store.insert_token(h.token(TOKEN));
     let ok = request(get_with("Bearer mF_9.B5f-4.1JqM"));
-    let verdict = verify_bearer_async(&h.server, &store, &ok, &scopes(&["read"]), h.now()).await;
+    let verdict =
+        qscope::drive_async(&h.server, &store, Input::bearer(&ok, &scopes(&["read"])), h.context())
+            .await;
     assert_allowed(verdict, &alice());
-    let verdict = verify_bearer_async(&h.server, &store, &ok, &scopes(&["admin"]), h.now()).await;
+    let verdict = qscope::drive_async(
+        &h.server,
+        &store,
+        Input::bearer(&ok, &scopes(&["admin"])),
+        h.context(),
+    )
+    .await;
     assert_denied(
         verdict,
         403,
@@ -430,6 +438,8 @@ async fn the_async_driver_gives_the_same_verdicts() {
          error_description=\"The access token lacks a required scope\", scope=\"admin\"",
     );
     let bare = request(Req::new("GET", "/resource", ""));
-    let verdict = verify_bearer_async(&h.server, &store, &bare, &Scopes::new(), h.now()).await;
+    let verdict =
+        qscope::drive_async(&h.server, &store, Input::bearer(&bare, &Scopes::new()), h.context())
+            .await;
     assert_denied(verdict, 401, "Bearer realm=\"qscope\"");
 }

@@ -11,8 +11,13 @@ use clients::{
     only_audit, open, registered,
 };
 use qscope::admin::Admin;
-use qscope::store::{AuditAction, Effect, Outcome, Precondition, Query, Store, TokenKind};
-use qscope::{Context, Entropy, MAX_STEPS, Scopes, SecretHash, Step, TokenHash};
+use std::cell::{Cell, RefCell};
+
+use qscope::store::{
+    Answers, AuditAction, Effect, Outcome, Precondition, Query, Store, StoreError, TokenKind,
+    Transaction,
+};
+use qscope::{Context, Entropy, MAX_STEPS, Scopes, SecretHash, TokenHash};
 use serde_json::{Value, json};
 use support::{Harness, Req, T0, assert_error, token_request};
 
@@ -399,30 +404,53 @@ fn updates_may_keep_scopes_an_administrator_granted() {
 /// Drives `request` to its first commit, lets `meanwhile` change the store,
 /// then finishes; returns the response and the number of commits.
 fn race(h: &Harness, request: Req, meanwhile: impl FnOnce()) -> (http::Response<Vec<u8>>, usize) {
-    let mut meanwhile = Some(meanwhile);
-    let mut commits = 0;
+    let meanwhile = RefCell::new(Some(meanwhile));
+    let store = Meddling::new(h, || {
+        if let Some(change) = meanwhile.borrow_mut().take() {
+            change();
+        }
+    });
     let ctx = Context::new(h.now(), Entropy::from_bytes([42; 32]));
-    let mut step = h.server.begin(http::Request::from(request), ctx);
-    for _ in 0..MAX_STEPS {
-        step = match step {
-            Step::Read(read) => {
-                let answers = h.store.read(read.queries()).unwrap();
-                read.resume(answers).unwrap()
-            }
-            Step::Commit(commit) => {
-                if let Some(change) = meanwhile.take() {
-                    change();
-                }
-                commits += 1;
-                let outcome = h.store.apply(commit.transaction()).unwrap();
-                commit.resume(outcome).unwrap()
-            }
-            Step::Respond(respond) => {
-                return (respond.reply.into_http().expect("an HTTP reply"), commits);
-            }
-        };
+    let request = http::Request::from(request);
+    // Best-effort effects left unapplied: only commits reach the store.
+    let reply = qscope::drive_deferred(&h.server, &store, &request, ctx).reply;
+    (reply.into_http().expect("an HTTP reply"), store.outcomes.borrow().len())
+}
+
+/// The harness's store with `before_commit` run before every commit is
+/// applied: another writer getting there first. Every step is counted and
+/// every commit's outcome kept.
+struct Meddling<'h, F> {
+    h: &'h Harness,
+    before_commit: F,
+    steps: Cell<usize>,
+    outcomes: RefCell<Vec<Outcome>>,
+}
+
+impl<'h, F: Fn()> Meddling<'h, F> {
+    fn new(h: &'h Harness, before_commit: F) -> Self {
+        Self { h, before_commit, steps: Cell::new(0), outcomes: RefCell::default() }
     }
-    panic!("step bound");
+
+    fn step(&self) {
+        self.steps.set(self.steps.get() + 1);
+        assert!(self.steps.get() < MAX_STEPS, "step bound");
+    }
+}
+
+impl<F: Fn()> Store for Meddling<'_, F> {
+    fn read(&self, queries: &[Query]) -> Result<Answers, StoreError> {
+        self.step();
+        Ok(self.h.store.read(queries).unwrap())
+    }
+
+    fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
+        self.step();
+        (self.before_commit)();
+        let outcome = self.h.store.apply(transaction).unwrap();
+        self.outcomes.borrow_mut().push(outcome.clone());
+        Ok(outcome)
+    }
 }
 
 fn admin_ctx() -> Context {
@@ -481,31 +509,21 @@ fn a_concurrent_token_rotation_or_deletion_invalidates_the_request() {
 #[test]
 fn repeated_conflicts_end_in_temporarily_unavailable() {
     let (h, client) = setup();
-    let mut steps = 0;
+    // Someone changes the client before every commit.
+    let store = Meddling::new(&h, || {
+        let mut current = h.store.client(&client.client_id).unwrap();
+        current.revision += 1;
+        h.store.insert_client(current);
+    });
     let ctx = Context::new(h.now(), Entropy::from_bytes([42; 32]));
-    let mut step = h
-        .server
-        .begin(http::Request::from(manage("DELETE", &client.client_id, &client.token, "")), ctx);
-    let response = loop {
-        steps += 1;
-        assert!(steps <= MAX_STEPS);
-        step = match step {
-            Step::Read(read) => {
-                let answers = h.store.read(read.queries()).unwrap();
-                read.resume(answers).unwrap()
-            }
-            Step::Commit(commit) => {
-                // Someone changes the client before every commit.
-                let mut current = h.store.client(&client.client_id).unwrap();
-                current.revision += 1;
-                h.store.insert_client(current);
-                let outcome = h.store.apply(commit.transaction()).unwrap();
-                assert!(matches!(outcome, Outcome::Conflict { .. }));
-                commit.resume(outcome).unwrap()
-            }
-            Step::Respond(respond) => break respond.reply.into_http().expect("an HTTP reply"),
-        };
-    };
+    let request = http::Request::from(manage("DELETE", &client.client_id, &client.token, ""));
+    let respond = qscope::drive_deferred(&h.server, &store, &request, ctx);
+    let response = respond.reply.into_http().expect("an HTTP reply");
+    assert!(
+        store.outcomes.borrow().iter().all(|outcome| matches!(outcome, Outcome::Conflict { .. }))
+    );
+    // Every read and commit, and the respond.
+    let steps = store.steps.get() + 1;
     assert_eq!(
         description(&response, 503, "temporarily_unavailable"),
         "the client changed while this request was processed; retry"

@@ -201,11 +201,7 @@ fn rfc8628_3_4_a_confidential_client_authenticates_when_polling() {
         subject: "alice".into(),
         scopes: Scopes::from_names(["read"]),
     };
-    let Reply::Device(DeviceReply::Approved) =
-        h.drive(h.server.decide_device(decision, h.context()))
-    else {
-        panic!("approved")
-    };
+    let Reply::Device(DeviceReply::Approved) = h.ask(decision) else { panic!("approved") };
     let poll = format!("grant_type={DEVICE_GRANT}&device_code={device_code}");
     let json_body = assert_error(
         &h.send(token_request(&format!("{poll}&client_id=tv-box"))),

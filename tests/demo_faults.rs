@@ -157,7 +157,7 @@ async fn create_client(demo: &Demo, id: &str) -> (String, String) {
     spec.metadata.grant_types = Some(vec!["client_credentials".into()]);
     spec.metadata.scope = Some("read".into());
     let change =
-        Admin::new(&server).create_client(&spec, &context_for(None, None).unwrap()).unwrap();
+        Admin::new(server).create_client(&spec, &context_for(None, None).unwrap()).unwrap();
     let store = &demo.running().store;
     assert_eq!(AsyncStore::apply(store, &change.transaction).await.unwrap(), Outcome::Applied);
     (id.to_owned(), change.secret.unwrap().expose().to_owned())

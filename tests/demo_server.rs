@@ -429,7 +429,7 @@ async fn client_names_are_escaped() {
     spec.metadata.grant_types = Some(vec!["authorization_code".into()]);
     spec.metadata.scope = Some("read".into());
     let change =
-        Admin::new(&server).create_client(&spec, &context_for(None, None).unwrap()).unwrap();
+        Admin::new(server).create_client(&spec, &context_for(None, None).unwrap()).unwrap();
     let store = &demo.running().store;
     assert_eq!(AsyncStore::apply(store, &change.transaction).await.unwrap(), Outcome::Applied);
 

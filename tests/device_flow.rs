@@ -8,7 +8,7 @@ use qscope::store::{
     AuditAction, ClientRecord, DeviceStatus, Effect, GrantType, Precondition, Query, Registrant,
     Store, TokenHash,
 };
-use qscope::{Reply, Scopes, Seconds};
+use qscope::{Input, Reply, Scopes, Seconds};
 use serde_json::Value;
 use support::*;
 
@@ -45,14 +45,14 @@ fn poll(h: &Harness, device_code: &str) -> http::Response<Vec<u8>> {
 }
 
 fn prompt(h: &Harness, typed: &str) -> DeviceReply {
-    match h.drive(h.server.device_prompt(typed, h.context())) {
+    match h.ask(Input::device_prompt(typed)) {
         Reply::Device(reply) => reply,
         other => panic!("expected a device reply, got {other:?}"),
     }
 }
 
 fn decide(h: &Harness, decision: DeviceDecision) -> DeviceReply {
-    match h.drive(h.server.decide_device(decision, h.context())) {
+    match h.ask(decision) {
         Reply::Device(reply) => reply,
         other => panic!("expected a device reply, got {other:?}"),
     }
@@ -231,7 +231,7 @@ fn wrong_user_codes_are_rejected_and_audited_for_throttling() {
     for (typed, rejection) in
         [("BCDF-GHJK", DeviceRejection::Unknown), ("nonsense", DeviceRejection::Malformed)]
     {
-        let reply = match h.drive(h.server.device_prompt(typed, h.context().with_peer(peer))) {
+        let reply = match h.ask_with(Input::device_prompt(typed), h.context().with_peer(peer)) {
             Reply::Device(reply) => reply,
             other => panic!("{other:?}"),
         };
@@ -281,13 +281,13 @@ fn racing_polls_issue_tokens_once() {
             other => panic!("expected a commit, got {other:?}"),
         }
     };
-    let first = to_commit(h.server.begin(request(), h.context()));
-    let second = to_commit(h.server.begin(request(), h.context()));
+    let first = to_commit(h.server.begin(&request(), h.context()));
+    let second = to_commit(h.server.begin(&request(), h.context()));
     let outcome = h.store.apply(first.transaction()).unwrap();
-    let winner = h.drive(first.resume(outcome).unwrap()).into_http().unwrap();
+    let winner = h.finish(first.resume(outcome).unwrap()).into_http().unwrap();
     assert_eq!(winner.status(), 200);
     let outcome = h.store.apply(second.transaction()).unwrap();
-    let loser = h.drive(second.resume(outcome).unwrap()).into_http().unwrap();
+    let loser = h.finish(second.resume(outcome).unwrap()).into_http().unwrap();
     assert_eq!(
         assert_error(&loser, 400, "invalid_grant")["error_description"],
         "device code was already used"
@@ -314,13 +314,13 @@ fn user_codes_are_unique_among_live_grants() {
     };
     // Learn the user code this entropy draws first.
     let probe = device_harness();
-    let drawn = json(&probe.drive(probe.server.begin(request(), entropy())).into_http().unwrap());
+    let drawn = json(&probe.ask_with(&request(), entropy()).into_http().unwrap());
     let drawn_code = str_of(&drawn, "user_code").to_owned();
     // Another live grant already holds that user code: the store refuses
     // it, and the endpoint draws another.
     let h = device_harness();
     let _ = hold(&h, "holder", &drawn_code, T0.after(Seconds::minutes(5)));
-    let second = json(&h.drive(h.server.begin(request(), entropy())).into_http().unwrap());
+    let second = json(&h.ask_with(&request(), entropy()).into_http().unwrap());
     assert_ne!(str_of(&second, "user_code"), drawn_code);
     let committed = h.committed.borrow().clone();
     assert_eq!(committed.len(), 2, "one conflicting commit, one retry");
@@ -329,7 +329,7 @@ fn user_codes_are_unique_among_live_grants() {
     // Once the holder expired, the same draw succeeds at once.
     let later = device_harness();
     let _ = hold(&later, "old", &drawn_code, T0);
-    let reused = json(&later.drive(later.server.begin(request(), entropy())).into_http().unwrap());
+    let reused = json(&later.ask_with(&request(), entropy()).into_http().unwrap());
     assert_eq!(str_of(&reused, "user_code"), drawn_code);
     assert_eq!(later.committed.borrow().len(), 1);
 }

@@ -229,7 +229,7 @@ fn racing_decisions_issue_one_code() {
     let interaction = start(&h);
     let store: &MemoryStore = &h.store;
     let read_then_commit = |decision: Decision| {
-        let Step::Read(read) = h.server.decide(decision, h.context()) else { panic!("a read") };
+        let Step::Read(read) = h.server.begin(decision, h.context()) else { panic!("a read") };
         let answers = store.read(read.queries()).unwrap();
         let Step::Commit(commit) = read.resume(answers).unwrap() else { panic!("a commit") };
         commit
@@ -269,8 +269,7 @@ fn decision_store_failure_redirects_temporarily_unavailable() {
     }
     let store = FailingStore::new(inner, true);
     store.fail_applies.store(true, Ordering::SeqCst);
-    let reply =
-        qscope::drive_step(&store, h.server.decide(approve(&interaction, &["read"]), h.context()));
+    let reply = qscope::drive(&h.server, &store, approve(&interaction, &["read"]), h.context());
     let response = reply.into_http().unwrap();
     assert_eq!(
         decision_location(&response),
@@ -281,13 +280,11 @@ fn decision_store_failure_redirects_temporarily_unavailable() {
     );
     // Nothing was applied: the handle still works once the store recovers.
     store.fail_applies.store(false, Ordering::SeqCst);
-    let reply =
-        qscope::drive_step(&store, h.server.decide(approve(&interaction, &["read"]), h.context()));
+    let reply = qscope::drive(&h.server, &store, approve(&interaction, &["read"]), h.context());
     assert!(query_param(&decision_location(&reply.into_http().unwrap()), "code").is_some());
     // A failed read is answered directly.
     store.fail_reads.store(true, Ordering::SeqCst);
-    let reply =
-        qscope::drive_step(&store, h.server.decide(approve(&interaction, &["read"]), h.context()));
+    let reply = qscope::drive(&h.server, &store, approve(&interaction, &["read"]), h.context());
     assert_direct(&reply.into_http().unwrap(), 503, "temporarily_unavailable");
 }
 

@@ -404,7 +404,7 @@ fn racing_redemptions_yield_one_interaction() {
     let store: &MemoryStore = &h.store;
     let read_then_commit = || {
         let request: http::Request<Vec<u8>> = redeem(&request_uri).into();
-        let Step::Read(read) = h.server.begin(request, h.context()) else { panic!("a read") };
+        let Step::Read(read) = h.server.begin(&request, h.context()) else { panic!("a read") };
         let answers = store.read(read.queries()).unwrap();
         let Step::Commit(commit) = read.resume(answers).unwrap() else { panic!("a commit") };
         commit

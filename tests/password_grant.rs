@@ -98,8 +98,9 @@ fn missing_credentials_name_the_parameter() {
 fn user_check_waits_for_client_authentication() {
     let h = enabled();
     // A failed client authentication ends the exchange after the client read.
-    let Step::Read(read) =
-        h.server.begin(token_request(BODY).basic("legacy", "wrong").into(), h.context())
+    let Step::Read(read) = h
+        .server
+        .begin(&http::Request::from(token_request(BODY).basic("legacy", "wrong")), h.context())
     else {
         panic!()
     };
@@ -111,9 +112,10 @@ fn user_check_waits_for_client_authentication() {
     );
     // An authenticated one is asked about the user next, and the password
     // never shows in the step's Debug output.
-    let Step::Read(read) =
-        h.server.begin(token_request(BODY).basic("legacy", "legacy-secret").into(), h.context())
-    else {
+    let Step::Read(read) = h.server.begin(
+        &http::Request::from(token_request(BODY).basic("legacy", "legacy-secret")),
+        h.context(),
+    ) else {
         panic!()
     };
     let answers = h.store.read(read.queries()).unwrap();

@@ -14,9 +14,7 @@ use qscope::store::{
     AuditAction, ClientAuthMethod, ClientRecord, Effect, GrantType, MemoryStore, Outcome,
     Precondition, Registrant, Store, Transaction,
 };
-use qscope::{
-    Context, Entropy, MAX_STEPS, RegistrationPolicy, Scopes, SecretHash, Server, Step, TokenHash,
-};
+use qscope::{Context, Entropy, RegistrationPolicy, Scopes, SecretHash, Server, Step, TokenHash};
 use serde_json::{Value, json};
 use support::{CHALLENGE, Harness, REDIRECT_URI, Req, T0, VERIFIER, assert_error, token_request};
 
@@ -559,25 +557,14 @@ fn drive(
     entropy: [u8; 32],
 ) -> (http::Response<Vec<u8>>, Vec<Transaction>) {
     let request: http::Request<Vec<u8>> = register(body).into();
-    let mut commits = Vec::new();
-    let mut step = server.begin(request, Context::new(T0, Entropy::from_bytes(entropy)));
-    for _ in 0..MAX_STEPS {
-        step = match step {
-            Step::Read(read) => {
-                let answers = store.read(read.queries()).unwrap();
-                read.resume(answers).unwrap()
-            }
-            Step::Commit(commit) => {
-                commits.push(commit.transaction().clone());
-                let outcome = store.apply(commit.transaction()).unwrap();
-                commit.resume(outcome).unwrap()
-            }
-            Step::Respond(respond) => {
-                return (respond.reply.into_http().expect("an HTTP reply"), commits);
-            }
-        };
-    }
-    panic!("step bound");
+    let recording = support::Recording::new(store);
+    let respond = qscope::drive_deferred(
+        server,
+        &recording,
+        &request,
+        Context::new(T0, Entropy::from_bytes(entropy)),
+    );
+    (respond.reply.into_http().expect("an HTTP reply"), recording.commits.into_inner())
 }
 
 #[test]
@@ -634,7 +621,7 @@ fn credentials_never_reach_the_audit_trail() {
 fn steps_never_print_the_credentials_they_carry() {
     let h = Harness::with(open());
     let request: http::Request<Vec<u8>> = register(FULL).into();
-    let step = h.server.begin(request, Context::new(T0, Entropy::from_bytes([8; 32])));
+    let step = h.server.begin(&request, Context::new(T0, Entropy::from_bytes([8; 32])));
     let printed = format!("{step:?}");
     let Step::Commit(commit) = step else { panic!("registration commits first") };
     let outcome = h.store.apply(commit.transaction()).unwrap();

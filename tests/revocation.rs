@@ -303,7 +303,7 @@ fn a_failed_revocation_commit_is_503_so_the_client_retries() {
     h.insert_token("tok", TokenKind::Refresh, CLIENT_ID, 1);
     let request: http::Request<Vec<u8>> =
         revoke_request("token=tok").basic(CLIENT_ID, CLIENT_SECRET).into();
-    let Step::Read(read) = h.server.begin(request, h.context()) else { panic!("expected a read") };
+    let Step::Read(read) = h.server.begin(&request, h.context()) else { panic!("expected a read") };
     let answers = h.store.read(read.queries()).unwrap();
     let Step::Commit(commit) = read.resume(answers).unwrap() else { panic!("expected a commit") };
     let respond = commit.fail(&StoreError::transient("database is busy"));
@@ -322,7 +322,7 @@ fn a_racing_rotation_after_revocation_is_refused() {
         token_request(&format!("grant_type=refresh_token&refresh_token={refresh}"))
             .basic(CLIENT_ID, CLIENT_SECRET)
             .into();
-    let Step::Read(read) = h.server.begin(request, h.context()) else { panic!("expected a read") };
+    let Step::Read(read) = h.server.begin(&request, h.context()) else { panic!("expected a read") };
     let answers = h.store.read(read.queries()).unwrap();
     let Step::Commit(commit) = read.resume(answers).unwrap() else { panic!("expected a commit") };
     assert_revoked_answer(&revoke(&h, &refresh));

@@ -65,7 +65,7 @@ fn context() -> Context {
 fn send<S: Store>(server: &Server, store: &S, body: &str) -> http::Response<Vec<u8>> {
     let request: http::Request<Vec<u8>> =
         token_request(body).basic(CLIENT_ID, CLIENT_SECRET).into();
-    drive(server, store, request, context())
+    drive(server, store, &request, context())
         .into_http()
         .expect("the token endpoint answers over HTTP")
 }

@@ -123,7 +123,7 @@ fn request_token(server: &Server, store: &SqliteStore, n: u64) -> Answer {
     let mut entropy = [0x3c; 32];
     entropy[..8].copy_from_slice(&n.to_be_bytes());
     let Reply::Http(response) =
-        qscope::drive(server, store, request, Context::new(T0, Entropy::from_bytes(entropy)))
+        qscope::drive(server, store, &request, Context::new(T0, Entropy::from_bytes(entropy)))
     else {
         panic!("a token request is answered over HTTP");
     };

@@ -15,6 +15,66 @@ fn memory_store_honours_the_contract() {
     qscope::store::contract::run_all(MemoryStore::new);
 }
 
+/// A backend with only the async interface: a `MemoryStore` whose every
+/// call first returns `Pending` once (waking itself), as a call that waits
+/// for a server would.
+mod async_only {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use qscope::store::{Answers, Outcome, Query, StoreError, Transaction};
+    use qscope::store::{AsyncStore, MemoryStore, Store};
+
+    #[derive(Default)]
+    pub(crate) struct AsyncOnly(MemoryStore);
+
+    /// Answers `answer()` on its second poll.
+    struct Later<F> {
+        answer: Option<F>,
+        polled: bool,
+    }
+
+    impl<T, F: FnOnce() -> T + Unpin> Future for Later<F> {
+        type Output = T;
+
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+            if !self.polled {
+                self.polled = true;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            let answer = self.answer.take().expect("polled after it was ready");
+            Poll::Ready(answer())
+        }
+    }
+
+    fn later<T, F: FnOnce() -> T + Unpin>(answer: F) -> Later<F> {
+        Later { answer: Some(answer), polled: false }
+    }
+
+    impl AsyncStore for AsyncOnly {
+        fn read(
+            &self,
+            queries: &[Query],
+        ) -> impl Future<Output = Result<Answers, StoreError>> + Send {
+            later(move || Store::read(&self.0, queries))
+        }
+
+        fn apply(
+            &self,
+            transaction: &Transaction,
+        ) -> impl Future<Output = Result<Outcome, StoreError>> + Send {
+            later(move || Store::apply(&self.0, transaction))
+        }
+    }
+
+    #[test]
+    fn an_async_only_store_runs_the_contract() {
+        qscope::store::contract::run_all_async(AsyncOnly::default);
+    }
+}
+
 #[cfg(feature = "sqlite")]
 mod sqlite {
     use std::path::PathBuf;

@@ -11,7 +11,7 @@ use qscope::store::{
     Answers, Effect, MemoryStore, Outcome, Query, Store, StoreError, TokenHash, TokenKind,
     Transaction,
 };
-use qscope::{ApiMisuse, Context, Entropy, FifoLimits, Server, Step, UnixTime, drive};
+use qscope::{Context, Entropy, FifoLimits, MisuseKind, Server, Step, UnixTime, drive};
 use support::*;
 
 fn code_body(code: &str) -> String {
@@ -126,8 +126,8 @@ fn interleaved_redemptions_conflict_and_clean_up() {
         }
         other => panic!("expected a read, got {other:?}"),
     };
-    let first = read(h.server.begin(request(), h.context()));
-    let second = read(h.server.begin(request(), h.context()));
+    let first = read(h.server.begin(&request(), h.context()));
+    let second = read(h.server.begin(&request(), h.context()));
     let outcome = h.store.apply(first.transaction()).unwrap();
     let Step::Respond(winner) = first.resume(outcome).unwrap() else { panic!("winner responds") };
     let winner = winner.reply.into_http().expect("an HTTP reply");
@@ -181,7 +181,7 @@ fn concurrent_redemption_has_exactly_one_winner() {
                     let request: http::Request<Vec<u8>> =
                         token_request(&body).basic(CLIENT_ID, CLIENT_SECRET).into();
                     barrier.wait();
-                    drive(&server, &*store, request, ctx).into_http().expect("an HTTP reply")
+                    drive(&server, &*store, &request, ctx).into_http().expect("an HTTP reply")
                 })
             })
             .collect();
@@ -236,7 +236,9 @@ fn steps_and_records_debug_without_secrets() {
     let h = Harness::new();
     let code = h.code("debug-code", CLIENT_ID);
     let step = h.server.begin(
-        token_request(&code_body(&code)).basic(CLIENT_ID, CLIENT_SECRET).into(),
+        &http::Request::<Vec<u8>>::from(
+            token_request(&code_body(&code)).basic(CLIENT_ID, CLIENT_SECRET),
+        ),
         h.context(),
     );
     let text = format!("{step:?}");
@@ -313,7 +315,8 @@ fn store_failures_become_rfc_errors() {
         let store = FailingStore { transient, fail_reads, inner };
         let request: http::Request<Vec<u8>> =
             token_request("grant_type=client_credentials").basic(CLIENT_ID, CLIENT_SECRET).into();
-        let response = drive(&h.server, &store, request, ctx()).into_http().expect("an HTTP reply");
+        let response =
+            drive(&h.server, &store, &request, ctx()).into_http().expect("an HTTP reply");
         let body = assert_error(&response, status, code);
         assert!(body.get("access_token").is_none(), "no token when the commit failed");
     }
@@ -323,7 +326,9 @@ fn store_failures_become_rfc_errors() {
 fn answers_must_echo_queries() {
     let h = Harness::new();
     let begin = || match h.server.begin(
-        token_request("grant_type=client_credentials").basic(CLIENT_ID, CLIENT_SECRET).into(),
+        &http::Request::<Vec<u8>>::from(
+            token_request("grant_type=client_credentials").basic(CLIENT_ID, CLIENT_SECRET),
+        ),
         h.context(),
     ) {
         Step::Read(read) => read,
@@ -331,25 +336,27 @@ fn answers_must_echo_queries() {
     };
     assert_eq!(
         begin().resume(Answers::default()).unwrap_err(),
-        ApiMisuse::AnswerCount { expected: 1, got: 0 }
+        MisuseKind::AnswerCount { expected: 1, got: 0 }
     );
     let mut wrong_key = Answers::default();
     wrong_key.push(Query::Client { client_id: "someone-else".into() }, None);
-    assert_eq!(begin().resume(wrong_key).unwrap_err(), ApiMisuse::AnswerKey { index: 0 });
+    assert_eq!(begin().resume(wrong_key).unwrap_err(), MisuseKind::AnswerKey { index: 0 });
     let mut wrong_record = Answers::default();
     let other =
         h.store.read(&[Query::Client { client_id: "public-app".into() }]).unwrap().as_slice()[0]
             .record
             .clone();
     wrong_record.push(Query::Client { client_id: CLIENT_ID.into() }, other);
-    assert_eq!(begin().resume(wrong_record).unwrap_err(), ApiMisuse::AnswerRecord { index: 0 });
+    assert_eq!(begin().resume(wrong_record).unwrap_err(), MisuseKind::AnswerRecord { index: 0 });
 }
 
 #[test]
 fn conflicts_must_name_a_precondition_of_the_transaction() {
     let h = Harness::new();
     let Step::Read(read) = h.server.begin(
-        token_request("grant_type=client_credentials").basic(CLIENT_ID, CLIENT_SECRET).into(),
+        &http::Request::<Vec<u8>>::from(
+            token_request("grant_type=client_credentials").basic(CLIENT_ID, CLIENT_SECRET),
+        ),
         h.context(),
     ) else {
         panic!()
@@ -360,7 +367,7 @@ fn conflicts_must_name_a_precondition_of_the_transaction() {
         failed: qscope::store::Precondition::TokenActive { hash: TokenHash::of("x") },
         found: None,
     };
-    assert_eq!(commit.resume(bogus).unwrap_err(), ApiMisuse::UnknownPrecondition);
+    assert_eq!(commit.resume(bogus).unwrap_err(), MisuseKind::UnknownPrecondition);
 }
 
 #[test]
@@ -382,7 +389,7 @@ fn client_deleted_or_changed_mid_request_gets_no_token() {
         let h = Harness::new();
         let request: http::Request<Vec<u8>> =
             token_request("grant_type=client_credentials").basic(CLIENT_ID, CLIENT_SECRET).into();
-        let Step::Read(read) = h.server.begin(request, h.context()) else { panic!() };
+        let Step::Read(read) = h.server.begin(&request, h.context()) else { panic!() };
         let answers = h.store.read(read.queries()).unwrap();
         let Step::Commit(commit) = read.resume(answers).unwrap() else { panic!() };
         assert!(
@@ -405,7 +412,7 @@ fn client_deleted_or_changed_mid_request_gets_no_token() {
             outcome,
             Outcome::Conflict { failed: Precondition::ClientRevision { .. }, .. }
         ));
-        let response = h.drive(commit.resume(outcome).unwrap()).into_http().unwrap();
+        let response = h.finish(commit.resume(outcome).unwrap()).into_http().unwrap();
         if deleted {
             assert_error(&response, 401, "invalid_client");
         } else {

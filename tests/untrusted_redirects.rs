@@ -130,7 +130,8 @@ fn rfc9700_4_11_2_store_failures_of_a_self_registered_client_are_direct() {
     store.inner.insert_client(h.store.client(&id).expect("registered"));
     store.fail_applies.store(true, Ordering::SeqCst);
     let query = format!("client_id={id}&response_type=code&state=xyz&{PKCE}");
-    let reply = qscope::drive(&h.server, &store, authorize(&query).into(), h.context());
+    let reply =
+        qscope::drive(&h.server, &store, &http::Request::from(authorize(&query)), h.context());
     let response = reply.into_http().expect("an HTTP answer");
     let body = assert_direct(&response, 503, "temporarily_unavailable");
     assert_eq!(body["error_description"], "storage is temporarily unavailable; retry later");

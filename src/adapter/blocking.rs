@@ -290,7 +290,7 @@ fn serve_connection<S: Store>(shared: &Shared<S>, mut stream: TcpStream) {
                             fallback::reply_into_http(drive(
                                 &shared.server,
                                 &shared.store,
-                                request,
+                                &request,
                                 ctx,
                             ))
                         }));
@@ -305,7 +305,16 @@ fn serve_connection<S: Store>(shared: &Shared<S>, mut stream: TcpStream) {
             Err(http1::Refusal::Closed) => return,
             Err(refusal) => {
                 let (status, description) = refusal.status();
-                (fallback::error(status, "invalid_request", description), fresh_id(), false, false)
+                (
+                    crate::response::json_error(
+                        status,
+                        crate::ErrorCode::InvalidRequest,
+                        description,
+                    ),
+                    fresh_id(),
+                    false,
+                    false,
+                )
             }
         };
     let mut response: Response<Vec<u8>> = response;

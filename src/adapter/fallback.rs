@@ -5,22 +5,10 @@
 //! They use the RFC 6749 §5.2 error body and `Cache-Control: no-store`, so
 //! a client sees the same shape whoever answered.
 
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, PRAGMA};
-use http::{HeaderValue, Response, StatusCode};
+use http::{Response, StatusCode};
 
-use crate::Reply;
-
-/// A JSON error response (`error`, `error_description`) with `status`.
-pub(crate) fn error(status: StatusCode, code: &str, description: &str) -> Response<Vec<u8>> {
-    let body = serde_json::json!({ "error": code, "error_description": description });
-    let mut response = Response::new(body.to_string().into_bytes());
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
-    response
-}
+use crate::response::{internal_error, json_error};
+use crate::{ErrorCode, Reply};
 
 /// The reply as HTTP. These adapters have no login and consent page yet:
 /// an [`Interaction`](crate::Interaction) (a valid authorization request
@@ -29,17 +17,17 @@ pub(crate) fn error(status: StatusCode, code: &str, description: &str) -> Respon
 pub(crate) fn reply_into_http(reply: Reply) -> Response<Vec<u8>> {
     match reply {
         Reply::Http(response) => response,
-        Reply::Interaction(_) => error(
+        Reply::Interaction(_) => json_error(
             StatusCode::NOT_IMPLEMENTED,
-            "server_error",
+            ErrorCode::ServerError,
             "this server has no login and consent page",
         ),
-        // Only the host's own device-page calls produce these, never an
-        // HTTP request driven through `Server::begin`.
-        Reply::Device(_) => error(
+        // Only the host's own device-page and bearer inputs produce these,
+        // never an HTTP request.
+        Reply::Device(_) | Reply::Access(_) => json_error(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "a device verification answer has no HTTP form",
+            ErrorCode::ServerError,
+            "this answer has no HTTP form",
         ),
     }
 }
@@ -47,14 +35,14 @@ pub(crate) fn reply_into_http(reply: Reply) -> Response<Vec<u8>> {
 /// The answer when driving the exchange panicked (a store or core bug):
 /// a 500 that reveals nothing about the request.
 pub(crate) fn panicked() -> Response<Vec<u8>> {
-    error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error")
+    internal_error()
 }
 
 /// The answer when no fresh entropy could be drawn for the request.
 pub(crate) fn entropy_unavailable() -> Response<Vec<u8>> {
-    error(
+    json_error(
         StatusCode::SERVICE_UNAVAILABLE,
-        "temporarily_unavailable",
+        ErrorCode::TemporarilyUnavailable,
         "the server cannot draw randomness; retry later",
     )
 }

@@ -148,7 +148,7 @@ where
         return unreadable_body();
     };
     let request = Request::from_parts(parts, body);
-    fallback::reply_into_http(drive_async(&shared.server, &shared.store, request, ctx).await)
+    fallback::reply_into_http(drive_async(&shared.server, &shared.store, &request, ctx).await)
 }
 
 /// A request body collected for the core the way [`OAuthService`] does it,
@@ -173,7 +173,11 @@ pub async fn collect_body<B: Body>(body: B, limit: usize) -> Option<Vec<u8>> {
 /// body fails to arrive (broken chunked encoding, a dropped connection).
 pub fn unreadable_body() -> Response<Vec<u8>> {
     let description = "the request body could not be read";
-    fallback::error(StatusCode::BAD_REQUEST, "invalid_request", description)
+    crate::response::json_error(
+        StatusCode::BAD_REQUEST,
+        crate::ErrorCode::InvalidRequest,
+        description,
+    )
 }
 
 /// The whole body if it is at most `limit` bytes; `None` as soon as it is

@@ -7,7 +7,7 @@ use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
 use crate::error::OAuthError;
 use crate::form::encode_into;
-use crate::{Config, ErrorCode, response};
+use crate::{Config, ErrorCode, html, response};
 
 /// What the user agent last sent, which fixes the redirect's status code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,7 +169,7 @@ fn html_error(err: &OAuthError) -> Response<Vec<u8>> {
          <title>Authorization error</title></head>\n<body><h1>Authorization error</h1>\n\
          <p>{}: {}</p></body></html>\n",
         err.code.as_str(),
-        escape_html(&err.description)
+        html::escape(&err.description)
     );
     let mut response = Response::new(page.into_bytes());
     let headers = response.headers_mut();
@@ -182,21 +182,6 @@ fn html_error(err: &OAuthError) -> Response<Vec<u8>> {
     );
     headers.insert(http::header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

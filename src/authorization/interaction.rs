@@ -12,9 +12,9 @@ use crate::{Config, Scopes, UnixTime};
 /// reply of the authorization endpoint when the request is good.
 ///
 /// Render a login and consent page from it, authenticate the user however
-/// the host likes, then call [`Server::decide`](crate::Server::decide) with
-/// the [`handle`](Self::handle) and a [`Decision`]. The request is already
-/// stored (as a pending authorization that expires at
+/// the host likes, then drive a [`Decision`] on the [`handle`](Self::handle)
+/// as the input of a second exchange ([`drive`](crate::drive)). The
+/// request is already stored (as a pending authorization that expires at
 /// [`expires_at`](Self::expires_at)); nothing in here needs to be trusted
 /// from the user agent later except the handle.
 ///
@@ -139,7 +139,7 @@ impl fmt::Debug for InteractionHandle {
 }
 
 /// The resource owner's answer to an [`Interaction`], reported by the host
-/// through [`Server::decide`](crate::Server::decide).
+/// as the input of an exchange ([`Input::Decision`](crate::Input::Decision)).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Decision {

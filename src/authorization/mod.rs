@@ -10,4 +10,4 @@ mod request;
 pub(crate) use answer::{Format, Leg, Target, direct_error};
 pub use interaction::{Decision, Interaction, InteractionHandle, RequestedScope};
 pub(crate) use redirect_uri::resolve as resolve_redirect_uri;
-pub(crate) use request::{Params, validate};
+pub(crate) use request::{Params, REQUEST_URI_PREFIX, validate};

@@ -4,9 +4,13 @@
 
 use crate::error::OAuthError;
 use crate::form::Form;
-use crate::grant::{parse_scope_text, resolve_scopes};
+use crate::scope::{parse_scope_text, resolve_scopes};
 use crate::store::{ClientRecord, GrantType, PkceChallenge, PkceMethod};
 use crate::{Config, ErrorCode, Scopes, pkce};
+
+/// RFC 9126 §2.2: the form of every `request_uri` the PAR endpoint issues,
+/// and the only one the authorization endpoint accepts.
+pub(crate) const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 
 /// The authorization request parameters the core uses; others are ignored
 /// (RFC 6749 §3.1).
@@ -82,7 +86,7 @@ pub(crate) fn validate(
         ));
     }
     let requested = parse_scope_text(params.scope.as_deref())?;
-    let scopes = resolve_scopes(config, requested.as_ref(), &client.scopes)?;
+    let scopes = resolve_scopes(config.default_scopes(), requested.as_ref(), &client.scopes)?;
     let challenge = challenge(config, client, params)?;
     Ok(Validated { scopes, challenge })
 }

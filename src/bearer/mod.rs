@@ -1,17 +1,15 @@
-//! Bearer-token verification for resource servers that embed qscope
-//! (RFC 6750; OAuth 2.1 §5).
-//!
-//! The same loop as every endpoint, one read long:
+//! Bearer credentials for resource servers that embed qscope (RFC 6750;
+//! OAuth 2.1 §5): where a token is read from, and the challenges that
+//! deny a request. The check itself is an ordinary exchange, one read
+//! long (`endpoint::bearer`), started with
+//! [`Input::bearer`](crate::Input::bearer):
 //!
 //! ```text
-//! step = server.verify_bearer(&request, &required, now)
-//! Read(read)       -> verdict = read.resume(store.read(read.queries()))  // the token, by hash
-//! Denied(response) -> send it                       // nothing to look up
-//! verdict: Allowed(access) -> serve the request; Denied(response) -> send it
+//! server.begin(Input::bearer(&request, &required), ctx)
+//! Read(read)  -> the token, by hash
+//! Respond     -> Reply::Access(access): serve the request
+//!                Reply::Http(denial):   send it
 //! ```
-//!
-//! [`verify_bearer`](crate::verify_bearer) and
-//! [`verify_bearer_async`](crate::verify_bearer_async) drive it over a store.
 //!
 //! ## Where the token is read from
 //!
@@ -44,187 +42,40 @@
 //!
 //! ## Cost
 //!
-//! The token is hashed once, when the step is created; the step borrows
-//! the policy and the required scopes instead of copying them, and the
+//! The token is hashed once, when the exchange begins; the required scopes
+//! are shared, not copied (a [`Scopes`] is reference-counted), and the
 //! allowed outcome moves the strings out of the record the store returned.
 
 use std::borrow::Cow;
 
 use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
-use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 
-use crate::error::{ApiMisuse, OAuthError};
+use crate::ErrorCode;
 use crate::form::decode;
-use crate::secret::TokenHash;
-use crate::store::{Answers, Query, StoreError, TokenKind, as_token};
-use crate::{BearerPolicy, ErrorCode, Scopes, UnixTime, response};
+use crate::input::HttpRequest;
+use crate::{BearerPolicy, Scopes};
 
 mod header;
 
 pub(crate) use header::{BearerError, bearer_token, error, missing};
 use header::{header_token, is_b64token};
 
-/// What a valid bearer token grants: whose it is and what it may do.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Access {
-    /// The resource owner, absent for client-credentials tokens.
-    pub subject: Option<String>,
-    /// The client the token was issued to.
-    pub client_id: String,
-    /// Every scope the token carries (a superset of the required ones).
-    pub scopes: Scopes,
-}
-
-/// How a bearer verification starts: with the read of the token, or with
-/// a denial decided from the request alone (no credentials, malformed
-/// credentials). It is never allowed without a read.
-#[must_use = "a bearer step must be driven to its verdict"]
-#[derive(Debug)]
-pub enum BearerStep<'a> {
-    /// Read the token from the store and [`BearerRead::resume`] with the
-    /// answer to get the [`BearerVerdict`].
-    Read(BearerRead<'a>),
-    /// The request is refused: send this response (RFC 6750 §3).
-    Denied(Response<Vec<u8>>),
-}
-
-/// The end of a driven bearer verification.
-#[must_use = "a denied request must be answered with the response"]
-#[derive(Debug)]
-pub enum BearerVerdict {
-    /// The token is valid and carries every required scope.
-    Allowed(Access),
-    /// The request is refused: send this response.
-    Denied(Response<Vec<u8>>),
-}
-
-impl BearerVerdict {
-    /// The verdict when the adapter or store broke the step contract
-    /// ([`ApiMisuse`]): denied with a `500 server_error` that reveals
-    /// nothing about the request.
-    pub fn for_misuse(_misuse: &ApiMisuse) -> Self {
-        Self::Denied(response::error(&OAuthError::new(ErrorCode::ServerError, "internal error")))
-    }
-}
-
-/// A pause for the presented token's record.
-#[must_use = "a bearer read must be resumed with the store's answer"]
-#[derive(Debug)]
-pub struct BearerRead<'a> {
-    query: Query,
-    policy: &'a BearerPolicy,
-    required: &'a Scopes,
-    now: UnixTime,
-}
-
-/// Reads the credentials of `request` and hashes the token, or decides at
-/// once when there is nothing to look up.
-pub(crate) fn begin<'a, B: AsRef<[u8]>>(
-    policy: &'a BearerPolicy,
-    request: &Request<B>,
-    required: &'a Scopes,
-    now: UnixTime,
-) -> BearerStep<'a> {
-    match presented_token(policy, request) {
-        Ok(Some(token)) => BearerStep::Read(BearerRead {
-            query: Query::Token { hash: TokenHash::of(&token) },
-            policy,
-            required,
-            now,
-        }),
-        Ok(None) => BearerStep::Denied(challenge(policy, StatusCode::UNAUTHORIZED, None)),
-        Err(description) => BearerStep::Denied(challenge(
-            policy,
-            StatusCode::BAD_REQUEST,
-            Some(Failure { code: ErrorCode::InvalidRequest, description, scope: None }),
-        )),
-    }
-}
-
-impl BearerRead<'_> {
-    /// The one record needed: the token, by hash.
-    pub fn queries(&self) -> &[Query] {
-        std::slice::from_ref(&self.query)
-    }
-
-    /// Decides from the store's answer, which must echo the query; anything
-    /// else is [`ApiMisuse`]. The verdict is final: a verification never
-    /// reads twice.
-    pub fn resume(self, answers: Answers) -> Result<BearerVerdict, ApiMisuse> {
-        let given = answers.as_slice();
-        if given.len() != 1 {
-            return Err(ApiMisuse::AnswerCount { expected: 1, got: given.len() });
-        }
-        let answer = &given[0];
-        if answer.query != self.query {
-            return Err(ApiMisuse::AnswerKey { index: 0 });
-        }
-        if answer.record.as_ref().is_some_and(|record| !self.query.matches(record)) {
-            return Err(ApiMisuse::AnswerRecord { index: 0 });
-        }
-        let token = as_token(answers.into_records().next().flatten());
-        let invalid = |description| {
-            let failure = Failure { code: ErrorCode::InvalidToken, description, scope: None };
-            Ok(BearerVerdict::Denied(challenge(
-                self.policy,
-                StatusCode::UNAUTHORIZED,
-                Some(failure),
-            )))
-        };
-        let Some(token) = token.filter(|t| t.kind == TokenKind::Access) else {
-            return invalid("The access token is invalid");
-        };
-        if token.revoked_at.is_some() {
-            return invalid("The access token was revoked");
-        }
-        if self.now >= token.expires_at {
-            return invalid("The access token expired");
-        }
-        if !self.required.is_subset(&token.scopes) {
-            let failure = Failure {
-                code: ErrorCode::InsufficientScope,
-                description: "The access token lacks a required scope",
-                scope: Some(self.required),
-            };
-            return Ok(BearerVerdict::Denied(challenge(
-                self.policy,
-                StatusCode::FORBIDDEN,
-                Some(failure),
-            )));
-        }
-        Ok(BearerVerdict::Allowed(Access {
-            subject: token.subject,
-            client_id: token.client_id,
-            scopes: token.scopes,
-        }))
-    }
-
-    /// The answer when the store could not read: `503
-    /// temporarily_unavailable` for a transient failure, `500
-    /// server_error` otherwise (RFC 6749 §5.2 JSON body, no challenge: the
-    /// token was not judged).
-    pub fn fail(self, error: &StoreError) -> Response<Vec<u8>> {
-        let (code, description) = if error.is_transient() {
-            (ErrorCode::TemporarilyUnavailable, "storage is temporarily unavailable; retry later")
-        } else {
-            (ErrorCode::ServerError, "storage failed")
-        };
-        response::error(&OAuthError::new(code, description))
-    }
-}
-
 /// The error attributes of a challenge.
-struct Failure<'a> {
-    code: ErrorCode,
-    description: &'static str,
-    scope: Option<&'a Scopes>,
+pub(crate) struct Failure<'a> {
+    /// The RFC 6750 §3.1 code.
+    pub(crate) code: ErrorCode,
+    /// A sentence like the RFC's own example.
+    pub(crate) description: &'static str,
+    /// The scopes the resource needs, for `insufficient_scope`.
+    pub(crate) scope: Option<&'a Scopes>,
 }
 
 /// The bearer token the request presents, `None` when it presents none,
 /// or the `error_description` of an `invalid_request`.
-fn presented_token<'r, B: AsRef<[u8]>>(
+pub(crate) fn presented_token<'r>(
     policy: &BearerPolicy,
-    request: &'r Request<B>,
+    request: HttpRequest<'r>,
 ) -> Result<Option<Cow<'r, str>>, &'static str> {
     let from_header = match header_token(request.headers()) {
         Ok(token) => Some(Cow::Borrowed(token)),
@@ -242,12 +93,12 @@ fn presented_token<'r, B: AsRef<[u8]>>(
 /// method other than `GET` with the form media type. The value is
 /// form-decoded and must then be a `b64token`; other parameters belong to
 /// the resource server and are not judged here.
-fn body_token<B: AsRef<[u8]>>(request: &Request<B>) -> Result<Option<Cow<'_, str>>, &'static str> {
-    if request.method() == Method::GET || !has_form_media_type(request) {
+fn body_token(request: HttpRequest<'_>) -> Result<Option<Cow<'_, str>>, &'static str> {
+    if request.method() == Method::GET || !has_form_media_type(request.headers()) {
         return Ok(None);
     }
     let mut found = None;
-    for piece in request.body().as_ref().split(|&b| b == b'&') {
+    for piece in request.body().split(|&b| b == b'&') {
         let (name, value) = match piece.iter().position(|&b| b == b'=') {
             Some(i) => (&piece[..i], &piece[i + 1..]),
             None => (piece, &piece[..0]),
@@ -266,9 +117,8 @@ fn body_token<B: AsRef<[u8]>>(request: &Request<B>) -> Result<Option<Cow<'_, str
     Ok(found.filter(|token| !token.is_empty()))
 }
 
-fn has_form_media_type<B>(request: &Request<B>) -> bool {
-    request
-        .headers()
+fn has_form_media_type(headers: &HeaderMap) -> bool {
+    headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
@@ -276,7 +126,7 @@ fn has_form_media_type<B>(request: &Request<B>) -> bool {
 }
 
 /// A denial: `status`, an empty body, and the challenge (RFC 6750 §3).
-fn challenge(
+pub(crate) fn challenge(
     policy: &BearerPolicy,
     status: StatusCode,
     failure: Option<Failure<'_>>,

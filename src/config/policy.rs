@@ -118,7 +118,7 @@ impl Endpoints {
     }
 }
 
-/// How [`Server::verify_bearer`](crate::Server::verify_bearer) reads and
+/// How the bearer check ([`Input::Bearer`](crate::Input::Bearer)) reads and
 /// challenges bearer tokens at a resource server (RFC 6750).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BearerPolicy {

@@ -19,31 +19,36 @@
 //!
 //! [`Config::trusts_redirects_of`]: crate::Config::trusts_redirects_of
 
-use http::{Method, Request, StatusCode};
+use http::{Method, StatusCode};
 
 use crate::authorization::{
-    Format, Interaction, InteractionHandle, Leg, Params, Target, direct_error,
+    Format, Interaction, InteractionHandle, Leg, Params, REQUEST_URI_PREFIX, Target, direct_error,
     resolve_redirect_uri, validate,
 };
-use crate::endpoint::client_form::is_form_content_type;
+use crate::endpoint::flow::{self, Env, Next, Resumed, store_error};
 use crate::error::OAuthError;
-use crate::exchange::{
-    CommitState as AnyCommitState, Exchange, ReadState as AnyReadState, store_error,
-};
-use crate::form::Form;
+use crate::form::{Form, is_form_content_type};
+use crate::input::HttpRequest;
+use crate::reply::{Reply, Respond};
 use crate::secret::{TokenHash, encode_secret};
 use crate::store::{
     AuditAction, ClientRecord, Effect, GrantType, Outcome, PendingAuthorizationRecord, PendingKind,
-    Precondition, Query, Record, StoreError, Transaction, as_client, as_pending,
+    Precondition, Query, Records, StoreError, Transaction, as_client, as_pending,
 };
-use crate::{ErrorCode, Reply, Respond, Step, response};
+use crate::{ErrorCode, response};
 
-/// RFC 9126 §2.2: the form of every `request_uri` the PAR endpoint issues.
-pub(crate) const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+/// Where an authorization request waits.
+#[derive(Debug)]
+pub(crate) enum State {
+    /// For the client (and the pushed request).
+    Read(Reading),
+    /// For the pending authorization to be stored.
+    Commit(Storing),
+}
 
 /// Waiting for the client (and the pushed request).
 #[derive(Debug)]
-pub(crate) struct ReadState {
+pub(crate) struct Reading {
     format: Format,
     request: Incoming,
 }
@@ -59,7 +64,7 @@ enum Incoming {
 
 /// Waiting for the pending authorization to be stored.
 #[derive(Debug)]
-pub(crate) struct CommitState {
+pub(crate) struct Storing {
     format: Format,
     target: Target,
     client_id: String,
@@ -68,37 +73,37 @@ pub(crate) struct CommitState {
     interaction: Interaction,
 }
 
-pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step {
+pub(crate) fn begin(env: &Env, request: HttpRequest<'_>) -> Next<State> {
     let format = Format::from_accept(request.headers());
-    let limit = ex.config.max_body_bytes();
+    let limit = env.config.max_body_bytes();
     let raw: &[u8] = match *request.method() {
         Method::GET => {
             let query = request.uri().query().unwrap_or("");
             if query.len() > limit {
                 let err = invalid_request(format!("query exceeds {limit} bytes"));
-                return refuse_direct(ex, format, None, err, StatusCode::URI_TOO_LONG);
+                return refuse_direct(env, format, None, err, StatusCode::URI_TOO_LONG);
             }
             query.as_bytes()
         }
         Method::POST => {
-            if !is_form_content_type(request) {
+            if !is_form_content_type(request.headers()) {
                 let err = invalid_request("Content-Type must be application/x-www-form-urlencoded");
-                return refuse_direct(ex, format, None, err, StatusCode::BAD_REQUEST);
+                return refuse_direct(env, format, None, err, StatusCode::BAD_REQUEST);
             }
-            let body = request.body().as_ref();
+            let body = request.body();
             if body.len() > limit {
                 let err = invalid_request(format!("request body exceeds {limit} bytes"));
-                return refuse_direct(ex, format, None, err, StatusCode::PAYLOAD_TOO_LARGE);
+                return refuse_direct(env, format, None, err, StatusCode::PAYLOAD_TOO_LARGE);
             }
             body
         }
-        _ => return ex.respond(response::method_not_allowed("GET, POST"), Vec::new()),
+        _ => return flow::respond(response::method_not_allowed("GET, POST"), Vec::new()),
     };
     let (form, repeated) = match Form::parse_noting_repeats(raw) {
         Ok(parsed) => parsed,
         Err(err) => {
             let err = invalid_request(err.description());
-            return refuse_direct(ex, format, None, err, StatusCode::BAD_REQUEST);
+            return refuse_direct(env, format, None, err, StatusCode::BAD_REQUEST);
         }
     };
     // Without one trustworthy client and redirect URI there is nowhere safe
@@ -106,12 +111,12 @@ pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step 
     for name in ["client_id", "redirect_uri", "request_uri"] {
         if repeated.iter().any(|r| r == name) {
             let err = invalid_request(format!("parameter {name} is repeated"));
-            return refuse_direct(ex, format, None, err, StatusCode::BAD_REQUEST);
+            return refuse_direct(env, format, None, err, StatusCode::BAD_REQUEST);
         }
     }
     let Some(client_id) = form.get("client_id") else {
         let err = invalid_request("client_id is required");
-        return refuse_direct(ex, format, None, err, StatusCode::BAD_REQUEST);
+        return refuse_direct(env, format, None, err, StatusCode::BAD_REQUEST);
     };
     let client_query = Query::Client { client_id: client_id.to_owned() };
     if let Some(request_uri) = form.get("request_uri") {
@@ -120,54 +125,66 @@ pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step 
                 ErrorCode::InvalidRequestUri,
                 "request_uri was not issued by this server",
             );
-            return refuse_direct(ex, format, Some(client_id), err, StatusCode::BAD_REQUEST);
+            return refuse_direct(env, format, Some(client_id), err, StatusCode::BAD_REQUEST);
         }
         let hash = TokenHash::of(request_uri);
         let request = Incoming::Pushed { client_id: client_id.to_owned(), hash, repeated };
         let queries = vec![client_query, Query::Pending { hash }];
-        return ex.read(queries, AnyReadState::Authorize(ReadState { format, request }));
+        return flow::read(queries, State::Read(Reading { format, request }));
     }
     let request = Incoming::Direct(Params::from_form(&form, client_id, repeated));
-    ex.read(vec![client_query], AnyReadState::Authorize(ReadState { format, request }))
+    flow::read(vec![client_query], State::Read(Reading { format, request }))
 }
 
-pub(crate) fn on_read(
-    ex: Exchange,
-    state: ReadState,
-    mut records: impl Iterator<Item = Option<Record>>,
-) -> Step {
-    let ReadState { format, request } = state;
+pub(crate) fn resume(env: &Env, state: State, resumed: Resumed) -> Next<State> {
+    match (state, resumed) {
+        (State::Read(reading), Resumed::Read(records)) => on_read(env, reading, records),
+        (State::Commit(storing), Resumed::Commit(outcome)) => on_commit(env, storing, outcome),
+        _ => flow::out_of_order(),
+    }
+}
+
+/// The answer to a store failure: see [`fail_read`] and [`fail_commit`].
+pub(crate) fn fail(env: &Env, state: &State, error: &StoreError) -> Respond {
+    match state {
+        State::Read(reading) => fail_read(reading, error),
+        State::Commit(storing) => fail_commit(env, storing, error),
+    }
+}
+
+fn on_read(env: &Env, state: Reading, mut records: Records) -> Next<State> {
+    let Reading { format, request } = state;
     let client = as_client(records.next().flatten());
     match request {
-        Incoming::Direct(params) => direct_request(ex, format, client, params),
+        Incoming::Direct(params) => direct_request(env, format, client, params),
         Incoming::Pushed { client_id, hash, repeated } => {
             let pushed = as_pending(records.next().flatten());
             let Some(client) = client else {
                 let err = invalid_request("client_id is unknown");
-                return refuse_direct(ex, format, Some(&client_id), err, StatusCode::BAD_REQUEST);
+                return refuse_direct(env, format, Some(&client_id), err, StatusCode::BAD_REQUEST);
             };
-            pushed_request(ex, format, &client, hash, pushed, &repeated)
+            pushed_request(env, format, &client, hash, pushed, &repeated)
         }
     }
 }
 
 /// A request whose parameters came with it.
 fn direct_request(
-    ex: Exchange,
+    env: &Env,
     format: Format,
     client: Option<ClientRecord>,
     params: Params,
-) -> Step {
+) -> Next<State> {
     let Some(client) = client else {
         let err = invalid_request("client_id is unknown");
-        return refuse_direct(ex, format, Some(&params.client_id), err, StatusCode::BAD_REQUEST);
+        return refuse_direct(env, format, Some(&params.client_id), err, StatusCode::BAD_REQUEST);
     };
     let redirect_uri = match resolve_redirect_uri(&client, params.redirect_uri.as_deref()) {
         Ok(uri) => uri,
         Err(why) => {
             let err = invalid_request(why);
             return refuse_direct(
-                ex,
+                env,
                 format,
                 Some(&client.client_id),
                 err,
@@ -177,16 +194,16 @@ fn direct_request(
     };
     let target = Target { redirect_uri, state: params.state.clone() };
     // RFC 9126 §4: with PAR required, only a `request_uri` is accepted.
-    if ex.config.require_par() || client.require_par {
+    if env.config.require_par() || client.require_par {
         let err = invalid_request("authorization requests must be pushed to the PAR endpoint");
-        return refuse_verified(ex, format, &target, &client, err);
+        return refuse_verified(env, format, &target, &client, err);
     }
-    let validated = match validate(&ex.config, &client, &params) {
+    let validated = match validate(&env.config, &client, &params) {
         Ok(validated) => validated,
-        Err(err) => return refuse_verified(ex, format, &target, &client, err),
+        Err(err) => return refuse_verified(env, format, &target, &client, err),
     };
-    let handle = new_handle(&ex);
-    let now = ex.ctx.now;
+    let handle = new_handle(env);
+    let now = env.ctx.now;
     let pending = PendingAuthorizationRecord {
         hash: handle.hash(),
         kind: PendingKind::Interaction,
@@ -197,41 +214,41 @@ fn direct_request(
         state: params.state,
         challenge: validated.challenge,
         created_at: now,
-        expires_at: now.after(ex.config.interaction_lifetime()),
+        expires_at: now.after(env.config.interaction_lifetime()),
     };
-    store_interaction(ex, format, target, &client, handle, pending, None)
+    store_interaction(env, format, target, &client, handle, pending, None)
 }
 
 /// A request by `request_uri` (RFC 9126 §4): the stored request is checked
 /// again against the client as it is now, then taken exactly once.
 fn pushed_request(
-    ex: Exchange,
+    env: &Env,
     format: Format,
     client: &ClientRecord,
     hash: TokenHash,
     pushed: Option<PendingAuthorizationRecord>,
     repeated: &[String],
-) -> Step {
+) -> Next<State> {
     let client_id = client.client_id.as_str();
     let unusable =
         |description: &'static str| OAuthError::new(ErrorCode::InvalidRequestUri, description);
     let Some(pushed) = pushed.filter(|p| p.kind == PendingKind::PushedRequest) else {
         let err = unusable("request_uri is unknown or was already used");
-        return refuse_direct(ex, format, Some(client_id), err, StatusCode::BAD_REQUEST);
+        return refuse_direct(env, format, Some(client_id), err, StatusCode::BAD_REQUEST);
     };
     if pushed.client_id != client.client_id {
         let err = unusable("request_uri was issued to another client");
-        return refuse_direct(ex, format, Some(client_id), err, StatusCode::BAD_REQUEST);
+        return refuse_direct(env, format, Some(client_id), err, StatusCode::BAD_REQUEST);
     }
-    if ex.ctx.now >= pushed.expires_at {
+    if env.ctx.now >= pushed.expires_at {
         let err = unusable("request_uri expired");
-        return refuse_direct(ex, format, Some(client_id), err, StatusCode::BAD_REQUEST);
+        return refuse_direct(env, format, Some(client_id), err, StatusCode::BAD_REQUEST);
     }
     match resolve_redirect_uri(client, pushed.redirect_uri.as_deref()) {
         Ok(uri) if uri == pushed.resolved_redirect_uri => {}
         _ => {
             let err = invalid_request("redirect_uri is no longer registered for this client");
-            return refuse_direct(ex, format, Some(client_id), err, StatusCode::BAD_REQUEST);
+            return refuse_direct(env, format, Some(client_id), err, StatusCode::BAD_REQUEST);
         }
     }
     let target =
@@ -249,38 +266,38 @@ fn pushed_request(
         Ok(())
     };
     if let Err(err) = recheck {
-        return refuse_verified(ex, format, &target, client, err);
+        return refuse_verified(env, format, &target, client, err);
     }
-    let handle = new_handle(&ex);
-    let now = ex.ctx.now;
+    let handle = new_handle(env);
+    let now = env.ctx.now;
     let pending = PendingAuthorizationRecord {
         hash: handle.hash(),
         kind: PendingKind::PushedInteraction,
         created_at: now,
-        expires_at: now.after(ex.config.interaction_lifetime()),
+        expires_at: now.after(env.config.interaction_lifetime()),
         ..pushed
     };
-    store_interaction(ex, format, target, client, handle, pending, Some(hash))
+    store_interaction(env, format, target, client, handle, pending, Some(hash))
 }
 
 /// A fresh 256-bit handle for the host.
-fn new_handle(ex: &Exchange) -> InteractionHandle {
-    InteractionHandle::new(encode_secret(&ex.ctx.entropy.derive(b"interaction")))
+fn new_handle(env: &Env) -> InteractionHandle {
+    InteractionHandle::new(encode_secret(&env.ctx.entropy.derive(b"interaction")))
 }
 
 /// Commits the pending authorization (taking the pushed request it came
 /// from, if any, under a precondition) and its audit event.
 fn store_interaction(
-    ex: Exchange,
+    env: &Env,
     format: Format,
     target: Target,
     client: &ClientRecord,
     handle: InteractionHandle,
     pending: PendingAuthorizationRecord,
     pushed: Option<TokenHash>,
-) -> Step {
-    let interaction = Interaction::new(handle, &pending, client, &ex.config);
-    let mut event = ex.audit(AuditAction::AuthorizationRequested);
+) -> Next<State> {
+    let interaction = Interaction::new(handle, &pending, client, &env.config);
+    let mut event = env.audit(AuditAction::AuthorizationRequested);
     event.client_id = Some(client.client_id.clone());
     event.grant_type = Some(GrantType::AuthorizationCode);
     let mut transaction = Transaction::default();
@@ -290,47 +307,49 @@ fn store_interaction(
     }
     transaction.effects.push(Effect::PutPending(pending));
     transaction.effects.push(Effect::AppendAudit(event));
-    let state = CommitState {
+    let state = Storing {
         format,
         target,
         client_id: client.client_id.clone(),
-        trusted: ex.config.trusts_redirects_of(client),
+        trusted: env.config.trusts_redirects_of(client),
         interaction,
     };
-    ex.commit(transaction, AnyCommitState::Authorize(state))
+    flow::commit(transaction, State::Commit(state))
 }
 
-pub(crate) fn on_commit(ex: Exchange, state: CommitState, outcome: Outcome) -> Step {
-    let CommitState { format, client_id, interaction, .. } = state;
+fn on_commit(env: &Env, state: Storing, outcome: Outcome) -> Next<State> {
+    let Storing { format, client_id, interaction, .. } = state;
     match outcome {
-        Outcome::Applied => ex.interact(interaction),
+        Outcome::Applied => Next::Respond(Respond {
+            reply: Reply::Interaction(interaction),
+            best_effort: Vec::new(),
+        }),
         // Only a pushed request's commit has a precondition: the same
         // `request_uri` was redeemed by a parallel request first.
         Outcome::Conflict { .. } => {
             let err = OAuthError::new(ErrorCode::InvalidRequestUri, "request_uri was already used");
-            refuse_direct(ex, format, Some(&client_id), err, StatusCode::BAD_REQUEST)
+            refuse_direct(env, format, Some(&client_id), err, StatusCode::BAD_REQUEST)
         }
     }
 }
 
 /// The client could not be read: nothing is verified, so answer directly.
-pub(crate) fn on_read_failure(state: &ReadState, error: &StoreError) -> Respond {
+fn fail_read(state: &Reading, error: &StoreError) -> Respond {
     let err = store_error(error);
-    let response = direct_error(state.format, &err, err.code.status());
-    Respond { reply: Reply::Http(response), best_effort: Vec::new() }
+    Respond::http(direct_error(state.format, &err, err.code.status()), Vec::new())
 }
 
 /// The pending authorization could not be stored: the redirect URI is
 /// verified, so tell the client (RFC 6749 §4.1.2.1) if it is trusted, and
 /// the user agent directly otherwise (RFC 9700 §4.11.2).
-pub(crate) fn on_commit_failure(ex: &Exchange, state: &CommitState, error: &StoreError) -> Respond {
+fn fail_commit(env: &Env, state: &Storing, error: &StoreError) -> Respond {
     let err = store_error(error);
     let response = if state.trusted {
-        state.target.error(&ex.config, Leg::Request, &err)
+        state.target.error(&env.config, Leg::Request, &err)
     } else {
         direct_error(state.format, &err, err.code.status())
     };
-    Respond { reply: Reply::Http(response), best_effort: Vec::new() }
+    Respond::http(response, Vec::new())
 }
 
 fn invalid_request(description: impl Into<std::borrow::Cow<'static, str>>) -> OAuthError {
@@ -339,14 +358,14 @@ fn invalid_request(description: impl Into<std::borrow::Cow<'static, str>>) -> OA
 
 /// Answers `err` directly (no redirect) and records the refusal.
 fn refuse_direct(
-    ex: Exchange,
+    env: &Env,
     format: Format,
     client_id: Option<&str>,
     err: OAuthError,
     status: StatusCode,
-) -> Step {
-    let event = refused_event(&ex, client_id, err.code);
-    ex.respond(direct_error(format, &err, status), vec![Effect::AppendAudit(event)])
+) -> Next<State> {
+    let event = refused_event(env, client_id, err.code);
+    flow::respond(direct_error(format, &err, status), vec![Effect::AppendAudit(event)])
 }
 
 /// Refuses a request whose client and redirect URI are verified: by a
@@ -354,32 +373,28 @@ fn refuse_direct(
 /// (RFC 6749 §4.1.2.1), directly otherwise (RFC 9700 §4.11.2: the user has
 /// not authenticated, and nobody vouched for the URI).
 fn refuse_verified(
-    ex: Exchange,
+    env: &Env,
     format: Format,
     target: &Target,
     client: &ClientRecord,
     err: OAuthError,
-) -> Step {
-    if ex.config.trusts_redirects_of(client) {
-        refuse_redirect(ex, target, &client.client_id, err)
+) -> Next<State> {
+    if env.config.trusts_redirects_of(client) {
+        refuse_redirect(env, target, &client.client_id, err)
     } else {
-        refuse_direct(ex, format, Some(&client.client_id), err, StatusCode::BAD_REQUEST)
+        refuse_direct(env, format, Some(&client.client_id), err, StatusCode::BAD_REQUEST)
     }
 }
 
 /// Redirects `err` to the verified `target` and records the refusal.
-fn refuse_redirect(ex: Exchange, target: &Target, client_id: &str, err: OAuthError) -> Step {
-    let event = refused_event(&ex, Some(client_id), err.code);
-    let response = target.error(&ex.config, Leg::Request, &err);
-    ex.respond(response, vec![Effect::AppendAudit(event)])
+fn refuse_redirect(env: &Env, target: &Target, client_id: &str, err: OAuthError) -> Next<State> {
+    let event = refused_event(env, Some(client_id), err.code);
+    let response = target.error(&env.config, Leg::Request, &err);
+    flow::respond(response, vec![Effect::AppendAudit(event)])
 }
 
-fn refused_event(
-    ex: &Exchange,
-    client_id: Option<&str>,
-    error: ErrorCode,
-) -> crate::store::AuditEvent {
-    let mut event = ex.audit(AuditAction::AuthorizationRefused);
+fn refused_event(env: &Env, client_id: Option<&str>, error: ErrorCode) -> crate::store::AuditEvent {
+    let mut event = env.audit(AuditAction::AuthorizationRefused);
     event.client_id = client_id.map(str::to_owned);
     event.grant_type = Some(GrantType::AuthorizationCode);
     event.error = Some(error);

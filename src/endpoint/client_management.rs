@@ -18,20 +18,21 @@
 //! addressed client exists or not.
 
 use http::header::{CACHE_CONTROL, PRAGMA};
-use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderValue, Method, Response, StatusCode};
 use subtle::ConstantTimeEq;
 
 use crate::bearer::{self, BearerError};
+use crate::endpoint::flow::{self, Env, Next, Resumed};
 use crate::error::OAuthError;
-use crate::exchange::{CommitState as AnyCommitState, Exchange, ReadState as AnyReadState};
+use crate::input::HttpRequest;
 use crate::registration::{
     Allowance, Minted, UpdateRequest, client_information, json_body, replaced,
 };
 use crate::secret::{ClientSecret, TokenHash};
 use crate::store::{
-    AuditAction, ClientRecord, Effect, Outcome, Precondition, Query, Record, Transaction, as_client,
+    AuditAction, ClientRecord, Effect, Outcome, Precondition, Query, Transaction, as_client,
 };
-use crate::{ErrorCode, Step, response};
+use crate::{ErrorCode, response};
 
 /// How many times a conflicting commit is decided again before the
 /// exchange gives up with `temporarily_unavailable`.
@@ -45,23 +46,25 @@ enum Operation {
     Delete,
 }
 
-/// Waiting for the client that holds the presented token.
+/// Where a client management request waits.
 #[derive(Debug)]
-pub(crate) struct ReadState {
-    target: Target,
-}
-
-/// Waiting for an update or deletion to be applied.
-#[derive(Debug)]
-pub(crate) struct CommitState {
-    target: Target,
-    retries: u8,
-    then: Then,
+pub(crate) enum State {
+    /// For the client that holds the presented token.
+    Read(Target),
+    /// For an update or deletion to be applied.
+    Commit {
+        /// The request.
+        target: Target,
+        /// How many more conflicts are decided again.
+        retries: u8,
+        /// What to answer once applied.
+        then: Then,
+    },
 }
 
 /// The addressed client, the presented token and the operation.
 #[derive(Debug)]
-struct Target {
+pub(crate) struct Target {
     client_id: String,
     token: TokenHash,
     operation: Operation,
@@ -69,29 +72,29 @@ struct Target {
 
 /// What to answer once the commit is applied.
 #[derive(Debug)]
-enum Then {
+pub(crate) enum Then {
     Updated(Box<(ClientRecord, Option<ClientSecret>)>),
     Deleted,
 }
 
-pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>, segment: &str) -> Step {
+pub(crate) fn begin(env: &Env, request: HttpRequest<'_>, segment: &str) -> Next<State> {
     let Some(client_id) = decode_segment(segment) else {
-        return ex.respond(response::not_found(), Vec::new());
+        return flow::respond(response::not_found(), Vec::new());
     };
     let method = request.method();
     if ![Method::GET, Method::PUT, Method::DELETE].contains(method) {
-        return ex.respond(response::method_not_allowed("GET, PUT, DELETE"), Vec::new());
+        return flow::respond(response::method_not_allowed("GET, PUT, DELETE"), Vec::new());
     }
     let token = match bearer::bearer_token(request.headers()) {
         Ok(token) => TokenHash::of(&token.0),
         Err(BearerError::Missing) => {
-            let response = bearer::missing(&ex.config.bearer().realm);
-            return refuse(ex, &client_id, response, ErrorCode::InvalidToken);
+            let response = bearer::missing(&env.config.bearer().realm);
+            return refuse(env, &client_id, response, ErrorCode::InvalidToken);
         }
         Err(BearerError::Malformed(description)) => {
             let err = OAuthError::new(ErrorCode::InvalidRequest, description);
-            let response = bearer::error(&ex.config.bearer().realm, &err);
-            return refuse(ex, &client_id, response, err.code);
+            let response = bearer::error(&env.config.bearer().realm, &err);
+            return refuse(env, &client_id, response, err.code);
         }
     };
     let operation = if *method == Method::GET {
@@ -99,45 +102,48 @@ pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>, segment:
     } else if *method == Method::DELETE {
         Operation::Delete
     } else {
-        let parsed = json_body(request, ex.config.max_body_bytes()).and_then(|body| {
-            UpdateRequest::from_json(body)
-                .map_err(|err| (err.into_oauth(), StatusCode::BAD_REQUEST))
-        });
+        let parsed = json_body(request.headers(), request.body(), env.config.max_body_bytes())
+            .and_then(|body| {
+                UpdateRequest::from_json(body)
+                    .map_err(|err| (err.into_oauth(), StatusCode::BAD_REQUEST))
+            });
         match parsed {
             Ok(update) => Operation::Update(Box::new(update)),
             Err((err, status)) => {
                 let mut response = response::error(&err);
                 *response.status_mut() = status;
-                return refuse(ex, &client_id, response, err.code);
+                return refuse(env, &client_id, response, err.code);
             }
         }
     };
     let target = Target { client_id, token, operation };
     let query = Query::ClientByRegistrationToken { hash: token };
-    ex.read(vec![query], AnyReadState::ClientManagement(ReadState { target }))
+    flow::read(vec![query], State::Read(target))
 }
 
-pub(crate) fn on_read(
-    ex: Exchange,
-    state: ReadState,
-    mut records: impl Iterator<Item = Option<Record>>,
-) -> Step {
-    let holder = as_client(records.next().flatten());
-    decide(ex, state.target, holder, RETRIES)
+pub(crate) fn resume(env: &Env, state: State, resumed: Resumed) -> Next<State> {
+    match (state, resumed) {
+        (State::Read(target), Resumed::Read(mut records)) => {
+            decide(env, target, as_client(records.next().flatten()), RETRIES)
+        }
+        (State::Commit { target, retries, then }, Resumed::Commit(outcome)) => {
+            on_commit(env, target, retries, then, outcome)
+        }
+        _ => flow::out_of_order(),
+    }
 }
 
-pub(crate) fn on_commit(ex: Exchange, state: CommitState, outcome: Outcome) -> Step {
-    let CommitState { target, retries, then } = state;
+fn on_commit(env: &Env, target: Target, retries: u8, then: Then, outcome: Outcome) -> Next<State> {
     match (outcome, then) {
         (Outcome::Applied, Then::Updated(updated)) => {
             let (record, issued) = *updated;
             let minted = Minted { secret: issued.as_ref(), registration_token: None };
-            let body = client_information(&ex.config, &record, &minted);
-            ex.respond(response::json(StatusCode::OK, body), Vec::new())
+            let body = client_information(&env.config, &record, &minted);
+            flow::respond(response::json(StatusCode::OK, body), Vec::new())
         }
-        (Outcome::Applied, Then::Deleted) => ex.respond(no_content(), Vec::new()),
+        (Outcome::Applied, Then::Deleted) => flow::respond(no_content(), Vec::new()),
         (Outcome::Conflict { found, .. }, _) if retries > 0 => {
-            decide(ex, target, as_client(found), retries - 1)
+            decide(env, target, as_client(found), retries - 1)
         }
         (Outcome::Conflict { .. }, _) => {
             let err = OAuthError::new(
@@ -145,14 +151,14 @@ pub(crate) fn on_commit(ex: Exchange, state: CommitState, outcome: Outcome) -> S
                 "the client changed while this request was processed; retry",
             );
             let response = response::error(&err);
-            refuse(ex, &target.client_id, response, err.code)
+            refuse(env, &target.client_id, response, err.code)
         }
     }
 }
 
 /// Decides the request given `holder`, the stored client that should hold
 /// the presented token (looked up by the token, or by id after a conflict).
-fn decide(ex: Exchange, target: Target, holder: Option<ClientRecord>, retries: u8) -> Step {
+fn decide(env: &Env, target: Target, holder: Option<ClientRecord>, retries: u8) -> Next<State> {
     let holds_token = |client: &ClientRecord| {
         client
             .registration_token_hash
@@ -161,30 +167,30 @@ fn decide(ex: Exchange, target: Target, holder: Option<ClientRecord>, retries: u
     let Some(client) = holder.filter(holds_token) else {
         let err =
             OAuthError::new(ErrorCode::InvalidToken, "the registration access token is not valid");
-        let response = bearer::error(&ex.config.bearer().realm, &err);
-        return refuse(ex, &target.client_id, response, err.code);
+        let response = bearer::error(&env.config.bearer().realm, &err);
+        return refuse(env, &target.client_id, response, err.code);
     };
     if client.client_id != target.client_id {
         let err = OAuthError::new(
             ErrorCode::AccessDenied,
             "the registration access token belongs to another client",
         );
-        return refuse(ex, &target.client_id, response::error(&err), err.code);
+        return refuse(env, &target.client_id, response::error(&err), err.code);
     }
     let (effects, then) = match &target.operation {
         Operation::Read => {
-            let body = client_information(&ex.config, &client, &Minted::default());
-            return ex.respond(response::json(StatusCode::OK, body), Vec::new());
+            let body = client_information(&env.config, &client, &Minted::default());
+            return flow::respond(response::json(StatusCode::OK, body), Vec::new());
         }
-        Operation::Update(update) => match update_effects(&ex, &client, update) {
+        Operation::Update(update) => match update_effects(env, &client, update) {
             Ok(effects_then) => effects_then,
-            Err(err) => return refuse(ex, &target.client_id, response::error(&err), err.code),
+            Err(err) => return refuse(env, &target.client_id, response::error(&err), err.code),
         },
         Operation::Delete => {
-            let mut event = ex.audit(AuditAction::ClientDeleted);
+            let mut event = env.audit(AuditAction::ClientDeleted);
             event.client_id = Some(client.client_id.clone());
             let effects = vec![
-                Effect::DeleteClient { client_id: client.client_id.clone(), at: ex.ctx.now },
+                Effect::DeleteClient { client_id: client.client_id.clone(), at: env.ctx.now },
                 Effect::AppendAudit(event),
             ];
             (effects, Then::Deleted)
@@ -197,12 +203,12 @@ fn decide(ex: Exchange, target: Target, holder: Option<ClientRecord>, retries: u
         }],
         effects,
     };
-    ex.commit(transaction, AnyCommitState::ClientManagement(CommitState { target, retries, then }))
+    flow::commit(transaction, State::Commit { target, retries, then })
 }
 
 /// The RFC 7592 §2.2 rules, then the RFC 7591 metadata rules.
 fn update_effects(
-    ex: &Exchange,
+    env: &Env,
     client: &ClientRecord,
     update: &UpdateRequest,
 ) -> Result<(Vec<Effect>, Then), OAuthError> {
@@ -223,10 +229,10 @@ fn update_effects(
     }
     let settings = update
         .metadata
-        .validate(&ex.config, &Allowance::self_update(&ex.config, client))
+        .validate(&env.config, &Allowance::self_update(&env.config, client))
         .map_err(crate::registration::MetadataError::into_oauth)?;
-    let (record, issued) = replaced(client, settings, &ex.ctx);
-    let mut event = ex.audit(AuditAction::ClientUpdated);
+    let (record, issued) = replaced(client, settings, &env.ctx);
+    let mut event = env.audit(AuditAction::ClientUpdated);
     event.client_id = Some(client.client_id.clone());
     let effects = vec![Effect::PutClient(record.clone()), Effect::AppendAudit(event)];
     Ok((effects, Then::Updated(Box::new((record, issued)))))
@@ -243,11 +249,11 @@ fn no_content() -> Response<Vec<u8>> {
 
 /// Sends `response` and records the refusal best-effort, naming the client
 /// the URI addressed.
-fn refuse(ex: Exchange, client_id: &str, response: Response<Vec<u8>>, code: ErrorCode) -> Step {
-    let mut event = ex.audit(AuditAction::ClientManagementRefused);
+fn refuse(env: &Env, client_id: &str, response: Response<Vec<u8>>, code: ErrorCode) -> Next<State> {
+    let mut event = env.audit(AuditAction::ClientManagementRefused);
     event.client_id = Some(client_id.to_owned());
     event.error = Some(code);
-    ex.respond(response, vec![Effect::AppendAudit(event)])
+    flow::respond(response, vec![Effect::AppendAudit(event)])
 }
 
 /// The client id in a path segment: percent-decoded UTF-8, non-empty,

@@ -7,22 +7,22 @@
 //! live grants. A collision picks another user code and commits again, at
 //! most [`ATTEMPTS`] times.
 
-use http::{Request, StatusCode};
+use http::StatusCode;
 use serde::Serialize;
 
-use crate::client_auth::Credentials;
 use crate::device::UserCode;
-use crate::endpoint::client_form::{self, ClientForm, Refusal};
+use crate::endpoint::client_form::{self, ClientRead, Parsed, Refusal};
+use crate::endpoint::flow::{self, Env, Next, Resumed};
 use crate::error::OAuthError;
-use crate::exchange::{CommitState as AnyCommitState, Exchange, ReadState as AnyReadState};
 use crate::form::encode_into;
-use crate::grant::{parse_scope_text, resolve_scopes};
+use crate::input::HttpRequest;
+use crate::scope::{parse_scope_text, resolve_scopes};
 use crate::secret::{Redacted, TokenHash, encode_secret};
 use crate::store::{
     AuditAction, DeviceGrantRecord, DeviceStatus, Effect, FamilyId, GrantType, Outcome,
-    Precondition, Query, Record, Transaction, as_client,
+    Precondition, Records, Transaction,
 };
-use crate::{ErrorCode, Scopes, Step, response};
+use crate::{ErrorCode, Scopes, response};
 
 /// How many user codes are tried before giving up.
 const ATTEMPTS: u8 = 3;
@@ -35,16 +35,18 @@ const REFUSED: Refusal<'static> = Refusal {
     challenge: false,
 };
 
-/// Waiting for the client.
+/// Where a device authorization waits.
 #[derive(Debug)]
-pub(crate) struct ReadState {
-    credentials: Credentials,
-    scope: Option<Scopes>,
+pub(crate) enum State {
+    /// For the client; the requested scope, if any.
+    Read(ClientRead<Option<Scopes>>),
+    /// For the grant to be stored.
+    Commit(Storing),
 }
 
 /// Waiting for the grant to be stored.
 #[derive(Debug)]
-pub(crate) struct CommitState {
+pub(crate) struct Storing {
     device_code: Redacted,
     grant: DeviceGrantRecord,
     user_code: UserCode,
@@ -62,83 +64,84 @@ struct Issued<'a> {
     interval: u64,
 }
 
-pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step {
-    let (ex, ClientForm { form, credentials }) = match client_form::parse(ex, request, REFUSED) {
-        Ok(parsed) => parsed,
-        Err(step) => return *step,
-    };
-    let scope = match parse_scope_text(form.get("scope")) {
-        Ok(scope) => scope,
-        Err(err) => return REFUSED.by(&credentials).refuse(ex, err),
-    };
-    let queries = vec![Query::Client { client_id: credentials.client_id.clone() }];
-    ex.read(queries, AnyReadState::DeviceAuthorization(ReadState { credentials, scope }))
+pub(crate) fn begin(env: &Env, request: HttpRequest<'_>) -> Next<State> {
+    client_form::begin(env, request, REFUSED, |form, refusal| {
+        match parse_scope_text(form.get("scope")) {
+            Ok(scope) => Ok(Parsed { params: scope, record: None }),
+            Err(err) => Err(refusal.refuse(env, err).into()),
+        }
+    })
+    .map(State::Read)
 }
 
-pub(crate) fn on_read(
-    ex: Exchange,
-    state: ReadState,
-    mut records: impl Iterator<Item = Option<Record>>,
-) -> Step {
-    let ReadState { credentials, scope } = state;
-    let client = as_client(records.next().flatten());
-    let refusal = REFUSED.by(&credentials);
-    let client = match credentials.authenticate(client) {
-        Ok(client) => client,
-        Err(failure) => return refusal.refuse_authentication(ex, failure),
+pub(crate) fn resume(env: &Env, state: State, resumed: Resumed) -> Next<State> {
+    match (state, resumed) {
+        (State::Read(read), Resumed::Read(records)) => on_read(env, read, records),
+        (State::Commit(storing), Resumed::Commit(outcome)) => on_commit(env, storing, outcome),
+        _ => flow::out_of_order(),
+    }
+}
+
+fn on_read(env: &Env, read: ClientRead<Option<Scopes>>, records: Records) -> Next<State> {
+    let auth = match client_form::authenticate(env, read, records, REFUSED) {
+        Ok(auth) => auth,
+        Err(respond) => return respond.into(),
     };
-    if !client.may_use(GrantType::DeviceCode) {
+    let refusal = auth.refusal(REFUSED);
+    if !auth.client.may_use(GrantType::DeviceCode) {
         let err = OAuthError::new(
             ErrorCode::UnauthorizedClient,
             "client is not allowed the device_code grant",
         );
-        return refusal.refuse(ex, err);
+        return refusal.refuse(env, err).into();
     }
-    let scopes = match resolve_scopes(&ex.config, scope.as_ref(), &client.scopes) {
-        Ok(scopes) => scopes,
-        Err(err) => return refusal.refuse(ex, err),
-    };
-    let device_code = encode_secret(&ex.ctx.entropy.derive(b"device-code"));
-    let now = ex.ctx.now;
-    let user_code = UserCode::generate(&ex.ctx.entropy, 0);
+    let (config, ctx) = (&env.config, &env.ctx);
+    let scopes =
+        match resolve_scopes(config.default_scopes(), auth.params.as_ref(), &auth.client.scopes) {
+            Ok(scopes) => scopes,
+            Err(err) => return refusal.refuse(env, err).into(),
+        };
+    let device_code = encode_secret(&ctx.entropy.derive(b"device-code"));
+    let now = ctx.now;
+    let user_code = UserCode::generate(&ctx.entropy, 0);
     let grant = DeviceGrantRecord {
         device_code_hash: TokenHash::of(&device_code),
         user_code_hash: user_code.hash(),
-        client_id: client.client_id,
+        client_id: auth.client.client_id.clone(),
         scopes,
         status: DeviceStatus::Pending,
         subject: None,
         granted_scopes: None,
-        interval: ex.config.device_poll_interval().get(),
+        interval: config.device_poll_interval().get(),
         last_poll_at: None,
         issued_at: now,
-        expires_at: now.after(ex.config.device_code_lifetime()),
-        family: FamilyId::from_entropy(ex.ctx.entropy.derive(b"family")),
+        expires_at: now.after(config.device_code_lifetime()),
+        family: FamilyId::from_entropy(ctx.entropy.derive(b"family")),
     };
-    let state = CommitState { device_code: Redacted(device_code), grant, user_code, attempt: 0 };
-    store(ex, state)
+    let storing = Storing { device_code: Redacted(device_code), grant, user_code, attempt: 0 };
+    store(env, storing)
 }
 
 /// Commits the grant under its current user code.
-fn store(ex: Exchange, state: CommitState) -> Step {
-    let mut event = ex.audit(AuditAction::DeviceAuthorized);
+fn store(env: &Env, state: Storing) -> Next<State> {
+    let mut event = env.audit(AuditAction::DeviceAuthorized);
     event.client_id = Some(state.grant.client_id.clone());
     event.grant_type = Some(GrantType::DeviceCode);
     event.family = Some(state.grant.family);
     let transaction = Transaction {
         preconditions: vec![Precondition::UserCodeAvailable {
             hash: state.grant.user_code_hash,
-            at: ex.ctx.now,
+            at: env.ctx.now,
         }],
         effects: vec![Effect::PutDeviceGrant(state.grant.clone()), Effect::AppendAudit(event)],
     };
-    ex.commit(transaction, AnyCommitState::DeviceAuthorization(state))
+    flow::commit(transaction, State::Commit(state))
 }
 
-pub(crate) fn on_commit(ex: Exchange, mut state: CommitState, outcome: Outcome) -> Step {
+fn on_commit(env: &Env, mut state: Storing, outcome: Outcome) -> Next<State> {
     match outcome {
         Outcome::Applied => {
-            let config = &ex.config;
+            let config = &env.config;
             let verification_uri = config.endpoint_url(&config.endpoints().device_verification);
             let mut complete = format!("{verification_uri}?user_code=");
             encode_into(&mut complete, &state.user_code.display());
@@ -150,14 +153,14 @@ pub(crate) fn on_commit(ex: Exchange, mut state: CommitState, outcome: Outcome) 
                 expires_in: config.device_code_lifetime().get(),
                 interval: config.device_poll_interval().get(),
             };
-            ex.respond(response::json_value(StatusCode::OK, &body), Vec::new())
+            flow::respond(response::json_value(StatusCode::OK, &body), Vec::new())
         }
         // The user code is taken by a live grant: draw another.
         Outcome::Conflict { .. } if state.attempt + 1 < ATTEMPTS => {
             state.attempt += 1;
-            state.user_code = UserCode::generate(&ex.ctx.entropy, state.attempt);
+            state.user_code = UserCode::generate(&env.ctx.entropy, state.attempt);
             state.grant.user_code_hash = state.user_code.hash();
-            store(ex, state)
+            store(env, state)
         }
         Outcome::Conflict { .. } => {
             let err = OAuthError::new(
@@ -165,7 +168,7 @@ pub(crate) fn on_commit(ex: Exchange, mut state: CommitState, outcome: Outcome) 
                 "no free user code could be allocated; retry later",
             );
             let refusal = Refusal { client_id: Some(&state.grant.client_id), ..REFUSED };
-            refusal.refuse(ex, err)
+            refusal.refuse(env, err).into()
         }
     }
 }

@@ -2,75 +2,74 @@
 //! user code the user typed, and recording the user's decision.
 //!
 //! Neither exchange is an HTTP endpoint: the host serves its own page and
-//! asks the core through [`Server::device_prompt`](crate::Server::device_prompt)
-//! and [`Server::decide_device`](crate::Server::decide_device); the answer
-//! is a [`Reply::Device`](crate::Reply::Device). A decision commits under
+//! asks the core with an [`Input::DevicePrompt`](crate::Input::DevicePrompt)
+//! or an [`Input::DeviceDecision`](crate::Input::DeviceDecision); the
+//! answer is a [`Reply::Device`](crate::Reply::Device). A decision commits under
 //! [`Precondition::DeviceStatusIs`] `Pending`, so each code is decided once.
 //! Every code that matches nothing is audited as `device_code_mismatch`
 //! with the peer address, for the host to throttle guessing.
 
-use crate::Step;
 use crate::authorization::RequestedScope;
 use crate::device::{DeviceDecision, DevicePrompt, DeviceRejection, DeviceReply, UserCode};
-use crate::exchange::{CommitState as AnyCommitState, Exchange, ReadState as AnyReadState};
+use crate::endpoint::flow::{self, Env, Next, Resumed};
+use crate::reply::{Reply, Respond};
 use crate::store::{
     AuditAction, DeviceGrantRecord, DeviceStatus, Effect, GrantType, Outcome, Precondition, Query,
-    Record, Transaction, as_client, as_device,
+    Records, Transaction, as_client, as_device,
 };
 
 /// Where a verification exchange waits.
 #[derive(Debug)]
-pub(crate) enum ReadState {
+pub(crate) enum State {
     /// For the grant behind the user code typed.
     Prompt(UserCode),
     /// For the grant's client, to describe it.
     PromptClient(UserCode, DeviceGrantRecord),
     /// For the grant the decision is about.
     Decide(DeviceDecision),
+    /// For the decision to be recorded: approved or not.
+    Record { approved: bool },
 }
 
-/// Waiting for the decision to be recorded.
-#[derive(Debug)]
-pub(crate) struct CommitState {
-    approved: bool,
-}
-
-pub(crate) fn prompt(ex: Exchange, typed: &str) -> Step {
+pub(crate) fn prompt(env: &Env, typed: &str) -> Next<State> {
     match UserCode::parse(typed) {
         Some(code) => {
             let queries = vec![Query::UserCode { hash: code.hash() }];
-            ex.read(queries, AnyReadState::DeviceVerification(ReadState::Prompt(code)))
+            flow::read(queries, State::Prompt(code))
         }
-        None => mismatch(ex, DeviceRejection::Malformed),
+        None => mismatch(env, DeviceRejection::Malformed),
     }
 }
 
-pub(crate) fn decide(ex: Exchange, decision: DeviceDecision) -> Step {
+pub(crate) fn decide(_env: &Env, decision: DeviceDecision) -> Next<State> {
     let queries = vec![Query::UserCode { hash: decision.user_code().hash() }];
-    ex.read(queries, AnyReadState::DeviceVerification(ReadState::Decide(decision)))
+    flow::read(queries, State::Decide(decision))
 }
 
-pub(crate) fn on_read(
-    ex: Exchange,
-    state: ReadState,
-    mut records: impl Iterator<Item = Option<Record>>,
-) -> Step {
+pub(crate) fn resume(env: &Env, state: State, resumed: Resumed) -> Next<State> {
+    match (state, resumed) {
+        (State::Record { approved }, Resumed::Commit(outcome)) => recorded(env, approved, outcome),
+        (state, Resumed::Read(records)) => on_read(env, state, records),
+        (_, Resumed::Commit(_)) => flow::out_of_order(),
+    }
+}
+
+fn on_read(env: &Env, state: State, mut records: Records) -> Next<State> {
     let record = records.next().flatten();
     match state {
-        ReadState::Prompt(code) => match usable(&ex, as_device(record)) {
+        State::Prompt(code) => match usable(env, as_device(record)) {
             Ok(grant) => {
                 let queries = vec![Query::Client { client_id: grant.client_id.clone() }];
-                let state = ReadState::PromptClient(code, grant);
-                ex.read(queries, AnyReadState::DeviceVerification(state))
+                flow::read(queries, State::PromptClient(code, grant))
             }
-            Err(rejection) => reject(ex, rejection),
+            Err(rejection) => reject(env, rejection),
         },
-        ReadState::PromptClient(user_code, grant) => {
+        State::PromptClient(user_code, grant) => {
             // A client deleted since the device asked cannot be approved.
             let Some(client) = as_client(record) else {
-                return reject(ex, DeviceRejection::Unknown);
+                return reject(env, DeviceRejection::Unknown);
             };
-            let scopes = RequestedScope::describe(&grant.scopes, &ex.config);
+            let scopes = RequestedScope::describe(&grant.scopes, &env.config);
             let prompt = DevicePrompt {
                 user_code,
                 client_id: client.client_id,
@@ -80,22 +79,23 @@ pub(crate) fn on_read(
                 scopes,
                 expires_at: grant.expires_at,
             };
-            ex.reply(DeviceReply::Prompt(prompt), Vec::new())
+            answer(DeviceReply::Prompt(prompt), Vec::new())
         }
-        ReadState::Decide(decision) => match usable(&ex, as_device(record)) {
-            Ok(grant) => record_decision(ex, decision, grant),
-            Err(rejection) => reject(ex, rejection),
+        State::Decide(decision) => match usable(env, as_device(record)) {
+            Ok(grant) => record_decision(env, decision, grant),
+            Err(rejection) => reject(env, rejection),
         },
+        State::Record { .. } => flow::out_of_order(),
     }
 }
 
 /// The grant, if it can still be decided.
 fn usable(
-    ex: &Exchange,
+    env: &Env,
     grant: Option<DeviceGrantRecord>,
 ) -> Result<DeviceGrantRecord, DeviceRejection> {
     let grant = grant.ok_or(DeviceRejection::Unknown)?;
-    if ex.ctx.now >= grant.expires_at {
+    if env.ctx.now >= grant.expires_at {
         return Err(DeviceRejection::Expired);
     }
     if grant.status != DeviceStatus::Pending {
@@ -104,7 +104,7 @@ fn usable(
     Ok(grant)
 }
 
-fn record_decision(ex: Exchange, decision: DeviceDecision, grant: DeviceGrantRecord) -> Step {
+fn record_decision(env: &Env, decision: DeviceDecision, grant: DeviceGrantRecord) -> Next<State> {
     let (effect, action, approved) = match decision {
         DeviceDecision::Approve { subject, scopes, .. }
             if !subject.is_empty() && scopes.is_subset(&grant.scopes) =>
@@ -117,7 +117,7 @@ fn record_decision(ex: Exchange, decision: DeviceDecision, grant: DeviceGrantRec
             };
             (effect, AuditAction::DeviceApproved, true)
         }
-        DeviceDecision::Approve { .. } => return reject(ex, DeviceRejection::InvalidApproval),
+        DeviceDecision::Approve { .. } => return reject(env, DeviceRejection::InvalidApproval),
         DeviceDecision::Deny { .. } => {
             let effect = Effect::DecideDevice {
                 hash: grant.device_code_hash,
@@ -128,7 +128,7 @@ fn record_decision(ex: Exchange, decision: DeviceDecision, grant: DeviceGrantRec
             (effect, AuditAction::DeviceDenied, false)
         }
     };
-    let mut event = ex.audit(action);
+    let mut event = env.audit(action);
     event.client_id = Some(grant.client_id.clone());
     event.grant_type = Some(GrantType::DeviceCode);
     event.family = Some(grant.family);
@@ -142,28 +142,33 @@ fn record_decision(ex: Exchange, decision: DeviceDecision, grant: DeviceGrantRec
         }],
         effects: vec![effect, Effect::AppendAudit(event)],
     };
-    ex.commit(transaction, AnyCommitState::DeviceVerification(CommitState { approved }))
+    flow::commit(transaction, State::Record { approved })
 }
 
-pub(crate) fn on_commit(ex: Exchange, state: CommitState, outcome: Outcome) -> Step {
+fn recorded(env: &Env, approved: bool, outcome: Outcome) -> Next<State> {
     match outcome {
-        Outcome::Applied if state.approved => ex.reply(DeviceReply::Approved, Vec::new()),
-        Outcome::Applied => ex.reply(DeviceReply::Denied, Vec::new()),
+        Outcome::Applied if approved => answer(DeviceReply::Approved, Vec::new()),
+        Outcome::Applied => answer(DeviceReply::Denied, Vec::new()),
         // A parallel decision was recorded first.
-        Outcome::Conflict { .. } => reject(ex, DeviceRejection::AlreadyDecided),
+        Outcome::Conflict { .. } => reject(env, DeviceRejection::AlreadyDecided),
     }
+}
+
+/// Ends the exchange with an answer for the host's device page.
+fn answer(reply: DeviceReply, best_effort: Vec<Effect>) -> Next<State> {
+    Next::Respond(Respond { reply: Reply::Device(reply), best_effort })
 }
 
 /// Rejects a code; codes that match nothing are audited as guesses.
-fn reject(ex: Exchange, rejection: DeviceRejection) -> Step {
+fn reject(env: &Env, rejection: DeviceRejection) -> Next<State> {
     match rejection {
-        DeviceRejection::Malformed | DeviceRejection::Unknown => mismatch(ex, rejection),
-        _ => ex.reply(DeviceReply::Rejected(rejection), Vec::new()),
+        DeviceRejection::Malformed | DeviceRejection::Unknown => mismatch(env, rejection),
+        _ => answer(DeviceReply::Rejected(rejection), Vec::new()),
     }
 }
 
-fn mismatch(ex: Exchange, rejection: DeviceRejection) -> Step {
-    let mut event = ex.audit(AuditAction::DeviceCodeMismatch);
+fn mismatch(env: &Env, rejection: DeviceRejection) -> Next<State> {
+    let mut event = env.audit(AuditAction::DeviceCodeMismatch);
     event.grant_type = Some(GrantType::DeviceCode);
-    ex.reply(DeviceReply::Rejected(rejection), vec![Effect::AppendAudit(event)])
+    answer(DeviceReply::Rejected(rejection), vec![Effect::AppendAudit(event)])
 }

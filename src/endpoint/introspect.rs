@@ -44,24 +44,23 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use http::{Request, Response, StatusCode};
+use http::{Response, StatusCode};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::client_auth::{AuthFailure, Credentials};
-use crate::endpoint::client_form::{self, Refusal};
-use crate::exchange::{Exchange, ReadState as AnyReadState};
+use crate::client_auth::AuthFailure;
+use crate::endpoint::client_form::{self, ClientRead, Refusal};
+use crate::endpoint::flow::{self, Env, Next, Resumed};
+use crate::input::HttpRequest;
+use crate::response;
 use crate::secret::TokenHash;
-use crate::store::{
-    AuditAction, ClientRecord, Effect, Query, Record, TokenKind, TokenRecord, as_client, as_token,
-};
-use crate::{Step, response};
+use crate::store::{AuditAction, ClientRecord, Effect, Records, TokenKind, TokenRecord, as_token};
 
-/// Waiting for the caller and the token.
+/// Where an introspection waits: for the caller and the token.
 #[derive(Debug)]
-pub(crate) struct ReadState {
-    credentials: Credentials,
-    hash: TokenHash,
+pub(crate) enum State {
+    /// For the caller and the token.
+    Read(ClientRead<TokenHash>),
 }
 
 /// The RFC 7662 §2.2 body for an active token.
@@ -93,47 +92,45 @@ const REFUSED: Refusal<'static> = Refusal {
     challenge: false,
 };
 
-pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step {
-    let (ex, credentials, hash) = match client_form::parse_token_request(ex, request, REFUSED) {
-        Ok(parsed) => parsed,
-        Err(step) => return *step,
-    };
-    let queries =
-        vec![Query::Client { client_id: credentials.client_id.clone() }, Query::Token { hash }];
-    ex.read(queries, AnyReadState::Introspect(ReadState { credentials, hash }))
+pub(crate) fn begin(env: &Env, request: HttpRequest<'_>) -> Next<State> {
+    client_form::begin(env, request, REFUSED, |form, refusal| {
+        client_form::token_parameter(env, form, refusal)
+    })
+    .map(State::Read)
 }
 
-pub(crate) fn on_read(
-    ex: Exchange,
-    state: ReadState,
-    mut records: impl Iterator<Item = Option<Record>>,
-) -> Step {
-    let ReadState { credentials, hash } = state;
-    let client = as_client(records.next().flatten());
-    let token = as_token(records.next().flatten());
-    let refusal = REFUSED.by(&credentials);
-    let client = match credentials.authenticate(client) {
-        Ok(client) => client,
-        Err(failure) => return refusal.refuse_authentication(ex, failure),
+pub(crate) fn resume(env: &Env, state: State, resumed: Resumed) -> Next<State> {
+    match (state, resumed) {
+        (State::Read(read), Resumed::Read(records)) => on_read(env, read, records),
+        (State::Read(_), Resumed::Commit(_)) => flow::out_of_order(),
+    }
+}
+
+fn on_read(env: &Env, read: ClientRead<TokenHash>, records: Records) -> Next<State> {
+    let mut auth = match client_form::authenticate(env, read, records, REFUSED) {
+        Ok(auth) => auth,
+        Err(respond) => return respond.into(),
     };
     // RFC 7662 §4: a public client's `client_id` proves nothing. Refused
     // like any failed authentication, so the answer does not tell that a
     // public client of that name exists.
-    if client.is_public() {
-        return refusal.refuse_authentication(ex, AuthFailure::PUBLIC_CLIENT);
+    if auth.client.is_public() {
+        return auth.refusal(REFUSED).refuse_authentication(env, AuthFailure::PUBLIC_CLIENT).into();
     }
-    let mut event = ex.audit(AuditAction::TokenIntrospected);
-    let visible = token.filter(|t| may_see(&client, t) && t.is_active(ex.ctx.now));
+    let mut event = env.audit(AuditAction::TokenIntrospected);
+    let now = env.ctx.now;
+    let token = as_token(auth.record.take());
+    let visible = token.filter(|t| may_see(&auth.client, t) && t.is_active(now));
     let response = match visible {
         None => response::json(StatusCode::OK, INACTIVE.to_vec()),
         Some(token) => {
             event.subject.clone_from(&token.subject);
             event.family = Some(token.family);
-            active(&ex, &token, &hash)
+            active(env, &token, &auth.params)
         }
     };
-    event.client_id = Some(client.client_id);
-    ex.respond(response, vec![Effect::AppendAudit(event)])
+    event.client_id = Some(auth.client.client_id);
+    flow::respond(response, vec![Effect::AppendAudit(event)])
 }
 
 /// Whether `client` may learn about `token` (RFC 7662 §2.1, §4).
@@ -141,7 +138,7 @@ fn may_see(client: &ClientRecord, token: &TokenRecord) -> bool {
     client.resource_server || token.client_id == client.client_id
 }
 
-fn active(ex: &Exchange, token: &TokenRecord, hash: &TokenHash) -> Response<Vec<u8>> {
+fn active(env: &Env, token: &TokenRecord, hash: &TokenHash) -> Response<Vec<u8>> {
     let body = Active {
         active: true,
         scope: (!token.scopes.is_empty()).then(|| token.scopes.to_string()),
@@ -154,7 +151,7 @@ fn active(ex: &Exchange, token: &TokenRecord, hash: &TokenHash) -> Response<Vec<
         exp: token.expires_at.as_secs(),
         iat: token.issued_at.as_secs(),
         sub: token.subject.as_deref(),
-        iss: ex.config.issuer(),
+        iss: env.config.issuer(),
         jti: token_id(hash),
     };
     response::json_value(StatusCode::OK, &body)

@@ -5,22 +5,26 @@
 //! no elements are omitted (§3.2). One line per optional endpoint, below.
 
 use http::header::CONTENT_TYPE;
-use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderValue, Method, Response, StatusCode};
 use serde_json::{Map, Value, json};
 
-use crate::exchange::Exchange;
+use crate::endpoint::flow::Env;
+use crate::input::HttpRequest;
+use crate::reply::Respond;
 use crate::store::{ClientAuthMethod, PkceMethod};
-use crate::{Config, RegistrationPolicy, Step, response};
+use crate::{Config, RegistrationPolicy, response};
 
-pub(crate) fn begin<B>(ex: Exchange, request: &Request<B>) -> Step {
+/// The answer to a metadata request: built from the policy alone, so the
+/// exchange never pauses.
+pub(crate) fn answer(env: &Env, request: HttpRequest<'_>) -> Respond {
     if request.method() != Method::GET {
-        return ex.respond(response::method_not_allowed("GET"), Vec::new());
+        return Respond::http(response::method_not_allowed("GET"), Vec::new());
     }
-    let body = serde_json::to_vec(&document(&ex.config)).unwrap_or_default();
+    let body = serde_json::to_vec(&document(&env.config)).unwrap_or_default();
     let mut response = Response::new(body);
     *response.status_mut() = StatusCode::OK;
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    ex.respond(response, Vec::new())
+    Respond::http(response, Vec::new())
 }
 
 /// The metadata document for `config`.

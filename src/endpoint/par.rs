@@ -7,33 +7,32 @@
 //! as a pending authorization keyed by the hash of a fresh `request_uri`,
 //! answered with 201 (RFC 9126 §2.2).
 
-use http::{Request, StatusCode};
+use http::StatusCode;
 use serde::Serialize;
 
-use crate::authorization::{Params, resolve_redirect_uri, validate};
-use crate::client_auth::Credentials;
-use crate::endpoint::authorize::REQUEST_URI_PREFIX;
-use crate::endpoint::client_form::{self, ClientForm, Refusal};
+use crate::authorization::{Params, REQUEST_URI_PREFIX, resolve_redirect_uri, validate};
+use crate::endpoint::client_form::{self, ClientRead, Parsed, Refusal};
+use crate::endpoint::flow::{self, Env, Next, Resumed};
 use crate::error::OAuthError;
-use crate::exchange::{CommitState as AnyCommitState, Exchange, ReadState as AnyReadState};
+use crate::input::HttpRequest;
 use crate::secret::{Redacted, TokenHash, encode_secret};
 use crate::store::{
-    AuditAction, Effect, GrantType, Outcome, PendingAuthorizationRecord, PendingKind, Query,
-    Record, Transaction, as_client,
+    AuditAction, Effect, GrantType, Outcome, PendingAuthorizationRecord, PendingKind, Records,
+    Transaction,
 };
-use crate::{ErrorCode, Step, response};
+use crate::{ErrorCode, response};
 
-/// Waiting for the client.
+/// Where a pushed request waits.
 #[derive(Debug)]
-pub(crate) struct ReadState {
-    credentials: Credentials,
-    params: Params,
-}
-
-/// Waiting for the pushed request to be stored.
-#[derive(Debug)]
-pub(crate) struct CommitState {
-    request_uri: Redacted,
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a state lives for one step; boxing it would cost an allocation per request"
+)]
+pub(crate) enum State {
+    /// For the client.
+    Read(ClientRead<Params>),
+    /// For the pushed request to be stored under this `request_uri`.
+    Commit(Redacted),
 }
 
 /// The RFC 9126 §2.2 body.
@@ -51,87 +50,87 @@ const REFUSED: Refusal<'static> = Refusal {
     challenge: false,
 };
 
-pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step {
-    let (ex, ClientForm { form, credentials }) = match client_form::parse(ex, request, REFUSED) {
-        Ok(parsed) => parsed,
-        Err(step) => return *step,
-    };
-    // RFC 9126 §2.1: `client_id` is required here as at the authorization
-    // endpoint, even when the client authenticates with HTTP Basic.
-    let Some(client_id) = form.get("client_id") else {
-        let err = invalid_request("client_id is required");
-        return Refusal { challenge: false, ..REFUSED.by(&credentials) }.refuse(ex, err);
-    };
-    // RFC 9126 §2.1: "The request_uri authorization request parameter ...
-    // MUST NOT be provided."
-    if form.get("request_uri").is_some() {
-        let err = invalid_request("request_uri must not be sent to the PAR endpoint");
-        return Refusal { client_id: Some(client_id), ..REFUSED.by(&credentials) }.refuse(ex, err);
-    }
-    let params = Params::from_form(&form, client_id, Vec::new());
-    let queries = vec![Query::Client { client_id: credentials.client_id.clone() }];
-    ex.read(queries, AnyReadState::Par(ReadState { credentials, params }))
+pub(crate) fn begin(env: &Env, request: HttpRequest<'_>) -> Next<State> {
+    client_form::begin(env, request, REFUSED, |form, refusal| {
+        // RFC 9126 §2.1: `client_id` is required here as at the authorization
+        // endpoint, even when the client authenticates with HTTP Basic.
+        let Some(client_id) = form.get("client_id") else {
+            let err = invalid_request("client_id is required");
+            return Err(Refusal { challenge: false, ..refusal }.refuse(env, err).into());
+        };
+        // RFC 9126 §2.1: "The request_uri authorization request parameter ...
+        // MUST NOT be provided."
+        if form.get("request_uri").is_some() {
+            let err = invalid_request("request_uri must not be sent to the PAR endpoint");
+            return Err(Refusal { client_id: Some(client_id), ..refusal }.refuse(env, err).into());
+        }
+        Ok(Parsed { params: Params::from_form(form, client_id, Vec::new()), record: None })
+    })
+    .map(State::Read)
 }
 
-pub(crate) fn on_read(
-    ex: Exchange,
-    state: ReadState,
-    mut records: impl Iterator<Item = Option<Record>>,
-) -> Step {
-    let ReadState { credentials, params } = state;
-    let client = as_client(records.next().flatten());
-    let refusal = REFUSED.by(&credentials);
-    let client = match credentials.authenticate(client) {
-        Ok(client) => client,
-        Err(failure) => return refusal.refuse_authentication(ex, failure),
+pub(crate) fn resume(env: &Env, state: State, resumed: Resumed) -> Next<State> {
+    match (state, resumed) {
+        (State::Read(read), Resumed::Read(records)) => on_read(env, read, records),
+        (State::Commit(request_uri), Resumed::Commit(outcome)) => {
+            on_commit(env, &request_uri, outcome)
+        }
+        _ => flow::out_of_order(),
+    }
+}
+
+fn on_read(env: &Env, read: ClientRead<Params>, records: Records) -> Next<State> {
+    let auth = match client_form::authenticate(env, read, records, REFUSED) {
+        Ok(auth) => auth,
+        Err(respond) => return respond.into(),
     };
-    let refusal = Refusal { challenge: false, ..refusal };
-    let redirect_uri = match resolve_redirect_uri(&client, params.redirect_uri.as_deref()) {
+    let refusal = Refusal { challenge: false, ..auth.refusal(REFUSED) };
+    let (client, params) = (&auth.client, &auth.params);
+    let redirect_uri = match resolve_redirect_uri(client, params.redirect_uri.as_deref()) {
         Ok(uri) => uri,
-        Err(why) => return refusal.refuse(ex, invalid_request(why)),
+        Err(why) => return refusal.refuse(env, invalid_request(why)).into(),
     };
-    let validated = match validate(&ex.config, &client, &params) {
+    let validated = match validate(&env.config, client, params) {
         Ok(validated) => validated,
-        Err(err) => return refusal.refuse(ex, err),
+        Err(err) => return refusal.refuse(env, err).into(),
     };
-    let reference = encode_secret(&ex.ctx.entropy.derive(b"request-uri"));
+    let reference = encode_secret(&env.ctx.entropy.derive(b"request-uri"));
     let request_uri = format!("{REQUEST_URI_PREFIX}{reference}");
-    let now = ex.ctx.now;
+    let now = env.ctx.now;
     let pending = PendingAuthorizationRecord {
         hash: TokenHash::of(&request_uri),
         kind: PendingKind::PushedRequest,
         client_id: client.client_id.clone(),
-        redirect_uri: params.redirect_uri,
+        redirect_uri: params.redirect_uri.clone(),
         resolved_redirect_uri: redirect_uri,
         scopes: validated.scopes,
-        state: params.state,
+        state: params.state.clone(),
         challenge: validated.challenge,
         created_at: now,
-        expires_at: now.after(ex.config.par_lifetime()),
+        expires_at: now.after(env.config.par_lifetime()),
     };
-    let mut event = ex.audit(AuditAction::ParStored);
-    event.client_id = Some(client.client_id);
+    let mut event = env.audit(AuditAction::ParStored);
+    event.client_id = Some(client.client_id.clone());
     event.grant_type = Some(GrantType::AuthorizationCode);
     let transaction =
         Transaction::unconditional(vec![Effect::PutPending(pending), Effect::AppendAudit(event)]);
-    let state = CommitState { request_uri: Redacted(request_uri) };
-    ex.commit(transaction, AnyCommitState::Par(state))
+    flow::commit(transaction, State::Commit(Redacted(request_uri)))
 }
 
-pub(crate) fn on_commit(ex: Exchange, state: CommitState, outcome: Outcome) -> Step {
+fn on_commit(env: &Env, request_uri: &Redacted, outcome: Outcome) -> Next<State> {
     match outcome {
         Outcome::Applied => {
             let body = Created {
-                request_uri: &state.request_uri.0,
-                expires_in: ex.config.par_lifetime().get(),
+                request_uri: &request_uri.0,
+                expires_in: env.config.par_lifetime().get(),
             };
-            ex.respond(response::json_value(StatusCode::CREATED, &body), Vec::new())
+            flow::respond(response::json_value(StatusCode::CREATED, &body), Vec::new())
         }
         // The transaction has no precondition, so a conflict is impossible;
         // answer as a store failure rather than reveal an unstored request_uri.
         Outcome::Conflict { .. } => {
             let err = OAuthError::new(ErrorCode::ServerError, "storage failed");
-            ex.respond(response::error(&err), Vec::new())
+            flow::respond(response::error(&err), Vec::new())
         }
     }
 }

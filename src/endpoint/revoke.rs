@@ -36,29 +36,25 @@
 //! precondition (the token endpoint then sees the revoked token).
 
 use http::header::{CACHE_CONTROL, PRAGMA};
-use http::{HeaderValue, Request, Response, StatusCode};
+use http::{HeaderValue, Response, StatusCode};
 
-use crate::client_auth::Credentials;
-use crate::endpoint::client_form::{self, Refusal};
+use crate::ErrorCode;
+use crate::endpoint::client_form::{self, ClientRead, Refusal};
+use crate::endpoint::flow::{self, Env, Next, Resumed};
 use crate::error::OAuthError;
-use crate::exchange::{CommitState as AnyCommitState, Exchange, ReadState as AnyReadState};
+use crate::input::HttpRequest;
 use crate::secret::TokenHash;
-use crate::store::{
-    AuditAction, Effect, Outcome, Query, Record, TokenKind, Transaction, as_client, as_token,
-};
-use crate::{ErrorCode, Step};
+use crate::store::{AuditAction, Effect, Records, TokenKind, Transaction, as_token};
 
-/// Waiting for the client and the token.
+/// Where a revocation waits.
 #[derive(Debug)]
-pub(crate) struct ReadState {
-    credentials: Credentials,
-    hash: TokenHash,
+pub(crate) enum State {
+    /// For the client and the token.
+    Read(ClientRead<TokenHash>),
+    /// For the revocation to be applied; the answer is `200` whatever the
+    /// outcome (a transaction without preconditions cannot conflict).
+    Commit,
 }
-
-/// Waiting for the revocation to be applied; the answer is `200` whatever
-/// the outcome (a transaction without preconditions cannot conflict).
-#[derive(Debug)]
-pub(crate) struct CommitState(());
 
 /// How this endpoint's refusals are recorded.
 const REFUSED: Refusal<'static> = Refusal {
@@ -68,54 +64,48 @@ const REFUSED: Refusal<'static> = Refusal {
     challenge: false,
 };
 
-pub(crate) fn begin<B: AsRef<[u8]>>(ex: Exchange, request: &Request<B>) -> Step {
-    let (ex, credentials, hash) = match client_form::parse_token_request(ex, request, REFUSED) {
-        Ok(parsed) => parsed,
-        Err(step) => return *step,
-    };
-    let queries =
-        vec![Query::Client { client_id: credentials.client_id.clone() }, Query::Token { hash }];
-    ex.read(queries, AnyReadState::Revoke(ReadState { credentials, hash }))
+pub(crate) fn begin(env: &Env, request: HttpRequest<'_>) -> Next<State> {
+    client_form::begin(env, request, REFUSED, |form, refusal| {
+        client_form::token_parameter(env, form, refusal)
+    })
+    .map(State::Read)
 }
 
-pub(crate) fn on_read(
-    ex: Exchange,
-    state: ReadState,
-    mut records: impl Iterator<Item = Option<Record>>,
-) -> Step {
-    let ReadState { credentials, hash } = state;
-    let client = as_client(records.next().flatten());
-    let token = as_token(records.next().flatten());
-    let refusal = REFUSED.by(&credentials);
-    let client = match credentials.authenticate(client) {
-        Ok(client) => client,
-        Err(failure) => return refusal.refuse_authentication(ex, failure),
+pub(crate) fn resume(env: &Env, state: State, resumed: Resumed) -> Next<State> {
+    match (state, resumed) {
+        (State::Read(read), Resumed::Read(records)) => on_read(env, read, records),
+        (State::Commit, Resumed::Commit(_)) => flow::respond(revoked(), Vec::new()),
+        _ => flow::out_of_order(),
+    }
+}
+
+fn on_read(env: &Env, read: ClientRead<TokenHash>, records: Records) -> Next<State> {
+    let mut auth = match client_form::authenticate(env, read, records, REFUSED) {
+        Ok(auth) => auth,
+        Err(respond) => return respond.into(),
     };
-    let Some(token) = token else {
-        return ex.respond(revoked(), Vec::new());
+    let Some(token) = as_token(auth.record.take()) else {
+        return flow::respond(revoked(), Vec::new());
     };
-    if token.client_id != client.client_id {
+    if token.client_id != auth.client.client_id {
         let err =
             OAuthError::new(ErrorCode::UnauthorizedClient, "token was not issued to this client");
-        return refusal.refuse(ex, err);
+        return auth.refusal(REFUSED).refuse(env, err).into();
     }
+    let now = env.ctx.now;
     let revoke = match token.kind {
-        TokenKind::Refresh => Effect::RevokeFamily { family: token.family, at: ex.ctx.now },
-        TokenKind::Access if token.is_active(ex.ctx.now) => {
-            Effect::RevokeToken { hash, at: ex.ctx.now }
+        TokenKind::Refresh => Effect::RevokeFamily { family: token.family, at: now },
+        TokenKind::Access if token.is_active(now) => {
+            Effect::RevokeToken { hash: auth.params, at: now }
         }
-        TokenKind::Access => return ex.respond(revoked(), Vec::new()),
+        TokenKind::Access => return flow::respond(revoked(), Vec::new()),
     };
-    let mut event = ex.audit(AuditAction::TokenRevoked);
+    let mut event = env.audit(AuditAction::TokenRevoked);
     event.client_id = Some(token.client_id);
     event.subject = token.subject;
     event.family = Some(token.family);
     let transaction = Transaction::unconditional(vec![revoke, Effect::AppendAudit(event)]);
-    ex.commit(transaction, AnyCommitState::Revoke(CommitState(())))
-}
-
-pub(crate) fn on_commit(ex: Exchange, _state: CommitState, _outcome: Outcome) -> Step {
-    ex.respond(revoked(), Vec::new())
+    flow::commit(transaction, State::Commit)
 }
 
 /// RFC 7009 §2.2: `200` and an empty body (the client ignores the body).

@@ -3,13 +3,13 @@
 
 use crate::ErrorCode;
 use crate::error::OAuthError;
-use crate::exchange::Exchange;
 use crate::form::Form;
 use crate::pkce;
 use crate::secret::{Redacted, TokenHash};
 use crate::store::{
     AuditAction, ClientRecord, CodeRecord, Effect, GrantType, Precondition, Transaction,
 };
+use crate::{Config, Context};
 
 use super::issue::{Grant, issue, revoke_family};
 use super::{Decision, issued_to_another_client, refresh_allowed, still_allowed};
@@ -43,7 +43,8 @@ impl Request {
 
     pub(super) fn decide(
         &self,
-        ex: &Exchange,
+        config: &Config,
+        ctx: &Context,
         client: &ClientRecord,
         code: Option<CodeRecord>,
     ) -> Decision {
@@ -66,7 +67,7 @@ impl Request {
         // replay is seen at read time or lost in a race at commit time.
         if code.consumed_at.is_some() {
             return revoke_family(
-                ex,
+                ctx,
                 client,
                 GrantType::AuthorizationCode,
                 code.family,
@@ -74,7 +75,7 @@ impl Request {
                 "authorization code was already used",
             );
         }
-        if ex.ctx.now >= code.expires_at {
+        if ctx.now >= code.expires_at {
             return invalid("authorization code expired");
         }
         if code.redirect_uri.is_some() && code.redirect_uri != self.redirect_uri {
@@ -95,7 +96,7 @@ impl Request {
                 ));
             }
             (None, None) => {
-                if client.is_public() || ex.config.pkce().required_for_confidential {
+                if client.is_public() || config.pkce().required_for_confidential {
                     return invalid(
                         "authorization code was issued without PKCE, which this client requires",
                     );
@@ -108,7 +109,7 @@ impl Request {
         };
         let transaction = Transaction {
             preconditions: vec![Precondition::CodeUnconsumed { hash: code.hash }],
-            effects: vec![Effect::ConsumeCode { hash: code.hash, at: ex.ctx.now }],
+            effects: vec![Effect::ConsumeCode { hash: code.hash, at: ctx.now }],
         };
         let grant = Grant {
             client,
@@ -118,8 +119,8 @@ impl Request {
             scopes,
             family: code.family,
             rotated_from: None,
-            refresh: refresh_allowed(&ex.config, client),
+            refresh: refresh_allowed(config, client),
         };
-        issue(ex, grant, transaction)
+        issue(config, ctx, grant, transaction)
     }
 }

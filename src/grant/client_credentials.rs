@@ -1,13 +1,13 @@
 //! The client credentials grant (RFC 6749 §4.4).
 
 use crate::error::OAuthError;
-use crate::exchange::Exchange;
 use crate::form::Form;
 use crate::store::{ClientRecord, GrantType, Transaction};
+use crate::{Config, Context};
 use crate::{ErrorCode, Scopes};
 
 use super::issue::{Grant, issue, new_family};
-use super::{Decision, parse_scope, refresh_allowed, resolve_scopes};
+use super::{Decision, granted_scopes, parse_scope, refresh_allowed};
 
 /// `grant_type=client_credentials` parameters.
 #[derive(Debug)]
@@ -20,7 +20,7 @@ impl Request {
         Ok(Self { scope: parse_scope(form)? })
     }
 
-    pub(super) fn decide(&self, ex: &Exchange, client: &ClientRecord) -> Decision {
+    pub(super) fn decide(&self, config: &Config, ctx: &Context, client: &ClientRecord) -> Decision {
         // RFC 6749 §4.4: "The client credentials grant type MUST only be
         // used by confidential clients."
         if client.is_public() {
@@ -29,7 +29,7 @@ impl Request {
                 "public clients cannot use the client_credentials grant",
             ));
         }
-        let scopes = match resolve_scopes(&ex.config, self.scope.as_ref(), &client.scopes) {
+        let scopes = match granted_scopes(config, self.scope.as_ref(), client) {
             Ok(scopes) => scopes,
             Err(err) => return Decision::Refuse(err),
         };
@@ -39,11 +39,10 @@ impl Request {
             subject: None,
             access_scopes: scopes.clone(),
             scopes,
-            family: new_family(ex),
+            family: new_family(ctx),
             rotated_from: None,
-            refresh: ex.config.refresh_for_client_credentials()
-                && refresh_allowed(&ex.config, client),
+            refresh: config.refresh_for_client_credentials() && refresh_allowed(config, client),
         };
-        issue(ex, grant, Transaction::default())
+        issue(config, ctx, grant, Transaction::default())
     }
 }

@@ -8,12 +8,12 @@
 //! and the other `invalid_grant`.
 
 use crate::error::OAuthError;
-use crate::exchange::Exchange;
 use crate::form::Form;
 use crate::secret::TokenHash;
 use crate::store::{
     ClientRecord, DeviceGrantRecord, DeviceStatus, Effect, GrantType, Precondition, Transaction,
 };
+use crate::{Config, Context};
 use crate::{ErrorCode, Seconds};
 
 use super::issue::{Grant, issue};
@@ -39,7 +39,8 @@ impl Request {
 
     pub(super) fn decide(
         &self,
-        ex: &Exchange,
+        config: &Config,
+        ctx: &Context,
         client: &ClientRecord,
         grant: Option<DeviceGrantRecord>,
     ) -> Decision {
@@ -54,7 +55,7 @@ impl Request {
                 "device code was issued to another client",
             );
         }
-        let now = ex.ctx.now;
+        let now = ctx.now;
         match grant.status {
             DeviceStatus::Consumed => {
                 refuse(ErrorCode::InvalidGrant, "device code was already used")
@@ -104,9 +105,9 @@ impl Request {
                     scopes,
                     family: grant.family,
                     rotated_from: None,
-                    refresh: refresh_allowed(&ex.config, client),
+                    refresh: refresh_allowed(config, client),
                 };
-                issue(ex, issued, transaction)
+                issue(config, ctx, issued, transaction)
             }
         }
     }

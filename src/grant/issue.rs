@@ -3,14 +3,13 @@
 
 use std::fmt;
 
-use crate::Scopes;
-use crate::exchange::Exchange;
 use crate::response::push_json_string;
 use crate::secret::{TokenHash, encode_secret};
 use crate::store::{
-    AuditAction, ClientRecord, Effect, FamilyId, GrantType, Precondition, TokenKind, TokenOwner,
-    TokenRecord, Transaction,
+    AuditAction, AuditEvent, ClientRecord, Effect, FamilyId, GrantType, Precondition, TokenKind,
+    TokenOwner, TokenRecord, Transaction,
 };
+use crate::{Config, Context, Scopes};
 
 use super::Decision;
 
@@ -73,17 +72,21 @@ impl TokenResponse {
 }
 
 /// A fresh family id for a grant that starts a new family.
-pub(super) fn new_family(ex: &Exchange) -> FamilyId {
-    FamilyId::from_entropy(ex.ctx.entropy.derive(b"family"))
+pub(super) fn new_family(ctx: &Context) -> FamilyId {
+    FamilyId::from_entropy(ctx.entropy.derive(b"family"))
 }
 
 /// Appends the token effects to `transaction` (after whatever consumption
 /// or rotation it already holds) and decides to issue.
-pub(super) fn issue(ex: &Exchange, grant: Grant<'_>, mut transaction: Transaction) -> Decision {
-    let now = ex.ctx.now;
-    let config = &ex.config;
+pub(super) fn issue(
+    config: &Config,
+    ctx: &Context,
+    grant: Grant<'_>,
+    mut transaction: Transaction,
+) -> Decision {
+    let now = ctx.now;
     let client_id = &grant.client.client_id;
-    let access_token = encode_secret(&ex.ctx.entropy.derive(b"access-token"));
+    let access_token = encode_secret(&ctx.entropy.derive(b"access-token"));
     let access_expires = now.after(config.access_token_lifetime());
     let fifo = config.fifo();
     // The client must still be as authenticated: a deletion, a secret
@@ -98,7 +101,7 @@ pub(super) fn issue(ex: &Exchange, grant: Grant<'_>, mut transaction: Transactio
     let mut refresh_token = None;
     let mut access_parent = None;
     if grant.refresh {
-        let token = encode_secret(&ex.ctx.entropy.derive(b"refresh-token"));
+        let token = encode_secret(&ctx.entropy.derive(b"refresh-token"));
         let hash = TokenHash::of(&token);
         effects.push(Effect::PutToken(TokenRecord {
             hash,
@@ -156,7 +159,7 @@ pub(super) fn issue(ex: &Exchange, grant: Grant<'_>, mut transaction: Transactio
             }
         }
     }
-    let mut event = ex.audit(AuditAction::TokenIssued);
+    let mut event = AuditEvent::new(AuditAction::TokenIssued, ctx);
     event.client_id = Some(client_id.clone());
     event.subject = grant.subject;
     event.grant_type = Some(grant.grant_type);
@@ -175,7 +178,7 @@ pub(super) fn issue(ex: &Exchange, grant: Grant<'_>, mut transaction: Transactio
 /// Decides to revoke `family` (a replayed code, a reused refresh token)
 /// and then refuse with `invalid_grant`.
 pub(super) fn revoke_family(
-    ex: &Exchange,
+    ctx: &Context,
     client: &ClientRecord,
     grant_type: GrantType,
     family: FamilyId,
@@ -183,13 +186,13 @@ pub(super) fn revoke_family(
     description: &'static str,
 ) -> Decision {
     let error = crate::error::OAuthError::new(crate::ErrorCode::InvalidGrant, description);
-    let mut event = ex.audit(action);
+    let mut event = AuditEvent::new(action, ctx);
     event.client_id = Some(client.client_id.clone());
     event.grant_type = Some(grant_type);
     event.family = Some(family);
     event.error = Some(error.code);
     let transaction = Transaction::unconditional(vec![
-        Effect::RevokeFamily { family, at: ex.ctx.now },
+        Effect::RevokeFamily { family, at: ctx.now },
         Effect::AppendAudit(event),
     ]);
     Decision::RefuseAfter { transaction, error }

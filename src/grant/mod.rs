@@ -12,13 +12,13 @@ mod password;
 mod refresh_token;
 
 use crate::error::OAuthError;
-use crate::exchange::Exchange;
 use crate::form::Form;
+use crate::scope::{parse_scope_text, resolve_scopes};
 use crate::store::{
     ClientRecord, FamilyId, GrantType, Query, Record, Transaction, as_code, as_device, as_token,
     as_user,
 };
-use crate::{Config, ErrorCode, Scopes};
+use crate::{Config, Context, ErrorCode, Scopes};
 
 pub(crate) use issue::TokenResponse;
 
@@ -100,16 +100,17 @@ impl GrantRequest {
     /// grant, given the grant's record as currently stored.
     pub(crate) fn decide(
         &self,
-        ex: &Exchange,
+        config: &Config,
+        ctx: &Context,
         client: &ClientRecord,
         record: Option<Record>,
     ) -> Decision {
         match self {
-            Self::AuthorizationCode(r) => r.decide(ex, client, as_code(record)),
-            Self::ClientCredentials(r) => r.decide(ex, client),
-            Self::RefreshToken(r) => r.decide(ex, client, as_token(record)),
-            Self::Password(r) => r.decide(ex, client, as_user(record)),
-            Self::DeviceCode(r) => r.decide(ex, client, as_device(record)),
+            Self::AuthorizationCode(r) => r.decide(config, ctx, client, as_code(record)),
+            Self::ClientCredentials(r) => r.decide(config, ctx, client),
+            Self::RefreshToken(r) => r.decide(config, ctx, client, as_token(record)),
+            Self::Password(r) => r.decide(config, ctx, client, as_user(record)),
+            Self::DeviceCode(r) => r.decide(config, ctx, client, as_device(record)),
         }
     }
 }
@@ -119,38 +120,14 @@ fn parse_scope(form: &Form<'_>) -> Result<Option<Scopes>, OAuthError> {
     parse_scope_text(form.get("scope"))
 }
 
-/// Parses an optional `scope` value (RFC 6749 §3.3): a malformed one is
-/// `invalid_scope`.
-pub(crate) fn parse_scope_text(text: Option<&str>) -> Result<Option<Scopes>, OAuthError> {
-    text.map(|text| {
-        Scopes::parse(text).map_err(|_| {
-            OAuthError::new(
-                ErrorCode::InvalidScope,
-                "scope is not a space-delimited list of scope tokens",
-            )
-        })
-    })
-    .transpose()
-}
-
-/// The scopes to grant: the requested ones if all are within `allowed`,
-/// else `invalid_scope` naming the first that is not; without a request,
-/// the configured defaults that `allowed` contains.
-pub(crate) fn resolve_scopes(
+/// The scopes to grant for a request of `requested` scopes by `client`
+/// (see [`resolve_scopes`]).
+fn granted_scopes(
     config: &Config,
     requested: Option<&Scopes>,
-    allowed: &Scopes,
+    client: &ClientRecord,
 ) -> Result<Scopes, OAuthError> {
-    match requested {
-        Some(requested) => match requested.iter().find(|s| !allowed.contains(s)) {
-            None => Ok(requested.clone()),
-            Some(scope) => Err(OAuthError::new(
-                ErrorCode::InvalidScope,
-                format!("scope {scope} is not allowed for this client"),
-            )),
-        },
-        None => Ok(config.default_scopes().intersection(allowed)),
-    }
+    resolve_scopes(config.default_scopes(), requested, &client.scopes)
 }
 
 /// The scopes a grant may still issue: those of `granted` that `client` is

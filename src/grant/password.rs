@@ -8,13 +8,13 @@
 //! to a user and which subject.
 
 use crate::error::OAuthError;
-use crate::exchange::Exchange;
 use crate::form::Form;
 use crate::store::{ClientRecord, GrantType, Password, Query, Transaction, UserRecord};
+use crate::{Config, Context};
 use crate::{ErrorCode, Scopes};
 
 use super::issue::{Grant, issue, new_family};
-use super::{Decision, parse_scope, refresh_allowed, resolve_scopes};
+use super::{Decision, granted_scopes, parse_scope, refresh_allowed};
 
 /// `grant_type=password` parameters.
 #[derive(Debug)]
@@ -47,7 +47,8 @@ impl Request {
 
     pub(super) fn decide(
         &self,
-        ex: &Exchange,
+        config: &Config,
+        ctx: &Context,
         client: &ClientRecord,
         user: Option<UserRecord>,
     ) -> Decision {
@@ -57,7 +58,7 @@ impl Request {
                 "username or password is invalid",
             ));
         };
-        let scopes = match resolve_scopes(&ex.config, self.scope.as_ref(), &client.scopes) {
+        let scopes = match granted_scopes(config, self.scope.as_ref(), client) {
             Ok(scopes) => scopes,
             Err(err) => return Decision::Refuse(err),
         };
@@ -67,10 +68,10 @@ impl Request {
             subject: Some(user.subject),
             access_scopes: scopes.clone(),
             scopes,
-            family: new_family(ex),
+            family: new_family(ctx),
             rotated_from: None,
-            refresh: refresh_allowed(&ex.config, client),
+            refresh: refresh_allowed(config, client),
         };
-        issue(ex, grant, Transaction::default())
+        issue(config, ctx, grant, Transaction::default())
     }
 }

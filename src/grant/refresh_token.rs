@@ -8,12 +8,13 @@
 //! is `invalid_scope` naming it; with nothing left, `invalid_grant`.
 
 use crate::error::OAuthError;
-use crate::exchange::Exchange;
 use crate::form::Form;
 use crate::secret::TokenHash;
 use crate::store::{
-    AuditAction, ClientRecord, Effect, GrantType, Precondition, TokenKind, TokenRecord, Transaction,
+    AuditAction, AuditEvent, ClientRecord, Effect, GrantType, Precondition, TokenKind, TokenRecord,
+    Transaction,
 };
+use crate::{Config, Context};
 use crate::{ErrorCode, RefreshRotation, Scopes};
 
 use super::issue::{Grant, issue, revoke_family};
@@ -36,7 +37,8 @@ impl Request {
 
     pub(super) fn decide(
         &self,
-        ex: &Exchange,
+        config: &Config,
+        ctx: &Context,
         client: &ClientRecord,
         token: Option<TokenRecord>,
     ) -> Decision {
@@ -57,27 +59,27 @@ impl Request {
         if token.revoked_at.is_some() && token.rotated_at.is_none() {
             return invalid("refresh token was revoked");
         }
-        if ex.ctx.now >= token.expires_at {
+        if ctx.now >= token.expires_at {
             return invalid("refresh token expired");
         }
         let transaction = match (token.rotated_at, token.revoked_at) {
             (None, _) => Transaction {
                 preconditions: vec![Precondition::TokenActive { hash: token.hash }],
-                effects: vec![Effect::RotateToken { hash: token.hash, at: ex.ctx.now }],
+                effects: vec![Effect::RotateToken { hash: token.hash, at: ctx.now }],
             },
-            (Some(rotated_at), None) if within_grace(ex, rotated_at) => {
+            (Some(rotated_at), None) if within_grace(config, ctx, rotated_at) => {
                 // A retry inside the grace window: replace the successor
                 // issued earlier, so at most one stays live. The replaced
                 // successors are marked rotated as well as revoked, so
                 // presenting one later is reuse (below).
-                let mut event = ex.audit(AuditAction::RefreshRetried);
+                let mut event = AuditEvent::new(AuditAction::RefreshRetried, ctx);
                 event.client_id = Some(client.client_id.clone());
                 event.subject = token.subject.clone();
                 event.family = Some(token.family);
                 Transaction {
                     preconditions: vec![Precondition::TokenNotRevoked { hash: token.hash }],
                     effects: vec![
-                        Effect::RevokeDescendants { parent: token.hash, at: ex.ctx.now },
+                        Effect::RevokeDescendants { parent: token.hash, at: ctx.now },
                         Effect::AppendAudit(event),
                     ],
                 }
@@ -88,7 +90,7 @@ impl Request {
             // client; which one cannot be known, so the whole family goes.
             (Some(_), _) => {
                 return revoke_family(
-                    ex,
+                    ctx,
                     client,
                     GrantType::RefreshToken,
                     token.family,
@@ -131,13 +133,13 @@ impl Request {
             rotated_from: Some(token.hash),
             refresh: true,
         };
-        issue(ex, grant, transaction)
+        issue(config, ctx, grant, transaction)
     }
 }
 
-fn within_grace(ex: &Exchange, rotated_at: crate::UnixTime) -> bool {
-    match ex.config.rotation() {
+fn within_grace(config: &Config, ctx: &Context, rotated_at: crate::UnixTime) -> bool {
+    match config.rotation() {
         RefreshRotation::Strict => false,
-        RefreshRotation::Grace(window) => ex.ctx.now.since(rotated_at) <= window,
+        RefreshRotation::Grace(window) => ctx.now.since(rotated_at) <= window,
     }
 }

@@ -31,6 +31,7 @@ use crate::store::{AsyncStore, AuditAction, Effect, Transaction};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+pub use crate::host::config::AuditPolicy;
 use crate::host::database::Database;
 
 /// The most effects written in one transaction.
@@ -39,17 +40,6 @@ const BATCH: usize = 8_192;
 const RETRIES: u32 = 5;
 /// The first pause before a retry; each further pause doubles.
 const FIRST_RETRY: Duration = Duration::from_millis(50);
-
-/// What the configuration allows the queue to do with routine events.
-#[derive(Clone, Copy, Debug)]
-pub struct AuditPolicy {
-    /// The most events waiting to be written.
-    pub queue: usize,
-    /// Keep one in this many routine events (`1`: all).
-    pub sample_every: u64,
-    /// Drop routine events, instead of waiting, while the queue is full.
-    pub shed_when_full: bool,
-}
 
 /// Running totals since the server started.
 #[derive(Debug, Default)]

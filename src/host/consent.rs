@@ -9,11 +9,11 @@ use http::header::LOCATION;
 use http::{Method, Response, StatusCode};
 use http_body::Body;
 
-use crate::host::app::{
+use crate::host::pages;
+use crate::host::web::{
     Answer, App, DecisionForm, Incoming, decision_form, full, method_not_allowed, query, redirect,
     server_error, with_cookie,
 };
-use crate::host::pages;
 use crate::host::{csp, form};
 
 /// Answers `/consent`.
@@ -69,7 +69,7 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     };
     // A redirect to the client with the code or `access_denied`, or a 400
     // when the request expired meanwhile.
-    match app.driver.run(app.server.decide(decision, ctx)).await {
+    match app.driver.run(&app.server, decision, ctx).await {
         Reply::Http(response) => with_cookie(app, &id, for_the_browser(response)),
         _ => {
             // Not the value: a reply may carry secrets.

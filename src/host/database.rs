@@ -8,6 +8,7 @@ use crate::adapter::sqlite::{SqliteOptions, SqliteStore};
 use crate::adapter::{Purged, StoreEvent, StoreEvents};
 use crate::admin::{Admin, ClientSpec};
 use crate::host::config::{DatabaseLocation, Settings};
+use crate::registration::ClientMetadata;
 use crate::store::{Answers, AsyncStore, Outcome, Query, StoreError, Transaction};
 use crate::{ClientSecret, Server};
 
@@ -136,14 +137,18 @@ pub async fn seed(
     if !Admin::page(&answers).is_empty() {
         return Ok(None);
     }
-    let mut spec = ClientSpec::default();
-    spec.client_id = Some(DEMO_CLIENT_ID.into());
-    spec.metadata.client_name = Some("qscope demo client".into());
-    spec.metadata.grant_types =
-        Some(server.config().grants().iter().map(|grant| grant.as_str().to_owned()).collect());
-    spec.metadata.redirect_uris = Some(vec![DEMO_REDIRECT_URI.into()]);
     let scopes: Vec<&str> = server.config().scopes().iter().map(|s| s.name.as_str()).collect();
-    spec.metadata.scope = Some(scopes.join(" "));
+    let metadata = ClientMetadata {
+        client_name: Some("qscope demo client".into()),
+        grant_types: Some(
+            server.config().grants().iter().map(|grant| grant.as_str().to_owned()).collect(),
+        ),
+        redirect_uris: Some(vec![DEMO_REDIRECT_URI.into()]),
+        scope: Some(scopes.join(" ")),
+        ..ClientMetadata::default()
+    };
+    let spec =
+        ClientSpec { client_id: Some(DEMO_CLIENT_ID.into()), metadata, ..ClientSpec::default() };
     let ctx = context_for(None, None)?;
     let change = Admin::new(server).create_client(&spec, &ctx)?;
     match AsyncStore::apply(store, &change.transaction).await? {

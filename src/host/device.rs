@@ -8,12 +8,13 @@ use crate::{Context, Reply, Scopes};
 use http::{Method, StatusCode};
 use http_body::Body;
 
-use crate::host::app::{
+use crate::host::drive::Ask;
+use crate::host::form;
+use crate::host::pages;
+use crate::host::web::{
     Answer, App, DecisionForm, Incoming, decision_form, method_not_allowed, query, redirect,
     server_error, with_cookie,
 };
-use crate::host::form;
-use crate::host::pages;
 
 /// Answers `/device`.
 pub(crate) async fn answer<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
@@ -65,7 +66,7 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     } else {
         DeviceDecision::Deny { user_code: prompt.user_code }
     };
-    let page = match app.driver.run(app.server.decide_device(decision, ctx)).await {
+    let page = match app.driver.run(&app.server, decision, ctx).await {
         Reply::Device(DeviceReply::Approved) => pages::message(
             StatusCode::OK,
             "Device connected",
@@ -98,7 +99,7 @@ fn sign_in_first(typed: Option<&str>) -> Answer {
 /// What the device with `typed` asks for, or the page saying why the code
 /// cannot be used.
 async fn prompt(app: &App, typed: &str, ctx: Context) -> Result<DevicePrompt, Answer> {
-    match app.driver.run(app.server.device_prompt(typed, ctx)).await {
+    match app.driver.run(&app.server, Ask::DevicePrompt(typed.to_owned()), ctx).await {
         Reply::Device(DeviceReply::Prompt(prompt)) => Ok(prompt),
         Reply::Device(DeviceReply::Rejected(rejection)) => Err(rejected(rejection)),
         _ => {

@@ -19,7 +19,10 @@
 //! * A panic while driving (a store or core bug) is a 500, not a dropped
 //!   connection.
 
-use crate::{Reply, Respond, Step};
+use crate::device::DeviceDecision;
+use crate::response::json_error;
+use crate::{Context, Decision, ErrorCode, Input, Reply, Respond, Server};
+use http::Request;
 use tokio::task::JoinHandle;
 
 use crate::host::audit::{AuditPolicy, AuditQueue};
@@ -51,20 +54,26 @@ impl Driver {
         &self.audit
     }
 
-    /// Drives `step` to its reply, and queues its best-effort effects. The
-    /// exchange runs on a task of its own, so a request given up on (its
-    /// deadline passed) still finishes it and queues its events.
-    pub(crate) async fn run(&self, step: Step) -> Reply {
+    /// Drives what the demo asks of `server` to its reply, and queues its
+    /// best-effort effects. The exchange runs on a task of its own, so a
+    /// request given up on (its deadline passed) still finishes it and
+    /// queues its events.
+    pub(crate) async fn run(&self, server: &Server, ask: impl Into<Ask>, ctx: Context) -> Reply {
+        let (ask, server) = (ask.into(), server.clone());
         let (store, audit) = (self.store.clone(), self.audit.clone());
         let exchange = tokio::spawn(async move {
             let respond = match &store {
                 Database::Sqlite(store) => {
                     let store = store.clone();
-                    tokio::task::spawn_blocking(move || crate::drive_to_respond(&store, step))
-                        .await
-                        .unwrap_or_else(|_panic| panicked())
+                    tokio::task::spawn_blocking(move || {
+                        crate::drive_deferred(&server, &store, ask.input(), ctx)
+                    })
+                    .await
+                    .unwrap_or_else(|_panic| panicked())
                 }
-                Database::Postgres(store) => crate::drive_to_respond_async(store, step).await,
+                Database::Postgres(store) => {
+                    crate::drive_deferred_async(&server, store, ask.input(), ctx).await
+                }
             };
             audit.push(respond.best_effort).await;
             respond.reply
@@ -73,12 +82,55 @@ impl Driver {
     }
 }
 
+/// What the demo asks the core, owned so that it can move to the thread
+/// or task that drives it.
+pub(crate) enum Ask {
+    /// A request to one of the core's endpoints.
+    Http(Request<Vec<u8>>),
+    /// The user's login and consent result.
+    Decision(Decision),
+    /// The user code typed on the device page.
+    DevicePrompt(String),
+    /// The user's decision on a device.
+    DeviceDecision(DeviceDecision),
+}
+
+impl Ask {
+    /// The core's input for it.
+    fn input(&self) -> Input<'_> {
+        match self {
+            Self::Http(request) => Input::from(request),
+            Self::Decision(decision) => Input::Decision(decision.clone()),
+            Self::DevicePrompt(user_code) => Input::device_prompt(user_code),
+            Self::DeviceDecision(decision) => Input::DeviceDecision(decision.clone()),
+        }
+    }
+}
+
+impl From<Request<Vec<u8>>> for Ask {
+    fn from(request: Request<Vec<u8>>) -> Self {
+        Self::Http(request)
+    }
+}
+
+impl From<Decision> for Ask {
+    fn from(decision: Decision) -> Self {
+        Self::Decision(decision)
+    }
+}
+
+impl From<DeviceDecision> for Ask {
+    fn from(decision: DeviceDecision) -> Self {
+        Self::DeviceDecision(decision)
+    }
+}
+
 /// The answer when driving an exchange panicked (a store or core bug).
 fn panicked() -> Respond {
     tracing::error!("driving an exchange panicked");
-    let reply = Reply::Http(crate::host::app::json_error(
+    let reply = Reply::Http(json_error(
         http::StatusCode::INTERNAL_SERVER_ERROR,
-        "server_error",
+        ErrorCode::ServerError,
         "internal error",
     ));
     Respond { reply, best_effort: Vec::new() }

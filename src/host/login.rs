@@ -8,13 +8,13 @@ use http::header::{RETRY_AFTER, SET_COOKIE};
 use http::{HeaderValue, Method, StatusCode};
 use http_body::Body;
 
-use crate::host::app::{
-    Answer, App, Incoming, busy, csrf_ok, forbidden, method_not_allowed, query, read_form,
-    redirect, safe_next, with_cookie,
-};
 use crate::host::form;
 use crate::host::pages;
 use crate::host::users::Busy;
+use crate::host::web::{
+    Answer, App, Incoming, busy, csrf_ok, forbidden, method_not_allowed, query, read_form,
+    redirect, safe_next, with_cookie,
+};
 
 /// Answers `/login`.
 pub(crate) async fn answer<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {

@@ -12,8 +12,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
-use crate::host::app::{App, monotonic_now};
+use crate::host::clock::monotonic_now;
 use crate::host::database::Database;
+use crate::host::web::App;
 
 /// How often idle rate-limit buckets are forgotten.
 const LIMITER_SWEEP: Duration = Duration::from_secs(60);

@@ -17,22 +17,9 @@ use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, Response, StatusCode};
 use http_body_util::Full;
 
-/// `text` with the five HTML-significant characters escaped, safe in
+/// The core's HTML escaper (the five HTML-significant characters), safe in
 /// element content and in quoted attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use crate::html::escape;
 
 /// Whether `c` is a bidirectional formatting character: the embeddings
 /// and overrides U+202A–U+202E, the isolates U+2066–U+2069 and the marks

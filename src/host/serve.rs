@@ -13,7 +13,6 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::host::app::{App, Limits};
 use crate::host::client_limit::ClientLimits;
 use crate::host::config::Settings;
 use crate::host::connections::{accept, fit_to_open_file_limit};
@@ -23,6 +22,7 @@ use crate::host::maintenance::{self, Schedule};
 use crate::host::rate_limit::AddressLimiter;
 use crate::host::session::Sessions;
 use crate::host::users::{PasswordChecks, Users};
+use crate::host::web::{App, Limits};
 
 /// A server accepting connections.
 pub struct Running {

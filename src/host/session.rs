@@ -300,7 +300,7 @@ mod tests {
     #[test]
     fn sessions_expire_and_anonymous_ones_make_room_first() {
         let sessions = Sessions::with_capacity(false, IDLE_LIFETIME, 2);
-        let now = crate::host::app::monotonic_now();
+        let now = crate::host::clock::monotonic_now();
         let (anonymous, _) = sessions.create(now).unwrap();
         let (signing_in, _) = sessions.create(now).unwrap();
         let signed_in = sessions.sign_in(Some(&signing_in), "alice".into(), now).unwrap();
@@ -320,7 +320,7 @@ mod tests {
     #[test]
     fn sessions_waiting_for_a_sign_in_expire_on_the_timer() {
         let sessions = Sessions::with_capacity(false, Duration::from_secs(60), 10);
-        let now = crate::host::app::monotonic_now();
+        let now = crate::host::clock::monotonic_now();
         let (waiting, _) = sessions.create(now).unwrap();
         let signed_in = sessions.sign_in(None, "alice".into(), now).unwrap();
         assert_eq!(sessions.len(), 2);

@@ -6,8 +6,10 @@
 use http::header::{CONNECTION, RETRY_AFTER};
 use http::{HeaderValue, StatusCode};
 
-use crate::host::app::{Answer, full, json_error};
+use crate::ErrorCode;
 use crate::host::pages;
+use crate::host::web::{Answer, full};
+use crate::response::json_error;
 
 /// Whether a browser visits `path`, so answers are pages.
 fn for_browsers(path: &str) -> bool {
@@ -30,7 +32,7 @@ pub(crate) fn rate_limited(path: &str, retry_after: u64, why: &str) -> Answer {
         pages::message(status, "Too many requests", &text)
     } else {
         let description = format!("{why}; retry after {retry_after} s");
-        full(json_error(status, "temporarily_unavailable", &description))
+        full(json_error(status, ErrorCode::TemporarilyUnavailable, &description))
     };
     response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after));
     response
@@ -47,7 +49,7 @@ pub(crate) fn too_slow(path: &str) -> Answer {
         )
     } else {
         let description = "the request body did not arrive in time";
-        full(json_error(StatusCode::REQUEST_TIMEOUT, "invalid_request", description))
+        full(json_error(StatusCode::REQUEST_TIMEOUT, ErrorCode::InvalidRequest, description))
     };
     response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
     response
@@ -62,7 +64,11 @@ pub(crate) fn gave_up(path: &str) -> Answer {
         pages::message(StatusCode::SERVICE_UNAVAILABLE, "Busy", "The server is busy. Try again.")
     } else {
         let description = "the server could not answer in time; retry";
-        full(json_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", description))
+        full(json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::TemporarilyUnavailable,
+            description,
+        ))
     };
     let headers = response.headers_mut();
     headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));

@@ -27,9 +27,18 @@
 //!   one owner serialize (SQLite's single writer; an advisory lock on the
 //!   owner in PostgreSQL), or two issues committing at once each keep their
 //!   own newest and together exceed the limit.
-//! * **Puts never overwrite.** A [`PutCode`](crate::store::Effect::PutCode)
-//!   or [`PutToken`](crate::store::Effect::PutToken) of a stored hash fails
-//!   the transaction with a permanent error.
+//! * **First marks stay.** Consuming, rotating or revoking what is already
+//!   consumed, rotated or revoked changes nothing: `consumed_at`,
+//!   `rotated_at` and `revoked_at` keep the time they were first set.
+//! * **Secrets are never overwritten.** A
+//!   [`PutCode`](crate::store::Effect::PutCode),
+//!   [`PutToken`](crate::store::Effect::PutToken) or
+//!   [`PutDeviceGrant`](crate::store::Effect::PutDeviceGrant) of a hash (a
+//!   device grant's device code) that is stored, or put earlier in the same
+//!   transaction, fails the transaction with a permanent error. A device
+//!   grant does replace the grant stored under its user code (an expired
+//!   one, under its `UserCodeAvailable` precondition); clients and pending
+//!   authorizations are replaced by a put of their key.
 //!
 //! With these rules, two concurrent redemptions of one authorization code
 //! yield exactly one token response on any backend: the second commit

@@ -1,7 +1,10 @@
 //! # Driving an exchange
 //!
-//! [`Server::begin`](crate::Server::begin) turns one HTTP request into a
-//! [`Step`](crate::Step). The host loops:
+//! Everything the core is asked is one [`Input`](crate::Input): an HTTP
+//! request, the host's [`Decision`](crate::Decision) on an interaction, a
+//! device prompt or decision, or a resource server's bearer check.
+//! [`Server::begin`](crate::Server::begin) turns it into a
+//! [`Step`](crate::Step), and the host loops:
 //!
 //! | step | the host does | then |
 //! |---|---|---|
@@ -12,10 +15,36 @@
 //! If the store fails, the host calls `fail` on the pending step instead
 //! of `resume`; the core answers `temporarily_unavailable` (503, with
 //! `Retry-After: 1`) for a transient failure and `server_error` (500)
-//! otherwise, and treats the transaction as not applied. The SQL stores
+//! otherwise (or, where the redirect URI is verified, tells the client by
+//! redirect), and treats the transaction as not applied. The SQL stores
 //! classify lock timeouts, deadlocks, lost connections, a full disk and
 //! I/O errors as transient, and report an episode of them once to the
-//! host's `StoreEvents` hook rather than once per request.
+//! host's `StoreEvents` hook rather than once per request. If `resume` returns an
+//! [`ApiMisuse`](crate::ApiMisuse) (answers that do not echo the queries,
+//! a conflict on a precondition the transaction did not contain), the
+//! exchange is over and the misuse carries the 500 to send:
+//! [`ApiMisuse::into_respond`](crate::ApiMisuse::into_respond).
+//!
+//! In debug builds, a [`Read`](crate::Read) or [`Commit`](crate::Commit)
+//! dropped without `resume` or `fail` prints a warning to stderr: the
+//! exchange never answered.
+//!
+//! ## The drivers
+//!
+//! The loop is written once, in two drivers, over the
+//! [`Store`](crate::store::Store) and [`AsyncStore`](crate::store::AsyncStore)
+//! traits:
+//!
+//! * [`drive`](crate::drive) and [`drive_async`](crate::drive_async): the
+//!   input to its [`Reply`](crate::Reply), best-effort effects applied;
+//! * [`drive_deferred`](crate::drive_deferred) and
+//!   [`drive_deferred_async`](crate::drive_deferred_async), the one variant:
+//!   the [`Respond`](crate::Respond) with its best-effort effects left to a
+//!   host that writes them later (in a batch, off the request path).
+//!
+//! To watch or shape what the driver does (record transactions, inject
+//! failures, let another writer win a race), wrap the store: the tests,
+//! the fuzzer and `examples/walkthrough.rs` do, rather than loop by hand.
 //!
 //! ## Inputs
 //!
@@ -41,8 +70,9 @@
 //! A valid authorization request ends in
 //! [`Reply::Interaction`](crate::Reply::Interaction) instead of an HTTP
 //! response: the host renders its login and consent page, then starts a
-//! second exchange with [`Server::decide`](crate::Server::decide) and
-//! drives it like the first ([`drive_step`](crate::drive_step) does). The
+//! second exchange with the [`Decision`](crate::Decision) as its input
+//! and drives it like the first (`drive(&server, &store, decision, ctx)`).
+//! The
 //! [`InteractionHandle`](crate::InteractionHandle) is the only thing the
 //! host must carry between the two; keep it bound to the user's session.
 //!
@@ -60,10 +90,29 @@
 //!
 //! ## Resource servers
 //!
-//! [`Server::verify_bearer`](crate::Server::verify_bearer) is the same loop
-//! for a protected resource: a [`BearerStep`](crate::BearerStep) is a
-//! denial decided from the request alone or one
-//! [`BearerRead`](crate::BearerRead) of the token by hash, whose `resume`
-//! gives the [`BearerVerdict`](crate::BearerVerdict). It writes nothing.
-//! [`verify_bearer`](crate::verify_bearer) and
-//! [`verify_bearer_async`](crate::verify_bearer_async) drive it.
+//! A bearer check is an ordinary exchange: its input is
+//! [`Input::bearer`](crate::Input::bearer) (the request and the scopes the
+//! resource needs), it reads the token by hash once, writes nothing, and
+//! ends in [`Reply::Access`](crate::Reply::Access) (serve the request as
+//! that subject and client) or [`Reply::Http`](crate::Reply::Http) (the
+//! RFC 6750 §3 denial to send). A denial decided from the request alone (no
+//! or malformed credentials) needs no read. The context's entropy is not
+//! used.
+//!
+//! ```
+//! use qscope::store::MemoryStore;
+//! use qscope::{Config, Context, Entropy, Input, Reply, Scopes, Server, UnixTime};
+//!
+//! let server = Server::new(Config::builder("https://as.example.com").build()?);
+//! let store = MemoryStore::new();
+//! let request = http::Request::get("/api/reports").body(Vec::new())?;
+//! let required = Scopes::from_names(["reports"]);
+//! let ctx = Context::new(UnixTime::from_secs(1_700_000_000), Entropy::from_bytes([0; 32]));
+//! let Reply::Http(denial) = qscope::drive(&server, &store, Input::bearer(&request, &required), ctx)
+//! else {
+//!     panic!("a request without credentials is denied");
+//! };
+//! assert_eq!(denial.status(), 401);
+//! assert_eq!(denial.headers()["www-authenticate"], "Bearer realm=\"qscope\"");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```

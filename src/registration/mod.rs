@@ -55,7 +55,7 @@ mod validate;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::header::CONTENT_TYPE;
-use http::{Request, StatusCode};
+use http::{HeaderMap, StatusCode};
 
 use crate::error::OAuthError;
 use crate::secret::{ClientSecret, Redacted, TokenHash, encode_secret};
@@ -137,11 +137,12 @@ pub(crate) fn replaced(
 /// The body of a JSON request (RFC 7591 §3, RFC 7592 §2.2): the media type
 /// must be `application/json` (parameters allowed) and the body within the
 /// configured limit; otherwise the refusal and its status.
-pub(crate) fn json_body<B: AsRef<[u8]>>(
-    request: &Request<B>,
+pub(crate) fn json_body<'b>(
+    headers: &HeaderMap,
+    body: &'b [u8],
     max_bytes: usize,
-) -> Result<&[u8], (OAuthError, StatusCode)> {
-    let mut values = request.headers().get_all(CONTENT_TYPE).iter();
+) -> Result<&'b [u8], (OAuthError, StatusCode)> {
+    let mut values = headers.get_all(CONTENT_TYPE).iter();
     let json = match (values.next(), values.next()) {
         (Some(value), None) => value
             .to_str()
@@ -155,7 +156,6 @@ pub(crate) fn json_body<B: AsRef<[u8]>>(
             OAuthError::new(ErrorCode::InvalidRequest, "Content-Type must be application/json");
         return Err((err, StatusCode::BAD_REQUEST));
     }
-    let body = request.body().as_ref();
     if body.len() > max_bytes {
         let err = OAuthError::new(
             ErrorCode::InvalidRequest,

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ErrorCode, RequestId, UnixTime};
+use crate::{Context, ErrorCode, RequestId, UnixTime};
 
 use super::record::{FamilyId, GrantType};
 
@@ -178,6 +178,25 @@ pub struct AuditEvent {
     /// stored data means `None`.
     #[serde(default)]
     pub reason: Option<AuditReason>,
+}
+
+impl AuditEvent {
+    /// An event of `action`, stamped with the request's time, id and peer;
+    /// every other field empty.
+    pub(crate) fn new(action: AuditAction, ctx: &Context) -> Self {
+        Self {
+            at: ctx.now,
+            request_id: ctx.request_id,
+            peer: ctx.peer,
+            action,
+            client_id: None,
+            subject: None,
+            grant_type: None,
+            family: None,
+            error: None,
+            reason: None,
+        }
+    }
 }
 
 mod request_id_text {

@@ -3,8 +3,8 @@
 //! administrator can list them and revoke one (with every token under it:
 //! [`Effect::RevokeGrant`](super::Effect::RevokeGrant)).
 
-use sha2::{Digest, Sha256};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::{Scopes, UnixTime};
 

@@ -13,13 +13,17 @@ use crate::{Scopes, UnixTime};
 use super::account::AccountRecord;
 use super::audit::AuditEvent;
 use super::consent::ConsentRecord;
-use super::session::SessionRecord;
 use super::record::{
     ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
     PendingAuthorizationRecord, Record, TokenKind, TokenRecord,
 };
+use super::session::SessionRecord;
 
 /// Whose tokens a FIFO limit counts.
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "each owner is a FIFO key a backend counts and locks; a new one must break every backend at compile time"
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TokenOwner {
     /// Every token of the client, whatever its subject.
@@ -55,9 +59,14 @@ impl TokenOwner {
 }
 
 /// One storage effect. Applied in order, all together or not at all.
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "a new effect must break every backend at compile time: one that fell into a `_` arm would be skipped, silently"
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Effect {
-    /// Insert or replace a client.
+    /// Insert or replace a client (a later put of the same id in one
+    /// transaction replaces the earlier one, as effects apply in order).
     PutClient(ClientRecord),
     /// Delete a client and revoke every token issued to it.
     DeleteClient {
@@ -67,12 +76,15 @@ pub enum Effect {
         at: UnixTime,
     },
     /// Insert an authorization code. Never overwrites: if a code with the
-    /// same hash is stored, the transaction fails with a permanent
-    /// [`StoreError`](super::StoreError) and nothing in it is applied
-    /// (codes are fresh 256-bit secrets, so this means reused entropy).
+    /// same hash is stored, or put earlier in the same transaction, the
+    /// transaction fails with a permanent [`StoreError`](super::StoreError)
+    /// and nothing in it is applied (codes are fresh 256-bit secrets, so
+    /// this means reused entropy).
     PutCode(CodeRecord),
     /// Mark a code consumed. The record stays until it expires so a replay
-    /// is detected. Always paired with [`Precondition::CodeUnconsumed`].
+    /// is detected. Always paired with [`Precondition::CodeUnconsumed`];
+    /// on a code already consumed it has no effect (`consumed_at` keeps its
+    /// first time).
     ConsumeCode {
         /// The code's hash.
         hash: TokenHash,
@@ -80,17 +92,20 @@ pub enum Effect {
         at: UnixTime,
     },
     /// Insert a token. Never overwrites: if a token with the same hash is
-    /// stored, the transaction fails with a permanent
-    /// [`StoreError`](super::StoreError) and nothing in it is applied.
+    /// stored, or put earlier in the same transaction, the transaction
+    /// fails with a permanent [`StoreError`](super::StoreError) and nothing
+    /// in it is applied.
     PutToken(TokenRecord),
-    /// Mark a refresh token as exchanged for its successor.
+    /// Mark a refresh token as exchanged for its successor (no effect if
+    /// already rotated: `rotated_at` keeps its first time).
     RotateToken {
         /// The token's hash.
         hash: TokenHash,
         /// When it was rotated.
         at: UnixTime,
     },
-    /// Revoke one token (no effect if already revoked).
+    /// Revoke one token (no effect if already revoked: `revoked_at` keeps
+    /// its first time, as every revoking effect does).
     RevokeToken {
         /// The token's hash.
         hash: TokenHash,
@@ -132,8 +147,9 @@ pub enum Effect {
     /// Append an event to the audit trail.
     AppendAudit(AuditEvent),
     /// Insert a pending authorization under its `hash`, replacing any
-    /// record with the same hash (handles are fresh 256-bit secrets, so a
-    /// collision does not happen in practice).
+    /// record with the same hash, also one put earlier in the same
+    /// transaction (handles are fresh 256-bit secrets, so a collision does
+    /// not happen in practice; the core never puts one handle twice).
     PutPending(PendingAuthorizationRecord),
     /// Delete the pending authorization with this hash; no effect if there
     /// is none. Paired with [`Precondition::PendingExists`] wherever the
@@ -142,9 +158,19 @@ pub enum Effect {
         /// SHA-256 of the handle.
         hash: TokenHash,
     },
-    /// Insert a device authorization. Always paired with
-    /// [`Precondition::UserCodeAvailable`]; a grant with the same user code
-    /// that has expired is replaced.
+    /// Insert a device authorization.
+    ///
+    /// Never replaces a grant under its **device code**: if one is stored,
+    /// or put earlier in the same transaction, the transaction fails with a
+    /// permanent [`StoreError`](super::StoreError) and nothing in it is
+    /// applied (device codes are fresh 256-bit secrets, as codes are).
+    ///
+    /// Replaces the grant stored under its **user code**, whatever that
+    /// grant's state, which is then gone by its device code too. Always
+    /// paired with [`Precondition::UserCodeAvailable`], so that only an
+    /// expired grant is replaced; within one transaction a later put under
+    /// the same user code replaces an earlier one, as effects apply in
+    /// order (the core puts one grant per transaction).
     PutDeviceGrant(DeviceGrantRecord),
     /// Record the user's decision on a pending device authorization: set
     /// `status` (`Approved` or `Denied`), and on approval `subject` and
@@ -223,6 +249,10 @@ pub enum Effect {
 }
 
 /// A condition the store checks inside the transaction before applying it.
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "a new precondition must break every backend at compile time: one left unchecked would let a replay or a race through"
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Precondition {
     /// The code exists and has not been consumed.
@@ -388,6 +418,10 @@ impl Transaction {
 }
 
 /// What became of a [`Transaction`].
+#[expect(
+    clippy::exhaustive_enums,
+    reason = "a commit either applied or conflicted: a third outcome would change what every driver does with a commit"
+)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
 #[expect(

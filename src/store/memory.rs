@@ -7,11 +7,11 @@ use std::sync::{Mutex, MutexGuard};
 use crate::UnixTime;
 use crate::secret::TokenHash;
 
-use super::audit::AuditEvent;
-use super::effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
-use super::query::{Answers, Query};
 use super::account::AccountRecord;
+use super::audit::AuditEvent;
 use super::consent::ConsentRecord;
+use super::effect::{Effect, Outcome, TokenOwner, Transaction};
+use super::query::{Answers, Query};
 use super::record::{
     ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
     PendingAuthorizationRecord, Record, TokenKind, TokenRecord, UserRecord,
@@ -217,7 +217,9 @@ impl State {
                 page.truncate(*limit as usize);
                 Some(Record::Clients(page.into_iter().cloned().collect()))
             }
-            Query::Account { username } => self.accounts.get(username).cloned().map(Record::Account),
+            Query::Account { username } => {
+                self.accounts.get(username).cloned().map(Record::Account)
+            }
             Query::Accounts { after, limit } => Some(Record::Accounts(
                 self.accounts
                     .values()
@@ -257,41 +259,6 @@ impl State {
         }
     }
 
-    fn holds(&self, precondition: &Precondition) -> bool {
-        match precondition {
-            Precondition::CodeUnconsumed { hash } => {
-                self.codes.get(hash).is_some_and(|c| c.consumed_at.is_none())
-            }
-            Precondition::TokenActive { hash } => self
-                .tokens
-                .get(hash)
-                .is_some_and(|t| t.record.rotated_at.is_none() && t.record.revoked_at.is_none()),
-            Precondition::TokenNotRevoked { hash } => {
-                self.tokens.get(hash).is_some_and(|t| t.record.revoked_at.is_none())
-            }
-            Precondition::PendingExists { hash } => self.pending.contains_key(hash),
-            Precondition::UserCodeAvailable { hash, at } => self
-                .user_codes
-                .get(hash)
-                .and_then(|device| self.devices.get(device))
-                .is_none_or(|d| d.expires_at <= *at),
-            Precondition::DeviceStatusIs { hash, status } => {
-                self.devices.get(hash).is_some_and(|d| d.status == *status)
-            }
-            Precondition::ClientAbsent { client_id } => !self.clients.contains_key(client_id),
-            Precondition::ClientRevision { client_id, revision } => {
-                self.clients.get(client_id).is_some_and(|c| c.revision == *revision)
-            }
-            Precondition::AccountAbsent { username } => !self.accounts.contains_key(username),
-            Precondition::AccountRevision { username, revision } => {
-                self.accounts.get(username).is_some_and(|a| a.revision == *revision)
-            }
-            Precondition::SessionRevision { hash, revision } => {
-                self.sessions.get(hash).is_some_and(|s| s.revision == *revision)
-            }
-        }
-    }
-
     /// Whether `effects` would give two accounts one subject (the contract
     /// makes that a permanent failure of the whole transaction).
     fn subject_taken(&self, effects: &[Effect]) -> bool {
@@ -319,20 +286,22 @@ impl State {
         false
     }
 
-    /// The kind of the first code or token that `effects` would insert over
-    /// a stored one (or over an earlier insert of the same transaction): the
-    /// contract says a put never overwrites.
+    /// The kind of the first record that `effects` would insert over a
+    /// stored one, or over an earlier insert of the same transaction: a
+    /// code, a token or a device code is never replaced.
     fn reinserted(&self, effects: &[Effect]) -> Option<&'static str> {
         let key = |effect: &Effect| match effect {
             Effect::PutCode(code) => Some(("code", code.hash)),
             Effect::PutToken(token) => Some(("token", token.hash)),
+            Effect::PutDeviceGrant(grant) => Some(("device code", grant.device_code_hash)),
             _ => None,
         };
         effects.iter().enumerate().find_map(|(i, effect)| {
             let (kind, hash) = key(effect)?;
-            let stored = match kind {
-                "code" => self.codes.contains_key(&hash),
-                _ => self.tokens.contains_key(&hash),
+            let stored = match effect {
+                Effect::PutCode(_) => self.codes.contains_key(&hash),
+                Effect::PutToken(_) => self.tokens.contains_key(&hash),
+                _ => self.devices.contains_key(&hash),
             };
             let repeated = effects[..i].iter().any(|earlier| key(earlier) == Some((kind, hash)));
             (stored || repeated).then_some(kind)
@@ -443,19 +412,14 @@ impl State {
                 self.pending.remove(hash);
             }
             Effect::PutDeviceGrant(grant) => {
-                // Keep both keys pointing at one grant: drop an older grant
-                // under this user code, and the user code of an older grant
-                // under this device code.
+                // The device code is new (`reinserted`); a grant under the
+                // same user code is replaced, by both of its keys.
                 if let Some(previous) =
                     self.user_codes.insert(grant.user_code_hash, grant.device_code_hash)
                 {
                     self.devices.remove(&previous);
                 }
-                if let Some(replaced) = self.devices.insert(grant.device_code_hash, grant.clone())
-                    && replaced.user_code_hash != grant.user_code_hash
-                {
-                    self.user_codes.remove(&replaced.user_code_hash);
-                }
+                self.devices.insert(grant.device_code_hash, grant.clone());
             }
             Effect::DecideDevice { hash, status, subject, granted_scopes } => {
                 if let Some(grant) = self.devices.get_mut(hash) {
@@ -540,8 +504,8 @@ impl Store for MemoryStore {
     fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
         let mut state = self.lock();
         for precondition in &transaction.preconditions {
-            if !state.holds(precondition) {
-                let found = state.record(&precondition.subject());
+            let found = state.record(&precondition.subject());
+            if !precondition.holds(found.as_ref()) {
                 return Ok(Outcome::Conflict { failed: precondition.clone(), found });
             }
         }

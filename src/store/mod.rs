@@ -52,6 +52,20 @@
 //!
 //! [`MemoryStore`] is the reference implementation, and
 //! `contract` (feature `contract-tests`) holds the tests every backend must pass.
+//!
+//! # Which enums may grow
+//!
+//! What a backend must *do* is exhaustive: [`Effect`], [`Precondition`],
+//! [`TokenOwner`], [`Outcome`], the records and their value kinds. A new
+//! variant breaks every backend's build, so none can skip it in a `_` arm.
+//! What the core may *ask* is not: [`Query`] is `#[non_exhaustive]`, and a
+//! backend answers a query it does not know with `None` (see [`Query`] for
+//! why that is safe). `clippy::exhaustive_enums` is denied in this module,
+//! so every exhaustive public enum here carries an `#[expect]` with its
+//! reason, and a change either way has to be made, and justified, in the
+//! open.
+
+#![deny(clippy::exhaustive_enums)]
 
 mod account;
 mod audit;
@@ -70,18 +84,18 @@ use std::future::Future;
 
 pub use crate::secret::{SecretHash, TokenHash};
 pub use account::{AccountRecord, PasswordHash};
-pub use consent::ConsentRecord;
-pub use session::{SessionEntry, SessionRecord, ShownScope};
 pub use audit::{AuditAction, AuditEvent, AuditReason};
+pub use consent::ConsentRecord;
 pub use effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 pub use memory::MemoryStore;
 pub use query::{Answer, Answers, Password, Query};
-pub(crate) use query::{as_client, as_code, as_device, as_pending, as_token, as_user};
+pub(crate) use query::{Records, as_client, as_code, as_device, as_pending, as_token, as_user};
 pub use record::{
     ClientAuthMethod, ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
     GrantType, PendingAuthorizationRecord, PendingKind, PkceChallenge, PkceMethod, Record,
     Registrant, TokenKind, TokenRecord, UserRecord,
 };
+pub use session::{SessionEntry, SessionRecord, ShownScope};
 
 /// A blocking storage backend.
 pub trait Store {

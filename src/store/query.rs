@@ -16,6 +16,17 @@ fn is_page<T>(items: &[T], key: impl Fn(&T) -> &str, after: Option<&str>, limit:
 }
 
 /// One record the core needs to read. Reads have no side effects.
+///
+/// `#[non_exhaustive]`: the core may ask new things of a store in a minor
+/// release, and a backend written before answers them with `None` in a
+/// `_ => None` arm. That is safe because a read only *finds* what grants
+/// something (a client, a code, a token, a user's credentials), so a
+/// record not found is a refusal, never a permission; and every rule that
+/// must hold against a race or a replay is a [`Precondition`] or an
+/// [`Effect`], checked inside the transaction, both exhaustive.
+///
+/// [`Precondition`]: super::Precondition
+/// [`Effect`]: super::Effect
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Query {
@@ -183,8 +194,22 @@ impl Answers {
         &self.0
     }
 
-    pub(crate) fn into_records(self) -> impl Iterator<Item = Option<Record>> {
-        self.0.into_iter().map(|a| a.record)
+    /// The records found, in the order of the queries.
+    pub(crate) fn into_records(self) -> Records {
+        Records(self.0.into_iter())
+    }
+}
+
+/// The records of a read, in the order of its queries (`None` where no
+/// record was found).
+#[derive(Debug)]
+pub(crate) struct Records(std::vec::IntoIter<Answer>);
+
+impl Iterator for Records {
+    type Item = Option<Record>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|answer| answer.record)
     }
 }
 

@@ -2,6 +2,7 @@
 //! `qscope serve` as a child process that is stopped (SIGTERM) on drop.
 
 #![allow(dead_code, unreachable_pub)]
+#![allow(clippy::disallowed_methods, reason = "tests wait on the wall clock for a child process")]
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

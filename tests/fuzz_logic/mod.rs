@@ -9,8 +9,10 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod jose;
 pub mod request;
 pub mod stateful;
+pub mod store;
 pub mod wellformed;
 
 use arbitrary::{Arbitrary, Unstructured};
@@ -27,6 +29,7 @@ pub const TARGETS: &[&str] = &[
     "introspect",
     "bearer",
     "stateful",
+    "jose",
 ];
 
 /// Runs target `name` on raw fuzzer bytes.
@@ -59,6 +62,7 @@ pub fn run(name: &str, data: &[u8]) {
                 stateful::run(&ops);
             }
         }
+        "jose" => jose::run(data),
         other => {
             let _ = &mut u;
             panic!("unknown fuzz target {other}")

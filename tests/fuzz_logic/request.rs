@@ -4,14 +4,15 @@
 
 use arbitrary::Arbitrary;
 use qscope::store::{
-    ClientAuthMethod, ClientRecord, CodeRecord, FamilyId, GrantType, MemoryStore, Outcome,
-    PkceChallenge, PkceMethod, Store, StoreError, TokenHash, TokenKind, TokenRecord, Transaction,
+    ClientAuthMethod, ClientRecord, CodeRecord, FamilyId, GrantType, MemoryStore, PkceChallenge,
+    PkceMethod, Store, TokenHash, TokenKind, TokenRecord, Transaction,
 };
 use qscope::{
-    BearerPolicy, BearerVerdict, ClientSecret, Config, Context, Entropy, FifoLimits, MAX_STEPS,
-    RefreshRotation, RegistrationPolicy, Scopes, Seconds, Server, Step, UnixTime, verify_bearer,
+    BearerPolicy, ClientSecret, Config, Context, Entropy, FifoLimits, Input, RefreshRotation,
+    RegistrationPolicy, Reply, Scopes, Seconds, Server, UnixTime,
 };
 
+use super::store::{FuzzStore, StoreMode, not_misuse};
 use super::wellformed;
 
 const NOW: UnixTime = UnixTime::from_secs(1_700_000_000);
@@ -27,7 +28,7 @@ pub enum Endpoint {
     Token,
     Revoke,
     Introspect,
-    /// A protected resource: the request goes to `Server::verify_bearer`.
+    /// A protected resource: the request is a bearer check (`Input::Bearer`).
     Resource,
     Authorize,
     Par,
@@ -126,20 +127,6 @@ enum Value {
     TheChallenge,
     AuthMethod(u8),
     Text(String),
-}
-
-#[derive(Arbitrary, Debug, Clone, Copy)]
-enum StoreMode {
-    Normal,
-    FailReads {
-        transient: bool,
-    },
-    FailCommits {
-        transient: bool,
-    },
-    /// Something else consumes the code / rotates the token between the
-    /// core's read and its commit.
-    Race,
 }
 
 impl Field {
@@ -392,60 +379,25 @@ pub fn run(endpoint: Endpoint, input: &RequestInput) {
     let store = seeded_store();
     let now = UnixTime::from_secs(NOW.as_secs().saturating_add_signed(i64::from(input.clock_skew)));
     let ctx = Context::new(now, Entropy::from_bytes(input.entropy));
-    let mut step = server.begin(request, ctx);
-    let mut applied_commit = false;
-    for _ in 0..MAX_STEPS {
-        step = match step {
-            Step::Read(read) => match input.store {
-                StoreMode::FailReads { transient } => Step::Respond(read.fail(&failure(transient))),
-                _ => {
-                    let answers = store.read(read.queries()).expect("memory read");
-                    read.resume(answers).expect("the core accepts echoing answers")
-                }
-            },
-            Step::Commit(commit) => {
-                for precondition in &commit.transaction().preconditions {
-                    assert!(precondition_is_consistent(commit.transaction(), precondition));
-                }
-                match input.store {
-                    StoreMode::FailCommits { transient } => {
-                        Step::Respond(commit.fail(&failure(transient)))
-                    }
-                    mode => {
-                        if matches!(mode, StoreMode::Race) {
-                            interfere(&store, commit.transaction(), now);
-                        }
-                        let outcome = store.apply(commit.transaction()).expect("memory apply");
-                        applied_commit |= outcome == Outcome::Applied;
-                        commit
-                            .resume(outcome)
-                            .expect("conflicts name the transaction's preconditions")
-                    }
-                }
-            }
-            Step::Respond(respond) => {
-                let response = match respond.reply {
-                    qscope::Reply::Http(response) => response,
-                    // A valid authorization request (another path): it must
-                    // have been stored before the host is asked.
-                    qscope::Reply::Interaction(_) => {
-                        assert!(applied_commit, "an interaction without a stored request");
-                        return;
-                    }
-                    other => panic!("unexpected reply {other:?}"),
-                };
-                wellformed::check(&response, &secrets);
-                if response.status() == 200
-                    && response.body().windows(14).any(|w| w == b"\"access_token\"")
-                {
-                    assert!(applied_commit, "a token was answered without an applied commit");
-                }
-                let _ = store.apply(&Transaction::unconditional(respond.best_effort));
-                return;
-            }
-        };
+    let fuzzed = FuzzStore::new(&store, input.store, now);
+    let respond = qscope::drive_deferred(&server, &fuzzed, &request, ctx);
+    let applied_commit = fuzzed.applied_commit.get();
+    let response = match respond.reply {
+        Reply::Http(response) => response,
+        // A valid authorization request (another path): it must have been
+        // stored before the host is asked.
+        Reply::Interaction(_) => {
+            assert!(applied_commit, "an interaction without a stored request");
+            return;
+        }
+        other => panic!("unexpected reply {other:?}"),
+    };
+    not_misuse(&response);
+    wellformed::check(&response, &secrets);
+    if response.status() == 200 && response.body().windows(14).any(|w| w == b"\"access_token\"") {
+        assert!(applied_commit, "a token was answered without an applied commit");
     }
-    panic!("exchange exceeded MAX_STEPS");
+    let _ = store.apply(&Transaction::unconditional(respond.best_effort));
 }
 
 /// Verifies the bearer token of a resource request; panics on any broken
@@ -473,25 +425,17 @@ pub fn run_bearer(input: &RequestInput) {
     let required = ["", "read", "write", "read write", "admin"][usize::from(input.entropy[1]) % 5];
     let required = Scopes::parse(required).expect("scope literal");
     let now = UnixTime::from_secs(NOW.as_secs().saturating_add_signed(i64::from(input.clock_skew)));
-    let verdict = match input.store {
-        StoreMode::FailReads { transient } => {
-            match server.verify_bearer(&request, &required, now) {
-                qscope::BearerStep::Read(read) => {
-                    BearerVerdict::Denied(read.fail(&failure(transient)))
-                }
-                qscope::BearerStep::Denied(response) => BearerVerdict::Denied(response),
-            }
-        }
-        _ => verify_bearer(&server, &store, &request, &required, now),
-    };
-    match verdict {
-        BearerVerdict::Allowed(access) => {
+    let ctx = Context::new(now, Entropy::from_bytes(input.entropy));
+    let fuzzed = FuzzStore::new(&store, input.store, now);
+    match qscope::drive(&server, &fuzzed, Input::bearer(&request, &required), ctx) {
+        Reply::Access(access) => {
             // Only the stored access token, live and carrying the scopes.
             assert_eq!(access.client_id, "fuzz-client");
             assert!(required.is_subset(&access.scopes));
             assert!(now < NOW.after(Seconds::hours(1)));
         }
-        BearerVerdict::Denied(response) => {
+        Reply::Http(response) => {
+            not_misuse(&response);
             wellformed::check(&response, &[SECRET, VERIFIER, CODE, REFRESH]);
             let status = response.status().as_u16();
             if matches!(status, 400 | 401 | 403) {
@@ -513,82 +457,6 @@ pub fn run_bearer(input: &RequestInput) {
                 assert!(matches!(status, 500 | 503), "unexpected bearer status {status}");
             }
         }
+        other => panic!("a bearer check ended in {other:?}"),
     }
-}
-
-/// Every consumption or rotation is guarded by its precondition.
-fn precondition_is_consistent(
-    transaction: &Transaction,
-    precondition: &qscope::store::Precondition,
-) -> bool {
-    use qscope::store::{Effect, Precondition};
-    let guarded = |hash: &TokenHash| {
-        transaction.preconditions.iter().any(|p| match p {
-            Precondition::CodeUnconsumed { hash: h }
-            | Precondition::TokenActive { hash: h }
-            | Precondition::TokenNotRevoked { hash: h }
-            | Precondition::PendingExists { hash: h }
-            | Precondition::UserCodeAvailable { hash: h, .. }
-            | Precondition::DeviceStatusIs { hash: h, .. } => h == hash,
-            Precondition::ClientAbsent { .. } | Precondition::ClientRevision { .. } => false,
-        })
-    };
-    transaction.effects.iter().all(|effect| match effect {
-        Effect::ConsumeCode { hash, .. }
-        | Effect::RotateToken { hash, .. }
-        | Effect::TakePending { hash }
-        | Effect::ConsumeDevice { hash }
-        | Effect::DecideDevice { hash, .. } => guarded(hash),
-        Effect::PutDeviceGrant(grant) => guarded(&grant.user_code_hash),
-        _ => true,
-    }) && !matches!(precondition, Precondition::CodeUnconsumed { .. } if !transaction.effects.iter().any(|e| matches!(e, Effect::ConsumeCode { .. })))
-}
-
-/// Simulates a concurrent exchange that wins the race for the same record.
-fn interfere(store: &MemoryStore, transaction: &Transaction, now: UnixTime) {
-    use qscope::store::{Effect, Precondition};
-    let effects: Vec<Effect> = transaction
-        .preconditions
-        .iter()
-        .filter_map(|p| match p {
-            Precondition::CodeUnconsumed { hash } => {
-                Some(Effect::ConsumeCode { hash: *hash, at: now })
-            }
-            Precondition::TokenActive { hash } => {
-                Some(Effect::RotateToken { hash: *hash, at: now })
-            }
-            Precondition::TokenNotRevoked { hash } => {
-                Some(Effect::RevokeToken { hash: *hash, at: now })
-            }
-            Precondition::PendingExists { hash } => Some(Effect::TakePending { hash: *hash }),
-            // Another live grant takes the same user code first.
-            Precondition::UserCodeAvailable { hash, .. } => {
-                transaction.effects.iter().find_map(|e| match e {
-                    Effect::PutDeviceGrant(grant) if grant.user_code_hash == *hash => {
-                        let mut rival = grant.clone();
-                        rival.device_code_hash = TokenHash::of("rival-device-code");
-                        Some(Effect::PutDeviceGrant(rival))
-                    }
-                    _ => None,
-                })
-            }
-            Precondition::DeviceStatusIs { hash, .. } => Some(Effect::DecideDevice {
-                hash: *hash,
-                status: qscope::store::DeviceStatus::Denied,
-                subject: None,
-                granted_scopes: None,
-            }),
-            // Someone else deletes the client being changed.
-            Precondition::ClientAbsent { .. } => None,
-            Precondition::ClientRevision { client_id, .. } => {
-                Some(Effect::DeleteClient { client_id: client_id.clone(), at: now })
-            }
-        })
-        .collect();
-    let _ = store.apply(&Transaction::unconditional(effects));
-}
-
-fn failure(transient: bool) -> StoreError {
-    let cause = std::io::Error::other("injected");
-    if transient { StoreError::transient(cause) } else { StoreError::permanent(cause) }
 }

@@ -8,15 +8,16 @@ use std::collections::{HashMap, HashSet};
 use arbitrary::Arbitrary;
 use qscope::device::{DeviceDecision, DeviceReply, UserCode};
 use qscope::store::{
-    ClientAuthMethod, ClientRecord, FamilyId, GrantType, MemoryStore, Outcome, Store, TokenHash,
-    TokenKind, Transaction,
+    ClientAuthMethod, ClientRecord, FamilyId, GrantType, MemoryStore, Store, TokenHash, TokenKind,
+    Transaction,
 };
 use qscope::{
-    ClientSecret, Config, Context, Decision, Entropy, FifoLimits, MAX_STEPS, Reply, Scopes,
-    Seconds, Server, Step, UnixTime,
+    ClientSecret, Config, Context, Decision, Entropy, FifoLimits, Input, Reply, Scopes, Seconds,
+    Server, UnixTime,
 };
 use serde_json::Value;
 
+use super::store::{FuzzStore, StoreMode, not_misuse};
 use super::wellformed;
 
 const SECRET: &str = "stateful-secret-that-must-never-leak";
@@ -132,34 +133,21 @@ impl World {
         Context::new(self.now, Entropy::from_bytes(bytes))
     }
 
-    /// Drives a step to its reply; panics on a broken exchange property.
-    fn drive(&self, mut step: Step) -> Reply {
-        let mut applied = false;
-        for _ in 0..MAX_STEPS {
-            step = match step {
-                Step::Read(read) => {
-                    let answers = self.store.read(read.queries()).expect("read");
-                    read.resume(answers).expect("echoing answers")
-                }
-                Step::Commit(commit) => {
-                    let outcome = self.store.apply(commit.transaction()).expect("apply");
-                    applied |= outcome == Outcome::Applied;
-                    commit.resume(outcome).expect("known precondition")
-                }
-                Step::Respond(respond) => {
-                    let _ = self.store.apply(&Transaction::unconditional(respond.best_effort));
-                    if let Some(response) = respond.reply.http() {
-                        wellformed::check(response, &[SECRET]);
-                        if response.status() == 200 && json(response).get("access_token").is_some()
-                        {
-                            assert!(applied, "tokens answered without an applied commit");
-                        }
-                    }
-                    return respond.reply;
-                }
-            };
+    /// Drives `input` to its reply with the public driver; panics on a
+    /// broken exchange property.
+    fn ask<'a>(&mut self, input: impl Into<Input<'a>>) -> Reply {
+        let ctx = self.context();
+        let checked = FuzzStore::new(&self.store, StoreMode::Normal, self.now);
+        let respond = qscope::drive_deferred(&self.server, &checked, input, ctx);
+        let _ = self.store.apply(&Transaction::unconditional(respond.best_effort));
+        if let Some(response) = respond.reply.http() {
+            not_misuse(response);
+            wellformed::check(response, &[SECRET]);
+            if response.status() == 200 && json(response).get("access_token").is_some() {
+                assert!(checked.applied_commit.get(), "tokens answered without an applied commit");
+            }
         }
-        panic!("exchange exceeded MAX_STEPS");
+        respond.reply
     }
 
     fn send(&mut self, method: &str, path: &str, body: String) -> http::Response<Vec<u8>> {
@@ -169,8 +157,7 @@ impl World {
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body.into_bytes())
             .expect("request");
-        let ctx = self.context();
-        self.drive(self.server.begin(request, ctx)).into_http().expect("an HTTP reply")
+        self.ask(&request).into_http().expect("an HTTP reply")
     }
 }
 
@@ -202,10 +189,8 @@ fn step(world: &mut World, model: &mut Model, op: &Op) {
             let path = format!(
                 "/authorize?response_type=code&client_id=app&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&scope={scope}&state=s&code_challenge={CHALLENGE}&code_challenge_method=S256"
             );
-            let ctx = world.context();
             let request = http::Request::get(path).body(Vec::new()).expect("request");
-            let Reply::Interaction(interaction) = world.drive(world.server.begin(request, ctx))
-            else {
+            let Reply::Interaction(interaction) = world.ask(&request) else {
                 panic!("a valid authorization request asks for an interaction");
             };
             let decision = if *approve {
@@ -214,9 +199,7 @@ fn step(world: &mut World, model: &mut Model, op: &Op) {
             } else {
                 Decision::deny(interaction.handle)
             };
-            let ctx = world.context();
-            let response =
-                world.drive(world.server.decide(decision, ctx)).into_http().expect("redirect");
+            let response = world.ask(decision).into_http().expect("redirect");
             assert_eq!(response.status(), 303);
             let location = response.headers()["location"].to_str().expect("ascii").to_owned();
             assert!(location.starts_with("https://app.example.com/cb?"), "only the registered URI");
@@ -308,9 +291,7 @@ fn step(world: &mut World, model: &mut Model, op: &Op) {
             } else {
                 DeviceDecision::Deny { user_code }
             };
-            let ctx = world.context();
-            let Reply::Device(reply) = world.drive(world.server.decide_device(decision, ctx))
-            else {
+            let Reply::Device(reply) = world.ask(decision) else {
                 panic!("a device decision answers with a device reply");
             };
             assert!(!matches!(reply, DeviceReply::Prompt(_)));

@@ -38,7 +38,7 @@ pub(crate) struct Vector {
     #[serde(default)]
     pub(crate) decision: Option<VectorDecision>,
     /// Present for a resource request: the request is verified with
-    /// `verify_bearer` instead of being sent to an endpoint.
+    /// a bearer check (`Input::Bearer`) instead of being sent to an endpoint.
     #[serde(default)]
     pub(crate) bearer: Option<BearerCheck>,
     pub(crate) expect: Expect,

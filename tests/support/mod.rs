@@ -1,6 +1,6 @@
 //! The test harness: a `Server` over a `MemoryStore`, a virtual clock,
-//! deterministic entropy, and a driver that asserts the step bound and
-//! records every transaction.
+//! deterministic entropy, and the public driver over a store that asserts
+//! the step bound and records every transaction.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -9,12 +9,13 @@ use std::cell::{Cell, RefCell};
 use base64::Engine as _;
 use http::{Request, Response};
 use qscope::store::{
-    ClientAuthMethod, ClientRecord, CodeRecord, Effect, FamilyId, GrantType, MemoryStore,
-    PkceChallenge, PkceMethod, Store, TokenHash, TokenKind, TokenRecord, Transaction,
+    Answers, ClientAuthMethod, ClientRecord, CodeRecord, Effect, FamilyId, GrantType, MemoryStore,
+    Outcome, PkceChallenge, PkceMethod, Query, Store, StoreError, TokenHash, TokenKind,
+    TokenRecord, Transaction,
 };
 use qscope::{
-    ClientSecret, Config, ConfigBuilder, Context, Decision, Entropy, Interaction, MAX_STEPS, Reply,
-    RequestId, Scopes, Seconds, Server, Step, UnixTime,
+    ClientSecret, Config, ConfigBuilder, Context, Decision, Entropy, Input, Interaction, MAX_STEPS,
+    Reply, RequestId, Scopes, Seconds, Server, Step, UnixTime,
 };
 use serde_json::Value;
 
@@ -102,8 +103,30 @@ impl Harness {
 
     /// Drives `request` to its reply, whatever its kind.
     pub fn exchange(&self, request: impl Into<Request<Vec<u8>>>) -> Reply {
-        let step = self.server.begin(request.into(), self.context());
-        self.drive(step)
+        self.ask(&request.into())
+    }
+
+    /// Drives any input (a request, a decision, a device prompt, a bearer
+    /// check) to its reply with the public driver, asserting the step
+    /// bound and recording the transactions and best-effort effects.
+    pub fn ask<'a>(&self, input: impl Into<Input<'a>>) -> Reply {
+        self.ask_with(input, self.context())
+    }
+
+    /// [`Harness::ask`] with the given context.
+    pub fn ask_with<'a>(&self, input: impl Into<Input<'a>>, ctx: Context) -> Reply {
+        self.committed.borrow_mut().clear();
+        self.best_effort.borrow_mut().clear();
+        let recording = Recording::new(&self.store);
+        let respond = qscope::drive_deferred(&self.server, &recording, input, ctx);
+        *self.committed.borrow_mut() = recording.commits.into_inner();
+        let outcome = self
+            .store
+            .apply(&Transaction::unconditional(respond.best_effort.clone()))
+            .expect("best effort");
+        assert_eq!(outcome, Outcome::Applied);
+        *self.best_effort.borrow_mut() = respond.best_effort;
+        respond.reply
     }
 
     /// Drives `request`, whose reply must be an interaction.
@@ -122,16 +145,17 @@ impl Harness {
 
     /// Drives the host's `decision` to its HTTP reply.
     pub fn decide(&self, decision: Decision) -> Response<Vec<u8>> {
-        let step = self.server.decide(decision, self.context());
-        match self.drive(step) {
+        match self.ask(decision) {
             Reply::Http(response) => response,
             other => panic!("expected an HTTP reply, got {other:?}"),
         }
     }
 
-    /// Drives `step` to its reply through the store, asserting the step
-    /// bound and recording transactions.
-    pub fn drive(&self, mut step: Step) -> Reply {
+    /// Finishes an exchange a race test stepped by hand (two exchanges
+    /// interleaved at chosen points, which no driver does): the rest of
+    /// it over the store, asserting the step bound and recording
+    /// transactions like [`Harness::ask`].
+    pub fn finish(&self, mut step: Step) -> Reply {
         self.committed.borrow_mut().clear();
         self.best_effort.borrow_mut().clear();
         for _ in 0..MAX_STEPS {
@@ -151,7 +175,7 @@ impl Harness {
                         .store
                         .apply(&Transaction::unconditional(best_effort.clone()))
                         .expect("best effort");
-                    assert_eq!(outcome, qscope::store::Outcome::Applied);
+                    assert_eq!(outcome, Outcome::Applied);
                     *self.best_effort.borrow_mut() = best_effort;
                     return respond.reply;
                 }
@@ -369,6 +393,41 @@ pub fn refused_event(h: &Harness) -> qscope::store::AuditEvent {
     }
 }
 
+/// A memory store as the driver sees it: every read and commit goes to
+/// the memory store, each commit is recorded, and an exchange taking more
+/// than [`MAX_STEPS`] steps (its respond included) panics.
+pub struct Recording<'s> {
+    store: &'s MemoryStore,
+    /// Every transaction committed, in order.
+    pub commits: RefCell<Vec<Transaction>>,
+    steps: Cell<usize>,
+}
+
+impl<'s> Recording<'s> {
+    pub fn new(store: &'s MemoryStore) -> Self {
+        Self { store, commits: RefCell::default(), steps: Cell::new(0) }
+    }
+
+    fn step(&self) {
+        self.steps.set(self.steps.get() + 1);
+        assert!(self.steps.get() < MAX_STEPS, "exchange exceeded MAX_STEPS");
+    }
+}
+
+impl Store for Recording<'_> {
+    fn read(&self, queries: &[Query]) -> Result<Answers, StoreError> {
+        self.step();
+        Ok(self.store.read(queries).expect("memory read"))
+    }
+
+    fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
+        self.step();
+        let outcome = self.store.apply(transaction).expect("memory apply");
+        self.commits.borrow_mut().push(transaction.clone());
+        Ok(outcome)
+    }
+}
+
 /// A store whose reads or applies can be made to fail.
 pub struct FailingStore {
     pub inner: MemoryStore,
@@ -382,30 +441,24 @@ impl FailingStore {
         Self { inner, fail_reads: false.into(), fail_applies: false.into(), transient }
     }
 
-    fn error(&self) -> qscope::store::StoreError {
+    fn error(&self) -> StoreError {
         if self.transient {
-            qscope::store::StoreError::transient("database busy")
+            StoreError::transient("database busy")
         } else {
-            qscope::store::StoreError::permanent("disk full")
+            StoreError::permanent("disk full")
         }
     }
 }
 
 impl Store for FailingStore {
-    fn read(
-        &self,
-        queries: &[qscope::store::Query],
-    ) -> Result<qscope::store::Answers, qscope::store::StoreError> {
+    fn read(&self, queries: &[Query]) -> Result<Answers, StoreError> {
         if self.fail_reads.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(self.error());
         }
         self.inner.read(queries)
     }
 
-    fn apply(
-        &self,
-        transaction: &Transaction,
-    ) -> Result<qscope::store::Outcome, qscope::store::StoreError> {
+    fn apply(&self, transaction: &Transaction) -> Result<Outcome, StoreError> {
         if self.fail_applies.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(self.error());
         }

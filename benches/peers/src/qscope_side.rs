@@ -1,7 +1,8 @@
 //! The qscope side: a [`Server`] over a [`MemoryStore`], driven as an
 //! adapter drives it (`qscope::drive` with a context of the wall clock and
-//! 48 bytes of OS entropy per request; `qscope::verify_bearer` for the
-//! resource). Everything that touches qscope's API is in this file, so a
+//! 48 bytes of OS entropy per request; for the resource, the bearer check
+//! `Input::bearer`, whose context needs the clock only: it derives nothing
+//! from entropy, so none is drawn). Everything that touches qscope's API is in this file, so a
 //! change of that API is adapted here alone.
 
 use http::Request;
@@ -10,7 +11,7 @@ use qscope::store::{
     ClientAuthMethod, ClientRecord, CodeRecord, FamilyId, GrantType, MemoryStore, PkceChallenge,
     PkceMethod, TokenHash, TokenKind, TokenRecord,
 };
-use qscope::{BearerVerdict, ClientSecret, Config, Reply, Scopes, Seconds, Server, verify_bearer};
+use qscope::{ClientSecret, Config, Context, Entropy, Input, Reply, Scopes, Seconds, Server};
 
 use crate::fixture::{
     BASIC, CHALLENGE, CLIENT_ID, CLIENT_SECRET, FORM, Failure, OWNER, Outcome, REDIRECT_URI, SCOPE,
@@ -34,8 +35,8 @@ pub(crate) enum QscopeAnswer {
     /// A token endpoint reply (or the OS entropy failure that kept it from
     /// being driven).
     Token(Result<Reply, EntropyUnavailable>),
-    /// A bearer verdict.
-    Bearer(BearerVerdict),
+    /// A bearer check's reply: the access, or the denial.
+    Bearer(Reply),
 }
 
 impl Qscope {
@@ -171,16 +172,14 @@ impl Peer for Qscope {
 
     fn handle(&mut self, operation: Operation, request: Self::Request) -> Self::Answer {
         match operation {
-            Operation::BearerCheck => QscopeAnswer::Bearer(verify_bearer(
-                &self.server,
-                &self.store,
-                &request,
-                &self.required,
-                now(),
-            )),
+            Operation::BearerCheck => {
+                let ctx = Context::new(now(), Entropy::from_bytes([0; 32]));
+                let check = Input::bearer(&request, &self.required);
+                QscopeAnswer::Bearer(qscope::drive(&self.server, &self.store, check, ctx))
+            }
             _ => QscopeAnswer::Token(
                 context_for(None, None)
-                    .map(|ctx| qscope::drive(&self.server, &self.store, request, ctx)),
+                    .map(|ctx| qscope::drive(&self.server, &self.store, &request, ctx)),
             ),
         }
     }
@@ -194,10 +193,11 @@ impl Peer for Qscope {
                 }
                 None => Err(Failure("an interaction, not a token response".into())),
             },
-            QscopeAnswer::Bearer(BearerVerdict::Allowed(_)) => Ok(Outcome::Allowed),
-            QscopeAnswer::Bearer(BearerVerdict::Denied(response)) => {
+            QscopeAnswer::Bearer(Reply::Access(_)) => Ok(Outcome::Allowed),
+            QscopeAnswer::Bearer(Reply::Http(response)) => {
                 Err(Failure(format!("bearer denied with {}", response.status())))
             }
+            QscopeAnswer::Bearer(_) => Err(Failure("a bearer check ended in another reply".into())),
         }
     }
 }

@@ -105,10 +105,11 @@ const PUT_PENDING: &str = "INSERT INTO pending_authorizations (hash, kind, clien
 
 const TAKE_PENDING: &str = "DELETE FROM pending_authorizations WHERE hash = ?1";
 
-/// A device grant replaces any (expired) grant under its user code, or
-/// under its device code, then is inserted.
+/// A device grant replaces the grant under its user code (an expired one:
+/// `UserCodeAvailable` guards it), never one under its device code: the
+/// insert that follows fails on a stored device code, as for codes.
 const REPLACE_DEVICE_GRANT: &str =
-    "DELETE FROM device_grants WHERE user_code_hash = ?1 OR device_code_hash = ?2";
+    "DELETE FROM device_grants WHERE user_code_hash = ?1 AND device_code_hash <> ?2";
 
 const PUT_DEVICE_GRANT: &str = "INSERT INTO device_grants (device_code_hash, user_code_hash, \
      client_id, scopes, status, subject, granted_scopes, poll_interval, last_poll_at, \

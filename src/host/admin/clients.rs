@@ -181,22 +181,27 @@ pub(super) fn scopes(server: &Server, command: ScopeCommand) -> String {
 }
 
 fn spec(create: Create) -> ClientSpec {
-    let mut spec = ClientSpec::default();
-    spec.client_id = create.client_id;
-    spec.resource_server = create.resource_server;
-    let metadata = &mut spec.metadata;
-    metadata.client_name = create.name;
-    metadata.grant_types = Some(create.grants.iter().map(|grant| grant_name(grant)).collect());
-    metadata.scope = (!create.scopes.is_empty()).then(|| create.scopes.join(" "));
-    metadata.redirect_uris = (!create.redirect_uris.is_empty()).then_some(create.redirect_uris);
-    metadata.token_endpoint_auth_method = if create.public {
+    let token_endpoint_auth_method = if create.public {
         Some("none".into())
     } else if create.secret_post {
         Some("client_secret_post".into())
     } else {
         None
     };
-    spec
+    let metadata = ClientMetadata {
+        client_name: create.name,
+        grant_types: Some(create.grants.iter().map(|grant| grant_name(grant)).collect()),
+        scope: (!create.scopes.is_empty()).then(|| create.scopes.join(" ")),
+        redirect_uris: (!create.redirect_uris.is_empty()).then_some(create.redirect_uris),
+        token_endpoint_auth_method,
+        ..ClientMetadata::default()
+    };
+    ClientSpec {
+        client_id: create.client_id,
+        resource_server: create.resource_server,
+        metadata,
+        ..ClientSpec::default()
+    }
 }
 
 /// `device_code` is short for the device grant's URN.
@@ -211,19 +216,21 @@ fn grant_name(grant: &str) -> String {
 /// one member and keeps the rest.
 fn metadata_of(record: &ClientRecord) -> ClientMetadata {
     let non_empty = |list: &[String]| (!list.is_empty()).then(|| list.to_vec());
-    let mut metadata = ClientMetadata::default();
-    metadata.redirect_uris = non_empty(&record.redirect_uris);
-    metadata.token_endpoint_auth_method = Some(record.auth_method.as_str().to_owned());
-    metadata.grant_types =
-        Some(record.grant_types.iter().map(|grant| grant.as_str().to_owned()).collect());
-    metadata.scope = (!record.scopes.is_empty()).then(|| record.scopes.to_string());
-    metadata.client_name.clone_from(&record.name);
-    metadata.client_uri.clone_from(&record.uri);
-    metadata.logo_uri.clone_from(&record.logo_uri);
-    metadata.contacts = non_empty(&record.contacts);
-    metadata.software_id.clone_from(&record.software_id);
-    metadata.software_version.clone_from(&record.software_version);
-    metadata
+    ClientMetadata {
+        redirect_uris: non_empty(&record.redirect_uris),
+        token_endpoint_auth_method: Some(record.auth_method.as_str().to_owned()),
+        grant_types: Some(
+            record.grant_types.iter().map(|grant| grant.as_str().to_owned()).collect(),
+        ),
+        scope: (!record.scopes.is_empty()).then(|| record.scopes.to_string()),
+        client_name: record.name.clone(),
+        client_uri: record.uri.clone(),
+        logo_uri: record.logo_uri.clone(),
+        contacts: non_empty(&record.contacts),
+        software_id: record.software_id.clone(),
+        software_version: record.software_version.clone(),
+        ..ClientMetadata::default()
+    }
 }
 
 async fn client(admin: &Admin, client_id: &str) -> Result<ClientRecord, Failure> {

@@ -20,7 +20,6 @@ use std::time::Duration;
 use ipnet::IpNet;
 use toml::Value;
 
-use crate::host::audit::AuditPolicy;
 use crate::{Config, RegistrationPolicy, ScopeDefinition};
 
 pub use file::LogFormat;
@@ -110,6 +109,17 @@ pub(crate) struct CorePolicy {
     pub(crate) registration_scopes: Option<Vec<String>>,
     pub(crate) registration_grants: Vec<crate::store::GrantType>,
     pub(crate) trust_self_registered_redirects: bool,
+}
+
+/// What the configuration allows the audit queue to do with routine events.
+#[derive(Clone, Copy, Debug)]
+pub struct AuditPolicy {
+    /// The most events waiting to be written.
+    pub queue: usize,
+    /// Keep one in this many routine events (`1`: all).
+    pub sample_every: u64,
+    /// Drop routine events, instead of waiting, while the queue is full.
+    pub shed_when_full: bool,
 }
 
 /// argon2id's cost parameters for new password hashes.

@@ -10,8 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ipnet::IpNet;
 
 use super::file::{self, FileConfig, Rotation, SqliteSync};
-use super::{ConfigError, CorePolicy, DatabaseLocation, PasswordCost, Settings};
-use crate::host::audit::AuditPolicy;
+use super::{AuditPolicy, ConfigError, CorePolicy, DatabaseLocation, PasswordCost, Settings};
 use crate::store::GrantType;
 use crate::{
     Config, FifoLimits, PkcePolicy, RefreshRotation, RegistrationPolicy, ScopeDefinition, Seconds,

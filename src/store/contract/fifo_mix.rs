@@ -216,7 +216,7 @@ fn run_burst<S: Store + Send + Sync + 'static>(
                     .unwrap_or_else(|err| panic!("a valid request: {err}"));
                 barrier.wait();
                 let ctx = Context::new(now, Entropy::from_bytes(entropy));
-                match crate::drive(&server, &*store, request, ctx) {
+                match crate::drive(&server, &*store, &request, ctx) {
                     Reply::Http(response) => {
                         let body = serde_json::from_slice(response.body())
                             .unwrap_or(serde_json::Value::Null);

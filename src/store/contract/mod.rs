@@ -8,13 +8,22 @@
 //! # }
 //! ```
 //!
+//! A backend that implements only [`AsyncStore`](super::AsyncStore) calls
+//! [`run_all_async`] instead (or [`run_all_async_on`] with its runtime's
+//! [`Executor`] when its futures need that runtime).
+//!
 //! Each check panics with a message naming the rule it found broken.
 //! Available with the `contract-tests` feature.
 
+mod async_store;
 pub mod claims;
 pub mod device;
 pub mod fifo;
 pub mod fifo_mix;
+pub mod marks;
+pub mod puts;
+
+pub use async_store::{CallingThread, Executor, run_all_async, run_all_async_on};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,7 +46,10 @@ where
 {
     reads_echo_queries(&make());
     put_and_read_each_record(&make());
-    puts_never_overwrite_codes_or_tokens(&make());
+    puts::puts_never_overwrite_codes_or_tokens(&make());
+    puts::device_grant_puts(&make());
+    puts::client_and_pending_puts_replace(&make());
+    marks::marks_keep_their_first_time(&make());
     code_consumes_once(&make());
     failed_precondition_applies_nothing(&make());
     missing_record_fails_precondition(&make());
@@ -153,36 +165,6 @@ fn read_token<S: Store + ?Sized>(store: &S, name: &str) -> TokenRecord {
 
 pub(super) fn revoked<S: Store + ?Sized>(store: &S, name: &str) -> bool {
     read_token(store, name).revoked_at.is_some()
-}
-
-/// A put never overwrites a code or a token: a stored hash fails the whole
-/// transaction with a permanent error, and nothing in it is applied.
-pub fn puts_never_overwrite_codes_or_tokens<S: Store + ?Sized>(store: &S) {
-    let first = token("dup-token", TokenKind::Access, "client", 20, 0);
-    let stored_code = code("dup-code", 21);
-    put(
-        store,
-        vec![
-            Effect::PutToken(first.clone()),
-            Effect::PutToken(token("dup-bystander", TokenKind::Access, "client", 22, 0)),
-            Effect::PutCode(stored_code.clone()),
-        ],
-    );
-    let bystander = Effect::RevokeToken { hash: TokenHash::of("dup-bystander"), at: T0 };
-    for (what, effect) in [
-        ("token", Effect::PutToken(token("dup-token", TokenKind::Refresh, "other", 23, 5))),
-        ("code", Effect::PutCode(code("dup-code", 24))),
-    ] {
-        let transaction = Transaction::unconditional(vec![bystander.clone(), effect]);
-        let Err(err) = store.apply(&transaction) else {
-            panic!("contract: a put of a stored {what} hash must fail");
-        };
-        assert!(!err.is_transient(), "contract: a duplicate {what} hash is a permanent failure");
-        assert!(!revoked(store, "dup-bystander"), "contract: a failed transaction applies nothing");
-    }
-    assert_eq!(read_token(store, "dup-token"), first, "contract: the stored token is unchanged");
-    let found = read_one(store, Query::Code { hash: TokenHash::of("dup-code") });
-    assert_eq!(found, Some(Record::Code(stored_code)), "contract: the stored code is unchanged");
 }
 
 /// Answers echo their queries, in order, with `None` for missing records.
