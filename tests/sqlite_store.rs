@@ -386,3 +386,29 @@ fn a_version_1_database_with_data_migrates_to_version_2() {
         conn.execute("UPDATE clients SET registrant = 'someone' WHERE client_id = 'v1-self'", []);
     assert!(bad.is_err(), "the registrant column only holds the two names");
 }
+
+/// A database at schema version 2, with data, is brought to version 3 on
+/// open: its rows read as before, and accounts, sessions and consents can
+/// be stored.
+#[test]
+fn a_version_2_database_with_data_migrates_to_version_3() {
+    let dir = TempDir::new();
+    let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
+    conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v1.sql")).expect("schema v1");
+    let blob = |bytes: &[u8]| {
+        format!("X'{}'", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    };
+    conn.execute_batch(&sql_support::v1_rows(blob, "0")).expect("version 1 rows");
+    conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v2.sql")).expect("schema v2");
+    conn.execute("INSERT INTO schema_version (version) VALUES (1), (2)", []).expect("version 2");
+    drop(conn);
+    let store = SqliteStore::open(dir.db()).expect("open and migrate");
+    sql_support::v1_rows_read_as_migrated(&store, || store.audit_events());
+    sql_support::version_3_records_round_trip(&store);
+    let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
+    let versions: Vec<i64> = conn
+        .prepare("SELECT version FROM schema_version ORDER BY version")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("schema_version");
+    assert_eq!(versions, vec![1, 2, 3]);
+}

@@ -72,6 +72,9 @@ pub enum Command {
     /// Creates, lists, shows, changes and deletes clients.
     #[command(subcommand)]
     Client(admin::ClientCommand),
+    /// Creates, lists, shows, changes, disables and deletes users.
+    #[command(subcommand)]
+    User(admin::UserCommand),
     /// Lists the scopes the configuration defines.
     #[command(subcommand)]
     Scope(admin::ScopeCommand),

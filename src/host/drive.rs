@@ -19,19 +19,25 @@
 //! * A panic while driving (a store or core bug) is a 500, not a dropped
 //!   connection.
 
+use std::sync::Arc;
+
 use crate::device::DeviceDecision;
 use crate::response::json_error;
 use crate::{Context, Decision, ErrorCode, Input, Reply, Respond, Server};
 use http::Request;
 use tokio::task::JoinHandle;
 
+use crate::host::accounts::WithAccounts;
 use crate::host::audit::{AuditPolicy, AuditQueue};
 use crate::host::database::Database;
+use crate::host::passwords::Passwords;
+use crate::store::{AsyncStore, Password, Query, Record, StoreError};
 
 /// Drives exchanges on one store (cheap to clone).
 #[derive(Clone)]
 pub(crate) struct Driver {
     store: Database,
+    passwords: Arc<Passwords>,
     audit: AuditQueue,
 }
 
@@ -39,9 +45,33 @@ impl Driver {
     /// A driver on `store`, and the task writing its best-effort effects
     /// under `policy`, which ends once every clone of the driver is dropped
     /// and the queue is written.
-    pub(crate) fn start(store: Database, policy: AuditPolicy) -> (Self, JoinHandle<()>) {
+    /// The core's [`Query::User`] is answered from the accounts with
+    /// `passwords`.
+    pub(crate) fn start(
+        store: Database,
+        passwords: Arc<Passwords>,
+        policy: AuditPolicy,
+    ) -> (Self, JoinHandle<()>) {
         let (audit, writer) = AuditQueue::start(store.clone(), policy);
-        (Self { store, audit }, writer)
+        (Self { store, passwords, audit }, writer)
+    }
+
+    /// The subject of the user `username` when `password` is theirs (and
+    /// the account is enabled): the core's [`Query::User`], answered as for
+    /// the password grant. A transient error when every check is busy.
+    pub(crate) async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let query =
+            Query::User { username: username.to_owned(), password: Password::new(password) };
+        let store = WithAccounts::new(self.store.clone(), Arc::clone(&self.passwords));
+        let answers = AsyncStore::read(&store, &[query]).await?;
+        Ok(answers.as_slice().iter().find_map(|answer| match &answer.record {
+            Some(Record::User(user)) => Some(user.subject.clone()),
+            _ => None,
+        }))
     }
 
     /// The store it drives on.
@@ -61,10 +91,11 @@ impl Driver {
     pub(crate) async fn run(&self, server: &Server, ask: impl Into<Ask>, ctx: Context) -> Reply {
         let (ask, server) = (ask.into(), server.clone());
         let (store, audit) = (self.store.clone(), self.audit.clone());
+        let passwords = Arc::clone(&self.passwords);
         let exchange = tokio::spawn(async move {
-            let respond = match &store {
+            let respond = match store {
                 Database::Sqlite(store) => {
-                    let store = store.clone();
+                    let store = WithAccounts::new(store, passwords);
                     tokio::task::spawn_blocking(move || {
                         crate::drive_deferred(&server, &store, ask.input(), ctx)
                     })
@@ -72,7 +103,8 @@ impl Driver {
                     .unwrap_or_else(|_panic| panicked())
                 }
                 Database::Postgres(store) => {
-                    crate::drive_deferred_async(&server, store, ask.input(), ctx).await
+                    let store = WithAccounts::new(store, passwords);
+                    crate::drive_deferred_async(&server, &store, ask.input(), ctx).await
                 }
             };
             audit.push(respond.best_effort).await;

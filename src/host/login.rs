@@ -10,7 +10,6 @@ use http_body::Body;
 
 use crate::host::form;
 use crate::host::pages;
-use crate::host::users::Busy;
 use crate::host::web::{
     Answer, App, Incoming, busy, csrf_ok, forbidden, method_not_allowed, query, read_form,
     redirect, safe_next, with_cookie,
@@ -76,15 +75,14 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     else {
         return retry(StatusCode::BAD_REQUEST, "Enter your user name and password.");
     };
-    let checked = app.passwords.verify(username.to_owned(), password.to_owned()).await;
-    let subject = match checked {
+    let subject = match app.driver.sign_in(username, password).await {
         Ok(Some(subject)) => subject,
         Ok(None) => {
             tracing::info!("sign-in failed");
             return retry(StatusCode::UNAUTHORIZED, "Unknown user name or wrong password.");
         }
-        Err(Busy) => {
-            tracing::warn!("sign-in refused: every password check is busy");
+        Err(error) => {
+            tracing::warn!(%error, "sign-in refused: the password could not be checked");
             let message = "Too many sign-ins at this moment: wait a second and try again.";
             let mut page = retry(StatusCode::SERVICE_UNAVAILABLE, message);
             page.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));

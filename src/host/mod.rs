@@ -14,6 +14,7 @@
 //! [`serve::start`] runs the server and [`admin`] the administration
 //! commands.
 
+mod accounts;
 pub mod admin;
 mod app;
 pub mod audit;
@@ -32,10 +33,11 @@ pub mod form;
 mod login;
 mod maintenance;
 mod pages;
+mod passwords;
 mod random;
 mod rate_limit;
 pub mod serve;
 mod session;
 mod slow_down;
-mod users;
+pub mod users;
 mod web;

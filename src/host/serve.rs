@@ -19,9 +19,10 @@ use crate::host::connections::{accept, fit_to_open_file_limit};
 use crate::host::database::{Database, Seeded, seed};
 use crate::host::drive::Driver;
 use crate::host::maintenance::{self, Schedule};
+use crate::host::passwords::Passwords;
 use crate::host::rate_limit::AddressLimiter;
 use crate::host::session::Sessions;
-use crate::host::users::{PasswordChecks, Users};
+use crate::host::users::{self, DEMO_USER};
 use crate::host::web::{App, Limits};
 
 /// A server accepting connections.
@@ -32,6 +33,10 @@ pub struct Running {
     pub issuer: String,
     /// The demo client, when this start created it.
     pub seeded: Option<Seeded>,
+    /// Whether this start created the demo user.
+    pub seeded_user: bool,
+    /// Whether the database has no user account (nobody can sign in).
+    pub no_users: bool,
     /// What it runs on.
     pub store: Database,
     app: Arc<App>,
@@ -73,8 +78,9 @@ impl Running {
     }
 }
 
-/// Starts the server `settings` describe; with `demo`, an empty database
-/// gets the demo client and user first.
+/// Starts the server `settings` describe; with `demo`, a database with no
+/// client gets the demo client, and one with no user the demo user
+/// ([`DEMO_USER`]).
 pub async fn start(
     settings: &Settings,
     demo: bool,
@@ -85,16 +91,26 @@ pub async fn start(
     let server = Server::new(settings.core_config(&issuer)?);
     let store = Database::open(settings).await?;
     let seeded = if demo { seed(&server, &store).await? } else { None };
-    let demo_users = demo;
-    let users = tokio::task::spawn_blocking(move || Users::new(demo_users)).await?;
-    let passwords = PasswordChecks::new(users, settings.max_password_checks);
-    let (driver, audit_writer) = Driver::start(store.clone(), settings.audit);
+    let (cost, max_checks) = (settings.password_cost, settings.max_password_checks);
+    let passwords =
+        Arc::new(tokio::task::spawn_blocking(move || Passwords::new(cost, max_checks)).await??);
+    let seeded_user = if demo {
+        let hasher = Arc::clone(&passwords);
+        let hash = tokio::task::spawn_blocking(move || hasher.hash(DEMO_USER.1)).await??;
+        users::seed_demo(&store, hash).await?
+    } else {
+        false
+    };
+    let no_users = users::none(&store).await?;
+    if no_users {
+        tracing::warn!("no user accounts: create the first with `qscope user create NAME`");
+    }
+    let (driver, audit_writer) = Driver::start(store.clone(), passwords, settings.audit);
     let sign_in_timeout = settings.sign_in_timeout;
     let app = Arc::new(App {
         server,
         driver,
         sessions: Sessions::new(issuer.starts_with("https:"), sign_in_timeout),
-        passwords,
         limiter: AddressLimiter::new(settings.rate_limit),
         client_limits: ClientLimits::new(settings.client_rate_limit),
         limits: Limits { request_timeout: settings.request_timeout },
@@ -105,7 +121,19 @@ pub async fn start(
     let maintenance = maintenance::start(&app, schedule, &stopping);
     let max_connections = fit_to_open_file_limit(settings.max_connections);
     let task = tokio::spawn(accept(listener, Arc::clone(&app), max_connections, stopping));
-    Ok(Running { addr, issuer, seeded, store, app, stop, task, maintenance, audit_writer })
+    Ok(Running {
+        addr,
+        issuer,
+        seeded,
+        seeded_user,
+        no_users,
+        store,
+        app,
+        stop,
+        task,
+        maintenance,
+        audit_writer,
+    })
 }
 
 /// How often expired sessions are removed: a quarter of the sign-in

@@ -1,92 +1,120 @@
-//! The demo's users: names and argon2 password hashes, in memory; and the
-//! cap on how many sign-in passwords are checked at once.
+//! The server's user accounts in the store: reading them, and the
+//! transactions that create, change and delete them (each under a
+//! precondition, so that two administrators or servers changing one
+//! account at once cannot both win). The demo user is made here too.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use crate::UnixTime;
+use crate::store::{
+    AccountRecord, AsyncStore, Effect, Outcome, PasswordHash, Precondition, Query, Record,
+    StoreError, Transaction,
+};
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+/// The demo user's name and password (`serve --demo` only).
+pub const DEMO_USER: (&str, &str) = ("alice", "wonderland");
 
-use tokio::sync::Semaphore;
-
-/// Users who can sign in. The user name is the token subject.
-pub(crate) struct Users {
-    hashes: HashMap<String, String>,
-    /// Checked for unknown names, so they take as long as known ones.
-    decoy: String,
+/// Why a user name cannot be used.
+pub(crate) fn check_username(username: &str) -> Result<(), String> {
+    if username.is_empty() || username.len() > 128 {
+        return Err("a user name has 1 to 128 bytes".to_owned());
+    }
+    if username.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err("a user name has no spaces or control characters".to_owned());
+    }
+    Ok(())
 }
 
-impl Users {
-    /// The demo user `alice` (password `wonderland`) when `demo`, else
-    /// nobody; passwords hashed with argon2id and a random salt.
-    pub(crate) fn new(demo: bool) -> Self {
-        let mut hashes = HashMap::new();
-        if demo {
-            hashes.insert("alice".to_owned(), hash("wonderland"));
-        }
-        Self { hashes, decoy: hash(&crate::host::random::token()) }
-    }
-
-    /// The subject for `name` when `password` is theirs. Takes one argon2
-    /// verification whether or not the user exists; run it off the async
-    /// executor.
-    pub(crate) fn verify(&self, name: &str, password: &str) -> Option<String> {
-        let (stored, known) = match self.hashes.get(name) {
-            Some(stored) => (stored, true),
-            None => (&self.decoy, false),
-        };
-        let parsed = PasswordHash::new(stored).ok()?;
-        let matches = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
-        (matches && known).then(|| name.to_owned())
-    }
+/// The account named `username`, if there is one.
+pub(crate) async fn find(
+    store: &impl AsyncStore,
+    username: &str,
+) -> Result<Option<AccountRecord>, StoreError> {
+    let answers = store.read(&[Query::Account { username: username.to_owned() }]).await?;
+    Ok(answers.as_slice().iter().find_map(|answer| match &answer.record {
+        Some(Record::Account(account)) => Some(account.clone()),
+        _ => None,
+    }))
 }
 
-/// Sign-in password checks, at most a fixed number at once. Each argon2
-/// verification holds 19 MiB on a blocking thread (and the allocator keeps
-/// that memory afterwards), so without a cap a burst of failed sign-ins
-/// from many addresses, each within its rate limit, could take gigabytes.
-/// A check beyond the cap is refused at once, not queued: the page asks to
-/// try again.
-pub(crate) struct PasswordChecks {
-    users: Arc<Users>,
-    permits: Arc<Semaphore>,
-}
-
-/// Every permitted check is running; try again in a moment.
-#[derive(Debug)]
-pub(crate) struct Busy;
-
-impl PasswordChecks {
-    /// Checks against `users`, at most `max` at once (at least one).
-    pub(crate) fn new(users: Users, max: usize) -> Self {
-        Self { users: Arc::new(users), permits: Arc::new(Semaphore::new(max.max(1))) }
-    }
-
-    /// [`Users::verify`] on a blocking thread, or [`Busy`] when the cap is
-    /// reached. The permit is held until the check ends, even if the
-    /// request is given up meanwhile.
-    pub(crate) async fn verify(
-        &self,
-        name: String,
-        password: String,
-    ) -> Result<Option<String>, Busy> {
-        let permit = Arc::clone(&self.permits).try_acquire_owned().map_err(|_| Busy)?;
-        let users = Arc::clone(&self.users);
-        let checked = tokio::task::spawn_blocking(move || {
-            let subject = users.verify(&name, &password);
-            drop(permit);
-            subject
+/// Up to `limit` accounts after `after`, by name.
+pub(crate) async fn page(
+    store: &impl AsyncStore,
+    after: Option<String>,
+    limit: u32,
+) -> Result<Vec<AccountRecord>, StoreError> {
+    let answers = store.read(&[Query::Accounts { after, limit }]).await?;
+    Ok(answers
+        .as_slice()
+        .iter()
+        .find_map(|answer| match &answer.record {
+            Some(Record::Accounts(page)) => Some(page.clone()),
+            _ => None,
         })
-        .await;
-        Ok(checked.ok().flatten())
+        .unwrap_or_default())
+}
+
+/// Creates the account `username` for `subject`, only if the name is free.
+pub(crate) fn create(
+    username: &str,
+    subject: &str,
+    password_hash: PasswordHash,
+    now: UnixTime,
+) -> Transaction {
+    let account = AccountRecord {
+        username: username.to_owned(),
+        subject: subject.to_owned(),
+        password_hash,
+        disabled: false,
+        created_at: now,
+        updated_at: now,
+        revision: 1,
+    };
+    Transaction {
+        preconditions: vec![Precondition::AccountAbsent { username: username.to_owned() }],
+        effects: vec![Effect::PutAccount(account)],
     }
 }
 
-fn hash(password: &str) -> String {
-    let salt = SaltString::encode_b64(&crate::host::random::bytes::<16>())
-        .expect("16 bytes is a valid salt");
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 accepts any password with default parameters")
-        .to_string()
+/// Replaces `read` by `change(read)`, only if nobody changed it since.
+pub(crate) fn change(
+    read: &AccountRecord,
+    now: UnixTime,
+    change: impl FnOnce(&mut AccountRecord),
+) -> Transaction {
+    let mut updated = read.clone();
+    change(&mut updated);
+    updated.updated_at = now;
+    updated.revision = read.revision + 1;
+    Transaction { preconditions: vec![unchanged(read)], effects: vec![Effect::PutAccount(updated)] }
+}
+
+/// Deletes `read`, only if nobody changed it since.
+pub(crate) fn delete(read: &AccountRecord) -> Transaction {
+    Transaction {
+        preconditions: vec![unchanged(read)],
+        effects: vec![Effect::DeleteAccount { username: read.username.clone() }],
+    }
+}
+
+fn unchanged(read: &AccountRecord) -> Precondition {
+    Precondition::AccountRevision { username: read.username.clone(), revision: read.revision }
+}
+
+/// Whether the store has no account at all.
+pub(crate) async fn none(store: &impl AsyncStore) -> Result<bool, StoreError> {
+    Ok(page(store, None, 1).await?.is_empty())
+}
+
+/// With no account in the store, creates the demo user
+/// ([`DEMO_USER`]); `true` when this call created it.
+pub(crate) async fn seed_demo(
+    store: &impl AsyncStore,
+    password_hash: PasswordHash,
+) -> Result<bool, StoreError> {
+    if !none(store).await? {
+        return Ok(false);
+    }
+    let (username, _) = DEMO_USER;
+    let now = crate::adapter::context::now();
+    let outcome = store.apply(&create(username, username, password_hash, now)).await?;
+    Ok(outcome == Outcome::Applied)
 }

@@ -20,7 +20,6 @@ use crate::host::form;
 use crate::host::pages;
 use crate::host::rate_limit::AddressLimiter;
 use crate::host::session::{Session, SessionId, Sessions};
-use crate::host::users::PasswordChecks;
 
 /// Every answer of the demo.
 pub(crate) type Answer = Response<Full<Bytes>>;
@@ -33,8 +32,6 @@ pub(crate) struct App {
     pub(crate) driver: Driver,
     /// Browser sessions.
     pub(crate) sessions: Sessions,
-    /// Who can sign in, and how many passwords are checked at once.
-    pub(crate) passwords: PasswordChecks,
     /// Per-address limits, on every path.
     pub(crate) limiter: AddressLimiter,
     /// Per-client limits, where clients authenticate.

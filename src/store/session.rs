@@ -7,11 +7,16 @@
 //! the user's consent are kept with what the consent page shows, and with
 //! the core's interaction handle sealed by the host (see the host's
 //! session module), never in clear.
+//!
+//! The host writes these with [`Effect::PutSession`](super::Effect::PutSession)
+//! and reads them with [`Query::Session`](super::Query::Session); the core
+//! never does.
 
 use serde::{Deserialize, Serialize};
 
 use crate::UnixTime;
 use crate::secret::TokenHash;
+use crate::store::Registrant;
 
 /// One browser's session.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,10 +50,17 @@ pub struct SessionEntry {
     pub client_id: String,
     /// The client's name, as the consent page shows it.
     pub client_name: Option<String>,
+    /// The client's home page, if registered.
+    pub client_uri: Option<String>,
+    /// Who registered the client (a self-registered client's name and
+    /// home page are its own claims).
+    pub registrant: Registrant,
     /// Where the browser goes afterwards.
     pub redirect_uri: String,
     /// The scopes asked for, with what the consent page says of each.
     pub scopes: Vec<ShownScope>,
+    /// Whether the request arrived as a pushed authorization request.
+    pub pushed: bool,
     /// When the core forgets the request.
     pub expires_at: UnixTime,
 }

@@ -39,11 +39,12 @@ const USER_CODE: &str =
     concat!("SELECT ", device_columns!(), " FROM device_grants WHERE user_code_hash = ?1");
 
 const ACCOUNT: &str = concat!("SELECT ", account_columns!(), " FROM accounts WHERE username = ?1");
-/// Pages of accounts in byte order of `username` (as for clients).
+/// Pages of accounts in byte order of `username` (as for clients). An
+/// absent bound is a typed NULL (PostgreSQL cannot type a bare `$1 IS NULL`).
 const ACCOUNTS: &str = concat!(
     "SELECT ",
     account_columns!(),
-    " FROM accounts WHERE (?1 IS NULL OR username > ?1) ORDER BY username LIMIT ?2"
+    " FROM accounts WHERE (CAST(?1 AS TEXT) IS NULL OR username > ?1) ORDER BY username LIMIT ?2"
 );
 const SESSION: &str = concat!("SELECT ", session_columns!(), " FROM sessions WHERE hash = ?1");
 const CONSENT: &str = concat!("SELECT ", consent_columns!(), " FROM consents WHERE id = ?1");
@@ -51,8 +52,8 @@ const CONSENT: &str = concat!("SELECT ", consent_columns!(), " FROM consents WHE
 const CONSENTS: &str = concat!(
     "SELECT ",
     consent_columns!(),
-    " FROM consents WHERE (?1 IS NULL OR id > ?1) AND (?2 IS NULL OR subject = ?2) \
-     AND (?3 IS NULL OR client_id = ?3) ORDER BY id LIMIT ?4"
+    " FROM consents WHERE (CAST(?1 AS TEXT) IS NULL OR id > ?1) AND (CAST(?2 AS TEXT) IS NULL OR subject = ?2) \
+     AND (CAST(?3 AS TEXT) IS NULL OR client_id = ?3) ORDER BY id LIMIT ?4"
 );
 
 /// A `SELECT`, how to decode each row, and what the rows answer.

@@ -25,6 +25,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => return run_server(&settings, args.demo).await,
         Command::CheckConfig => Ok(admin::check_config(&settings)),
         Command::Client(command) => admin::client(&settings, command).await,
+        Command::User(command) => admin::user(&settings, command, admin::read_password).await,
         Command::Scope(command) => admin::scope(&settings, command),
         Command::Purge => admin::purge(&settings).await,
         Command::InitialAccessToken => admin::initial_access_token(),
@@ -87,6 +88,14 @@ fn banner(running: &serve::Running) {
             seeded.client_id,
             seeded.secret.expose()
         );
+    }
+    if running.seeded_user {
+        let (username, password) = qscope::host::users::DEMO_USER;
+        println!("Created the demo user: {username} / {password}");
+    }
+    if running.no_users {
+        println!("No users yet: nobody can sign in. Create the first with");
+        println!("  qscope user create NAME    (the password is asked for, or read from stdin)");
     }
 }
 

@@ -6,16 +6,19 @@
 //! The commands return what they print; errors are one line for the user.
 
 mod clients;
+mod users;
 
 use std::fmt;
 
 use crate::adapter::context::context_for;
 use crate::host::config::Settings;
 use crate::host::database::Database;
+use crate::host::passwords::Passwords;
 use crate::store::{AsyncStore, Outcome, Transaction};
 use crate::{Context, Server};
 
 pub use clients::{ClientCommand, ScopeCommand};
+pub use users::{UserCommand, read_password};
 
 /// Why a command failed, as one line for the user.
 #[derive(Debug)]
@@ -79,6 +82,20 @@ impl Admin {
 /// Runs `qscope client ...`.
 pub async fn client(settings: &Settings, command: ClientCommand) -> Result<String, Failure> {
     clients::run(&Admin::open(settings).await?, command).await
+}
+
+/// Runs `qscope user ...`; `read_password` gives the password of `create`
+/// and `set-password` (the binary passes [`read_password`]).
+pub async fn user(
+    settings: &Settings,
+    command: UserCommand,
+    read_password: impl FnOnce() -> Result<String, Failure>,
+) -> Result<String, Failure> {
+    let cost = settings.password_cost;
+    let passwords = tokio::task::spawn_blocking(move || Passwords::new(cost, 1))
+        .await
+        .map_err(|_| Failure::new("preparing the password hasher failed"))??;
+    users::run(&Admin::open(settings).await?, passwords, command, read_password).await
 }
 
 /// Runs `qscope scope ...` (reads only the configuration).
