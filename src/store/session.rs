@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::UnixTime;
 use crate::secret::TokenHash;
-use crate::store::Registrant;
 
 /// One browser's session.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,9 +51,9 @@ pub struct SessionEntry {
     pub client_name: Option<String>,
     /// The client's home page, if registered.
     pub client_uri: Option<String>,
-    /// Who registered the client (a self-registered client's name and
-    /// home page are its own claims).
-    pub registrant: Registrant,
+    /// Whether the client registered itself (its name and home page are
+    /// then its own claims), rather than an administrator.
+    pub self_registered: bool,
     /// Where the browser goes afterwards.
     pub redirect_uri: String,
     /// The scopes asked for, with what the consent page says of each.

@@ -7,7 +7,7 @@ use super::{T0, apply, code, put, read_one, revoked, token};
 use crate::secret::TokenHash;
 use crate::store::{
     AccountRecord, ConsentRecord, DeviceStatus, Effect, Outcome, PasswordHash, Precondition, Query,
-    Record, Registrant, SessionEntry, SessionRecord, ShownScope, Store, TokenKind, Transaction,
+    Record, SessionEntry, SessionRecord, ShownScope, Store, TokenKind, Transaction,
 };
 use crate::{Scopes, Seconds};
 
@@ -118,7 +118,7 @@ fn session(name: &str, revision: u64) -> SessionRecord {
             client_id: "client".into(),
             client_name: Some("A \"client\"".into()),
             client_uri: Some("https://client.example.com/".into()),
-            registrant: Registrant::SelfRegistered,
+            self_registered: true,
             redirect_uri: "https://client.example.com/cb".into(),
             scopes: vec![
                 ShownScope { name: "read".into(), description: Some("Read ✓".into()) },
