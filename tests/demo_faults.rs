@@ -289,7 +289,7 @@ async fn expired_records_are_purged_without_any_request() {
 async fn only_a_waiting_authorization_makes_a_session_and_a_timer_ends_it() {
     let demo = Demo::start(&["--rate-limit", "0", "--sign-in-timeout", "1"]).await;
     let addr = demo.addr();
-    let sessions = || demo.running().session_count();
+    let sessions = || demo.session_count();
     let nothing_to_keep = [
         "/login",
         "/login?next=%2Fdevice",

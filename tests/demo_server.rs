@@ -13,7 +13,8 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 use demo_support::{
-    Demo, VERIFIER, authorize_path_to, basic, challenge, form_body, query_value, send, token,
+    Demo, VERIFIER, authorize_path_to, basic, challenge, command, form_body, query_value, send,
+    token,
 };
 use http::{Request, Response};
 use http_body_util::Full;
@@ -655,7 +656,7 @@ async fn shutdown_finishes_requests_in_flight_then_closes() {
 async fn admin(demo: &Demo, argv: &[&str]) -> Result<String, String> {
     let mut full = vec!["qscope", "--db", demo.db.to_str().unwrap()];
     full.extend_from_slice(argv);
-    demo_support::command(full).await
+    command(full).await
 }
 
 /// `NAME=value` from the admin tool's output.
@@ -753,4 +754,92 @@ async fn best_effort_audit_events_are_written_in_the_background() {
         .collect();
     assert_eq!(refused.len(), 3);
     assert!(refused.iter().all(|event| event.peer == Some("127.0.0.1".parse().unwrap())));
+}
+
+/// Sessions live in the store: a browser signs in on one server and
+/// consents on another server on the same database, with a sign-out that
+/// ends the session everywhere.
+#[tokio::test]
+async fn a_sign_in_on_one_node_and_the_consent_on_another_share_the_session() {
+    let node_a = Demo::start(&[]).await;
+    let mut node_b = Demo::start_on(node_a.db.clone(), &[]).await;
+    node_b.owns_db = false;
+    let client = node_a.demo_client();
+    let mut browser = Browser::new(node_a.addr());
+    let response = browser.get(&authorize_path(&client.0, "two-nodes")).await;
+    assert_eq!(response.status(), 303);
+    let consent_path = sign_in(&mut browser, &location(&response)).await;
+
+    browser.addr = node_b.addr();
+    let consent = browser.get(&consent_path).await;
+    assert_eq!(consent.status(), 200, "{}", consent.body());
+    assert!(consent.body().contains("<strong>alice</strong>"));
+    let (csrf, key) = (hidden(consent.body(), "csrf"), hidden(consent.body(), "request"));
+    let approved = browser
+        .post("/consent", &[("csrf", &csrf), ("request", &key), ("decision", "approve")])
+        .await;
+    assert_eq!(approved.status(), 303, "{}", approved.body());
+    let code = query_value(&location(&approved), "code").unwrap();
+    let (status, tokens) = token(
+        node_a.addr(),
+        &client,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", store::DEMO_REDIRECT_URI),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{tokens}");
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let introspect = |addr| {
+        let client = client.clone();
+        let access = access.clone();
+        async move {
+            let request = Request::post("/introspect")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("authorization", basic(&client.0, &client.1))
+                .body(Full::new(Bytes::from(form_body(&[("token", &access)]))))
+                .unwrap();
+            let response = send(addr, request).await;
+            serde_json::from_str::<Value>(response.body()).unwrap()["active"].clone()
+        }
+    };
+    assert_eq!(introspect(node_b.addr()).await, true);
+
+    // The consent is listed, and revoking it ends its tokens.
+    let db = node_a.db.to_str().unwrap().to_owned();
+    let listed = command(vec!["qscope", "--db", &db, "grant", "list", "--user", "alice"]).await;
+    let listed = listed.unwrap();
+    let line = listed.lines().next().unwrap_or_default().to_owned();
+    let fields: Vec<&str> = line.split('\t').collect();
+    assert_eq!(fields[1..4], ["alice", "demo", "read write"], "{listed}");
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    let none = command(vec!["qscope", "--db", &db, "grant", "list", "--client", "other"]).await;
+    assert_eq!(none.unwrap(), "");
+    let revoked = command(vec!["qscope", "--db", &db, "grant", "revoke", fields[0]]).await;
+    assert!(revoked.unwrap().starts_with(&format!("revoked grant {}", fields[0])));
+    assert_eq!(introspect(node_a.addr()).await, false, "the access token is inactive");
+    let (status, body) = token(
+        node_b.addr(),
+        &client,
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+    )
+    .await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    let again = command(vec!["qscope", "--db", &db, "grant", "revoke", fields[0]]).await;
+    assert_eq!(again.unwrap_err(), format!("no grant {}", fields[0]));
+
+    // Signing out on node A ends the session on node B too.
+    browser.addr = node_a.addr();
+    let page = browser.get("/login").await;
+    assert!(page.body().contains("action=\"/logout\""), "{}", page.body());
+    let csrf = hidden(page.body(), "csrf");
+    let out = browser.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status(), 200);
+    browser.addr = node_b.addr();
+    let page = browser.get("/login").await;
+    assert!(page.body().contains("<label for=\"password\">"), "signed out: {}", page.body());
 }

@@ -42,7 +42,7 @@ where
     let path = request.uri().path().to_owned();
     let timeout = app.limits.request_timeout;
     let deadline = started + timeout;
-    let answered = tokio::time::timeout(timeout * 2, route(&app, request, peer, started, deadline));
+    let answered = tokio::time::timeout(timeout * 2, route(&app, request, peer, deadline));
     let mut response = match answered.await {
         Ok(response) => response,
         Err(_) => {
@@ -76,7 +76,6 @@ async fn route<B>(
     app: &Arc<App>,
     request: Request<B>,
     peer: SocketAddr,
-    now: Instant,
     deadline: Instant,
 ) -> Answer
 where
@@ -99,9 +98,10 @@ where
         .map(|body| Full::new(Bytes::from(body)));
     };
     let request_id = response_request_id(incoming_id.as_ref(), &ctx);
-    let incoming = Incoming { request, ctx, now, deadline };
+    let incoming = Incoming { request, ctx, deadline };
     let mut response = match path.as_str() {
         "/login" => crate::host::login::answer(app, incoming).await,
+        "/logout" => crate::host::login::sign_out(app, incoming).await,
         "/consent" => crate::host::consent::answer(app, incoming).await,
         "/device" => crate::host::device::answer(app, incoming).await,
         _ => core(app, incoming).await,
@@ -116,7 +116,8 @@ where
 /// request waits in the browser's session while the user signs in and
 /// consents.
 async fn core<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
-    let Incoming { request, ctx, now, deadline } = incoming;
+    let Incoming { request, ctx, deadline, .. } = incoming;
+    let now = ctx.now;
     let (parts, body) = request.into_parts();
     let Some(body) = collect_body(body, app.server.config().max_body_bytes()).await else {
         if monotonic_now() >= deadline {
@@ -154,14 +155,22 @@ async fn core<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
             return server_error();
         }
     };
-    let session = app.sessions.find(&headers, now).or_else(|| app.sessions.create(now));
-    let Some((id, _)) = session else {
-        return busy();
+    let waiting = match app.sessions.find(&headers, now).await {
+        Some((id, _)) => match app.sessions.add_pending(&id, &interaction, now).await {
+            Ok(Some((key, signed_in))) => Ok((id, key, signed_in)),
+            Ok(None) => {
+                app.sessions.create_with(&interaction, now).await.map(|(id, key)| (id, key, false))
+            }
+            Err(error) => Err(error),
+        },
+        None => app.sessions.create_with(&interaction, now).await.map(|(id, key)| (id, key, false)),
     };
-    let waiting =
-        app.sessions.update(&id, |live| (live.add_pending(interaction), live.user.is_some()));
-    let Some((key, signed_in)) = waiting else {
-        return busy();
+    let (id, key, signed_in) = match waiting {
+        Ok(waiting) => waiting,
+        Err(error) => {
+            tracing::warn!(%error, "could not keep an authorization request in a session");
+            return busy();
+        }
     };
     let consent = format!("/consent?request={}", form::encode(&key));
     let location =

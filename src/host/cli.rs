@@ -75,6 +75,9 @@ pub enum Command {
     /// Creates, lists, shows, changes, disables and deletes users.
     #[command(subcommand)]
     User(admin::UserCommand),
+    /// Lists users' consents to clients, and revokes one with its tokens.
+    #[command(subcommand)]
+    Grant(admin::GrantCommand),
     /// Lists the scopes the configuration defines.
     #[command(subcommand)]
     Scope(admin::ScopeCommand),

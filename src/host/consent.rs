@@ -14,32 +14,33 @@ use crate::host::web::{
     Answer, App, DecisionForm, Incoming, decision_form, full, method_not_allowed, query, redirect,
     server_error, with_cookie,
 };
-use crate::host::{csp, form};
+use crate::host::{consents, csp, form};
 
 /// Answers `/consent`.
 pub(crate) async fn answer<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     match *incoming.request.method() {
-        Method::GET => show(app, &incoming),
+        Method::GET => show(app, &incoming).await,
         Method::POST => submit(app, incoming).await,
         _ => method_not_allowed("GET, POST"),
     }
 }
 
-fn show<B>(app: &App, incoming: &Incoming<B>) -> Answer {
+async fn show<B>(app: &App, incoming: &Incoming<B>) -> Answer {
     let query = query(&incoming.request);
     let key = form::single(&query, "request").unwrap_or_default();
     // Waiting requests live in the session; without one there is none.
-    let Some((id, session)) = app.sessions.find(incoming.request.headers(), incoming.now) else {
+    let Some((id, session)) = app.sessions.find(incoming.request.headers(), incoming.ctx.now).await
+    else {
         return unknown_request();
     };
-    let Some(user) = &session.user else {
+    let Some(user) = session.username() else {
         let next = format!("/consent?request={}", form::encode(key));
         return with_cookie(app, &id, redirect(&format!("/login?next={}", form::encode(&next))));
     };
     let Some(interaction) = session.pending(key) else {
         return unknown_request();
     };
-    let body = pages::consent(&session.csrf, key, user, interaction);
+    let body = pages::consent(&session.csrf(), key, user, &interaction);
     // The title names no client: client-supplied text stays in the body,
     // isolated (see `pages::client_text`).
     let mut page = pages::page(StatusCode::OK, "Allow access?", &body);
@@ -51,26 +52,37 @@ fn show<B>(app: &App, incoming: &Incoming<B>) -> Answer {
 }
 
 async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
-    let Incoming { request, ctx, now, .. } = incoming;
+    let Incoming { request, ctx, .. } = incoming;
+    let now = ctx.now;
     let DecisionForm { id, user, fields, approve } = match decision_form(app, request, now).await {
         Ok(form) => form,
         Err(page) => return page,
     };
     let key = form::single(&fields, "request").unwrap_or_default();
-    let Some(interaction) = app.sessions.update(&id, |live| live.take_pending(key)).flatten()
-    else {
-        return unknown_request();
+    let interaction = match app.sessions.take_pending(&id, key, now).await {
+        Ok(Some(interaction)) => interaction,
+        Ok(None) => return unknown_request(),
+        Err(error) => {
+            tracing::warn!(%error, "could not take a waiting request from a session");
+            return server_error();
+        }
     };
+    let client_id = interaction.client_id.clone();
+    let scopes = Scopes::from_names(interaction.scopes.iter().map(|s| s.name.clone()));
     let decision = if approve {
-        let scopes = Scopes::from_names(interaction.scopes.iter().map(|s| s.name.clone()));
-        Decision::approve(interaction.handle, user, scopes)
+        Decision::approve(interaction.handle, user.clone(), scopes.clone())
     } else {
         Decision::deny(interaction.handle)
     };
     // A redirect to the client with the code or `access_denied`, or a 400
     // when the request expired meanwhile.
     match app.driver.run(&app.server, decision, ctx).await {
-        Reply::Http(response) => with_cookie(app, &id, for_the_browser(response)),
+        Reply::Http(response) => {
+            if approve && issued_a_code(&response) {
+                consents::record(app.driver.store(), &user, &client_id, scopes, now).await;
+            }
+            with_cookie(app, &id, for_the_browser(response))
+        }
         _ => {
             // Not the value: a reply may carry secrets.
             tracing::error!("a decision gave an unexpected reply");
@@ -96,6 +108,18 @@ fn for_the_browser(response: Response<Vec<u8>>) -> Answer {
         }
         None => full(response),
     }
+}
+
+/// Whether the core's answer to an approval is the redirect with a code.
+fn issued_a_code(response: &Response<Vec<u8>>) -> bool {
+    response.status() == StatusCode::SEE_OTHER
+        && response.headers().get(LOCATION).and_then(|location| location.to_str().ok()).is_some_and(
+            |location| {
+                form::parse(location.split_once('?').map_or("", |(_, q)| q))
+                    .iter()
+                    .any(|(name, _)| name == "code")
+            },
+        )
 }
 
 /// Whether `uri` is an `http` or `https` URI.

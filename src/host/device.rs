@@ -9,12 +9,12 @@ use http::{Method, StatusCode};
 use http_body::Body;
 
 use crate::host::drive::Ask;
-use crate::host::form;
 use crate::host::pages;
 use crate::host::web::{
     Answer, App, DecisionForm, Incoming, decision_form, method_not_allowed, query, redirect,
     server_error, with_cookie,
 };
+use crate::host::{consents, form};
 
 /// Answers `/device`.
 pub(crate) async fn answer<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
@@ -29,17 +29,18 @@ async fn show<B>(app: &App, incoming: Incoming<B>) -> Answer {
     let query = query(&incoming.request);
     let typed = form::single(&query, "user_code").map(str::trim).filter(|code| !code.is_empty());
     // Nothing is kept for a browser that has not signed in: it signs in first.
-    let Some((id, session)) = app.sessions.find(incoming.request.headers(), incoming.now) else {
+    let Some((id, session)) = app.sessions.find(incoming.request.headers(), incoming.ctx.now).await
+    else {
         return sign_in_first(typed);
     };
-    let Some(user) = &session.user else {
+    let Some(user) = session.username() else {
         return with_cookie(app, &id, sign_in_first(typed));
     };
     let page = match typed {
         None => entry(StatusCode::OK, None),
         Some(code) => match prompt(app, code, incoming.ctx).await {
             Ok(prompt) => {
-                let body = pages::device_confirm(&session.csrf, user, &prompt);
+                let body = pages::device_confirm(&session.csrf(), user, &prompt);
                 pages::page(StatusCode::OK, "Connect a device?", &body)
             }
             Err(page) => page,
@@ -49,7 +50,8 @@ async fn show<B>(app: &App, incoming: Incoming<B>) -> Answer {
 }
 
 async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
-    let Incoming { request, ctx, now, .. } = incoming;
+    let Incoming { request, ctx, .. } = incoming;
+    let now = ctx.now;
     let DecisionForm { id, user, fields, approve } = match decision_form(app, request, now).await {
         Ok(form) => form,
         Err(page) => return page,
@@ -60,18 +62,23 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
         Ok(prompt) => prompt,
         Err(page) => return with_cookie(app, &id, page),
     };
+    let scopes = Scopes::from_names(prompt.scopes.iter().map(|s| s.name.clone()));
+    let client_id = prompt.client_id.clone();
     let decision = if approve {
-        let scopes = Scopes::from_names(prompt.scopes.iter().map(|s| s.name.clone()));
-        DeviceDecision::Approve { user_code: prompt.user_code, subject: user, scopes }
+        let (subject, scopes) = (user.clone(), scopes.clone());
+        DeviceDecision::Approve { user_code: prompt.user_code, subject, scopes }
     } else {
         DeviceDecision::Deny { user_code: prompt.user_code }
     };
     let page = match app.driver.run(&app.server, decision, ctx).await {
-        Reply::Device(DeviceReply::Approved) => pages::message(
-            StatusCode::OK,
-            "Device connected",
-            "The device is allowed. You can return to it now.",
-        ),
+        Reply::Device(DeviceReply::Approved) => {
+            consents::record(app.driver.store(), &user, &client_id, scopes, now).await;
+            pages::message(
+                StatusCode::OK,
+                "Device connected",
+                "The device is allowed. You can return to it now.",
+            )
+        }
         Reply::Device(DeviceReply::Denied) => pages::message(
             StatusCode::OK,
             "Request denied",

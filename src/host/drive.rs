@@ -31,7 +31,7 @@ use crate::host::accounts::WithAccounts;
 use crate::host::audit::{AuditPolicy, AuditQueue};
 use crate::host::database::Database;
 use crate::host::passwords::Passwords;
-use crate::store::{AsyncStore, Password, Query, Record, StoreError};
+use crate::store::{AsyncStore, Password, Query, Record, StoreError, UserRecord};
 
 /// Drives exchanges on one store (cheap to clone).
 #[derive(Clone)]
@@ -56,20 +56,20 @@ impl Driver {
         (Self { store, passwords, audit }, writer)
     }
 
-    /// The subject of the user `username` when `password` is theirs (and
-    /// the account is enabled): the core's [`Query::User`], answered as for
-    /// the password grant. A transient error when every check is busy.
+    /// The user `username` when `password` is theirs (and the account is
+    /// enabled): the core's [`Query::User`], answered as for the password
+    /// grant. A transient error when every check is busy.
     pub(crate) async fn sign_in(
         &self,
         username: &str,
         password: &str,
-    ) -> Result<Option<String>, StoreError> {
+    ) -> Result<Option<UserRecord>, StoreError> {
         let query =
             Query::User { username: username.to_owned(), password: Password::new(password) };
         let store = WithAccounts::new(self.store.clone(), Arc::clone(&self.passwords));
         let answers = AsyncStore::read(&store, &[query]).await?;
         Ok(answers.as_slice().iter().find_map(|answer| match &answer.record {
-            Some(Record::User(user)) => Some(user.subject.clone()),
+            Some(Record::User(user)) => Some(user.clone()),
             _ => None,
         }))
     }

@@ -18,46 +18,45 @@ use crate::host::web::{
 /// Answers `/login`.
 pub(crate) async fn answer<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     match *incoming.request.method() {
-        Method::GET => show(app, &incoming),
+        Method::GET => show(app, &incoming).await,
         Method::POST => submit(app, incoming).await,
         _ => method_not_allowed("GET, POST"),
     }
 }
 
-fn show<B>(app: &App, incoming: &Incoming<B>) -> Answer {
+async fn show<B>(app: &App, incoming: &Incoming<B>) -> Answer {
     let query = query(&incoming.request);
     let next = form::single(&query, "next").and_then(safe_next).unwrap_or("");
     let headers = incoming.request.headers();
-    let Some((id, session)) = app.sessions.find(headers, incoming.now) else {
+    let Some((id, session)) = app.sessions.find(headers, incoming.ctx.now).await else {
         // Nothing to keep yet: the form's token lives in a cookie.
         let token = app.sessions.login_token(headers);
         return with_login_cookie(app, &token, form_page(StatusCode::OK, &token, next, None));
     };
-    let page = match &session.user {
+    let page = match session.username() {
         Some(_) if !next.is_empty() => redirect(next),
-        Some(user) => pages::message(
-            StatusCode::OK,
-            "Signed in",
-            &format!("You are signed in as {user}. Return to the application you came from."),
-        ),
-        None => form_page(StatusCode::OK, &session.csrf, next, None),
+        Some(user) => {
+            pages::page(StatusCode::OK, "Signed in", &pages::signed_in(user, &session.csrf()))
+        }
+        None => form_page(StatusCode::OK, &session.csrf(), next, None),
     };
     with_cookie(app, &id, page)
 }
 
 async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
-    let Incoming { request, now, .. } = incoming;
+    let Incoming { request, ctx, .. } = incoming;
+    let now = ctx.now;
     // A sign-in form is only good with the session, or the login cookie,
     // it was shown with.
     let headers = request.headers().clone();
-    let session = app.sessions.find(&headers, now);
+    let session = app.sessions.find(&headers, now).await;
     let fields = match read_form(request).await {
         Ok(fields) => fields,
         Err(page) => return page,
     };
     let presented = form::single(&fields, "csrf").unwrap_or_default();
     let token = match &session {
-        Some((_, session)) if csrf_ok(session, &fields) => session.csrf.clone(),
+        Some((_, session)) if csrf_ok(session, &fields) => session.csrf(),
         None if app.sessions.login_token_matches(&headers, presented) => presented.to_owned(),
         _ => return forbidden(),
     };
@@ -75,8 +74,8 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     else {
         return retry(StatusCode::BAD_REQUEST, "Enter your user name and password.");
     };
-    let subject = match app.driver.sign_in(username, password).await {
-        Ok(Some(subject)) => subject,
+    let user = match app.driver.sign_in(username, password).await {
+        Ok(Some(user)) => user,
         Ok(None) => {
             tracing::info!("sign-in failed");
             return retry(StatusCode::UNAUTHORIZED, "Unknown user name or wrong password.");
@@ -89,10 +88,15 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
             return page;
         }
     };
-    let Some(signed_in) = app.sessions.sign_in(id.as_ref(), subject.clone(), now) else {
-        return if id.is_some() { forbidden() } else { busy() };
+    let signed_in = match app.sessions.sign_in(id.as_ref(), &user, now).await {
+        Ok(Some(signed_in)) => signed_in,
+        Ok(None) => return forbidden(),
+        Err(error) => {
+            tracing::warn!(%error, "could not store a session");
+            return busy();
+        }
     };
-    tracing::info!(user = %subject, "signed in");
+    tracing::info!(user = %user.username, "signed in");
     let target = if next.is_empty() { "/login" } else { next.as_str() };
     with_cookie(app, &signed_in, redirect(target))
 }
@@ -103,5 +107,31 @@ fn form_page(status: StatusCode, csrf: &str, next: &str, error: Option<&str>) ->
 
 fn with_login_cookie(app: &App, token: &str, mut page: Answer) -> Answer {
     page.headers_mut().insert(SET_COOKIE, app.sessions.login_cookie(token));
+    page
+}
+
+/// Answers `/logout`: a post with the session's CSRF token deletes the
+/// session and clears its cookie.
+pub(crate) async fn sign_out<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
+    if incoming.request.method() != Method::POST {
+        return method_not_allowed("POST");
+    }
+    let Incoming { request, ctx, .. } = incoming;
+    let Some((id, session)) = app.sessions.find(request.headers(), ctx.now).await else {
+        return forbidden();
+    };
+    let fields = match read_form(request).await {
+        Ok(fields) => fields,
+        Err(page) => return page,
+    };
+    if !csrf_ok(&session, &fields) {
+        return forbidden();
+    }
+    if let Err(error) = app.sessions.sign_out(&id).await {
+        tracing::warn!(%error, "could not delete a session");
+        return busy();
+    }
+    let mut page = pages::message(StatusCode::OK, "Signed out", "You are signed out.");
+    page.headers_mut().insert(SET_COOKIE, app.sessions.cleared_cookie());
     page
 }

@@ -12,7 +12,6 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
-use crate::host::clock::monotonic_now;
 use crate::host::database::Database;
 use crate::host::web::App;
 
@@ -42,14 +41,10 @@ pub(crate) fn start(
         let store = app.driver.store().clone();
         tasks.push(tokio::spawn(every(period, stop.clone(), move || purge(store.clone()))));
     }
-    let sessions = Arc::clone(app);
-    tasks.push(tokio::spawn(every(schedule.sessions, stop.clone(), move || {
-        let removed = sessions.sessions.remove_expired(monotonic_now());
-        if removed > 0 {
-            tracing::debug!(removed, live = sessions.sessions.len(), "expired sessions removed");
-        }
-        std::future::ready(())
-    })));
+    // Sessions live in the store: the same purge removes expired ones, on
+    // the shorter timer of the sign-in timeout.
+    let store = app.driver.store().clone();
+    tasks.push(tokio::spawn(every(schedule.sessions, stop.clone(), move || purge(store.clone()))));
     let limits = Arc::clone(app);
     tasks.push(tokio::spawn(every(LIMITER_SWEEP, stop.clone(), move || {
         limits.limiter.forget_idle();
@@ -85,7 +80,7 @@ where
 }
 
 /// Deletes what has expired (codes, tokens, pending authorizations,
-/// device grants) and logs how many of each went.
+/// device grants, sessions) and logs how many of each went.
 async fn purge(store: Database) {
     match store.purge_expired(crate::adapter::context::now()).await {
         Ok(purged) if purged == Purged::default() => tracing::debug!("nothing expired to purge"),
@@ -94,6 +89,7 @@ async fn purge(store: Database) {
             tokens = purged.tokens,
             pending = purged.pending,
             device_grants = purged.device_grants,
+            sessions = purged.sessions,
             "purged expired records"
         ),
         Err(error) => tracing::warn!(%error, "purging expired records failed"),

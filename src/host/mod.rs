@@ -24,6 +24,7 @@ mod clock;
 pub mod config;
 mod connections;
 mod consent;
+mod consents;
 mod csp;
 pub mod database;
 mod deadline;

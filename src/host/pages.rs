@@ -139,6 +139,17 @@ fn decision_buttons() -> &'static str {
      <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>"
 }
 
+/// The page of a signed-in user: who, and a sign-out button.
+pub(crate) fn signed_in(user: &str, csrf: &str) -> String {
+    format!(
+        "<p>You are signed in as <strong>{user}</strong>. Return to the application you came \
+         from.</p><form method=\"post\" action=\"/logout\">{csrf}\
+         <button type=\"submit\">Sign out</button></form>",
+        user = escape(user),
+        csrf = hidden("csrf", csrf),
+    )
+}
+
 /// The consent form for the waiting request `key`.
 pub(crate) fn consent(csrf: &str, key: &str, user: &str, interaction: &Interaction) -> String {
     format!(

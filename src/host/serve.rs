@@ -52,11 +52,6 @@ impl Running {
         &self.app.server
     }
 
-    /// How many browser sessions the server holds.
-    pub fn session_count(&self) -> usize {
-        self.app.sessions.len()
-    }
-
     /// What the audit queue sampled out, shed, delayed and lost so far.
     pub fn audit_totals(&self) -> crate::host::audit::AuditTotals {
         self.app.driver.audit().counts().totals()
@@ -110,7 +105,12 @@ pub async fn start(
     let app = Arc::new(App {
         server,
         driver,
-        sessions: Sessions::new(issuer.starts_with("https:"), sign_in_timeout),
+        sessions: Sessions::new(
+            store.clone(),
+            issuer.starts_with("https:"),
+            sign_in_timeout,
+            settings.idle_timeout,
+        ),
         limiter: AddressLimiter::new(settings.rate_limit),
         client_limits: ClientLimits::new(settings.client_rate_limit),
         limits: Limits { request_timeout: settings.request_timeout },

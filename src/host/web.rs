@@ -5,9 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::Context;
 use crate::Server;
 use crate::adapter::tower::collect_body;
+use crate::{Context, UnixTime};
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
 use http::{HeaderValue, Request, Response, StatusCode};
@@ -57,8 +57,6 @@ pub(crate) struct Incoming<B> {
     pub(crate) request: Request<B>,
     /// Its context (time, entropy, request id), for calls into the core.
     pub(crate) ctx: Context,
-    /// When it arrived.
-    pub(crate) now: Instant,
     /// When its body must have arrived (its body fails after that).
     pub(crate) deadline: Instant,
 }
@@ -129,16 +127,16 @@ pub(crate) struct DecisionForm {
 pub(crate) async fn decision_form<B: Body>(
     app: &App,
     request: Request<B>,
-    now: Instant,
+    now: UnixTime,
 ) -> Result<DecisionForm, Answer> {
-    let Some((id, session)) = app.sessions.find(request.headers(), now) else {
+    let Some((id, session)) = app.sessions.find(request.headers(), now).await else {
         return Err(forbidden());
     };
     let fields = read_form(request).await?;
     if !csrf_ok(&session, &fields) {
         return Err(forbidden());
     }
-    let Some(user) = session.user else {
+    let Some(user) = session.user().map(str::to_owned) else {
         return Err(forbidden());
     };
     let approve = match form::single(&fields, "decision") {

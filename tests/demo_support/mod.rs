@@ -71,6 +71,15 @@ impl Demo {
         Self { running: Some(running), db, owns_db: true }
     }
 
+    /// How many browser sessions the store holds (expired ones until the
+    /// purge timer removes them).
+    pub fn session_count(&self) -> usize {
+        let conn = rusqlite::Connection::open(&self.db).expect("the demo's database");
+        let count: i64 =
+            conn.query_row("SELECT COUNT(*) FROM sessions", [], |row| row.get(0)).expect("count");
+        usize::try_from(count).expect("a count")
+    }
+
     pub fn running(&self) -> &serve::Running {
         self.running.as_ref().unwrap()
     }
@@ -272,6 +281,7 @@ pub async fn command(argv: Vec<&str>) -> Result<String, String> {
         Command::Client(command) => admin::client(&settings, command).await,
         Command::Scope(command) => admin::scope(&settings, command),
         Command::Purge => admin::purge(&settings).await,
+        Command::Grant(command) => admin::grant(&settings, command).await,
         other => unreachable!("not an administration command: {other:?}"),
     };
     printed.map_err(|e| e.to_string())

@@ -26,6 +26,7 @@ async fn main() -> ExitCode {
         Command::CheckConfig => Ok(admin::check_config(&settings)),
         Command::Client(command) => admin::client(&settings, command).await,
         Command::User(command) => admin::user(&settings, command, admin::read_password).await,
+        Command::Grant(command) => admin::grant(&settings, command).await,
         Command::Scope(command) => admin::scope(&settings, command),
         Command::Purge => admin::purge(&settings).await,
         Command::InitialAccessToken => admin::initial_access_token(),

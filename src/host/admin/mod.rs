@@ -6,6 +6,7 @@
 //! The commands return what they print; errors are one line for the user.
 
 mod clients;
+mod grants;
 mod users;
 
 use std::fmt;
@@ -18,6 +19,7 @@ use crate::store::{AsyncStore, Outcome, Transaction};
 use crate::{Context, Server};
 
 pub use clients::{ClientCommand, ScopeCommand};
+pub use grants::GrantCommand;
 pub use users::{UserCommand, read_password};
 
 /// Why a command failed, as one line for the user.
@@ -96,6 +98,11 @@ pub async fn user(
         .await
         .map_err(|_| Failure::new("preparing the password hasher failed"))??;
     users::run(&Admin::open(settings).await?, passwords, command, read_password).await
+}
+
+/// Runs `qscope grant ...`.
+pub async fn grant(settings: &Settings, command: GrantCommand) -> Result<String, Failure> {
+    grants::run(&Admin::open(settings).await?, command).await
 }
 
 /// Runs `qscope scope ...` (reads only the configuration).
