@@ -13,8 +13,8 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 use demo_support::{
-    Demo, VERIFIER, authorize_path_to, basic, challenge, command, form_body, query_value, send,
-    token,
+    Demo, VERIFIER, access_token, authorize_path_to, basic, challenge, command, form_body, get,
+    post_form, query_value, send, token,
 };
 use http::{Request, Response};
 use http_body_util::Full;
@@ -842,4 +842,79 @@ async fn a_sign_in_on_one_node_and_the_consent_on_another_share_the_session() {
     browser.addr = node_b.addr();
     let page = browser.get("/login").await;
     assert!(page.body().contains("<label for=\"password\">"), "signed out: {}", page.body());
+}
+
+/// The value of the sample `name` (with its labels, as printed) in a
+/// Prometheus text exposition; every line must be a comment or a sample.
+fn sample(exposition: &str, name: &str) -> Option<f64> {
+    let mut found = None;
+    for line in exposition.lines() {
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        let (key, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("a sample: {line}"));
+        let value: f64 = value.parse().unwrap_or_else(|_| panic!("a number: {line}"));
+        if key == name {
+            found = Some(value);
+        }
+    }
+    found
+}
+
+/// The peer of the latest `token_issued` audit event in the database.
+fn last_issue_peer(db: &std::path::Path) -> Option<std::net::IpAddr> {
+    let store = qscope::adapter::sqlite::SqliteStore::open(db).unwrap();
+    let events = store.audit_events().unwrap();
+    events.iter().rev().find(|e| e.action == qscope::store::AuditAction::TokenIssued)?.peer
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics_move_with_traffic() {
+    let demo = Demo::start(&[]).await;
+    let addr = demo.addr();
+    let health = send(addr, get("/healthz")).await;
+    assert_eq!((health.status().as_u16(), health.body().as_str()), (200, "ok\n"));
+    let ready = send(addr, get("/readyz")).await;
+    assert_eq!((ready.status().as_u16(), ready.body().as_str()), (200, "ready\n"));
+
+    let metrics = || async { send(addr, get("/metrics")).await.body().clone() };
+    let issued = "qscope_tokens_issued_total{grant=\"client_credentials\"}";
+    let refused = "qscope_refusals_total{error=\"invalid_client\"}";
+    let token_200 = "qscope_http_requests_total{endpoint=\"token\",status=\"200\"}";
+    let before = metrics().await;
+    assert_eq!(sample(&before, issued), None);
+    let client = demo.demo_client();
+    access_token(addr, &client).await;
+    access_token(addr, &client).await;
+    let wrong = (client.0.clone(), "wrong".to_owned());
+    let refusal =
+        send(addr, post_form("/token", "grant_type=client_credentials", Some(&wrong))).await;
+    assert_eq!(refusal.status(), 401);
+    let after = metrics().await;
+    assert_eq!(sample(&after, issued), Some(2.0), "{after}");
+    assert_eq!(sample(&after, token_200), Some(2.0), "{after}");
+    assert_eq!(sample(&after, refused), Some(1.0), "{after}");
+    assert!(after.contains("qscope_store_seconds_bucket{"), "{after}");
+    assert!(after.contains("# TYPE qscope_group_commit_batch_size histogram"), "{after}");
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    let spoofed = || {
+        let mut request = post_form("/token", "grant_type=client_credentials", None);
+        request.headers_mut().insert("x-forwarded-for", "203.0.113.9".parse().unwrap());
+        request
+    };
+    for (extra, expected) in
+        [(&[][..], "127.0.0.1"), (&["--trusted-proxy", "127.0.0.1/32"][..], "203.0.113.9")]
+    {
+        let demo = Demo::start(extra).await;
+        let client = demo.demo_client();
+        let mut request = spoofed();
+        request.headers_mut().insert("authorization", basic(&client.0, &client.1).parse().unwrap());
+        let response = send(demo.addr(), request).await;
+        assert_eq!(response.status(), 200, "{}", response.body());
+        let peer = last_issue_peer(&demo.db).map(|peer| peer.to_string());
+        assert_eq!(peer.as_deref(), Some(expected), "with {extra:?}");
+    }
 }

@@ -6,7 +6,7 @@
 //! session, and logs one line per request.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -20,10 +20,12 @@ use http::{HeaderValue, Request, StatusCode};
 use http_body::Body;
 use http_body_util::Full;
 
+use crate::host::client_address::client_address;
 use crate::host::client_limit::{self, AUTHENTICATING};
 use crate::host::clock::monotonic_now;
 use crate::host::deadline::DeadlineBody;
 use crate::host::form;
+use crate::host::operations;
 use crate::host::rate_limit::AddressKey;
 use crate::host::slow_down;
 use crate::host::web::{Answer, App, Incoming, busy, full, redirect, server_error, with_cookie};
@@ -38,11 +40,12 @@ where
     B::Data: Send,
 {
     let started = monotonic_now();
+    let client = client_address(peer.ip(), request.headers(), &app.limits.trusted_proxies);
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let timeout = app.limits.request_timeout;
     let deadline = started + timeout;
-    let answered = tokio::time::timeout(timeout * 2, route(&app, request, peer, deadline));
+    let answered = tokio::time::timeout(timeout * 2, route(&app, request, client, deadline));
     let mut response = match answered.await {
         Ok(response) => response,
         Err(_) => {
@@ -59,6 +62,7 @@ where
         .and_then(|id| id.to_str().ok())
         .unwrap_or("-")
         .to_owned();
+    app.metrics.request(&path, response.status().as_u16());
     // The path only: queries may carry user codes and other secrets.
     tracing::info!(
         %method,
@@ -66,30 +70,25 @@ where
         status = response.status().as_u16(),
         latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
         request_id = %request_id,
-        peer = %peer.ip(),
+        peer = %client,
         "request"
     );
     response
 }
 
-async fn route<B>(
-    app: &Arc<App>,
-    request: Request<B>,
-    peer: SocketAddr,
-    deadline: Instant,
-) -> Answer
+async fn route<B>(app: &Arc<App>, request: Request<B>, peer: IpAddr, deadline: Instant) -> Answer
 where
     B: Body + Send + 'static,
     B::Data: Send,
 {
     let path = request.uri().path().to_owned();
-    if let Err(wait) = app.limiter.check(&AddressKey::of(peer.ip())) {
-        tracing::debug!(peer = %peer.ip(), path, "rate limited");
+    if let Err(wait) = app.limiter.check(&AddressKey::of(peer)) {
+        tracing::debug!(peer = %peer, path, "rate limited");
         return slow_down::rate_limited(&path, wait, "too many requests from this address");
     }
     let request = request.map(|body| DeadlineBody::new(body, deadline));
     let incoming_id = request.headers().get(REQUEST_ID_HEADER).cloned();
-    let Ok(ctx) = context_for(Some(peer.ip()), incoming_id.as_ref()) else {
+    let Ok(ctx) = context_for(Some(peer), incoming_id.as_ref()) else {
         return json_error(
             StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::TemporarilyUnavailable,
@@ -100,6 +99,9 @@ where
     let request_id = response_request_id(incoming_id.as_ref(), &ctx);
     let incoming = Incoming { request, ctx, deadline };
     let mut response = match path.as_str() {
+        "/healthz" => operations::healthz(),
+        "/readyz" => operations::readyz(app).await,
+        "/metrics" if app.limits.metrics => operations::metrics(app),
         "/login" => crate::host::login::answer(app, incoming).await,
         "/logout" => crate::host::login::sign_out(app, incoming).await,
         "/consent" => crate::host::consent::answer(app, incoming).await,

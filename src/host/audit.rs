@@ -33,6 +33,7 @@ use tokio::task::JoinHandle;
 
 pub use crate::host::config::AuditPolicy;
 use crate::host::database::Database;
+use crate::host::metrics::Metrics;
 
 /// The most effects written in one transaction.
 const BATCH: usize = 8_192;
@@ -122,10 +123,15 @@ impl AuditQueue {
     /// A queue under `policy`, and the task writing it to `store`, which
     /// ends once every clone of the queue is dropped and the queue is
     /// written.
-    pub(crate) fn start(store: Database, policy: AuditPolicy) -> (Self, JoinHandle<()>) {
+    /// Each batch's size goes to `metrics`.
+    pub(crate) fn start(
+        store: Database,
+        policy: AuditPolicy,
+        metrics: Arc<Metrics>,
+    ) -> (Self, JoinHandle<()>) {
         let (sender, receiver) = mpsc::channel(policy.queue.max(1));
         let counts = Arc::new(AuditCounts::default());
-        let writer = tokio::spawn(write(store, receiver, Arc::clone(&counts)));
+        let writer = tokio::spawn(write(store, receiver, Arc::clone(&counts), metrics));
         let queue = Self { sender, policy, counts, routine_seen: Arc::new(AtomicU64::new(0)) };
         (queue, writer)
     }
@@ -176,9 +182,15 @@ impl AuditQueue {
 /// Appends queued effects, a batch per transaction, until the queue
 /// closes. On SQLite a batch is one more transaction in the store's
 /// group-commit queue.
-async fn write(store: Database, mut queue: mpsc::Receiver<Effect>, counts: Arc<AuditCounts>) {
+async fn write(
+    store: Database,
+    mut queue: mpsc::Receiver<Effect>,
+    counts: Arc<AuditCounts>,
+    metrics: Arc<Metrics>,
+) {
     let mut batch = Vec::with_capacity(BATCH);
     while queue.recv_many(&mut batch, BATCH).await > 0 {
+        metrics.batch(batch.len());
         let transaction = Transaction::unconditional(std::mem::take(&mut batch));
         write_batch(&store, &transaction, &counts).await;
     }

@@ -30,6 +30,7 @@ use tokio::task::JoinHandle;
 use crate::host::accounts::WithAccounts;
 use crate::host::audit::{AuditPolicy, AuditQueue};
 use crate::host::database::Database;
+use crate::host::metrics::{Metered, Metrics};
 use crate::host::passwords::Passwords;
 use crate::store::{AsyncStore, Password, Query, Record, StoreError, UserRecord};
 
@@ -38,6 +39,7 @@ use crate::store::{AsyncStore, Password, Query, Record, StoreError, UserRecord};
 pub(crate) struct Driver {
     store: Database,
     passwords: Arc<Passwords>,
+    metrics: Arc<Metrics>,
     audit: AuditQueue,
 }
 
@@ -47,13 +49,15 @@ impl Driver {
     /// and the queue is written.
     /// The core's [`Query::User`] is answered from the accounts with
     /// `passwords`.
+    /// Store latency and audit events go to `metrics`.
     pub(crate) fn start(
         store: Database,
         passwords: Arc<Passwords>,
+        metrics: Arc<Metrics>,
         policy: AuditPolicy,
     ) -> (Self, JoinHandle<()>) {
-        let (audit, writer) = AuditQueue::start(store.clone(), policy);
-        (Self { store, passwords, audit }, writer)
+        let (audit, writer) = AuditQueue::start(store.clone(), policy, Arc::clone(&metrics));
+        (Self { store, passwords, metrics, audit }, writer)
     }
 
     /// The user `username` when `password` is theirs (and the account is
@@ -92,10 +96,12 @@ impl Driver {
         let (ask, server) = (ask.into(), server.clone());
         let (store, audit) = (self.store.clone(), self.audit.clone());
         let passwords = Arc::clone(&self.passwords);
+        let metrics = Arc::clone(&self.metrics);
         let exchange = tokio::spawn(async move {
             let respond = match store {
                 Database::Sqlite(store) => {
-                    let store = WithAccounts::new(store, passwords);
+                    let store =
+                        Metered::new(WithAccounts::new(store, passwords), Arc::clone(&metrics));
                     tokio::task::spawn_blocking(move || {
                         crate::drive_deferred(&server, &store, ask.input(), ctx)
                     })
@@ -103,10 +109,12 @@ impl Driver {
                     .unwrap_or_else(|_panic| panicked())
                 }
                 Database::Postgres(store) => {
-                    let store = WithAccounts::new(store, passwords);
+                    let store =
+                        Metered::new(WithAccounts::new(store, passwords), Arc::clone(&metrics));
                     crate::drive_deferred_async(&server, &store, ask.input(), ctx).await
                 }
             };
+            metrics.audit_effects(&respond.best_effort);
             audit.push(respond.best_effort).await;
             respond.reply
         });

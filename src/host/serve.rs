@@ -19,6 +19,7 @@ use crate::host::connections::{accept, fit_to_open_file_limit};
 use crate::host::database::{Database, Seeded, seed};
 use crate::host::drive::Driver;
 use crate::host::maintenance::{self, Schedule};
+use crate::host::metrics::Metrics;
 use crate::host::passwords::Passwords;
 use crate::host::rate_limit::AddressLimiter;
 use crate::host::session::Sessions;
@@ -100,7 +101,9 @@ pub async fn start(
     if no_users {
         tracing::warn!("no user accounts: create the first with `qscope user create NAME`");
     }
-    let (driver, audit_writer) = Driver::start(store.clone(), passwords, settings.audit);
+    let metrics = Arc::new(Metrics::new(server.config()));
+    let (driver, audit_writer) =
+        Driver::start(store.clone(), passwords, Arc::clone(&metrics), settings.audit);
     let sign_in_timeout = settings.sign_in_timeout;
     let app = Arc::new(App {
         server,
@@ -113,7 +116,12 @@ pub async fn start(
         ),
         limiter: AddressLimiter::new(settings.rate_limit),
         client_limits: ClientLimits::new(settings.client_rate_limit),
-        limits: Limits { request_timeout: settings.request_timeout },
+        limits: Limits {
+            request_timeout: settings.request_timeout,
+            trusted_proxies: settings.trusted_proxies.clone(),
+            metrics: settings.metrics,
+        },
+        metrics,
     });
     let (stop, stopping) = watch::channel(false);
     let schedule =

@@ -38,14 +38,20 @@ pub(crate) struct App {
     pub(crate) client_limits: ClientLimits,
     /// The request deadline.
     pub(crate) limits: Limits,
+    /// The counters and histograms of `/metrics`.
+    pub(crate) metrics: std::sync::Arc<crate::host::metrics::Metrics>,
 }
 
 /// How long requests may take.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Limits {
     /// For the headers to arrive, and then again for the body; the answer
     /// is given up on after twice this.
     pub(crate) request_timeout: Duration,
+    /// Proxies whose forwarding headers are believed.
+    pub(crate) trusted_proxies: Vec<ipnet::IpNet>,
+    /// Whether `/metrics` is served.
+    pub(crate) metrics: bool,
 }
 
 /// The largest form a page accepts.
