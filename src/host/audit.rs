@@ -16,7 +16,7 @@
 //!   instead of waiting, while the queue is full.
 //! * **Counted, and summarized in the log**: every event sampled out, shed,
 //!   or lost to a store failure (after retries) is counted in
-//!   [`AuditCounts`]; `maintenance` logs one line per interval with what
+//!   `AuditCounts`; `maintenance` logs one line per interval with what
 //!   changed, never one line per event.
 //!
 //! A crash may still lose the events queued at that moment; graceful
@@ -53,7 +53,7 @@ pub(crate) struct AuditCounts {
     reported: Mutex<AuditTotals>,
 }
 
-/// A copy of [`AuditCounts`] at one moment.
+/// A copy of `AuditCounts` at one moment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AuditTotals {
     /// Routine events not kept by sampling.
