@@ -23,7 +23,7 @@
 #
 #   bash scripts/faults.sh                      # all three, debug build
 #   bash scripts/faults.sh soak                 # one of them
-#   SERVER=target/release/examples/server SOAK_SECONDS=600 bash scripts/faults.sh soak
+#   SERVER=target/release/qscope SOAK_SECONDS=600 bash scripts/faults.sh soak
 #
 # SERVER_ARGS are added to every server's arguments; SOAK_ARGS replace the
 # soak's (default: --rate-limit 0 --sign-in-timeout 5). Each scenario prints
@@ -33,7 +33,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SERVER=${SERVER:-target/debug/examples/server}
+SERVER=${SERVER:-target/debug/qscope}
 PORT=${FAULTS_PORT:-18190}
 SOAK_SECONDS=${SOAK_SECONDS:-30}
 SOAK_ARGS=${SOAK_ARGS:---rate-limit 0 --sign-in-timeout 5}
@@ -41,8 +41,8 @@ read -r -a extra <<<"${SERVER_ARGS:-}"
 scenarios=("$@")
 [[ ${#scenarios[@]} -gt 0 ]] || scenarios=(slow-clients login-flood soak)
 
-if [[ "$SERVER" == target/debug/examples/server ]]; then
-    cargo build -q --example server
+if [[ "$SERVER" == target/debug/qscope ]]; then
+    cargo build -q --features server --bin qscope
 fi
 if ! command -v python3 >/dev/null 2>&1; then
     apt-get update -q >/dev/null && apt-get install -y -q python3 >/dev/null
@@ -74,7 +74,7 @@ start_server() {
     rm -f "$work"/db.sqlite3*
     (
         [[ -z "$limit" ]] || ulimit -n "$limit"
-        exec "$SERVER" --addr "127.0.0.1:$PORT" --db "$work/db.sqlite3" "${extra[@]}" "$@"
+        exec "$SERVER" serve --demo --listen "127.0.0.1:$PORT" --db "$work/db.sqlite3" "${extra[@]}" "$@"
     ) >"$work/$name.out" 2>"$work/$name.err" &
     pid=$!
     for _ in $(seq 1 600); do

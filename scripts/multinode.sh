@@ -71,24 +71,23 @@ else
     url=$db_url
 fi
 
-log "building the demo server and admin tool ($PROFILE)"
+log "building qscope ($PROFILE)"
 if [[ "$PROFILE" == release ]]; then
-    cargo build -q --release --example server --example admin
+    cargo build -q --release --features server --bin qscope
 else
-    cargo build -q --example server --example admin
+    cargo build -q --features server --bin qscope
 fi
-SERVER=target/$PROFILE/examples/server
-admin=target/$PROFILE/examples/admin
+SERVER=target/$PROFILE/qscope
 
 # A client for the races, made with the admin tool (its secret on stdout).
-eval "$("$admin" --postgres "$url" create --id racer --name "Race client" \
+eval "$("$SERVER" --db "$url" client create --id racer --name "Race client" \
     --grant authorization_code --grant refresh_token --redirect-uri "$REDIRECT" --scope read)"
 [[ "$CLIENT_ID" == racer && -n "$CLIENT_SECRET" ]] || fail "no client from the admin tool"
 
 for node in a b; do
     port=$PORT_A
     [[ $node == b ]] && port=$PORT_B
-    nodes_start "$node" "$port" "$url" --issuer "$ISSUER" --rate-limit 0 --demo-user alice:wonderland
+    nodes_start "$node" "$port" "$url" --issuer "$ISSUER" --rate-limit 0 --demo
 done
 nodes_wait "$PORT_A" "$PORT_B" || fail "the nodes did not start"
 log "two nodes up on :$PORT_A and :$PORT_B over $url"

@@ -11,7 +11,7 @@
 #   nodes_stop                   stops every node started here
 #   nodes_deadlocks URL          pg_stat_database.deadlocks of URL's database
 #
-# The caller sets SERVER (the demo server binary) and NODES_DIR (a directory
+# The caller sets SERVER (the qscope binary) and NODES_DIR (a directory
 # for logs), and calls nodes_stop on exit.
 
 NODE_PIDS=()
@@ -27,7 +27,7 @@ nodes_schema() { # url name
 nodes_start() { # name port url args...
     local name=$1 port=$2 url=$3
     shift 3
-    "$SERVER" --postgres "$url" --addr "127.0.0.1:$port" "$@" >"$NODES_DIR/$name.out" 2>"$NODES_DIR/$name.err" &
+    "$SERVER" serve --db "$url" --listen "127.0.0.1:$port" "$@" >"$NODES_DIR/$name.out" 2>"$NODES_DIR/$name.err" &
     NODE_PIDS+=($!)
     NODE_PID_OF[$name]=$!
 }

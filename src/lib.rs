@@ -162,6 +162,8 @@ mod error;
 mod exchange;
 mod form;
 mod grant;
+#[cfg(feature = "server")]
+pub mod host;
 pub mod html;
 mod input;
 #[cfg(feature = "jwt")]

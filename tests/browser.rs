@@ -10,10 +10,6 @@
 //! makes their absence a failure. Screenshots of every page land in
 //! `target/browser-screenshots/`.
 
-// The demo's modules, as `examples/server/main.rs` declares them; this
-// test does not use every item of theirs.
-include!("demo_support/server_modules.rs");
-
 mod chromium;
 mod demo_support;
 

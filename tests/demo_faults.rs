@@ -9,8 +9,6 @@
 // every item of them.
 #![allow(dead_code)]
 
-include!("demo_support/server_modules.rs");
-
 mod demo_support;
 
 use std::net::{IpAddr, SocketAddr};
@@ -29,7 +27,7 @@ use qscope::store::{
     AsyncStore, AuditAction, Effect, FamilyId, Outcome, Query, TokenHash, TokenKind, TokenRecord,
     Transaction,
 };
-use qscope::{Scopes, Seconds, Server, UnixTime};
+use qscope::{Scopes, Seconds, UnixTime};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -153,13 +151,13 @@ async fn every_endpoint_is_limited_per_address_in_its_own_format() {
 /// Creates the confidential client `id` with the client-credentials grant;
 /// its id and secret.
 async fn create_client(demo: &Demo, id: &str) -> (String, String) {
-    let server = Server::new(policy::config(&demo.running().issuer, false).unwrap());
+    let server = demo.running().server();
     let mut spec = ClientSpec::default();
     spec.client_id = Some(id.into());
     spec.metadata.grant_types = Some(vec!["client_credentials".into()]);
     spec.metadata.scope = Some("read".into());
     let change =
-        Admin::new(&server).create_client(&spec, &context_for(None, None).unwrap()).unwrap();
+        Admin::new(server).create_client(&spec, &context_for(None, None).unwrap()).unwrap();
     let store = &demo.running().store;
     assert_eq!(AsyncStore::apply(store, &change.transaction).await.unwrap(), Outcome::Applied);
     (id.to_owned(), change.secret.unwrap().expose().to_owned())
@@ -291,7 +289,7 @@ async fn expired_records_are_purged_without_any_request() {
 async fn only_a_waiting_authorization_makes_a_session_and_a_timer_ends_it() {
     let demo = Demo::start(&["--rate-limit", "0", "--sign-in-timeout", "1"]).await;
     let addr = demo.addr();
-    let sessions = || demo.running().app.sessions.len();
+    let sessions = || demo.session_count();
     let nothing_to_keep = [
         "/login",
         "/login?next=%2Fdevice",
@@ -354,7 +352,7 @@ async fn required_audit_events_wait_for_room_and_only_allowed_ones_are_shed() {
             .await;
     let (addr, client) = (demo.addr(), demo.demo_client());
     let token = access_token(addr, &client).await;
-    let totals = || demo.running().app.driver.audit().counts().totals();
+    let totals = || demo.running().audit_totals();
     // Another connection holds SQLite's write lock: the audit writer is
     // stuck on its first batch, and the queue fills.
     let lock = rusqlite::Connection::open(&demo.db).unwrap();
@@ -403,7 +401,7 @@ async fn introspection_events_may_be_sampled_and_refusals_never_are() {
         let refused = post_form("/introspect", &format!("token={token}"), Some(&wrong));
         assert_eq!(send(addr, refused).await.status(), 401);
     }
-    let counted = demo.running().app.driver.audit().counts().totals();
+    let counted = demo.running().audit_totals();
     assert_eq!((counted.sampled_out, counted.shed, counted.lost), (6, 0, 0));
     demo.stop().await;
     assert_eq!(audited(&demo, AuditAction::TokenIntrospected), 3, "one in three");

@@ -5,24 +5,22 @@
 //! cookies and graceful shutdown; and the admin tool's commands against
 //! the running server's database.
 
-#[path = "../examples/admin/commands.rs"]
-mod admin_commands;
-include!("demo_support/server_modules.rs");
+use qscope::host::{database as store, form};
 
 mod demo_support;
 
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use clap::Parser;
 use demo_support::{
-    Demo, VERIFIER, authorize_path_to, basic, challenge, form_body, query_value, send, token,
+    Demo, VERIFIER, access_token, authorize_path_to, basic, challenge, command, form_body, get,
+    post_form, query_value, send, token,
 };
 use http::{Request, Response};
 use http_body_util::Full;
+use qscope::adapter::context::context_for;
 use qscope::admin::{Admin, ClientSpec};
 use qscope::store::{AsyncStore, Outcome};
-use qscope::{Server, adapter::context::context_for};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -119,7 +117,6 @@ fn authorize_path(client_id: &str, state: &str) -> String {
 #[tokio::test]
 async fn the_browser_flow_ends_in_tokens_with_pkce() {
     let demo = Demo::start(&[]).await;
-    assert_eq!(demo.running().users, ["alice"]);
     assert_eq!(demo.running().store.describe(), "SQLite");
     let client = demo.demo_client();
     let mut browser = Browser::new(demo.addr());
@@ -425,7 +422,7 @@ async fn forms_without_the_sessions_csrf_token_are_refused() {
 #[tokio::test]
 async fn client_names_are_escaped() {
     let demo = Demo::start(&[]).await;
-    let server = Server::new(policy::config(&demo.running().issuer, false).unwrap());
+    let server = demo.running().server();
     let mut spec = ClientSpec::default();
     spec.client_id = Some("evil".into());
     spec.metadata.client_name = Some("<script>alert(\"x\")</script> & co".into());
@@ -433,7 +430,7 @@ async fn client_names_are_escaped() {
     spec.metadata.grant_types = Some(vec!["authorization_code".into()]);
     spec.metadata.scope = Some("read".into());
     let change =
-        Admin::new(&server).create_client(&spec, &context_for(None, None).unwrap()).unwrap();
+        Admin::new(server).create_client(&spec, &context_for(None, None).unwrap()).unwrap();
     let store = &demo.running().store;
     assert_eq!(AsyncStore::apply(store, &change.transaction).await.unwrap(), Outcome::Applied);
 
@@ -584,10 +581,8 @@ async fn the_demo_client_is_created_once_and_registration_follows_the_flag() {
     assert_eq!(closed.status(), 403, "{}", closed.body());
     first.stop().await;
     // The second start reuses the file (and removes it).
-    let second =
-        Demo::start_on(db.clone(), &["--open-registration", "--demo-user", "bob:builder"]).await;
+    let second = Demo::start_on(db.clone(), &["--open-registration"]).await;
     assert!(second.running().seeded.is_none(), "the database already has clients");
-    assert_eq!(second.running().users, ["bob"]);
     let open = send(second.addr(), register_request()).await;
     assert_eq!(open.status(), 201, "{}", open.body());
     let registered: Value = serde_json::from_str(open.body()).unwrap();
@@ -657,11 +652,11 @@ async fn shutdown_finishes_requests_in_flight_then_closes() {
     demo.stop().await;
 }
 
-/// Runs the admin tool on `demo`'s database.
+/// Runs `qscope --db DB ARGV...` on `demo`'s database.
 async fn admin(demo: &Demo, argv: &[&str]) -> Result<String, String> {
-    let mut full = vec!["admin", "--db", demo.db.to_str().unwrap()];
+    let mut full = vec!["qscope", "--db", demo.db.to_str().unwrap()];
     full.extend_from_slice(argv);
-    admin_commands::run(admin_commands::Args::parse_from(full)).await.map_err(|e| e.to_string())
+    command(full).await
 }
 
 /// `NAME=value` from the admin tool's output.
@@ -674,7 +669,16 @@ fn assignment(out: &str, name: &str) -> String {
 async fn the_admin_tool_manages_the_clients_of_a_running_server() {
     let demo = Demo::start(&[]).await;
     let addr = demo.addr();
-    let create = ["create", "--id", "reporter", "--grant", "client_credentials", "--scope", "read"];
+    let create = [
+        "client",
+        "create",
+        "--id",
+        "reporter",
+        "--grant",
+        "client_credentials",
+        "--scope",
+        "read",
+    ];
     let out = admin(&demo, &create).await.unwrap();
     let client = (assignment(&out, "CLIENT_ID"), assignment(&out, "CLIENT_SECRET"));
     assert_eq!(client.0, "reporter");
@@ -684,35 +688,45 @@ async fn the_admin_tool_manages_the_clients_of_a_running_server() {
     assert_eq!(token(addr, &client, &write).await.1["error"], "invalid_scope");
     assert_eq!(admin(&demo, &create).await.unwrap_err(), "a client with this id exists");
 
-    let out = admin(&demo, &["set-scopes", "reporter", "read", "write"]).await.unwrap();
+    let out =
+        admin(&demo, &["client", "update", "reporter", "--scope", "read", "--scope", "write"])
+            .await
+            .unwrap();
     assert!(out.contains("scope:           read write\n"), "{out}");
     assert_eq!(token(addr, &client, &write).await.0, 200);
 
-    let out = admin(&demo, &["rotate-secret", "reporter"]).await.unwrap();
+    let out = admin(&demo, &["client", "rotate-secret", "reporter"]).await.unwrap();
     let rotated = (client.0.clone(), assignment(&out, "CLIENT_SECRET"));
     assert_ne!(rotated.1, client.1);
     let pairs = [("grant_type", "client_credentials")];
     assert_eq!(token(addr, &client, &pairs).await.1["error"], "invalid_client");
     assert_eq!(token(addr, &rotated, &pairs).await.0, 200);
 
-    let list = admin(&demo, &["list"]).await.unwrap();
+    let list = admin(&demo, &["client", "list"]).await.unwrap();
     let lines: Vec<&str> = list.lines().collect();
     assert_eq!(lines.len(), 2, "{list}");
     assert!(lines[0].starts_with("demo\tconfidential\tgrants=authorization_code,"), "{list}");
     assert_eq!(lines[1], "reporter\tconfidential\tgrants=client_credentials\tscope=read write\t");
-    let scopes = admin(&demo, &["scopes"]).await.unwrap();
+    let scopes = admin(&demo, &["scope", "list"]).await.unwrap();
     assert_eq!(scopes, "read\tRead your data (default)\nwrite\tChange your data\n");
-    let shown = admin(&demo, &["show", "demo"]).await.unwrap();
+    let shown = admin(&demo, &["client", "show", "demo"]).await.unwrap();
     assert!(shown.contains("name:            qscope demo client\n"), "{shown}");
     assert!(shown.contains(&format!("redirect URIs:   {}\n", store::DEMO_REDIRECT_URI)));
 
-    assert_eq!(admin(&demo, &["delete", "reporter"]).await.unwrap(), "deleted reporter\n");
+    assert_eq!(
+        admin(&demo, &["client", "delete", "reporter"]).await.unwrap(),
+        "deleted reporter\n"
+    );
     assert_eq!(token(addr, &rotated, &pairs).await.1["error"], "invalid_client");
-    assert_eq!(admin(&demo, &["show", "reporter"]).await.unwrap_err(), "no client reporter");
-    let bad = admin(&demo, &["create", "--grant", "bogus"]).await.unwrap_err();
+    assert_eq!(
+        admin(&demo, &["client", "show", "reporter"]).await.unwrap_err(),
+        "no client reporter"
+    );
+    let bad = admin(&demo, &["client", "create", "--grant", "bogus"]).await.unwrap_err();
     assert_eq!(bad, "invalid_client_metadata: grant_types: bogus is not supported by this server");
     let public =
-        admin(&demo, &["create", "--public", "--redirect-uri", "http://127.0.0.1/cb"]).await;
+        admin(&demo, &["client", "create", "--public", "--redirect-uri", "http://127.0.0.1/cb"])
+            .await;
     let public = public.unwrap();
     assert!(public.starts_with("CLIENT_ID=") && !public.contains("CLIENT_SECRET"), "{public}");
 }
@@ -740,4 +754,167 @@ async fn best_effort_audit_events_are_written_in_the_background() {
         .collect();
     assert_eq!(refused.len(), 3);
     assert!(refused.iter().all(|event| event.peer == Some("127.0.0.1".parse().unwrap())));
+}
+
+/// Sessions live in the store: a browser signs in on one server and
+/// consents on another server on the same database, with a sign-out that
+/// ends the session everywhere.
+#[tokio::test]
+async fn a_sign_in_on_one_node_and_the_consent_on_another_share_the_session() {
+    let node_a = Demo::start(&[]).await;
+    let mut node_b = Demo::start_on(node_a.db.clone(), &[]).await;
+    node_b.owns_db = false;
+    let client = node_a.demo_client();
+    let mut browser = Browser::new(node_a.addr());
+    let response = browser.get(&authorize_path(&client.0, "two-nodes")).await;
+    assert_eq!(response.status(), 303);
+    let consent_path = sign_in(&mut browser, &location(&response)).await;
+
+    browser.addr = node_b.addr();
+    let consent = browser.get(&consent_path).await;
+    assert_eq!(consent.status(), 200, "{}", consent.body());
+    assert!(consent.body().contains("<strong>alice</strong>"));
+    let (csrf, key) = (hidden(consent.body(), "csrf"), hidden(consent.body(), "request"));
+    let approved = browser
+        .post("/consent", &[("csrf", &csrf), ("request", &key), ("decision", "approve")])
+        .await;
+    assert_eq!(approved.status(), 303, "{}", approved.body());
+    let code = query_value(&location(&approved), "code").unwrap();
+    let (status, tokens) = token(
+        node_a.addr(),
+        &client,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", store::DEMO_REDIRECT_URI),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{tokens}");
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let introspect = |addr| {
+        let client = client.clone();
+        let access = access.clone();
+        async move {
+            let request = Request::post("/introspect")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("authorization", basic(&client.0, &client.1))
+                .body(Full::new(Bytes::from(form_body(&[("token", &access)]))))
+                .unwrap();
+            let response = send(addr, request).await;
+            serde_json::from_str::<Value>(response.body()).unwrap()["active"].clone()
+        }
+    };
+    assert_eq!(introspect(node_b.addr()).await, true);
+
+    // The consent is listed, and revoking it ends its tokens.
+    let db = node_a.db.to_str().unwrap().to_owned();
+    let listed = command(vec!["qscope", "--db", &db, "grant", "list", "--user", "alice"]).await;
+    let listed = listed.unwrap();
+    let line = listed.lines().next().unwrap_or_default().to_owned();
+    let fields: Vec<&str> = line.split('\t').collect();
+    assert_eq!(fields[1..4], ["alice", "demo", "read write"], "{listed}");
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    let none = command(vec!["qscope", "--db", &db, "grant", "list", "--client", "other"]).await;
+    assert_eq!(none.unwrap(), "");
+    let revoked = command(vec!["qscope", "--db", &db, "grant", "revoke", fields[0]]).await;
+    assert!(revoked.unwrap().starts_with(&format!("revoked grant {}", fields[0])));
+    assert_eq!(introspect(node_a.addr()).await, false, "the access token is inactive");
+    let (status, body) = token(
+        node_b.addr(),
+        &client,
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+    )
+    .await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    let again = command(vec!["qscope", "--db", &db, "grant", "revoke", fields[0]]).await;
+    assert_eq!(again.unwrap_err(), format!("no grant {}", fields[0]));
+
+    // Signing out on node A ends the session on node B too.
+    browser.addr = node_a.addr();
+    let page = browser.get("/login").await;
+    assert!(page.body().contains("action=\"/logout\""), "{}", page.body());
+    let csrf = hidden(page.body(), "csrf");
+    let out = browser.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status(), 200);
+    browser.addr = node_b.addr();
+    let page = browser.get("/login").await;
+    assert!(page.body().contains("<label for=\"password\">"), "signed out: {}", page.body());
+}
+
+/// The value of the sample `name` (with its labels, as printed) in a
+/// Prometheus text exposition; every line must be a comment or a sample.
+fn sample(exposition: &str, name: &str) -> Option<f64> {
+    let mut found = None;
+    for line in exposition.lines() {
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        let (key, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("a sample: {line}"));
+        let value: f64 = value.parse().unwrap_or_else(|_| panic!("a number: {line}"));
+        if key == name {
+            found = Some(value);
+        }
+    }
+    found
+}
+
+/// The peer of the latest `token_issued` audit event in the database.
+fn last_issue_peer(db: &std::path::Path) -> Option<std::net::IpAddr> {
+    let store = qscope::adapter::sqlite::SqliteStore::open(db).unwrap();
+    let events = store.audit_events().unwrap();
+    events.iter().rev().find(|e| e.action == qscope::store::AuditAction::TokenIssued)?.peer
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics_move_with_traffic() {
+    let demo = Demo::start(&[]).await;
+    let addr = demo.addr();
+    let health = send(addr, get("/healthz")).await;
+    assert_eq!((health.status().as_u16(), health.body().as_str()), (200, "ok\n"));
+    let ready = send(addr, get("/readyz")).await;
+    assert_eq!((ready.status().as_u16(), ready.body().as_str()), (200, "ready\n"));
+
+    let metrics = || async { send(addr, get("/metrics")).await.body().clone() };
+    let issued = "qscope_tokens_issued_total{grant=\"client_credentials\"}";
+    let refused = "qscope_refusals_total{error=\"invalid_client\"}";
+    let token_200 = "qscope_http_requests_total{endpoint=\"token\",status=\"200\"}";
+    let before = metrics().await;
+    assert_eq!(sample(&before, issued), None);
+    let client = demo.demo_client();
+    access_token(addr, &client).await;
+    access_token(addr, &client).await;
+    let wrong = (client.0.clone(), "wrong".to_owned());
+    let refusal =
+        send(addr, post_form("/token", "grant_type=client_credentials", Some(&wrong))).await;
+    assert_eq!(refusal.status(), 401);
+    let after = metrics().await;
+    assert_eq!(sample(&after, issued), Some(2.0), "{after}");
+    assert_eq!(sample(&after, token_200), Some(2.0), "{after}");
+    assert_eq!(sample(&after, refused), Some(1.0), "{after}");
+    assert!(after.contains("qscope_store_seconds_bucket{"), "{after}");
+    assert!(after.contains("# TYPE qscope_group_commit_batch_size histogram"), "{after}");
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    let spoofed = || {
+        let mut request = post_form("/token", "grant_type=client_credentials", None);
+        request.headers_mut().insert("x-forwarded-for", "203.0.113.9".parse().unwrap());
+        request
+    };
+    for (extra, expected) in
+        [(&[][..], "127.0.0.1"), (&["--trusted-proxy", "127.0.0.1/32"][..], "203.0.113.9")]
+    {
+        let demo = Demo::start(extra).await;
+        let client = demo.demo_client();
+        let mut request = spoofed();
+        request.headers_mut().insert("authorization", basic(&client.0, &client.1).parse().unwrap());
+        let response = send(demo.addr(), request).await;
+        assert_eq!(response.status(), 200, "{}", response.body());
+        let peer = last_issue_peer(&demo.db).map(|peer| peer.to_string());
+        assert_eq!(peer.as_deref(), Some(expected), "with {extra:?}");
+    }
 }

@@ -7,8 +7,6 @@
 // every item of them.
 #![allow(dead_code)]
 
-include!("demo_support/server_modules.rs");
-
 mod demo_support;
 
 use std::net::SocketAddr;
@@ -72,8 +70,8 @@ async fn anonymous_round(addr: SocketAddr, count: usize) {
 /// Waits (at most 10 s) for the timer to remove every session.
 async fn sessions_drain(demo: &Demo) {
     let until = Instant::now() + Duration::from_secs(10);
-    while demo.running().app.sessions.len() > 0 {
-        let left = demo.running().app.sessions.len();
+    while demo.session_count() > 0 {
+        let left = demo.session_count();
         assert!(Instant::now() < until, "{left} sessions are still held");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -93,7 +91,7 @@ async fn anonymous_traffic_leaves_sessions_and_memory_flat() {
     // Then more rounds of the same must not grow them: nothing stays.
     for _ in 0..2 {
         anonymous_round(addr, ROUND).await;
-        assert!(demo.running().app.sessions.len() <= ROUND / 4, "at most the pending sign-ins");
+        assert!(demo.session_count() <= ROUND / 4, "at most the pending sign-ins");
         sessions_drain(&demo).await;
     }
     let grown = rss_kib().saturating_sub(settled);

@@ -5,7 +5,7 @@
 # and the CPU cost per token (the servers' and their PostgreSQL backends'
 # CPU time over the tokens issued), REPEAT times each.
 #
-#   cargo build --release --example server
+#   cargo build --release --features server --bin qscope
 #   QSCOPE_LOAD_POSTGRES_URL=postgres://qscope:qscope@127.0.0.1:5432/DB bash examples/load/pg_issue.sh
 #
 # Works in a fresh schema `qscope_load` of that database (dropped first).
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 URL=${QSCOPE_LOAD_POSTGRES_URL:?set QSCOPE_LOAD_POSTGRES_URL to a PostgreSQL database}
-SERVER=${SERVER:-target/release/examples/server}
+SERVER=${SERVER:-target/release/qscope}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 REPEAT=${REPEAT:-3}
@@ -56,12 +56,12 @@ run_wrk() { # nodes seconds -> one wrk per node, in parallel, outputs in $work/w
 }
 
 schema_url=$(nodes_schema "$URL" qscope_load)
-RUST_LOG=warn nodes_start a "${PORTS[0]}" "$schema_url" --rate-limit 0
+RUST_LOG=warn nodes_start a "${PORTS[0]}" "$schema_url" --rate-limit 0 --demo
 nodes_wait "${PORTS[0]}" || { cat "$work/a.err" >&2; exit 1; }
 secret=$(sed -nE 's/.*client_secret: ([^ ]+).*/\1/p' "$work/a.out" | head -n 1)
 [[ -n "$secret" ]] || { say "no demo client secret in the server's output"; exit 1; }
 export QSCOPE_BASIC=$(printf 'demo:%s' "$secret" | base64 -w0)
-RUST_LOG=warn nodes_start b "${PORTS[1]}" "$schema_url" --rate-limit 0
+RUST_LOG=warn nodes_start b "${PORTS[1]}" "$schema_url" --rate-limit 0 --demo
 nodes_wait "${PORTS[1]}" || { cat "$work/b.err" >&2; exit 1; }
 
 for nodes in $NODES; do

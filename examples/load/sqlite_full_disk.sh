@@ -4,7 +4,7 @@
 # answers by status (every failure must be 503 with Retry-After, never 500),
 # then checks that every token answered 200 is in the database.
 #
-#   cargo build --release --example server
+#   cargo build --release --features server --bin qscope
 #   bash examples/load/sqlite_full_disk.sh          # as root: it mounts a tmpfs
 #
 # DURATION (default 20 s) of load; the disk is full from FULL_AT (5 s) to
@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-SERVER=${SERVER:-target/release/examples/server}
+SERVER=${SERVER:-target/release/qscope}
 DURATION=${DURATION:-20}
 FULL_AT=${FULL_AT:-5}
 FREE_AT=${FREE_AT:-15}
@@ -31,7 +31,7 @@ trap cleanup EXIT
 say() { echo "sqlite_full_disk: $*" >&2; }
 
 mount -t tmpfs -o size=64m tmpfs "$fs"
-RUST_LOG=warn "$SERVER" --db "$fs/demo.sqlite3" --addr "127.0.0.1:$PORT" --rate-limit 0 \
+RUST_LOG=warn "$SERVER" serve --demo --db "$fs/demo.sqlite3" --addr "127.0.0.1:$PORT" --rate-limit 0 \
     >"$work/server.out" 2>"$work/server.err" &
 server=$!
 for _ in $(seq 1 100); do

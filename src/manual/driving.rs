@@ -82,7 +82,7 @@
 //! client's origin. Browsers check a page's `Content-Security-Policy:
 //! form-action` against the redirect that answers its form too (Chromium
 //! blocks it otherwise), so a consent page with such a policy names that
-//! origin as well, as the demo server does (`examples/server/csp.rs`):
+//! origin as well, as the demo server does (`src/host/csp.rs`):
 //! `form-action 'self' https://client.example` for a web client, the
 //! scheme source `com.example.app:` for a private-use scheme. CSP has no
 //! source expression for an IPv6 literal such as `http://[::1]:8080`; the

@@ -10,11 +10,14 @@ use serde::{Deserialize, Serialize};
 use crate::secret::TokenHash;
 use crate::{Scopes, UnixTime};
 
+use super::account::AccountRecord;
 use super::audit::AuditEvent;
+use super::consent::ConsentRecord;
 use super::record::{
     ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, FamilyId,
     PendingAuthorizationRecord, Record, RecordRef, TokenKind, TokenRecord,
 };
+use super::session::SessionRecord;
 
 /// Whose tokens a FIFO limit counts.
 #[expect(
@@ -197,6 +200,52 @@ pub enum Effect {
         /// SHA-256 of the device code.
         hash: TokenHash,
     },
+    /// Insert or replace a user account (the host's; the core never makes
+    /// this effect). Paired with [`Precondition::AccountAbsent`] to create
+    /// and [`Precondition::AccountRevision`] to change. A `subject` that
+    /// another account has fails the transaction with a permanent error.
+    PutAccount(AccountRecord),
+    /// Delete the account with this username; no effect if there is none.
+    DeleteAccount {
+        /// The username.
+        username: String,
+    },
+    /// Insert or replace a browser session (the host's).
+    PutSession(SessionRecord),
+    /// Extend a session's `expires_at` to `expires_at` if that is later;
+    /// the revision stays (using a session does not change it).
+    TouchSession {
+        /// SHA-256 of the session id.
+        hash: TokenHash,
+        /// The new end.
+        expires_at: UnixTime,
+    },
+    /// Delete a session (sign-out, or its id was replaced); no effect if
+    /// there is none.
+    DeleteSession {
+        /// SHA-256 of the session id.
+        hash: TokenHash,
+    },
+    /// Insert a consent, or update a stored one with the same id: its
+    /// `scopes` and `last_used_at` are replaced and its `granted_at` kept.
+    PutConsent(ConsentRecord),
+    /// Delete the consent with this id; no effect if there is none.
+    DeleteConsent {
+        /// The consent's id.
+        id: String,
+    },
+    /// End everything `subject` granted `client_id`: revoke every token of
+    /// that client and subject, mark their unredeemed codes consumed (a
+    /// later redemption is then a replay), and deny their approved device
+    /// authorizations that no poll has redeemed yet.
+    RevokeGrant {
+        /// The client.
+        client_id: String,
+        /// The user.
+        subject: String,
+        /// The revocation time.
+        at: UnixTime,
+    },
 }
 
 /// A condition the store checks inside the transaction before applying it.
@@ -260,6 +309,27 @@ pub enum Precondition {
         /// The revision that was read.
         revision: u64,
     },
+    /// No account has this username (creating one).
+    AccountAbsent {
+        /// The username.
+        username: String,
+    },
+    /// The account exists and its [`AccountRecord::revision`] equals
+    /// `revision`: nobody changed or deleted it since it was read.
+    AccountRevision {
+        /// The username.
+        username: String,
+        /// The revision that was read.
+        revision: u64,
+    },
+    /// The session exists and its [`SessionRecord::revision`] equals
+    /// `revision`.
+    SessionRevision {
+        /// SHA-256 of the session id.
+        hash: TokenHash,
+        /// The revision that was read.
+        revision: u64,
+    },
 }
 
 impl Precondition {
@@ -297,6 +367,15 @@ impl Precondition {
             (Self::ClientRevision { client_id, revision }, Some(RecordRef::Client(c))) => {
                 c.client_id == *client_id && c.revision == *revision
             }
+            (Self::AccountAbsent { username }, record) => {
+                !matches!(record, Some(RecordRef::Account(a)) if a.username == *username)
+            }
+            (Self::AccountRevision { username, revision }, Some(RecordRef::Account(a))) => {
+                a.username == *username && a.revision == *revision
+            }
+            (Self::SessionRevision { hash, revision }, Some(RecordRef::Session(s))) => {
+                s.hash == *hash && s.revision == *revision
+            }
             _ => false,
         }
     }
@@ -314,6 +393,10 @@ impl Precondition {
             Self::ClientAbsent { client_id } | Self::ClientRevision { client_id, .. } => {
                 super::Query::Client { client_id: client_id.clone() }
             }
+            Self::AccountAbsent { username } | Self::AccountRevision { username, .. } => {
+                super::Query::Account { username: username.clone() }
+            }
+            Self::SessionRevision { hash, .. } => super::Query::Session { hash: *hash },
         }
     }
 }

@@ -67,20 +67,25 @@
 
 #![deny(clippy::exhaustive_enums)]
 
+mod account;
 mod audit;
+mod consent;
 #[cfg(any(test, feature = "contract-tests"))]
 pub mod contract;
 mod effect;
 mod memory;
 mod query;
 mod record;
+mod session;
 
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
 
 pub use crate::secret::{SecretHash, TokenHash};
+pub use account::{AccountRecord, PasswordHash};
 pub use audit::{AuditAction, AuditEvent, AuditReason};
+pub use consent::ConsentRecord;
 pub use effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 pub use memory::MemoryStore;
 pub use query::{Answer, Answers, Password, Query};
@@ -90,6 +95,7 @@ pub use record::{
     GrantType, PendingAuthorizationRecord, PendingKind, PkceChallenge, PkceMethod, Record,
     RecordRef, Registrant, TokenKind, TokenRecord, UserRecord,
 };
+pub use session::{SessionEntry, SessionRecord, ShownScope};
 
 /// A blocking storage backend.
 pub trait Store {

@@ -7,6 +7,14 @@ use super::record::{
     UserRecord,
 };
 
+/// Whether `items` is a page as listing queries answer: at most `limit`
+/// items, strictly ascending by `key`, all after `after`.
+fn is_page<T>(items: &[T], key: impl Fn(&T) -> &str, after: Option<&str>, limit: u32) -> bool {
+    items.len() <= limit as usize
+        && items.windows(2).all(|w| key(&w[0]) < key(&w[1]))
+        && items.first().is_none_or(|first| after.is_none_or(|after| key(first) > after))
+}
+
 /// One record the core needs to read. Reads have no side effects.
 ///
 /// `#[non_exhaustive]`: the core may ask new things of a store in a minor
@@ -81,6 +89,44 @@ pub enum Query {
         /// The most clients to return.
         limit: u32,
     },
+    /// The user account with this username (the host's record: the core
+    /// never asks for it).
+    Account {
+        /// The username.
+        username: String,
+    },
+    /// A page of accounts whose `username` is greater than `after`, in
+    /// ascending byte order, at most `limit`. Always answered with
+    /// [`Record::Accounts`], possibly empty.
+    Accounts {
+        /// Exclusive lower bound: the last username of the previous page.
+        after: Option<String>,
+        /// The most accounts to return.
+        limit: u32,
+    },
+    /// The browser session with this id hash, expired or not (the host's).
+    Session {
+        /// SHA-256 of the session id.
+        hash: TokenHash,
+    },
+    /// The consent with this id.
+    Consent {
+        /// [`ConsentRecord::id_of`](super::ConsentRecord::id_of) its subject and client.
+        id: String,
+    },
+    /// A page of consents, of one subject and/or one client when given,
+    /// whose `id` is greater than `after`, in ascending order, at most
+    /// `limit`. Always answered with [`Record::Consents`], possibly empty.
+    Consents {
+        /// Only this user's.
+        subject: Option<String>,
+        /// Only this client's.
+        client_id: Option<String>,
+        /// Exclusive lower bound: the last id of the previous page.
+        after: Option<String>,
+        /// The most consents to return.
+        limit: u32,
+    },
 }
 
 impl Query {
@@ -98,10 +144,19 @@ impl Query {
                 c.registration_token_hash.as_ref() == Some(hash)
             }
             (Self::Clients { after, limit }, Record::Clients(page)) => {
-                page.len() <= *limit as usize
-                    && page.windows(2).all(|w| w[0].client_id < w[1].client_id)
-                    && page.first().is_none_or(|c| {
-                        after.as_ref().is_none_or(|after| c.client_id.as_str() > after.as_str())
+                is_page(page, |c| &c.client_id, after.as_deref(), *limit)
+            }
+            (Self::Account { username }, Record::Account(a)) => a.username == *username,
+            (Self::Accounts { after, limit }, Record::Accounts(page)) => {
+                is_page(page, |a| &a.username, after.as_deref(), *limit)
+            }
+            (Self::Session { hash }, Record::Session(s)) => s.hash == *hash,
+            (Self::Consent { id }, Record::Consent(c)) => c.id == *id,
+            (Self::Consents { subject, client_id, after, limit }, Record::Consents(page)) => {
+                is_page(page, |c| &c.id, after.as_deref(), *limit)
+                    && page.iter().all(|c| {
+                        subject.as_ref().is_none_or(|s| c.subject == *s)
+                            && client_id.as_ref().is_none_or(|id| c.client_id == *id)
                     })
             }
             _ => false,

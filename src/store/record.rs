@@ -8,6 +8,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::account::AccountRecord;
+use super::consent::ConsentRecord;
+use super::session::SessionRecord;
 use crate::secret::{SecretHash, TokenHash};
 use crate::{Scopes, UnixTime};
 
@@ -643,6 +646,18 @@ pub enum Record {
     /// A page of clients: the answer to [`Query::Clients`](super::Query),
     /// ordered by `client_id`; never `None`, possibly empty.
     Clients(Vec<ClientRecord>),
+    /// A user account (the host's, see [`AccountRecord`]).
+    Account(AccountRecord),
+    /// A page of accounts: the answer to [`Query::Accounts`](super::Query),
+    /// ordered by `username`; never `None`, possibly empty.
+    Accounts(Vec<AccountRecord>),
+    /// A browser session (the host's, see [`SessionRecord`]).
+    Session(SessionRecord),
+    /// A user's consent to a client.
+    Consent(ConsentRecord),
+    /// A page of consents: the answer to [`Query::Consents`](super::Query),
+    /// ordered by `id`; never `None`, possibly empty.
+    Consents(Vec<ConsentRecord>),
 }
 
 /// A stored record, borrowed: what a backend holding its records in memory
@@ -669,6 +684,16 @@ pub enum RecordRef<'a> {
     Device(&'a DeviceGrantRecord),
     /// A page of clients.
     Clients(&'a [ClientRecord]),
+    /// A host's user account.
+    Account(&'a AccountRecord),
+    /// A page of accounts.
+    Accounts(&'a [AccountRecord]),
+    /// A browser session.
+    Session(&'a SessionRecord),
+    /// A consent.
+    Consent(&'a ConsentRecord),
+    /// A page of consents.
+    Consents(&'a [ConsentRecord]),
 }
 
 impl Record {
@@ -682,6 +707,11 @@ impl Record {
             Self::User(u) => RecordRef::User(u),
             Self::Device(d) => RecordRef::Device(d),
             Self::Clients(page) => RecordRef::Clients(page),
+            Self::Account(a) => RecordRef::Account(a),
+            Self::Accounts(page) => RecordRef::Accounts(page),
+            Self::Session(s) => RecordRef::Session(s),
+            Self::Consent(c) => RecordRef::Consent(c),
+            Self::Consents(page) => RecordRef::Consents(page),
         }
     }
 }
@@ -697,6 +727,11 @@ impl RecordRef<'_> {
             Self::User(u) => Record::User(u.clone()),
             Self::Device(d) => Record::Device(d.clone()),
             Self::Clients(page) => Record::Clients(page.to_vec()),
+            Self::Account(a) => Record::Account(a.clone()),
+            Self::Accounts(page) => Record::Accounts(page.to_vec()),
+            Self::Session(s) => Record::Session(s.clone()),
+            Self::Consent(c) => Record::Consent(c.clone()),
+            Self::Consents(page) => Record::Consents(page.to_vec()),
         }
     }
 }

@@ -3,10 +3,6 @@
 //! requests over real sockets, and the OAuth client's side (PKCE, form
 //! bodies, Basic authentication, the token endpoint), plus what the fault
 //! and soak tests read (sources, cookies, hidden fields, the RSS).
-//!
-//! The test crate that declares this module declares the demo's modules
-//! (`cli`, `serve`, `form`, ...) at its root, as `examples/server/main.rs`
-//! does, since they name each other through `crate::`.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -25,12 +21,13 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::net::{TcpSocket, TcpStream};
 
-use qscope::Server;
 use qscope::adapter::context::context_for;
 use qscope::admin::{Admin, ClientSpec};
 use qscope::store::{AsyncStore, Outcome};
 
-use crate::{cli, form, policy, serve};
+use qscope::host::cli::{Cli, Command};
+use qscope::host::config::Settings;
+use qscope::host::{admin, database, form, serve};
 
 /// A running demo over its own SQLite file, removed on drop.
 pub struct Demo {
@@ -55,11 +52,32 @@ impl Demo {
 
     /// A demo over the database `db`.
     pub async fn start_on(db: PathBuf, extra: &[&str]) -> Self {
-        let mut argv = vec!["server", "--addr", "127.0.0.1:0", "--db", db.to_str().unwrap()];
+        let mut argv = vec![
+            "qscope",
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            db.to_str().unwrap(),
+        ];
         argv.extend_from_slice(extra);
-        let args = cli::Args::parse_from(argv);
-        let running = serve::start(&args).await.expect("the demo starts");
+        let cli = Cli::parse_from(argv);
+        let mut sources = cli.global.sources();
+        let Command::Serve(args) = cli.command else { unreachable!("parsed as serve") };
+        args.add_to(&mut sources);
+        let settings = Settings::load(&sources).expect("the configuration is valid");
+        let running = serve::start(&settings, args.demo).await.expect("the demo starts");
         Self { running: Some(running), db, owns_db: true }
+    }
+
+    /// How many browser sessions the store holds (expired ones until the
+    /// purge timer removes them).
+    pub fn session_count(&self) -> usize {
+        let conn = rusqlite::Connection::open(&self.db).expect("the demo's database");
+        let count: i64 =
+            conn.query_row("SELECT COUNT(*) FROM sessions", [], |row| row.get(0)).expect("count");
+        usize::try_from(count).expect("a count")
     }
 
     pub fn running(&self) -> &serve::Running {
@@ -80,14 +98,14 @@ impl Demo {
     /// `read write`) with the one redirect URI `redirect_uri`, the way the
     /// admin tool does; returns its id and secret.
     pub async fn add_client(&self, client_id: &str, redirect_uri: &str) -> (String, String) {
-        let server = Server::new(policy::config(&self.running().issuer, false).unwrap());
+        let server = self.running().server();
         let mut spec = ClientSpec::default();
         spec.client_id = Some(client_id.into());
         spec.metadata.redirect_uris = Some(vec![redirect_uri.into()]);
         spec.metadata.grant_types = Some(vec!["authorization_code".into()]);
         spec.metadata.scope = Some("read write".into());
         let ctx = context_for(None, None).unwrap();
-        let change = Admin::new(&server).create_client(&spec, &ctx).unwrap();
+        let change = Admin::new(server).create_client(&spec, &ctx).unwrap();
         let store = &self.running().store;
         assert_eq!(AsyncStore::apply(store, &change.transaction).await.unwrap(), Outcome::Applied);
         let secret = change.secret.expect("a confidential client has a secret");
@@ -250,6 +268,21 @@ pub fn authorize_path(state: &str) -> String {
     format!(
         "/authorize?response_type=code&client_id=demo&redirect_uri={}&scope=read&state={state}\
          &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
-        form::encode(crate::store::DEMO_REDIRECT_URI)
+        form::encode(database::DEMO_REDIRECT_URI)
     )
+}
+
+/// Runs `qscope ARGS...` (`argv` from the program name on; an
+/// administration command) in-process; what it prints, or its error.
+pub async fn command(argv: Vec<&str>) -> Result<String, String> {
+    let cli = Cli::parse_from(argv);
+    let settings = Settings::load(&cli.global.sources()).map_err(|e| e.to_string())?;
+    let printed = match cli.command {
+        Command::Client(command) => admin::client(&settings, command).await,
+        Command::Scope(command) => admin::scope(&settings, command),
+        Command::Purge => admin::purge(&settings).await,
+        Command::Grant(command) => admin::grant(&settings, command).await,
+        other => unreachable!("not an administration command: {other:?}"),
+    };
+    printed.map_err(|e| e.to_string())
 }

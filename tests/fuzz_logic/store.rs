@@ -92,7 +92,12 @@ fn precondition_is_consistent(
             | Precondition::PendingExists { hash: h }
             | Precondition::UserCodeAvailable { hash: h, .. }
             | Precondition::DeviceStatusIs { hash: h, .. } => h == hash,
-            Precondition::ClientAbsent { .. } | Precondition::ClientRevision { .. } => false,
+            // The host's records: the core never guards by them.
+            Precondition::ClientAbsent { .. }
+            | Precondition::ClientRevision { .. }
+            | Precondition::AccountAbsent { .. }
+            | Precondition::AccountRevision { .. }
+            | Precondition::SessionRevision { .. } => false,
         })
     };
     transaction.effects.iter().all(|effect| match effect {
@@ -145,6 +150,10 @@ fn interfere(store: &MemoryStore, transaction: &Transaction, now: UnixTime) {
             Precondition::ClientRevision { client_id, .. } => {
                 Some(Effect::DeleteClient { client_id: client_id.clone(), at: now })
             }
+            // The host's records, which the core never commits under.
+            Precondition::AccountAbsent { .. }
+            | Precondition::AccountRevision { .. }
+            | Precondition::SessionRevision { .. } => None,
         })
         .collect();
     let _ = store.apply(&Transaction::unconditional(effects));

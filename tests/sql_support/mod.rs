@@ -363,3 +363,61 @@ pub fn v1_rows_read_as_migrated<S: Store + ?Sized>(
     assert_eq!(client("v1-self"), changed);
     assert_eq!(client("full-client"), full_client());
 }
+
+/// What schema version 3 adds reads back after a migration: an account, a
+/// session and a consent put now are read whole, and the account page
+/// lists the account.
+pub fn version_3_records_round_trip<S: Store + ?Sized>(store: &S) {
+    use qscope::store::{AccountRecord, ConsentRecord, PasswordHash, SessionRecord};
+    let account = AccountRecord {
+        username: "migrated-user".into(),
+        subject: "sub-migrated".into(),
+        password_hash: PasswordHash::new("$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA"),
+        disabled: false,
+        created_at: T0,
+        updated_at: T0,
+        revision: 1,
+    };
+    let session = SessionRecord {
+        hash: TokenHash::of("migrated-session"),
+        username: Some("migrated-user".into()),
+        subject: Some("sub-migrated".into()),
+        pending: Vec::new(),
+        created_at: T0,
+        expires_at: T0.after(Seconds::new(60)),
+        revision: 1,
+    };
+    let consent = ConsentRecord {
+        id: ConsentRecord::id_of("sub-migrated", "v1-self"),
+        subject: "sub-migrated".into(),
+        client_id: "v1-self".into(),
+        scopes: Scopes::from_names(["read"]),
+        granted_at: T0,
+        last_used_at: T0,
+    };
+    put(
+        store,
+        vec![
+            Effect::PutAccount(account.clone()),
+            Effect::PutSession(session.clone()),
+            Effect::PutConsent(consent.clone()),
+        ],
+    );
+    let username = account.username.clone();
+    assert_eq!(
+        read_one(store, Query::Account { username }),
+        Some(Record::Account(account.clone()))
+    );
+    assert_eq!(
+        read_one(store, Query::Session { hash: session.hash }),
+        Some(Record::Session(session))
+    );
+    assert_eq!(
+        read_one(store, Query::Consent { id: consent.id.clone() }),
+        Some(Record::Consent(consent))
+    );
+    assert_eq!(
+        read_one(store, Query::Accounts { after: None, limit: 10 }),
+        Some(Record::Accounts(vec![account]))
+    );
+}

@@ -123,6 +123,46 @@ const RECORD_DEVICE_POLL: &str =
 
 const CONSUME_DEVICE: &str = "UPDATE device_grants SET status = ?2 WHERE device_code_hash = ?1";
 
+/// Insert or replace an account, keyed by `username`.
+const PUT_ACCOUNT: &str = "INSERT INTO accounts (username, subject, password_hash, disabled, \
+     created_at, updated_at, revision) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+     ON CONFLICT (username) DO UPDATE SET subject = excluded.subject, \
+     password_hash = excluded.password_hash, disabled = excluded.disabled, \
+     created_at = excluded.created_at, updated_at = excluded.updated_at, \
+     revision = excluded.revision";
+
+const DELETE_ACCOUNT: &str = "DELETE FROM accounts WHERE username = ?1";
+
+/// Insert or replace a session, keyed by its id hash.
+const PUT_SESSION: &str = "INSERT INTO sessions (hash, username, subject, pending, created_at, \
+     expires_at, revision) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+     ON CONFLICT (hash) DO UPDATE SET username = excluded.username, \
+     subject = excluded.subject, pending = excluded.pending, created_at = excluded.created_at, \
+     expires_at = excluded.expires_at, revision = excluded.revision";
+
+const TOUCH_SESSION: &str =
+    "UPDATE sessions SET expires_at = ?2 WHERE hash = ?1 AND expires_at < ?2";
+
+const DELETE_SESSION: &str = "DELETE FROM sessions WHERE hash = ?1";
+
+/// Insert a consent, or renew it: the scopes and last use change, the
+/// first grant's time stays.
+const PUT_CONSENT: &str = "INSERT INTO consents (id, subject, client_id, scopes, granted_at, \
+     last_used_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+     ON CONFLICT (id) DO UPDATE SET scopes = excluded.scopes, \
+     last_used_at = excluded.last_used_at";
+
+const DELETE_CONSENT: &str = "DELETE FROM consents WHERE id = ?1";
+
+/// `RevokeGrant`, in three statements: the tokens, the unredeemed codes,
+/// the approved device grants no poll has redeemed.
+const REVOKE_GRANT_TOKENS: &str = "UPDATE tokens SET revoked_at = ?3 \
+     WHERE client_id = ?1 AND subject = ?2 AND revoked_at IS NULL";
+const REVOKE_GRANT_CODES: &str = "UPDATE codes SET consumed_at = ?3 \
+     WHERE client_id = ?1 AND subject = ?2 AND consumed_at IS NULL";
+const REVOKE_GRANT_DEVICES: &str = "UPDATE device_grants SET status = ?3 \
+     WHERE client_id = ?1 AND subject = ?2 AND status = ?4";
+
 /// The statements that apply `effect`, to run in order inside the
 /// transaction. Fails only on values SQL cannot hold (see [`time`]).
 pub(crate) fn statements(effect: &Effect) -> Result<Vec<Statement>, StoreError> {
@@ -286,6 +326,61 @@ pub(crate) fn statements(effect: &Effect) -> Result<Vec<Statement>, StoreError> 
         ),
         Effect::ConsumeDevice { hash } => {
             one(CONSUME_DEVICE, vec![token_hash(hash), text(DeviceStatus::Consumed.as_str())])
+        }
+        Effect::PutAccount(a) => one(
+            PUT_ACCOUNT,
+            vec![
+                text(&a.username),
+                text(&a.subject),
+                text(a.password_hash.as_str()),
+                Value::Bool(a.disabled),
+                time(a.created_at)?,
+                time(a.updated_at)?,
+                count(a.revision, "revision")?,
+            ],
+        ),
+        Effect::DeleteAccount { username } => one(DELETE_ACCOUNT, vec![text(username)]),
+        Effect::PutSession(s) => one(
+            PUT_SESSION,
+            vec![
+                token_hash(&s.hash),
+                opt_text(s.username.as_deref()),
+                opt_text(s.subject.as_deref()),
+                json_list(&s.pending)?,
+                time(s.created_at)?,
+                time(s.expires_at)?,
+                count(s.revision, "revision")?,
+            ],
+        ),
+        Effect::TouchSession { hash, expires_at } => {
+            one(TOUCH_SESSION, vec![token_hash(hash), time(*expires_at)?])
+        }
+        Effect::DeleteSession { hash } => one(DELETE_SESSION, vec![token_hash(hash)]),
+        Effect::PutConsent(c) => one(
+            PUT_CONSENT,
+            vec![
+                text(&c.id),
+                text(&c.subject),
+                text(&c.client_id),
+                scopes(&c.scopes),
+                time(c.granted_at)?,
+                time(c.last_used_at)?,
+            ],
+        ),
+        Effect::DeleteConsent { id } => one(DELETE_CONSENT, vec![text(id)]),
+        Effect::RevokeGrant { client_id, subject, at } => {
+            let params = vec![text(client_id), text(subject), time(*at)?];
+            let devices = vec![
+                text(client_id),
+                text(subject),
+                text(DeviceStatus::Denied.as_str()),
+                text(DeviceStatus::Approved.as_str()),
+            ];
+            Ok(vec![
+                Statement::new(REVOKE_GRANT_TOKENS, params.clone()),
+                Statement::new(REVOKE_GRANT_CODES, params),
+                Statement::new(REVOKE_GRANT_DEVICES, devices),
+            ])
         }
     }
 }

@@ -25,7 +25,16 @@
 //!      — the same key as a trim by that family, so the two never lock
 //!      that family's token rows in opposite orders;
 //!    * the **user code** key of a device-code claim
-//!      ([`Precondition::UserCodeAvailable`]), exclusive.
+//!      ([`Precondition::UserCodeAvailable`]), exclusive;
+//!    * the **account** key `qscope account {username}` of a transaction
+//!      that claims or writes an account ([`Precondition::AccountAbsent`],
+//!      [`Effect::PutAccount`], [`Effect::DeleteAccount`]), exclusive.
+//!
+//!    A grant's revocation ([`Effect::RevokeGrant`]) takes its client's key
+//!    exclusively, like a client's deletion: it revokes tokens of many
+//!    families, so it must not run beside an issue or rotation for that
+//!    client (which hold the key shared, and lock a token row before the
+//!    rows of its family they trim).
 //! 2. **Then the rows the preconditions check**, `SELECT … FOR UPDATE`, in
 //!    the transaction's order (a code, a refresh token, a device grant, a
 //!    pending authorization).
@@ -77,6 +86,11 @@ pub(crate) fn client(client_id: &str, shared: bool) -> KeyLock {
     KeyLock { key: format!("qscope client {client_id}"), shared }
 }
 
+/// The key of the account `username`, exclusive.
+pub(crate) fn account(username: &str) -> KeyLock {
+    KeyLock::exclusive(format!("qscope account {username}"))
+}
+
 /// The key of the user code `hash` (a device grant's claim), exclusive.
 pub(crate) fn user_code(hash_text: &str) -> KeyLock {
     KeyLock::exclusive(format!("qscope user code {hash_text}"))
@@ -90,7 +104,10 @@ pub(crate) fn for_precondition(precondition: &Precondition) -> Option<KeyLock> {
         Precondition::UserCodeAvailable { hash, .. } => Some(user_code(&hash.to_text())),
         Precondition::ClientAbsent { client_id } => Some(client(client_id, false)),
         Precondition::ClientRevision { client_id, .. } => Some(client(client_id, true)),
-        Precondition::CodeUnconsumed { .. }
+        Precondition::AccountAbsent { username } => Some(account(username)),
+        Precondition::AccountRevision { .. }
+        | Precondition::SessionRevision { .. }
+        | Precondition::CodeUnconsumed { .. }
         | Precondition::TokenActive { .. }
         | Precondition::TokenNotRevoked { .. }
         | Precondition::PendingExists { .. }
@@ -129,7 +146,15 @@ pub(crate) fn for_effect(effect: &Effect) -> Option<KeyLock> {
         Effect::RevokeFamily { family, .. } => {
             Some(KeyLock::exclusive(family_key(&family.to_text())))
         }
-        Effect::PutCode(_)
+        Effect::RevokeGrant { client_id, .. } => Some(client(client_id, false)),
+        Effect::PutAccount(account_record) => Some(account(&account_record.username)),
+        Effect::DeleteAccount { username } => Some(account(username)),
+        Effect::PutSession(_)
+        | Effect::TouchSession { .. }
+        | Effect::DeleteSession { .. }
+        | Effect::PutConsent(_)
+        | Effect::DeleteConsent { .. }
+        | Effect::PutCode(_)
         | Effect::ConsumeCode { .. }
         | Effect::PutToken(_)
         | Effect::RotateToken { .. }

@@ -52,6 +52,13 @@ const CLIENT_ABSENT: &str =
 
 const CLIENT_REVISION: &str = "SELECT 1 FROM clients WHERE client_id = ?1 AND revision = ?2";
 
+const ACCOUNT_ABSENT: &str =
+    "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE username = ?1)";
+
+const ACCOUNT_REVISION: &str = "SELECT 1 FROM accounts WHERE username = ?1 AND revision = ?2";
+
+const SESSION_REVISION: &str = "SELECT 1 FROM sessions WHERE hash = ?1 AND revision = ?2";
+
 /// The check for `precondition`: it holds iff the statement returns a row.
 /// Fails only on values SQL cannot hold.
 pub(crate) fn check(precondition: &Precondition) -> Result<Check, StoreError> {
@@ -71,6 +78,13 @@ pub(crate) fn check(precondition: &Precondition) -> Result<Check, StoreError> {
         Precondition::ClientAbsent { client_id } => keyed(CLIENT_ABSENT, vec![text(client_id)]),
         Precondition::ClientRevision { client_id, revision } => {
             keyed(CLIENT_REVISION, vec![text(client_id), count(*revision, "revision")?])
+        }
+        Precondition::AccountAbsent { username } => keyed(ACCOUNT_ABSENT, vec![text(username)]),
+        Precondition::AccountRevision { username, revision } => {
+            row(ACCOUNT_REVISION, vec![text(username), count(*revision, "revision")?])
+        }
+        Precondition::SessionRevision { hash, revision } => {
+            row(SESSION_REVISION, vec![token_hash(hash), count(*revision, "revision")?])
         }
     }
 }

@@ -16,6 +16,7 @@ const CODES: &str = "DELETE FROM codes WHERE expires_at <= ?1";
 const TOKENS: &str = "DELETE FROM tokens WHERE expires_at <= ?1";
 const PENDING: &str = "DELETE FROM pending_authorizations WHERE expires_at <= ?1";
 const DEVICE_GRANTS: &str = "DELETE FROM device_grants WHERE expires_at <= ?1";
+const SESSIONS: &str = "DELETE FROM sessions WHERE expires_at <= ?1";
 
 /// How many records a purge deleted, per kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -29,6 +30,8 @@ pub struct Purged {
     pub pending: u64,
     /// Device authorizations (in any status) past their expiry.
     pub device_grants: u64,
+    /// Browser sessions past their expiry.
+    pub sessions: u64,
 }
 
 /// Picks the field of [`Purged`] a delete's row count goes to.
@@ -42,6 +45,7 @@ pub(crate) fn statements(now: UnixTime) -> Result<Vec<(Statement, Counter)>, Sto
         (Statement::new(CODES, vec![at.clone()]), |p| &mut p.codes),
         (Statement::new(TOKENS, vec![at.clone()]), |p| &mut p.tokens),
         (Statement::new(PENDING, vec![at.clone()]), |p| &mut p.pending),
-        (Statement::new(DEVICE_GRANTS, vec![at]), |p| &mut p.device_grants),
+        (Statement::new(DEVICE_GRANTS, vec![at.clone()]), |p| &mut p.device_grants),
+        (Statement::new(SESSIONS, vec![at]), |p| &mut p.sessions),
     ])
 }

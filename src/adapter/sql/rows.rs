@@ -14,8 +14,9 @@ use super::columns::{
 };
 use crate::RequestId;
 use crate::store::{
-    AuditEvent, ClientRecord, CodeRecord, DeviceGrantRecord, PendingAuthorizationRecord,
-    PkceChallenge, Record, StoreError, TokenRecord,
+    AccountRecord, AuditEvent, ClientRecord, CodeRecord, ConsentRecord, DeviceGrantRecord,
+    PasswordHash, PendingAuthorizationRecord, PkceChallenge, Record, SessionRecord, StoreError,
+    TokenRecord,
 };
 
 /// One result row, read by column position; a `NULL` reads as `None`.
@@ -47,6 +48,30 @@ pub(crate) fn clients_page(records: Vec<Record>) -> Result<Record, StoreError> {
         })
         .collect::<Result<_, _>>()
         .map(Record::Clients)
+}
+
+/// A page of accounts ([`Record::Accounts`]) from account rows.
+pub(crate) fn accounts_page(records: Vec<Record>) -> Result<Record, StoreError> {
+    records
+        .into_iter()
+        .map(|record| match record {
+            Record::Account(account) => Ok(account),
+            other => Err(malformed(format!("an account page holds {other:?}"))),
+        })
+        .collect::<Result<_, _>>()
+        .map(Record::Accounts)
+}
+
+/// A page of consents ([`Record::Consents`]) from consent rows.
+pub(crate) fn consents_page(records: Vec<Record>) -> Result<Record, StoreError> {
+    records
+        .into_iter()
+        .map(|record| match record {
+            Record::Consent(consent) => Ok(consent),
+            other => Err(malformed(format!("a consent page holds {other:?}"))),
+        })
+        .collect::<Result<_, _>>()
+        .map(Record::Consents)
 }
 
 fn required<T>(value: Option<T>, column: &str) -> Result<T, StoreError> {
@@ -210,6 +235,65 @@ pub(crate) fn device(row: &dyn SqlRow) -> Result<Record, StoreError> {
         issued_at: to_time(int(row, 9, "issued_at")?, "issued_at")?,
         expires_at: to_time(int(row, 10, "expires_at")?, "expires_at")?,
         family: to_family(blob(row, 11, "family")?, "family")?,
+    }))
+}
+
+/// The columns [`account`] decodes, in order.
+macro_rules! account_columns {
+    () => {
+        "username, subject, password_hash, disabled, created_at, updated_at, revision"
+    };
+}
+pub(crate) use account_columns;
+
+pub(crate) fn account(row: &dyn SqlRow) -> Result<Record, StoreError> {
+    Ok(Record::Account(AccountRecord {
+        username: text(row, 0, "username")?,
+        subject: text(row, 1, "subject")?,
+        password_hash: PasswordHash::new(text(row, 2, "password_hash")?),
+        disabled: row.boolean(3)?,
+        created_at: to_time(int(row, 4, "created_at")?, "created_at")?,
+        updated_at: to_time(int(row, 5, "updated_at")?, "updated_at")?,
+        revision: to_count(int(row, 6, "revision")?, "revision")?,
+    }))
+}
+
+/// The columns [`session`] decodes, in order.
+macro_rules! session_columns {
+    () => {
+        "hash, username, subject, pending, created_at, expires_at, revision"
+    };
+}
+pub(crate) use session_columns;
+
+pub(crate) fn session(row: &dyn SqlRow) -> Result<Record, StoreError> {
+    Ok(Record::Session(SessionRecord {
+        hash: to_token_hash(blob(row, 0, "hash")?, "hash")?,
+        username: row.text(1)?,
+        subject: row.text(2)?,
+        pending: from_json_list(&text(row, 3, "pending")?, "pending")?,
+        created_at: to_time(int(row, 4, "created_at")?, "created_at")?,
+        expires_at: to_time(int(row, 5, "expires_at")?, "expires_at")?,
+        revision: to_count(int(row, 6, "revision")?, "revision")?,
+    }))
+}
+
+/// The columns [`consent`] decodes, in order.
+macro_rules! consent_columns {
+    () => {
+        "id, subject, client_id, scopes, granted_at, last_used_at"
+    };
+}
+pub(crate) use consent_columns;
+
+pub(crate) fn consent(row: &dyn SqlRow) -> Result<Record, StoreError> {
+    Ok(Record::Consent(ConsentRecord {
+        id: text(row, 0, "id")?,
+        subject: text(row, 1, "subject")?,
+        client_id: text(row, 2, "client_id")?,
+        scopes: to_scopes(&text(row, 3, "scopes")?, "scopes")?,
+        granted_at: to_time(int(row, 4, "granted_at")?, "granted_at")?,
+        last_used_at: to_time(int(row, 5, "last_used_at")?, "last_used_at")?,
     }))
 }
 

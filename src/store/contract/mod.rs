@@ -15,6 +15,7 @@
 //! Each check panics with a message naming the rule it found broken.
 //! Available with the `contract-tests` feature.
 
+pub mod accounts;
 mod async_store;
 pub mod claims;
 pub mod device;
@@ -74,6 +75,11 @@ where
     claims::concurrent_client_creations_have_one_winner(Arc::new(make()), 8);
     fifo::concurrent_issues_keep_the_fifo_limit(Arc::new(make()), 8);
     fifo_mix::fifo_limits_meet_concurrent_rotation(Arc::new(make()), 4);
+    accounts::accounts_are_kept_and_listed(&make());
+    accounts::account_subjects_are_unique(&make());
+    accounts::sessions_are_kept_touched_and_deleted(&make());
+    accounts::consents_keep_their_first_grant(&make());
+    accounts::revoking_a_grant_ends_its_tokens(&make());
 }
 
 /// A token record for tests: `name` is hashed to form its key.

@@ -10,19 +10,22 @@ mod arena;
 mod digest_map;
 mod tokens;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::UnixTime;
 use crate::secret::TokenHash;
 
+use super::account::AccountRecord;
 use super::audit::AuditEvent;
+use super::consent::ConsentRecord;
 use super::effect::{Effect, Outcome, Precondition, TokenOwner, Transaction};
 use super::query::{Answers, Query};
 use super::record::{
     ClientRecord, CodeRecord, DeviceGrantRecord, DeviceStatus, PendingAuthorizationRecord, Record,
     RecordRef, TokenKind, TokenRecord, UserRecord,
 };
+use super::session::SessionRecord;
 use super::{AsyncStore, Store, StoreError};
 use crate::secret::SecretHash;
 use arena::Arena;
@@ -54,6 +57,12 @@ struct State {
     audit: Arena<AuditEvent>,
     /// username → (password hash, subject), for the password grant.
     users: HashMap<String, (SecretHash, String)>,
+    /// The host's user accounts, by username.
+    accounts: BTreeMap<String, AccountRecord>,
+    /// The host's browser sessions, by id hash.
+    sessions: DigestMap<TokenHash, SessionRecord>,
+    /// Consents, by id.
+    consents: BTreeMap<String, ConsentRecord>,
 }
 
 impl MemoryStore {
@@ -167,6 +176,24 @@ impl State {
                 page.truncate(*limit as usize);
                 Some(Record::Clients(page.into_iter().cloned().collect()))
             }
+            Query::Accounts { after, limit } => Some(Record::Accounts(
+                self.accounts
+                    .values()
+                    .filter(|a| after.as_ref().is_none_or(|after| a.username > *after))
+                    .take(*limit as usize)
+                    .cloned()
+                    .collect(),
+            )),
+            Query::Consents { subject, client_id, after, limit } => Some(Record::Consents(
+                self.consents
+                    .values()
+                    .filter(|c| after.as_ref().is_none_or(|after| c.id > *after))
+                    .filter(|c| subject.as_ref().is_none_or(|s| c.subject == *s))
+                    .filter(|c| client_id.as_ref().is_none_or(|id| c.client_id == *id))
+                    .take(*limit as usize)
+                    .cloned()
+                    .collect(),
+            )),
             _ => self.stored(query).map(RecordRef::to_record),
         }
     }
@@ -191,7 +218,13 @@ impl State {
                 .get(hash)
                 .and_then(|id| self.clients.get(id))
                 .map(RecordRef::Client),
-            Query::User { .. } | Query::Clients { .. } => None,
+            Query::Account { username } => self.accounts.get(username).map(RecordRef::Account),
+            Query::Session { hash } => self.sessions.get(hash).map(RecordRef::Session),
+            Query::Consent { id } => self.consents.get(id).map(RecordRef::Consent),
+            Query::User { .. }
+            | Query::Clients { .. }
+            | Query::Accounts { .. }
+            | Query::Consents { .. } => None,
         }
     }
 
@@ -360,7 +393,82 @@ impl State {
                     grant.status = DeviceStatus::Consumed;
                 }
             }
+            Effect::PutAccount(account) => {
+                self.accounts.insert(account.username.clone(), account.clone());
+            }
+            Effect::DeleteAccount { username } => {
+                self.accounts.remove(username);
+            }
+            Effect::PutSession(session) => {
+                self.sessions.insert(session.hash, session.clone());
+            }
+            Effect::TouchSession { hash, expires_at } => {
+                if let Some(session) = self.sessions.get_mut(hash) {
+                    session.expires_at = session.expires_at.max(*expires_at);
+                }
+            }
+            Effect::DeleteSession { hash } => {
+                self.sessions.remove(hash);
+            }
+            Effect::PutConsent(consent) => {
+                let granted_at = self.consents.get(&consent.id).map(|c| c.granted_at);
+                let mut stored = consent.clone();
+                stored.granted_at = granted_at.unwrap_or(consent.granted_at);
+                self.consents.insert(consent.id.clone(), stored);
+            }
+            Effect::DeleteConsent { id } => {
+                self.consents.remove(id);
+            }
+            Effect::RevokeGrant { client_id, subject, at } => {
+                for position in self.tokens.of_client(client_id) {
+                    if let Some(token) = self.tokens.at_mut(position)
+                        && token.subject.as_deref() == Some(subject.as_str())
+                    {
+                        token.revoked_at.get_or_insert(*at);
+                    }
+                }
+                for code in self.codes.values_mut() {
+                    if code.client_id == *client_id && code.subject == *subject {
+                        code.consumed_at.get_or_insert(*at);
+                    }
+                }
+                for grant in self.devices.values_mut() {
+                    if grant.client_id == *client_id
+                        && grant.subject.as_deref() == Some(subject.as_str())
+                        && grant.status == DeviceStatus::Approved
+                    {
+                        grant.status = DeviceStatus::Denied;
+                    }
+                }
+            }
         }
+    }
+
+    /// Whether `effects` would give two accounts one subject (the contract
+    /// makes that a permanent failure of the whole transaction).
+    fn subject_taken(&self, effects: &[Effect]) -> bool {
+        if !effects.iter().any(|effect| matches!(effect, Effect::PutAccount(_))) {
+            return false;
+        }
+        let mut accounts = self.accounts.clone();
+        for effect in effects {
+            match effect {
+                Effect::PutAccount(account) => {
+                    let taken = accounts.values().any(|other| {
+                        other.subject == account.subject && other.username != account.username
+                    });
+                    if taken {
+                        return true;
+                    }
+                    accounts.insert(account.username.clone(), account.clone());
+                }
+                Effect::DeleteAccount { username } => {
+                    accounts.remove(username);
+                }
+                _ => {}
+            }
+        }
+        false
     }
 }
 
@@ -387,6 +495,9 @@ impl Store for MemoryStore {
             return Err(StoreError::permanent(format!(
                 "a {kind} with this hash is already stored"
             )));
+        }
+        if state.subject_taken(&transaction.effects) {
+            return Err(StoreError::permanent("another account has this subject"));
         }
         for effect in &transaction.effects {
             state.apply(effect);

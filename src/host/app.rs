@@ -1,0 +1,194 @@
+//! The host: routes each request to the demo's own pages (`/login`,
+//! `/consent`, `/device`) or to the core, applies the request deadline and
+//! the rate limits (per address on every path before anything else, per
+//! authenticated client at the endpoints where clients authenticate),
+//! keeps the authorization endpoint's interactions in the browser's
+//! session, and logs one line per request.
+
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::adapter::context::{REQUEST_ID_HEADER, context_for, response_request_id};
+use crate::adapter::tower::{collect_body, unreadable_body};
+use crate::response::json_error;
+use crate::{ErrorCode, Reply};
+use bytes::Bytes;
+use http::header::CONNECTION;
+use http::{HeaderValue, Request, StatusCode};
+use http_body::Body;
+use http_body_util::Full;
+
+use crate::host::client_address::client_address;
+use crate::host::client_limit::{self, AUTHENTICATING};
+use crate::host::clock::monotonic_now;
+use crate::host::deadline::DeadlineBody;
+use crate::host::form;
+use crate::host::operations;
+use crate::host::rate_limit::AddressKey;
+use crate::host::slow_down;
+use crate::host::web::{Answer, App, Incoming, busy, full, redirect, server_error, with_cookie};
+
+/// Answers one request and logs it. The body must arrive within the
+/// request timeout (after the headers, which hyper bounds with the same
+/// timeout); an answer not ready within twice that is given up with a 503.
+/// Either way the connection is closed.
+pub(crate) async fn handle<B>(app: Arc<App>, request: Request<B>, peer: SocketAddr) -> Answer
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+{
+    let started = monotonic_now();
+    let client = client_address(peer.ip(), request.headers(), &app.limits.trusted_proxies);
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let timeout = app.limits.request_timeout;
+    let deadline = started + timeout;
+    let answered = tokio::time::timeout(timeout * 2, route(&app, request, client, deadline));
+    let mut response = match answered.await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(path = %path, "no answer within twice the request timeout");
+            slow_down::gave_up(&path)
+        }
+    };
+    if monotonic_now() >= deadline {
+        response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    let request_id = response
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|id| id.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    app.metrics.request(&path, response.status().as_u16());
+    // The path only: queries may carry user codes and other secrets.
+    tracing::info!(
+        %method,
+        path = %path,
+        status = response.status().as_u16(),
+        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        request_id = %request_id,
+        peer = %client,
+        "request"
+    );
+    response
+}
+
+async fn route<B>(app: &Arc<App>, request: Request<B>, peer: IpAddr, deadline: Instant) -> Answer
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+{
+    let path = request.uri().path().to_owned();
+    if let Err(wait) = app.limiter.check(&AddressKey::of(peer)) {
+        tracing::debug!(peer = %peer, path, "rate limited");
+        return slow_down::rate_limited(&path, wait, "too many requests from this address");
+    }
+    let request = request.map(|body| DeadlineBody::new(body, deadline));
+    let incoming_id = request.headers().get(REQUEST_ID_HEADER).cloned();
+    let Ok(ctx) = context_for(Some(peer), incoming_id.as_ref()) else {
+        return json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::TemporarilyUnavailable,
+            "the server cannot draw randomness; retry later",
+        )
+        .map(|body| Full::new(Bytes::from(body)));
+    };
+    let request_id = response_request_id(incoming_id.as_ref(), &ctx);
+    let incoming = Incoming { request, ctx, deadline };
+    let mut response = match path.as_str() {
+        "/healthz" => operations::healthz(),
+        "/readyz" => operations::readyz(app).await,
+        "/metrics" if app.limits.metrics => operations::metrics(app),
+        "/login" => crate::host::login::answer(app, incoming).await,
+        "/logout" => crate::host::login::sign_out(app, incoming).await,
+        "/consent" => crate::host::consent::answer(app, incoming).await,
+        "/device" => crate::host::device::answer(app, incoming).await,
+        _ => core(app, incoming).await,
+    };
+    response.headers_mut().insert(REQUEST_ID_HEADER, request_id);
+    response
+}
+
+/// Every path but the host's pages: the core answers. A client over its
+/// own rate limit is refused first; a success to a request that presented
+/// a client secret is charged to that client. A valid authorization
+/// request waits in the browser's session while the user signs in and
+/// consents.
+async fn core<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
+    let Incoming { request, ctx, deadline, .. } = incoming;
+    let now = ctx.now;
+    let (parts, body) = request.into_parts();
+    let Some(body) = collect_body(body, app.server.config().max_body_bytes()).await else {
+        if monotonic_now() >= deadline {
+            return slow_down::too_slow(parts.uri.path());
+        }
+        return full(unreadable_body());
+    };
+    let path = parts.uri.path().to_owned();
+    let named = AUTHENTICATING
+        .contains(&path.as_str())
+        .then(|| client_limit::presented(&parts.headers, &body))
+        .flatten();
+    if let Some(named) = &named
+        && let Err(wait) = app.client_limits.check(&named.client_id)
+    {
+        tracing::debug!(client_id = ?named.client_id, path = %path, "client rate limited");
+        return slow_down::rate_limited(&path, wait, "this client is over its rate limit");
+    }
+    let headers = parts.headers.clone();
+    let request = Request::from_parts(parts, body);
+    let interaction = match app.driver.run(&app.server, request, ctx).await {
+        Reply::Interaction(interaction) => interaction,
+        Reply::Http(response) => {
+            // 2xx at these endpoints comes only after the secret was checked.
+            if response.status().is_success()
+                && let Some(named) = named.filter(|named| named.with_secret)
+            {
+                app.client_limits.charge(&named.client_id);
+            }
+            return full(response);
+        }
+        _ => {
+            // Not the value: a reply may carry secrets.
+            tracing::error!("the core gave an unexpected reply");
+            return server_error();
+        }
+    };
+    let waiting = match app.sessions.find(&headers, now).await {
+        Some((id, _)) => match app.sessions.add_pending(&id, &interaction, now).await {
+            Ok(Some((key, signed_in))) => Ok((id, key, signed_in)),
+            Ok(None) => {
+                app.sessions.create_with(&interaction, now).await.map(|(id, key)| (id, key, false))
+            }
+            Err(error) => Err(error),
+        },
+        None => app.sessions.create_with(&interaction, now).await.map(|(id, key)| (id, key, false)),
+    };
+    let (id, key, signed_in) = match waiting {
+        Ok(waiting) => waiting,
+        Err(error) => {
+            tracing::warn!(%error, "could not keep an authorization request in a session");
+            return busy();
+        }
+    };
+    let consent = format!("/consent?request={}", form::encode(&key));
+    let location =
+        if signed_in { consent } else { format!("/login?next={}", form::encode(&consent)) };
+    with_cookie(app, &id, redirect(&location))
+}
+
+/// A service function for hyper: every request answered by [`handle`].
+pub(crate) async fn serve<B>(
+    app: Arc<App>,
+    request: Request<B>,
+    peer: SocketAddr,
+) -> Result<Answer, Infallible>
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+{
+    Ok(handle(app, request, peer).await)
+}

@@ -1,0 +1,139 @@
+//! `/consent`: the consent page for an authorization request waiting in
+//! the session, and its post (`decision` = `approve` or `deny`), which
+//! answers with a 303 to the client's redirect URI (another origin, which
+//! the page's `form-action` names: see [`csp`]), or with a link to it
+//! where `form-action` cannot name that origin.
+
+use crate::{Decision, Reply, Scopes};
+use http::header::LOCATION;
+use http::{Method, Response, StatusCode};
+use http_body::Body;
+
+use crate::host::pages;
+use crate::host::web::{
+    Answer, App, DecisionForm, Incoming, decision_form, full, method_not_allowed, query, redirect,
+    server_error, with_cookie,
+};
+use crate::host::{consents, csp, form};
+
+/// Answers `/consent`.
+pub(crate) async fn answer<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
+    match *incoming.request.method() {
+        Method::GET => show(app, &incoming).await,
+        Method::POST => submit(app, incoming).await,
+        _ => method_not_allowed("GET, POST"),
+    }
+}
+
+async fn show<B>(app: &App, incoming: &Incoming<B>) -> Answer {
+    let query = query(&incoming.request);
+    let key = form::single(&query, "request").unwrap_or_default();
+    // Waiting requests live in the session; without one there is none.
+    let Some((id, session)) = app.sessions.find(incoming.request.headers(), incoming.ctx.now).await
+    else {
+        return unknown_request();
+    };
+    let Some(user) = session.username() else {
+        let next = format!("/consent?request={}", form::encode(key));
+        return with_cookie(app, &id, redirect(&format!("/login?next={}", form::encode(&next))));
+    };
+    let Some(interaction) = session.pending(key) else {
+        return unknown_request();
+    };
+    let body = pages::consent(&session.csrf(), key, user, &interaction);
+    // The title names no client: client-supplied text stays in the body,
+    // isolated (see `pages::client_text`).
+    let mut page = pages::page(StatusCode::OK, "Allow access?", &body);
+    // Allow and Deny end in a redirect to the client, which browsers check
+    // against form-action too (where its origin cannot be named there, the
+    // answer is a link instead: see `for_the_browser`).
+    csp::insert_for_redirect(page.headers_mut(), &interaction.redirect_uri);
+    with_cookie(app, &id, page)
+}
+
+async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
+    let Incoming { request, ctx, .. } = incoming;
+    let now = ctx.now;
+    let DecisionForm { id, user, fields, approve } = match decision_form(app, request, now).await {
+        Ok(form) => form,
+        Err(page) => return page,
+    };
+    let key = form::single(&fields, "request").unwrap_or_default();
+    let interaction = match app.sessions.take_pending(&id, key, now).await {
+        Ok(Some(interaction)) => interaction,
+        Ok(None) => return unknown_request(),
+        Err(error) => {
+            tracing::warn!(%error, "could not take a waiting request from a session");
+            return server_error();
+        }
+    };
+    let client_id = interaction.client_id.clone();
+    let scopes = Scopes::from_names(interaction.scopes.iter().map(|s| s.name.clone()));
+    let decision = if approve {
+        Decision::approve(interaction.handle, user.clone(), scopes.clone())
+    } else {
+        Decision::deny(interaction.handle)
+    };
+    // A redirect to the client with the code or `access_denied`, or a 400
+    // when the request expired meanwhile.
+    match app.driver.run(&app.server, decision, ctx).await {
+        Reply::Http(response) => {
+            if approve && issued_a_code(&response) {
+                consents::record(app.driver.store(), &user, &client_id, scopes, now).await;
+            }
+            with_cookie(app, &id, for_the_browser(response))
+        }
+        _ => {
+            // Not the value: a reply may carry secrets.
+            tracing::error!("a decision gave an unexpected reply");
+            server_error()
+        }
+    }
+}
+
+/// The core's answer as the browser gets it. A 303 to a web redirect URI
+/// whose origin the consent page's form-action could not name (an IPv6
+/// loopback literal such as `http://[::1]:8080/cb`) would be blocked by
+/// browsers that check form-action on redirects; it becomes a page with a
+/// link to that URI, which the user follows (following a link is not a
+/// form submission). Every other answer passes as it is.
+fn for_the_browser(response: Response<Vec<u8>>) -> Answer {
+    let unnamed = (response.status() == StatusCode::SEE_OTHER)
+        .then(|| response.headers().get(LOCATION)?.to_str().ok())
+        .flatten()
+        .filter(|location| is_web(location) && csp::origin_source(location).is_none());
+    match unnamed {
+        Some(location) => {
+            pages::page(StatusCode::OK, "Return to the application", &pages::onward(location))
+        }
+        None => full(response),
+    }
+}
+
+/// Whether the core's answer to an approval is the redirect with a code.
+fn issued_a_code(response: &Response<Vec<u8>>) -> bool {
+    response.status() == StatusCode::SEE_OTHER
+        && response.headers().get(LOCATION).and_then(|location| location.to_str().ok()).is_some_and(
+            |location| {
+                form::parse(location.split_once('?').map_or("", |(_, q)| q))
+                    .iter()
+                    .any(|(name, _)| name == "code")
+            },
+        )
+}
+
+/// Whether `uri` is an `http` or `https` URI.
+fn is_web(uri: &str) -> bool {
+    let scheme =
+        |prefix: &str| uri.get(..prefix.len()).is_some_and(|s| s.eq_ignore_ascii_case(prefix));
+    scheme("http://") || scheme("https://")
+}
+
+fn unknown_request() -> Answer {
+    pages::message(
+        StatusCode::BAD_REQUEST,
+        "Request not found",
+        "This authorization request is unknown, was already answered or has expired. \
+         Start again from the application.",
+    )
+}

@@ -1,0 +1,75 @@
+//! Consents in the store: which user allowed which client which scopes,
+//! recorded when the user approves on the consent or device page, so that
+//! an administrator can list them and revoke one with every token under it
+//! (`qscope grant list|revoke`).
+
+use crate::store::{AsyncStore, ConsentRecord, Effect, Query, Record, StoreError, Transaction};
+use crate::{Scopes, UnixTime};
+
+/// Records that `subject` allowed `client_id` `scopes` at `now` (renewing
+/// an earlier consent keeps its first time). A failure is logged: the
+/// approval stands without its record.
+pub(crate) async fn record(
+    store: &impl AsyncStore,
+    subject: &str,
+    client_id: &str,
+    scopes: Scopes,
+    now: UnixTime,
+) {
+    let consent = ConsentRecord {
+        id: ConsentRecord::id_of(subject, client_id),
+        subject: subject.to_owned(),
+        client_id: client_id.to_owned(),
+        scopes,
+        granted_at: now,
+        last_used_at: now,
+    };
+    let put = Transaction::unconditional(vec![Effect::PutConsent(consent)]);
+    if let Err(error) = store.apply(&put).await {
+        tracing::warn!(%error, "could not record a consent");
+    }
+}
+
+/// The consent `id`, if there is one.
+pub(crate) async fn find(
+    store: &impl AsyncStore,
+    id: &str,
+) -> Result<Option<ConsentRecord>, StoreError> {
+    let answers = store.read(&[Query::Consent { id: id.to_owned() }]).await?;
+    Ok(answers.as_slice().iter().find_map(|answer| match &answer.record {
+        Some(Record::Consent(consent)) => Some(consent.clone()),
+        _ => None,
+    }))
+}
+
+/// Up to `limit` consents after `after`, of one user and/or client.
+pub(crate) async fn page(
+    store: &impl AsyncStore,
+    subject: Option<String>,
+    client_id: Option<String>,
+    after: Option<String>,
+    limit: u32,
+) -> Result<Vec<ConsentRecord>, StoreError> {
+    let answers = store.read(&[Query::Consents { subject, client_id, after, limit }]).await?;
+    Ok(answers
+        .as_slice()
+        .iter()
+        .find_map(|answer| match &answer.record {
+            Some(Record::Consents(page)) => Some(page.clone()),
+            _ => None,
+        })
+        .unwrap_or_default())
+}
+
+/// Ends `consent`: the record goes, and every token, unredeemed code and
+/// approved device grant of its user and client is revoked.
+pub(crate) fn revoke(consent: &ConsentRecord, now: UnixTime) -> Transaction {
+    Transaction::unconditional(vec![
+        Effect::DeleteConsent { id: consent.id.clone() },
+        Effect::RevokeGrant {
+            client_id: consent.client_id.clone(),
+            subject: consent.subject.clone(),
+            at: now,
+        },
+    ])
+}
