@@ -246,7 +246,12 @@ fn jsonwebtoken_signs_dpop_proofs_qscope_verifies_and_verifies_qscope_s_proofs()
         // Theirs: their header, their JWK of the key, their signature.
         let mut header = Header::new(theirs(alg));
         header.typ = Some("dpop+jwt".into());
-        header.jwk = Some(Jwk::from_encoding_key(&encoding, theirs(alg)).unwrap());
+        header.jwk = Some(match alg {
+            // Their Ed25519 JWK export reads only 48-octet PKCS#8 (no public
+            // key inside); the JWK is then our public JWK in their type.
+            Algorithm::EdDsa => serde_json::from_str::<Jwk>(&key.public_jwk().to_json()).unwrap(),
+            _ => Jwk::from_encoding_key(&encoding, theirs(alg)).unwrap(),
+        });
         let payload: serde_json::Value = serde_json::from_str(&claims.to_json()).unwrap();
         let proof = encode(&header, &payload, &encoding).unwrap();
         let verified =
