@@ -214,3 +214,62 @@ fn openssl_through_node_verifies_qscope_signatures() {
         Algorithm::ALL
     );
 }
+
+#[test]
+fn jsonwebtoken_signs_dpop_proofs_qscope_verifies_and_verifies_qscope_s_proofs() {
+    use jsonwebtoken::jwk::Jwk;
+    use qscope::jose::dpop::{DpopClaims, DpopRequest, DpopVerifier};
+
+    let mut rng = ChaCha20Rng::seed_from_u64(9449);
+    let htu = "https://as.example.com/token";
+    let verifier = DpopVerifier::new();
+    let request = DpopRequest::new(&http::Method::POST, htu);
+    let claims = DpopClaims {
+        jti: "Zm9vYmFyYmF6cXV4".into(),
+        htm: "POST".into(),
+        htu: htu.into(),
+        iat: IAT,
+        ath: None,
+        nonce: None,
+    };
+    for alg in Algorithm::ALL {
+        let key = SigningKey::generate(alg, &mut rng).unwrap();
+        let pem = key.to_pkcs8_pem().unwrap();
+        let encoding = match alg {
+            Algorithm::Es256 => EncodingKey::from_ec_pem(pem.expose().as_bytes()),
+            Algorithm::EdDsa => EncodingKey::from_ed_pem(pem.expose().as_bytes()),
+            Algorithm::Rs256 | Algorithm::Ps256 => {
+                EncodingKey::from_rsa_pem(pem.expose().as_bytes())
+            }
+        }
+        .unwrap();
+        // Theirs: their header, their JWK of the key, their signature.
+        let mut header = Header::new(theirs(alg));
+        header.typ = Some("dpop+jwt".into());
+        header.jwk = Some(match alg {
+            // Their Ed25519 JWK export reads only 48-octet PKCS#8 (no public
+            // key inside); the JWK is then our public JWK in their type.
+            Algorithm::EdDsa => serde_json::from_str::<Jwk>(&key.public_jwk().to_json()).unwrap(),
+            _ => Jwk::from_encoding_key(&encoding, theirs(alg)).unwrap(),
+        });
+        let payload: serde_json::Value = serde_json::from_str(&claims.to_json()).unwrap();
+        let proof = encode(&header, &payload, &encoding).unwrap();
+        let verified =
+            verifier.verify(&proof, &request, IAT).unwrap_or_else(|e| panic!("{alg}: {e}"));
+        assert_eq!(verified.jkt, key.public_jwk().thumbprint(), "{alg}");
+        assert_eq!(verified.algorithm, alg);
+        // Ours, checked by them with the key our header carries.
+        let ours = claims.sign(&key, &mut rng).unwrap();
+        let their_header = decode_header(&ours).unwrap();
+        assert_eq!(their_header.typ.as_deref(), Some("dpop+jwt"));
+        let jwk = their_header.jwk.expect("a jwk in the header");
+        let mut validation = Validation::new(theirs(alg));
+        validation.set_required_spec_claims::<&str>(&[]);
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        let data =
+            decode::<serde_json::Value>(&ours, &DecodingKey::from_jwk(&jwk).unwrap(), &validation)
+                .unwrap_or_else(|e| panic!("{alg}: {e}"));
+        assert_eq!(data.claims["htu"], htu);
+    }
+}

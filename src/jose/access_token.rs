@@ -1,8 +1,9 @@
 //! RFC 9068 JWT access tokens: the claims, encoded and signed.
 
 use rand_core::CryptoRng;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
+use super::numeric_date::numeric_date;
 use super::{JoseError, KeySet, KeySetError, SignStep, SigningKey, jws};
 use crate::{Scopes, UnixTime};
 
@@ -75,7 +76,8 @@ pub struct AccessTokenClaims {
     pub cnf: Option<Confirmation>,
 }
 
-/// Why a JWT's claims are not those of an access token.
+/// Why a JWT's claims are refused: not those of an access token, a DPoP
+/// proof or a client assertion.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ClaimsError {
     /// The payload is not a JSON object of claims, or repeats a claim.
@@ -127,18 +129,6 @@ struct RawClaims {
     jti: Option<String>,
     scope: Option<String>,
     cnf: Option<Confirmation>,
-}
-
-/// A NumericDate (RFC 7519 §2): non-negative seconds, possibly fractional
-/// (the fraction is dropped).
-fn numeric_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<UnixTime>, D::Error> {
-    let seconds = f64::deserialize(d)?;
-    // Excludes NaN, infinities, negatives and values past `u64::MAX`.
-    if !(0.0..18_446_744_073_709_551_615.0).contains(&seconds) {
-        return Err(serde::de::Error::custom("a NumericDate is a non-negative number of seconds"));
-    }
-    // In range and finite, so the conversion saturates nowhere.
-    Ok(Some(UnixTime::from_secs(seconds as u64)))
 }
 
 impl AccessTokenClaims {

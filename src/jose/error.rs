@@ -84,6 +84,9 @@ pub enum JoseError {
     /// follows or trusts one (RFC 8725 §3.10) and refuses the token.
     #[error("the header carries \"{0}\"; keys come only from the verifier's key set")]
     KeyReferenceInHeader(&'static str),
+    /// A JWS that must carry its public key in `jwk` (a DPoP proof) has none.
+    #[error("the header carries no jwk")]
+    MissingJwk,
     /// A key set is used and the header names no `kid`.
     #[error("the header has no kid")]
     MissingKid,

@@ -3,7 +3,8 @@
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use super::{Algorithm, JoseError};
+use super::jwk::RawJwk;
+use super::{Algorithm, JoseError, PublicJwk};
 
 /// The protected header of a verified JWS: the members qscope acts on.
 /// Unknown members are ignored, as RFC 7515 §4 requires of members that
@@ -36,6 +37,23 @@ struct RawHeader {
     x5c: Option<IgnoredAny>,
 }
 
+/// The header of a JWS that carries its own public key in `jwk` (a DPoP
+/// proof, RFC 9449 §4.2): the same members as [`RawHeader`], `jwk` read
+/// as a JWK, and the other key references still refused. Only
+/// [`Header::parse_with_jwk`] reads it; the access-token path never does.
+#[derive(Deserialize)]
+struct RawEmbeddedKeyHeader {
+    alg: Option<String>,
+    kid: Option<String>,
+    typ: Option<String>,
+    cty: Option<String>,
+    crit: Option<IgnoredAny>,
+    jku: Option<IgnoredAny>,
+    jwk: Option<RawJwk>,
+    x5u: Option<IgnoredAny>,
+    x5c: Option<IgnoredAny>,
+}
+
 impl Header {
     /// Reads a decoded protected header (RFC 7515 §5.2 steps 2–5).
     pub(crate) fn parse(json: &[u8]) -> Result<Self, JoseError> {
@@ -52,6 +70,28 @@ impl Header {
             return Err(JoseError::KeyReferenceInHeader(name));
         }
         Ok(Self { alg, kid: raw.kid, typ: raw.typ, cty: raw.cty })
+    }
+
+    /// Reads the decoded protected header of a JWS signed by the key it
+    /// carries in `jwk` (RFC 7515 §4.1.3; RFC 9449 §4.2, §4.3 steps 5–7):
+    /// `alg` as in [`parse`](Self::parse), `crit`, `jku`, `x5u` and `x5c`
+    /// refused, and `jwk` required and read as a public JWK — a private
+    /// member is [`JoseError::PrivateKeyMember`].
+    pub(crate) fn parse_with_jwk(json: &[u8]) -> Result<(Self, PublicJwk), JoseError> {
+        let raw: RawEmbeddedKeyHeader =
+            serde_json::from_slice(json).map_err(|e| JoseError::InvalidHeader(e.to_string()))?;
+        let alg = raw.alg.ok_or_else(|| JoseError::InvalidHeader("no \"alg\"".into()))?;
+        let alg = Algorithm::parse(&alg)?;
+        if raw.crit.is_some() {
+            return Err(JoseError::CriticalHeader);
+        }
+        let references = [("jku", &raw.jku), ("x5u", &raw.x5u), ("x5c", &raw.x5c)];
+        if let Some((name, _)) = references.iter().find(|(_, value)| value.is_some()) {
+            return Err(JoseError::KeyReferenceInHeader(name));
+        }
+        let jwk = raw.jwk.as_ref().ok_or(JoseError::MissingJwk)?;
+        let key = PublicJwk::from_header(jwk, alg)?;
+        Ok((Self { alg, kid: raw.kid, typ: raw.typ, cty: raw.cty }, key))
     }
 
     /// The header's JSON, members in a fixed order (`alg`, `typ`, `cty`,
@@ -74,6 +114,17 @@ impl Header {
         out.push('}');
         out
     }
+}
+
+/// Whether a `typ` value names the media type `application/<subtype>`:
+/// with or without the `application/` prefix, compared case-insensitively
+/// (RFC 7515 §4.1.9; media type names are case-insensitive).
+pub(crate) fn typ_is(typ: &str, subtype: &str) -> bool {
+    let bare = match typ.get(..12) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
+        _ => typ,
+    };
+    bare.eq_ignore_ascii_case(subtype)
 }
 
 #[cfg(test)]
@@ -125,5 +176,15 @@ mod tests {
             Header::parse(b"{\"alg\":\"ES256\xff\"}"),
             Err(JoseError::InvalidHeader(_))
         ));
+    }
+
+    #[test]
+    fn typ_values_compare_as_media_types() {
+        for typ in ["dpop+jwt", "DPoP+JWT", "application/dpop+jwt", "Application/DPOP+jwt"] {
+            assert!(typ_is(typ, "dpop+jwt"), "{typ}");
+        }
+        for typ in ["jwt", "at+jwt", "application/", "text/dpop+jwt", "dpop+jwt ", "", "é"] {
+            assert!(!typ_is(typ, "dpop+jwt"), "{typ}");
+        }
     }
 }

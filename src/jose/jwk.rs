@@ -25,7 +25,7 @@ pub struct PublicJwk {
 /// A JWK as JSON. Every member qscope names is listed, so a repeated one is
 /// refused; private members are read only to refuse them.
 #[derive(Deserialize)]
-struct RawJwk {
+pub(crate) struct RawJwk {
     kty: Option<String>,
     crv: Option<String>,
     x: Option<String>,
@@ -102,7 +102,28 @@ impl PublicJwk {
         Self::from_raw(&raw)
     }
 
+    /// Reads the public key a JWS header carries in `jwk` (a DPoP proof,
+    /// RFC 9449 §4.2), for a JWS whose header names `header_alg`. The same
+    /// rules as [`parse`](Self::parse), except that an RSA key without
+    /// `alg` takes the header's algorithm when that is RS256 or PS256 (a
+    /// proof's key is the client's, used only for that proof, and both
+    /// algorithms are RSA signatures under it). An RSA key under any other
+    /// header `alg` is taken as RS256, so the JWS is then refused with
+    /// [`JoseError::AlgorithmMismatch`].
+    pub(crate) fn from_header(raw: &RawJwk, header_alg: Algorithm) -> Result<Self, JoseError> {
+        let rsa_alg = match header_alg {
+            Algorithm::Rs256 | Algorithm::Ps256 => header_alg,
+            Algorithm::Es256 | Algorithm::EdDsa => Algorithm::Rs256,
+        };
+        Self::from_raw_inner(raw, Some(rsa_alg))
+    }
+
     fn from_raw(raw: &RawJwk) -> Result<Self, JoseError> {
+        Self::from_raw_inner(raw, None)
+    }
+
+    /// Reads a raw JWK; an RSA key without `alg` takes `rsa_default`, if any.
+    fn from_raw_inner(raw: &RawJwk, rsa_default: Option<Algorithm>) -> Result<Self, JoseError> {
         if let Some(name) = raw.private_member() {
             return Err(JoseError::PrivateKeyMember(name));
         }
@@ -122,7 +143,7 @@ impl PublicJwk {
                 PublicKey::ed25519(&octets(raw.x.as_ref(), "no \"x\"", "\"x\" is not base64url")?)?
             }
             (Some("RSA"), _) => PublicKey::rsa(
-                alg.ok_or(JoseError::InvalidKey("an RSA JWK needs \"alg\""))?,
+                alg.or(rsa_default).ok_or(JoseError::InvalidKey("an RSA JWK needs \"alg\""))?,
                 &octets(raw.n.as_ref(), "no \"n\"", "\"n\" is not base64url")?,
                 &octets(raw.e.as_ref(), "no \"e\"", "\"e\" is not base64url")?,
             )?,

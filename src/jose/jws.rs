@@ -65,6 +65,31 @@ struct Parsed<'t> {
 /// Splits and reads a compact JWS (RFC 7515 §5.2 steps 1–5), before any
 /// key is chosen.
 fn parse(token: &str) -> Result<Parsed<'_>, JoseError> {
+    let (header_json, parts) = split(token)?;
+    Ok(parts.with(Header::parse(&header_json)?))
+}
+
+/// The parts of a compact JWS before its header is read.
+struct Split<'t> {
+    signing_input: &'t str,
+    payload: &'t str,
+    signature: &'t str,
+}
+
+impl<'t> Split<'t> {
+    fn with(self, header: Header) -> Parsed<'t> {
+        Parsed {
+            header,
+            signing_input: self.signing_input,
+            payload: self.payload,
+            signature: self.signature,
+        }
+    }
+}
+
+/// Checks the size, splits a compact JWS into its three parts and decodes
+/// the header's octets (RFC 7515 §5.2 steps 1–2).
+fn split(token: &str) -> Result<(Vec<u8>, Split<'_>), JoseError> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(JoseError::TokenTooLarge { limit: MAX_TOKEN_BYTES });
     }
@@ -75,9 +100,8 @@ fn parse(token: &str) -> Result<Parsed<'_>, JoseError> {
         return Err(JoseError::NotCompact);
     };
     let header_json = base64url::decode(encoded_header).ok_or(JoseError::Base64(Part::Header))?;
-    let header = Header::parse(&header_json)?;
     let signing_input = &token[..encoded_header.len() + 1 + payload.len()];
-    Ok(Parsed { header, signing_input, payload, signature })
+    Ok((header_json, Split { signing_input, payload, signature }))
 }
 
 /// Checks the algorithm against the allow-list and the key, then the
@@ -125,4 +149,61 @@ pub fn verify_with_set(
     let kid = parsed.header.kid.as_deref().ok_or(JoseError::MissingKid)?;
     let key = keys.find(kid).ok_or(JoseError::UnknownKid)?;
     finish(parsed, key, allowed)
+}
+
+/// Verifies a compact JWS under the public key its own header carries in
+/// `jwk` (RFC 7515 §4.1.3), as a DPoP proof is (RFC 9449 §4.3 steps 5–7):
+/// the key proves nothing about who signed, only that the signer holds
+/// it, so this is for proofs of possession, never for tokens a verifier
+/// must trust. `alg` must be in `allowed` and fit the key. Returns the
+/// verified JWS and the key.
+pub(crate) fn verify_with_embedded_key(
+    token: &str,
+    allowed: &[Algorithm],
+) -> Result<(Verified, PublicJwk), JoseError> {
+    let (header_json, parts) = split(token)?;
+    let (header, key) = Header::parse_with_jwk(&header_json)?;
+    let verified = finish(parts.with(header), &key, allowed)?;
+    Ok((verified, key))
+}
+
+/// Signs `payload` under a header given as JSON (for headers beyond the
+/// fixed members [`sign`] writes, such as a DPoP proof's `jwk`).
+pub(crate) fn sign_with_header<R: CryptoRng + ?Sized>(
+    header_json: &str,
+    payload: &[u8],
+    key: &SigningKey,
+    rng: &mut R,
+) -> Result<String, JoseError> {
+    let mut input = base64url::encode(header_json);
+    input.push('.');
+    base64url::encode_into(payload, &mut input);
+    let signature = key.sign_input(input.as_bytes(), rng)?;
+    Ok(assemble(input, &signature))
+}
+
+/// Verifies a compact JWS under one key of a client's `keys`: the one its
+/// header's `kid` selects, or with no `kid` the set's only key (several
+/// keys and no `kid` is [`JoseError::MissingKid`]). The key then decides
+/// the algorithm, as in [`verify`].
+pub(crate) fn verify_with_kid_or_only_key(
+    token: &str,
+    keys: &JwkSet,
+    allowed: &[Algorithm],
+) -> Result<Verified, JoseError> {
+    let parsed = parse(token)?;
+    let key = match (parsed.header.kid.as_deref(), keys.keys()) {
+        (Some(kid), _) => keys.find(kid).ok_or(JoseError::UnknownKid)?,
+        (None, [only]) => only,
+        (None, []) => return Err(JoseError::UnknownKid),
+        (None, _) => return Err(JoseError::MissingKid),
+    };
+    finish(parsed, key, allowed)
+}
+
+/// The payload of a compact JWS, *not verified*: only to learn which key
+/// to verify it with (a client assertion names its client in `sub`).
+pub(crate) fn unverified_payload(token: &str) -> Result<Vec<u8>, JoseError> {
+    let (_, parts) = split(token)?;
+    base64url::decode(parts.payload).ok_or(JoseError::Base64(Part::Payload))
 }

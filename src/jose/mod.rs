@@ -1,7 +1,8 @@
 //! The JOSE layer (feature `jwt`): compact JWS (RFC 7515) with ES256,
 //! EdDSA, RS256 and PS256 (RFC 7518, RFC 8037), public JWKs and JWK Sets
 //! (RFC 7517) with RFC 7638 thumbprints, private signing keys, their
-//! rotation, and RFC 9068 JWT access tokens.
+//! rotation, RFC 9068 JWT access tokens, DPoP proofs (RFC 9449, [`dpop`])
+//! and `private_key_jwt` client assertions (RFC 7523, [`client_assertion`]).
 //!
 //! The rules it keeps (RFC 8725):
 //!
@@ -11,7 +12,9 @@
 //!   `none` and HMAC cannot be named at all.
 //! * Keys come only from the caller: a header with `jku`, `jwk`, `x5u` or
 //!   `x5c` is refused, never followed; `crit` is refused (no extension is
-//!   understood).
+//!   understood). The one exception is a DPoP proof ([`dpop`]), whose
+//!   header `jwk` is the key it proves possession of and authenticates
+//!   nobody; only that verifier reads it.
 //! * Input is bounded: tokens up to [`MAX_TOKEN_BYTES`], JWK Sets up to
 //!   [`MAX_JWK_SET_BYTES`] and [`MAX_JWK_SET_KEYS`]; RSA moduli from 2048 to
 //!   8192 bits; repeated header, JWK and claim members are refused.
@@ -37,12 +40,15 @@
 mod access_token;
 mod algorithm;
 mod base64url;
+pub mod client_assertion;
+pub mod dpop;
 mod error;
 mod header;
 mod jwk;
 mod jwk_set;
 mod jws;
 mod key_set;
+mod numeric_date;
 mod public_key;
 mod rng;
 mod signer;
@@ -52,6 +58,7 @@ pub use access_token::{ACCESS_TOKEN_TYP, AccessTokenClaims, Audience, ClaimsErro
 pub use algorithm::{Algorithm, AlgorithmRefusal};
 pub use error::{JoseError, Part};
 pub use header::Header;
+pub(crate) use header::typ_is;
 pub use jwk::PublicJwk;
 pub use jwk_set::JwkSet;
 pub use jws::{Verified, sign, verify, verify_with_set};
@@ -67,3 +74,8 @@ pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 pub const MAX_JWK_SET_BYTES: usize = 64 * 1024;
 /// The most keys a JWK Set may list.
 pub const MAX_JWK_SET_KEYS: usize = 32;
+/// The longest `jti` accepted in a DPoP proof or a client assertion, in
+/// bytes: 96 random bits are 16 base64url characters and a UUID 36, so 128
+/// bounds what a replay store keeps (RFC 9449 §11.1: "reject DPoP proof
+/// JWTs with unnecessarily large jti values").
+pub const MAX_JTI_BYTES: usize = 128;

@@ -149,6 +149,90 @@
 //! for all four algorithms, and so does OpenSSL through Node where it is
 //! installed.
 //!
+//! ## DPoP proofs and client assertions
+//!
+//! Two verifiers for what clients sign, both pure functions (no clock, no
+//! store, no fetch), not yet called by any endpoint:
+//!
+//! * [`DpopVerifier`](crate::jose::dpop::DpopVerifier) checks a `DPoP`
+//!   header (RFC 9449 §4.3): `typ: dpop+jwt`, an allowed asymmetric `alg`,
+//!   a public `jwk` in the header that the signature verifies with, `htm`
+//!   and `htu` against the request (`htu` without query and fragment,
+//!   after RFC 3986 syntax- and scheme-based normalization), `iat` within
+//!   a window, a `jti`, `ath` when an access token is presented and
+//!   `nonce` when the caller requires one. It returns the key's RFC 7638
+//!   thumbprint — the `cnf.jkt` a bound token carries — with the `jti` and
+//!   `iat`. [`proof_header`](crate::jose::dpop::proof_header) takes the
+//!   one `DPoP` header of a request.
+//! * [`ClientAssertionVerifier`](crate::jose::client_assertion::ClientAssertionVerifier)
+//!   checks a `private_key_jwt` `client_assertion` (RFC 7523 §3) against
+//!   the client's JWK Set: `iss` = `sub` = the `client_id`, `aud` the
+//!   issuer identifier (the token endpoint URL only if accepted), `exp`
+//!   required and at most a maximum ahead, `nbf` and `iat` with leeway, a
+//!   `jti`; the `kid`'s key decides the algorithm.
+//!
+//! The header `jwk` is read only on the DPoP path: a token or an
+//! assertion with one is still refused
+//! ([`JoseError::KeyReferenceInHeader`](crate::jose::JoseError::KeyReferenceInHeader)).
+//! Neither verifier can tell a replay: the caller keeps each `jti` (at
+//! most [`MAX_JTI_BYTES`](crate::jose::MAX_JTI_BYTES)) for the window —
+//! the proof's `iat` window, the assertion's `exp` — as a precondition of
+//! the commit that acts on it.
+//!
+//! ```
+//! use qscope::jose::client_assertion::{ClientAssertionClaims, ClientAssertionVerifier};
+//! use qscope::jose::dpop::{DpopClaims, DpopRequest, DpopVerifier};
+//! use qscope::jose::{Algorithm, Audience, JwkSet, SigningKey};
+//! use qscope::UnixTime;
+//! use rand_chacha::rand_core::SeedableRng as _;
+//!
+//! let mut rng = rand_chacha::ChaCha20Rng::from_seed([7; 32]);
+//! let now = UnixTime::from_secs(1_700_000_000);
+//!
+//! // The client proves it holds its DPoP key at the token endpoint.
+//! let dpop_key = SigningKey::generate(Algorithm::Es256, &mut rng)?;
+//! let proof = DpopClaims {
+//!     jti: "Qm9vdHN0cmFwcGVk".into(),
+//!     htm: "POST".into(),
+//!     htu: "https://as.example.com/token".into(),
+//!     iat: now,
+//!     ath: None,
+//!     nonce: None,
+//! }
+//! .sign(&dpop_key, &mut rng)?;
+//! let request = DpopRequest::new(&http::Method::POST, "https://as.example.com/token");
+//! let checked = DpopVerifier::new().verify(&proof, &request, now)?;
+//! assert_eq!(checked.jkt, dpop_key.public_jwk().thumbprint()); // the token's cnf.jkt
+//!
+//! // And authenticates with its registered key.
+//! let client_key = SigningKey::generate(Algorithm::EdDsa, &mut rng)?;
+//! let client_jwks = JwkSet::new(vec![client_key.public_jwk()])?;
+//! let assertion = ClientAssertionClaims {
+//!     iss: "app".into(),
+//!     sub: "app".into(),
+//!     aud: Audience::One("https://as.example.com".into()),
+//!     exp: UnixTime::from_secs(now.as_secs() + 60),
+//!     iat: Some(now),
+//!     nbf: None,
+//!     jti: "a-unique-id".into(),
+//! }
+//! .sign(&client_key, &mut rng)?;
+//! let client = ClientAssertionVerifier::new("https://as.example.com")
+//!     .verify(&assertion, "app", &client_jwks, now)?;
+//! assert_eq!((client.client_id.as_str(), client.jti.as_str()), ("app", "a-unique-id"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Each refusal is a variant of
+//! [`DpopError`](crate::jose::dpop::DpopError) (answered
+//! `invalid_dpop_proof`, or `use_dpop_nonce` for the two nonce variants)
+//! or [`ClientAssertionError`](crate::jose::client_assertion::ClientAssertionError)
+//! (always `invalid_client`, the variant only for the audit trail).
+//! RFC 9449's example proofs (Figures 2, 7 and 13) verify — they carry
+//! their public key — and bind to the `jkt` of its §6.1; `jsonwebtoken`
+//! signs proofs qscope verifies and verifies qscope's
+//! (`tests/jose_interop.rs`); the `proofs` fuzz target runs both verifiers.
+//!
 //! ## Publishing the keys
 //!
 //! [`ConfigBuilder::signing_keys`](crate::ConfigBuilder::signing_keys)

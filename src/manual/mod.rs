@@ -7,7 +7,8 @@
 //! * [`atomicity`] — what a storage backend must guarantee.
 //! * [`threat_model`] — the attacks RFC 9700 lists, and the defence against each.
 //! * [`coverage`] — what each RFC is implemented to, what is not offered, and the full map.
-//! * `jose` (feature `jwt`) — JWT access tokens, JWKs, signing keys and their rotation.
+//! * `jose` (feature `jwt`) — JWT access tokens, JWKs, signing keys and their rotation, DPoP
+//!   proofs and client assertions.
 //! * [`resource_servers`] — checking tokens at an API, and its RFC 9728 metadata.
 
 pub mod atomicity;

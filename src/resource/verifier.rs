@@ -28,7 +28,9 @@ use http::StatusCode;
 
 use crate::bearer::{Failure, challenge, presented_token};
 use crate::input::HttpRequest;
-use crate::jose::{ACCESS_TOKEN_TYP, AccessTokenClaims, Algorithm, JwkSet, verify_with_set};
+use crate::jose::{
+    ACCESS_TOKEN_TYP, AccessTokenClaims, Algorithm, JwkSet, typ_is, verify_with_set,
+};
 use crate::{Access, BearerPolicy, ErrorCode, Reply, Scopes, Seconds, UnixTime};
 
 use super::JwtAccessError;
@@ -98,7 +100,7 @@ impl JwtAccessVerifier {
         now: UnixTime,
     ) -> Result<Access, JwtAccessError> {
         let verified = verify_with_set(token, &self.keys, &self.algorithms)?;
-        if !verified.header.typ.as_deref().is_some_and(is_access_token_type) {
+        if !verified.header.typ.as_deref().is_some_and(|typ| typ_is(typ, ACCESS_TOKEN_TYP)) {
             return Err(JwtAccessError::WrongType);
         }
         let claims = AccessTokenClaims::from_json(&verified.payload)?;
@@ -169,13 +171,4 @@ impl JwtAccessVerifier {
             }
         }
     }
-}
-
-/// Whether `typ` names `application/at+jwt`, with or without the prefix.
-fn is_access_token_type(typ: &str) -> bool {
-    let subtype = match typ.get(..12) {
-        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
-        _ => typ,
-    };
-    subtype.eq_ignore_ascii_case(ACCESS_TOKEN_TYP)
 }

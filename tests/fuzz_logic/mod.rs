@@ -10,6 +10,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod jose;
+pub mod proofs;
 pub mod request;
 pub mod stateful;
 pub mod store;
@@ -30,6 +31,7 @@ pub const TARGETS: &[&str] = &[
     "bearer",
     "stateful",
     "jose",
+    "proofs",
 ];
 
 /// Runs target `name` on raw fuzzer bytes.
@@ -63,6 +65,7 @@ pub fn run(name: &str, data: &[u8]) {
             }
         }
         "jose" => jose::run(data),
+        "proofs" => proofs::run(data),
         other => {
             let _ = &mut u;
             panic!("unknown fuzz target {other}")
