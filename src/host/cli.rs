@@ -144,10 +144,6 @@ pub struct ServeArgs {
     /// Logs as `text` or `json` (key `logs.format`).
     #[arg(long, value_name = "text|json")]
     pub log_format: Option<String>,
-    /// Serve /metrics, /healthz and /readyz on this address instead of the
-    /// main listener (key `metrics.listen`).
-    #[arg(long, value_name = "HOST:PORT")]
-    pub admin_addr: Option<String>,
 }
 
 impl ServeArgs {
@@ -166,7 +162,6 @@ impl ServeArgs {
         text(sources, "listen", &self.listen);
         text(sources, "sqlite_sync", &self.sqlite_sync);
         text(sources, "logs.format", &self.log_format);
-        text(sources, "metrics.listen", &self.admin_addr);
         if self.open_registration {
             sources.flag("registration.policy", "open");
         }

@@ -350,16 +350,14 @@ pub enum LogFormat {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct Metrics {
-    /// Whether `/metrics` is served at all.
+    /// Whether `/metrics` is served at all (on the main listener, with
+    /// `/healthz` and `/readyz`).
     pub(crate) enabled: bool,
-    /// A separate admin listener for `/metrics`, `/healthz` and `/readyz`;
-    /// absent: on the main listener.
-    pub(crate) listen: Option<String>,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
-        Self { enabled: true, listen: None }
+        Self { enabled: true }
     }
 }
 
@@ -423,7 +421,6 @@ pub(crate) const KEYS: &[&str] = &[
     "logs.format",
     "logs.filter",
     "metrics.enabled",
-    "metrics.listen",
     "branding.name",
 ];
 

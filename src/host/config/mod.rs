@@ -173,8 +173,6 @@ pub struct Settings {
     pub log_filter: String,
     /// Whether `/metrics` is served.
     pub metrics: bool,
-    /// A separate listener for `/metrics`, `/healthz` and `/readyz`.
-    pub admin_listen: Option<SocketAddr>,
     /// The service name in page titles.
     pub brand: String,
 }

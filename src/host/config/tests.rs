@@ -109,7 +109,7 @@ fn a_file_sets_everything_it_names() {
         format = "json"
 
         [metrics]
-        listen = "127.0.0.1:9091"
+        enabled = false
 
         [branding]
         name = "Example Corp"
@@ -120,7 +120,7 @@ fn a_file_sets_everything_it_names() {
     assert!(matches!(settings.database, DatabaseLocation::Postgres(_)));
     assert!(!settings.sqlite_full_sync);
     assert_eq!(settings.log_format, LogFormat::Json);
-    assert_eq!(settings.admin_listen, Some("127.0.0.1:9091".parse().unwrap()));
+    assert!(!settings.metrics);
     assert_eq!(settings.brand, "Example Corp");
     let proxies: Vec<String> = settings.trusted_proxies.iter().map(ToString::to_string).collect();
     assert_eq!(proxies, ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"]);
@@ -249,7 +249,10 @@ fn every_invalid_value_names_its_key_and_the_reason() {
         ),
         ("[logs]\nformat = \"xml\"", "config error: logs.format: unknown variant `xml`"),
         ("[logs]\nfilter = \"info,[\"", "config error: logs.filter: not a log filter"),
-        ("[metrics]\nlisten = \"9090\"", "config error: metrics.listen: \"9090\" is not an"),
+        (
+            "[metrics]\nlisten = \"127.0.0.1:9090\"",
+            "config error: metrics.listen: unknown field `listen`, expected `enabled`",
+        ),
         ("[branding]\nname = \"  \"", "config error: branding.name: must be 1 to 64 characters"),
         (
             "colour = \"blue\"",

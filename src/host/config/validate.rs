@@ -62,8 +62,6 @@ pub(super) fn settings(file: FileConfig) -> Result<Settings, ConfigError> {
             ),
         ));
     }
-    let admin_listen =
-        file.metrics.listen.as_deref().map(|addr| address("metrics.listen", addr)).transpose()?;
     if file.branding.name.trim().is_empty()
         || file.branding.name.chars().count() > 64
         || file.branding.name.chars().any(char::is_control)
@@ -107,7 +105,6 @@ pub(super) fn settings(file: FileConfig) -> Result<Settings, ConfigError> {
         log_format: file.logs.format,
         log_filter: log_filter(&file.logs.filter)?,
         metrics: file.metrics.enabled,
-        admin_listen,
         brand: file.branding.name.trim().to_owned(),
     })
 }
