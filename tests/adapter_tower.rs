@@ -1,6 +1,8 @@
 //! The tower adapter: `oneshot` calls against a `MemoryStore`, and a real
 //! hyper server on 127.0.0.1 hit by a hyper client.
 
+#[path = "support/broken_body.rs"]
+mod broken_body;
 mod support;
 
 use std::convert::Infallible;
@@ -10,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
+use broken_body::Broken;
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body::{Body, Frame};
@@ -139,27 +142,6 @@ impl Body for Endless {
     }
 }
 
-/// A body that fails after one frame (a connection lost mid-body).
-struct Broken {
-    sent: bool,
-}
-
-impl Body for Broken {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
-        if std::mem::replace(&mut self.sent, true) {
-            Poll::Ready(Some(Err(std::io::Error::other("connection reset"))))
-        } else {
-            Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(b"grant_type=")))))
-        }
-    }
-}
-
 #[tokio::test]
 async fn oversize_bodies_are_413_and_read_no_further() {
     let store = memory_store();
@@ -199,7 +181,8 @@ async fn wrong_method_is_405_and_a_broken_body_400() {
     assert_error(&response, 405, "invalid_request");
     assert_eq!(response.headers()["allow"], "POST");
 
-    let response = call(&service, token_request().body(Broken { sent: false }).unwrap()).await;
+    let response =
+        call(&service, token_request().body(Broken::after(b"grant_type=")).unwrap()).await;
     let body = assert_error(&response, 400, "invalid_request");
     assert_eq!(body["error_description"], "the request body could not be read");
     assert!(is_generated_id(request_id(&response)));
@@ -222,7 +205,7 @@ async fn hosts_collect_bodies_as_the_service_does() {
     assert_eq!(frames.load(Ordering::SeqCst), 3, "two frames fit, the third crosses");
 
     // A body that fails to arrive is None; the host answers 400.
-    assert_eq!(collect_body(Broken { sent: false }, 64).await, None);
+    assert_eq!(collect_body(Broken::after(b"grant_type="), 64).await, None);
     let body = assert_error(&unreadable_body(), 400, "invalid_request");
     assert_eq!(body["error_description"], "the request body could not be read");
 }

@@ -3,17 +3,18 @@
 //! hook reports the decision → redirect with code, state and iss → token
 //! exchange with PKCE), and the core keeping every protocol decision.
 
+#[path = "support/broken_body.rs"]
+mod broken_body;
 mod support;
 
 use std::collections::HashMap;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 
+use broken_body::Broken;
 use bytes::Bytes;
 use http::request::Parts;
 use http::{Request, Response};
-use http_body::{Body, Frame};
+use http_body::Body;
 use http_body_util::{BodyExt, Full};
 use qscope::adapter::tower::{InteractionHook, OAuthService, PageOutcome};
 use qscope::store::{AuditAction, MemoryStore};
@@ -241,27 +242,6 @@ fn last_action(store: &MemoryStore) -> AuditAction {
     store.audit_events().last().expect("an audit event").action
 }
 
-/// A body that fails after one frame (a connection lost mid-body).
-struct Broken {
-    sent: bool,
-}
-
-impl Body for Broken {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
-        if std::mem::replace(&mut self.sent, true) {
-            Poll::Ready(Some(Err(std::io::Error::other("connection reset"))))
-        } else {
-            Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(b"decision=")))))
-        }
-    }
-}
-
 #[tokio::test]
 async fn the_hooks_pages_get_the_kits_fallbacks() {
     let (service, _store) = consenting(Report::AsPosted);
@@ -278,7 +258,7 @@ async fn the_hooks_pages_get_the_kits_fallbacks() {
     assert_eq!(body["error_description"], "request body exceeds 16384 bytes");
 
     // A body that fails to arrive: 400.
-    let broken = Request::post("/consent").body(Broken { sent: false }).unwrap();
+    let broken = Request::post("/consent").body(Broken::after(b"decision=")).unwrap();
     let body = assert_error(&call(&service, broken).await, 400, "invalid_request");
     assert_eq!(body["error_description"], "the request body could not be read");
 
