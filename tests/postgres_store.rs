@@ -168,6 +168,21 @@ async fn a_lock_timeout_is_transient() {
     assert_eq!(after.expect("read").as_slice()[0].record, None, "nothing applied");
 }
 
+/// `bytes` as a PostgreSQL `bytea` literal.
+fn bytea(bytes: &[u8]) -> String {
+    format!("'\\x{}'::bytea", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// Empties `schema` and creates the version 1 tables in it, as qscope
+/// wrote them then.
+async fn empty_at_version_1(client: &deadpool_postgres::Client, schema: &str) {
+    client
+        .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE; CREATE SCHEMA \"{schema}\""))
+        .await
+        .expect("an empty schema");
+    client.batch_execute(include_str!("../src/adapter/sql/postgres_v1.sql")).await.expect("v1");
+}
+
 /// A schema that qscope wrote under version 1, with data, is brought to
 /// version 2 on connect and reads as the new schema says.
 #[test]
@@ -175,18 +190,11 @@ fn a_version_1_database_with_data_migrates_to_version_2() {
     let Some(url) = pg::url() else { return };
     let temp = TempPostgres::new(&url);
     let schema = temp.schema.clone();
-    let blob = |bytes: &[u8]| {
-        format!("'\\x{}'::bytea", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
-    };
     temp.store.block_on(async {
         let client = temp.store.store().pool().get().await.expect("client");
-        client
-            .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE; CREATE SCHEMA \"{schema}\""))
-            .await
-            .expect("an empty schema");
-        client.batch_execute(include_str!("../src/adapter/sql/postgres_v1.sql")).await.expect("v1");
+        empty_at_version_1(&client, &schema).await;
         client.execute("INSERT INTO schema_version (version) VALUES (1)", &[]).await.expect("v1");
-        client.batch_execute(&sql_support::v1_rows(blob, "false")).await.expect("v1 rows");
+        client.batch_execute(&sql_support::v1_rows(bytea, "false")).await.expect("v1 rows");
     });
     let migrated =
         qscope::adapter::postgres::BlockingPostgresStore::connect(&url, pg::options(&schema))
@@ -208,17 +216,10 @@ fn a_version_2_database_with_data_migrates_to_version_3() {
     let Some(url) = pg::url() else { return };
     let temp = TempPostgres::new(&url);
     let schema = temp.schema.clone();
-    let blob = |bytes: &[u8]| {
-        format!("'\\x{}'::bytea", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
-    };
     temp.store.block_on(async {
         let client = temp.store.store().pool().get().await.expect("client");
-        client
-            .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE; CREATE SCHEMA \"{schema}\""))
-            .await
-            .expect("an empty schema");
-        client.batch_execute(include_str!("../src/adapter/sql/postgres_v1.sql")).await.expect("v1");
-        client.batch_execute(&sql_support::v1_rows(blob, "false")).await.expect("v1 rows");
+        empty_at_version_1(&client, &schema).await;
+        client.batch_execute(&sql_support::v1_rows(bytea, "false")).await.expect("v1 rows");
         client.batch_execute(include_str!("../src/adapter/sql/postgres_v2.sql")).await.expect("v2");
         client
             .execute("INSERT INTO schema_version (version) VALUES (1), (2)", &[])
