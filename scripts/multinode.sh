@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Two demo servers, two processes, one PostgreSQL database.
 #
-# 1. Races: the same authorization code, and then the same refresh token,
+# 1. Sessions across nodes: a user signs in through node A's page and
+#    approves the consent page served by node B; the code works at node A.
+# 2. Races: the same authorization code, and then the same refresh token,
 #    are redeemed through both at once, ROUNDS times (default 10). Every race
 #    must have exactly one winner (200) and one loser (400 invalid_grant).
-# 2. FIFO limits meeting rotation: MIX_BURSTS times (default 3), twelve new
+# 3. FIFO limits meeting rotation: MIX_BURSTS times (default 3), twelve new
 #    codes are redeemed while every live refresh token is rotated, all at
 #    once (12 to 17 requests, half through each node), under the demo's FIFO
 #    limits (5 refresh tokens per client and user, 2 access tokens per
@@ -33,7 +35,7 @@ ISSUER=http://127.0.0.1:18180 # what a load balancer in front of both would be
 REDIRECT=http://127.0.0.1/callback
 VERIFIER=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk
 CHALLENGE=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM
-FIFO_PER_USER=5 # examples/server/policy.rs
+FIFO_PER_USER=5 # given to both nodes as fifo.refresh_per_client_subject
 export QSCOPE_PG_CLUSTER=multinode
 
 work=$(mktemp -d)
@@ -87,7 +89,8 @@ eval "$("$SERVER" --db "$url" client create --id racer --name "Race client" \
 for node in a b; do
     port=$PORT_A
     [[ $node == b ]] && port=$PORT_B
-    nodes_start "$node" "$port" "$url" --issuer "$ISSUER" --rate-limit 0 --demo
+    nodes_start "$node" "$port" "$url" --issuer "$ISSUER" --rate-limit 0 --demo \
+        --set "fifo.refresh_per_client_subject=$FIFO_PER_USER" --set fifo.access_per_refresh=2
 done
 nodes_wait "$PORT_A" "$PORT_B" || fail "the nodes did not start"
 log "two nodes up on :$PORT_A and :$PORT_B over $url"
@@ -115,6 +118,37 @@ code_via() { # port jar
         --data-urlencode "csrf=$(hidden "$page" csrf)" --data-urlencode "request=$(hidden "$page" request)" \
         -d decision=approve "$base/consent")
     [[ "$location" == "$REDIRECT?code="* ]] || fail "expected a redirect with a code, got '$location'"
+    sed -E 's/.*[?&]code=([^&]+).*/\1/' <<<"$location"
+}
+
+# The browser flow across the nodes, as behind a load balancer without
+# sticky sessions: authorize and sign in on node A, then load and approve
+# the consent page on node B (the session and the pending interaction are
+# in the database, not in A's memory); prints the code.
+code_across() {
+    local a="http://127.0.0.1:$PORT_A" b="http://127.0.0.1:$PORT_B" jar=$work/jar-across next page="$work/page.html"
+    rm -f "$jar"
+    next=$(curl -s -o /dev/null -w '%{redirect_url}' -b "$jar" -c "$jar" \
+        "$a/authorize?response_type=code&client_id=racer&redirect_uri=$REDIRECT&scope=read&state=s&code_challenge=$CHALLENGE&code_challenge_method=S256")
+    [[ "$next" == */login* ]] || fail "across: expected the sign-in page on node A, got '$next'"
+    curl -s -b "$jar" -c "$jar" -o "$page" "$next"
+    next=$(curl -s -o /dev/null -w '%{redirect_url}' -b "$jar" -c "$jar" \
+        --data-urlencode "csrf=$(hidden "$page" csrf)" --data-urlencode "next=$(hidden "$page" next)" \
+        -d username=alice -d password=wonderland "$a/login")
+    [[ "$next" == "$a/"* ]] || fail "across: expected a redirect on node A after sign-in, got '$next'"
+    next="$b/${next#"$a/"}" # the next request lands on the other node
+    local location
+    if [[ "$next" == */consent* ]]; then
+        curl -s -b "$jar" -c "$jar" -o "$page" -w '%{http_code}' "$next" >"$work/consent.status"
+        [[ "$(cat "$work/consent.status")" == 200 ]] || fail "across: node B answered the consent page with $(cat "$work/consent.status")"
+        grep -q 'alice' "$page" || fail "across: node B's consent page does not know the user signed in on node A"
+        location=$(curl -s -o /dev/null -w '%{redirect_url}' -b "$jar" -c "$jar" \
+            --data-urlencode "csrf=$(hidden "$page" csrf)" --data-urlencode "request=$(hidden "$page" request)" \
+            -d decision=approve "$b/consent")
+    else # a consent remembered from an earlier round: node B answers the authorization itself
+        location=$(curl -s -o /dev/null -w '%{redirect_url}' -b "$jar" -c "$jar" "$next")
+    fi
+    [[ "$location" == "$REDIRECT?code="* ]] || fail "across: expected a redirect with a code from node B, got '$location'"
     sed -E 's/.*[?&]code=([^&]+).*/\1/' <<<"$location"
 }
 
@@ -148,6 +182,15 @@ introspect() { # token -> the "active" member
 field() { # json-file member
     sed -E "s/.*\"$2\":\"([^\"]+)\".*/\1/" "$1"
 }
+
+# Sign in on node A, consent on node B, redeem the code on node A.
+code=$(code_across)
+status=$(curl -s -u "$CLIENT_ID:$CLIENT_SECRET" -o "$work/across.json" -w '%{http_code}' -d grant_type=authorization_code \
+    --data-urlencode "code=$code" --data-urlencode "redirect_uri=$REDIRECT" -d "code_verifier=$VERIFIER" \
+    "http://127.0.0.1:$PORT_A/token")
+[[ "$status" == 200 ]] || fail "across: the code from node B's consent got $status at node A: $(cat "$work/across.json")"
+[[ "$(introspect "$(field "$work/across.json" access_token)")" == true ]] || fail "across: the token is not active"
+log "signed in on node A, consented on node B, and node A redeemed the code"
 
 wins_a=0
 wins_b=0
