@@ -918,3 +918,108 @@ async fn forwarded_addresses_count_only_from_trusted_proxies() {
         assert_eq!(peer.as_deref(), Some(expected), "with {extra:?}");
     }
 }
+
+/// Approves the consent page at `consent_path`; the code.
+async fn approve(browser: &mut Browser, consent_path: &str) -> String {
+    let consent = browser.get(consent_path).await;
+    assert_eq!(consent.status(), 200, "{}", consent.body());
+    let (csrf, key) = (hidden(consent.body(), "csrf"), hidden(consent.body(), "request"));
+    let approved = browser
+        .post("/consent", &[("csrf", &csrf), ("request", &key), ("decision", "approve")])
+        .await;
+    assert_eq!(approved.status(), 303, "{}", approved.body());
+    query_value(&location(&approved), "code").unwrap()
+}
+
+/// Disabling a user ends their sessions at once (a signed-in browser is
+/// sent to sign in again, and a consent page it still holds approves
+/// nothing) and revokes their grants; deleting does the same; each change
+/// is in the audit trail.
+#[tokio::test]
+async fn disabling_or_deleting_a_user_ends_their_sessions_and_revokes_their_grants() {
+    use qscope::adapter::sqlite::SqliteStore;
+    use qscope::store::AuditAction;
+
+    let mut demo = Demo::start(&[]).await;
+    let db = demo.db.to_str().unwrap().to_owned();
+    let client = demo.demo_client();
+    let mut browser = Browser::new(demo.addr());
+    let response = browser.get(&authorize_path(&client.0, "one")).await;
+    let consent_path = sign_in(&mut browser, &location(&response)).await;
+    let code = approve(&mut browser, &consent_path).await;
+    let redeem = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", store::DEMO_REDIRECT_URI),
+        ("code_verifier", VERIFIER),
+    ];
+    let (status, tokens) = token(demo.addr(), &client, &redeem).await;
+    assert_eq!(status, 200, "{tokens}");
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    // A second authorization goes straight to consent: alice is signed in.
+    let response = browser.get(&authorize_path(&client.0, "two")).await;
+    let held = location(&response);
+    assert!(held.starts_with("/consent?request="), "{held}");
+    let held_page = browser.get(&held).await;
+    assert_eq!(held_page.status(), 200);
+
+    let out = command(vec!["qscope", "--db", &db, "user", "disable", "alice"]).await;
+    assert_eq!(out.unwrap(), "disabled user alice; revoked 1 grant\n");
+
+    // The consent page the browser still holds approves nothing now.
+    let (csrf, key) = (hidden(held_page.body(), "csrf"), hidden(held_page.body(), "request"));
+    let late = browser
+        .post("/consent", &[("csrf", &csrf), ("request", &key), ("decision", "approve")])
+        .await;
+    let sent_to = late.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+    assert!(
+        !sent_to.as_deref().unwrap_or_default().contains("code="),
+        "a disabled user's session approved: {} {sent_to:?}",
+        late.status()
+    );
+    let response = browser.get(&authorize_path(&client.0, "three")).await;
+    assert_eq!(response.status(), 303);
+    assert!(location(&response).starts_with("/login?"), "{}", location(&response));
+    let refreshed = token(
+        demo.addr(),
+        &client,
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+    )
+    .await;
+    assert_eq!((refreshed.0, refreshed.1["error"].as_str()), (400, Some("invalid_grant")));
+    let listed = command(vec!["qscope", "--db", &db, "grant", "list", "--user", "alice"]).await;
+    assert_eq!(listed.unwrap(), "");
+
+    let out = command(vec!["qscope", "--db", &db, "user", "enable", "alice"]).await;
+    assert_eq!(out.unwrap(), "enabled user alice\n");
+    let response = browser.get(&authorize_path(&client.0, "four")).await;
+    let consent_path = sign_in(&mut browser, &location(&response)).await;
+    approve(&mut browser, &consent_path).await;
+    let out = command(vec!["qscope", "--db", &db, "user", "delete", "alice"]).await;
+    assert_eq!(out.unwrap(), "deleted user alice; revoked 1 grant\n");
+    let response = browser.get(&authorize_path(&client.0, "five")).await;
+    assert!(location(&response).starts_with("/login?"), "{}", location(&response));
+
+    demo.stop().await;
+    let store = SqliteStore::open(&demo.db).unwrap();
+    let actions: Vec<AuditAction> = store
+        .audit_events()
+        .unwrap()
+        .into_iter()
+        .filter(|event| event.subject.as_deref() == Some("alice"))
+        .map(|event| event.action)
+        .filter(|action| {
+            action.as_str().starts_with("user_") || *action == AuditAction::GrantRevoked
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            AuditAction::UserDisabled,
+            AuditAction::GrantRevoked,
+            AuditAction::UserEnabled,
+            AuditAction::UserDeleted,
+            AuditAction::GrantRevoked,
+        ]
+    );
+}

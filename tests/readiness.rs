@@ -87,8 +87,7 @@ async fn status_of(addr: SocketAddr, path: &str) -> (u16, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readiness_turns_503_while_the_database_is_gone_and_200_when_it_is_back() {
-    let Some(url) = std::env::var("QSCOPE_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
-    else {
+    let Some(url) = std::env::var("QSCOPE_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) else {
         eprintln!("skipped: QSCOPE_TEST_POSTGRES_URL not set (see .ci/postgres.sh)");
         return;
     };

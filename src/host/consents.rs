@@ -3,8 +3,11 @@
 //! an administrator can list them and revoke one with every token under it
 //! (`qscope grant list|revoke`).
 
-use crate::store::{AsyncStore, ConsentRecord, Effect, Query, Record, StoreError, Transaction};
-use crate::{Scopes, UnixTime};
+use crate::store::{
+    AsyncStore, AuditAction, AuditEvent, ConsentRecord, Effect, Query, Record, StoreError,
+    Transaction,
+};
+use crate::{Context, Scopes, UnixTime};
 
 /// Records that `subject` allowed `client_id` `scopes` at `now` (renewing
 /// an earlier consent keeps its first time). A failure is logged: the
@@ -62,14 +65,44 @@ pub(crate) async fn page(
 }
 
 /// Ends `consent`: the record goes, and every token, unredeemed code and
-/// approved device grant of its user and client is revoked.
-pub(crate) fn revoke(consent: &ConsentRecord, now: UnixTime) -> Transaction {
-    Transaction::unconditional(vec![
+/// approved device grant of its user and client is revoked, with a
+/// [`AuditAction::GrantRevoked`] event.
+pub(crate) fn revoke(consent: &ConsentRecord, ctx: &Context) -> Transaction {
+    Transaction::unconditional(revocation(consent, ctx).into())
+}
+
+/// Ends every consent of `subject` (see [`revoke`]): the effects, for a
+/// transaction that also changes the user's account.
+pub(crate) async fn revoke_all_of(
+    store: &impl AsyncStore,
+    subject: &str,
+    ctx: &Context,
+) -> Result<Vec<Effect>, StoreError> {
+    let mut effects = Vec::new();
+    let mut after = None;
+    loop {
+        let page = page(store, Some(subject.to_owned()), None, after.take(), 100).await?;
+        for consent in &page {
+            effects.extend(revocation(consent, ctx));
+        }
+        match page.last() {
+            Some(last) if page.len() == 100 => after = Some(last.id.clone()),
+            _ => return Ok(effects),
+        }
+    }
+}
+
+fn revocation(consent: &ConsentRecord, ctx: &Context) -> [Effect; 3] {
+    let mut event = AuditEvent::new(AuditAction::GrantRevoked, ctx);
+    event.client_id = Some(consent.client_id.clone());
+    event.subject = Some(consent.subject.clone());
+    [
         Effect::DeleteConsent { id: consent.id.clone() },
         Effect::RevokeGrant {
             client_id: consent.client_id.clone(),
             subject: consent.subject.clone(),
-            at: now,
+            at: ctx.now,
         },
-    ])
+        Effect::AppendAudit(event),
+    ]
 }

@@ -33,6 +33,7 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use crate::host::database::Database;
+use crate::host::users;
 use crate::store::Registrant;
 use crate::store::{
     AsyncStore, Effect, Outcome, Precondition, Query, Record, SessionEntry, SessionRecord,
@@ -266,9 +267,21 @@ impl Sessions {
             Some(Record::Session(record)) => Some(record.clone()),
             _ => None,
         });
-        Ok(record
-            .filter(|record| now < record.expires_at)
-            .map(|record| Session { id: id.clone(), record }))
+        let Some(record) = record.filter(|record| now < record.expires_at) else {
+            return Ok(None);
+        };
+        if let Some(username) = &record.username
+            && !users::may_act(&self.store, username, record.subject.as_deref()).await?
+        {
+            // The account was disabled, deleted or given to another
+            // subject since the sign-in: the session ends here.
+            let end = Effect::DeleteSession { hash: id.hash() };
+            if let Err(error) = self.store.apply(&Transaction::unconditional(vec![end])).await {
+                tracing::warn!(%error, "could not end the session of a disabled user");
+            }
+            return Ok(None);
+        }
+        Ok(Some(Session { id: id.clone(), record }))
     }
 
     /// The live session the request's cookie names, its life extended;

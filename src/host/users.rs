@@ -35,6 +35,18 @@ pub(crate) async fn find(
     }))
 }
 
+/// Whether the account `username` still exists, is enabled and has the
+/// subject `subject` (what a signed-in session needs to go on acting).
+pub(crate) async fn may_act(
+    store: &impl AsyncStore,
+    username: &str,
+    subject: Option<&str>,
+) -> Result<bool, StoreError> {
+    Ok(find(store, username)
+        .await?
+        .is_some_and(|account| !account.disabled && Some(account.subject.as_str()) == subject))
+}
+
 /// Up to `limit` accounts after `after`, by name.
 pub(crate) async fn page(
     store: &impl AsyncStore,

@@ -78,6 +78,22 @@ pub enum AuditAction {
     RegistrationRefused,
     /// A registration client URI (RFC 7592) refused a request.
     ClientManagementRefused,
+    /// An administrator created a user account.
+    UserCreated,
+    /// An administrator set a user's password.
+    UserPasswordSet,
+    /// An administrator disabled a user: their sign-ins are refused and
+    /// their grants revoked.
+    UserDisabled,
+    /// An administrator let a disabled user sign in again.
+    UserEnabled,
+    /// An administrator deleted a user and revoked their grants.
+    UserDeleted,
+    /// A user's consent to a client was ended with every token, code and
+    /// device authorization under it ([`Effect::RevokeGrant`]).
+    ///
+    /// [`Effect::RevokeGrant`]: super::Effect::RevokeGrant
+    GrantRevoked,
 }
 
 impl AuditAction {
@@ -112,6 +128,12 @@ impl AuditAction {
             Self::RegistrationTokenRotated => "registration_token_rotated",
             Self::RegistrationRefused => "registration_refused",
             Self::ClientManagementRefused => "client_management_refused",
+            Self::UserCreated => "user_created",
+            Self::UserPasswordSet => "user_password_set",
+            Self::UserDisabled => "user_disabled",
+            Self::UserEnabled => "user_enabled",
+            Self::UserDeleted => "user_deleted",
+            Self::GrantRevoked => "grant_revoked",
         }
     }
 }

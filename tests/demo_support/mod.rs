@@ -282,6 +282,9 @@ pub async fn command(argv: Vec<&str>) -> Result<String, String> {
         Command::Scope(command) => admin::scope(&settings, command),
         Command::Purge => admin::purge(&settings).await,
         Command::Grant(command) => admin::grant(&settings, command).await,
+        Command::User(command) => {
+            admin::user(&settings, command, || Err(admin::Failure::new("no password here"))).await
+        }
         other => unreachable!("not an administration command: {other:?}"),
     };
     printed.map_err(|e| e.to_string())

@@ -218,6 +218,8 @@ mod tests {
             AuditAction::ParStored,
             AuditAction::DeviceCodeMismatch,
             AuditAction::AuthorizationRefused,
+            AuditAction::UserPasswordSet,
+            AuditAction::GrantRevoked,
         ] {
             assert_eq!(to_audit_action(action.as_str()).ok(), Some(action));
         }

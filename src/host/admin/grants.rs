@@ -59,8 +59,9 @@ pub(crate) async fn run(admin: &Admin, command: GrantCommand) -> Result<String, 
             let consent = consents::find(&admin.store, &id)
                 .await?
                 .ok_or_else(|| Failure::new(format!("no grant {id}")))?;
-            let now = crate::adapter::context::now();
-            admin.commit(&consents::revoke(&consent, now), "the grant changed meanwhile").await?;
+            admin
+                .commit(&consents::revoke(&consent, &admin.ctx), "the grant changed meanwhile")
+                .await?;
             Ok(format!(
                 "revoked grant {id}: {} for {} and every token under it\n",
                 consent.client_id, consent.subject

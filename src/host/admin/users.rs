@@ -8,9 +8,10 @@ use std::io::{BufRead, IsTerminal};
 use clap::Subcommand;
 
 use super::{Admin, Failure};
+use crate::host::consents;
 use crate::host::passwords::Passwords;
 use crate::host::users;
-use crate::store::{AccountRecord, PasswordHash};
+use crate::store::{AccountRecord, AuditAction, AuditEvent, Effect, PasswordHash, Transaction};
 
 /// `qscope user ...`.
 #[derive(Debug, Subcommand)]
@@ -37,7 +38,8 @@ pub enum UserCommand {
         username: String,
     },
     /// Stops a user from signing in (on the page and with the password
-    /// grant); tokens already issued stay until revoked (`qscope grant`).
+    /// grant), ends their browser sessions and revokes every grant they
+    /// consented to (with its tokens).
     Disable {
         /// The user name.
         username: String,
@@ -47,7 +49,8 @@ pub enum UserCommand {
         /// The user name.
         username: String,
     },
-    /// Deletes a user.
+    /// Deletes a user, ends their browser sessions and revokes every
+    /// grant they consented to (with its tokens).
     Delete {
         /// The user name.
         username: String,
@@ -68,6 +71,7 @@ pub(crate) async fn run(
             let subject = subject.unwrap_or_else(|| username.clone());
             let hash = hashed(passwords, read_password()?).await?;
             let transaction = users::create(&username, &subject, hash, now);
+            let transaction = audited(transaction, admin, AuditAction::UserCreated, &subject);
             admin.commit(&transaction, &format!("user {username} exists already")).await?;
             Ok(format!("created user {username} (subject {subject})\n"))
         }
@@ -102,6 +106,8 @@ pub(crate) async fn run(
             let account = existing(admin, &username).await?;
             let hash = hashed(passwords, read_password()?).await?;
             let transaction = users::change(&account, now, |a| a.password_hash = hash);
+            let action = AuditAction::UserPasswordSet;
+            let transaction = audited(transaction, admin, action, &account.subject);
             admin.commit(&transaction, &changed_meanwhile(&username)).await?;
             Ok(format!("set the password of {username}\n"))
         }
@@ -109,20 +115,63 @@ pub(crate) async fn run(
         UserCommand::Enable { username } => set_disabled(admin, &username, false).await,
         UserCommand::Delete { username } => {
             let account = existing(admin, &username).await?;
-            admin.commit(&users::delete(&account), &changed_meanwhile(&username)).await?;
-            Ok(format!("deleted user {username}\n"))
+            let mut transaction = users::delete(&account);
+            let action = AuditAction::UserDeleted;
+            transaction = audited(transaction, admin, action, &account.subject);
+            let revoked = revoke_grants(admin, &account, &mut transaction).await?;
+            admin.commit(&transaction, &changed_meanwhile(&username)).await?;
+            Ok(format!("deleted user {username}{revoked}\n"))
         }
     }
 }
 
-/// Disables or enables `username`.
+/// Disables or enables `username`. Disabling also revokes the user's
+/// grants; their browser sessions end at their next request (a session
+/// is only honoured for an enabled account).
 async fn set_disabled(admin: &Admin, username: &str, disabled: bool) -> Result<String, Failure> {
     let account = existing(admin, username).await?;
     let now = crate::adapter::context::now();
-    let transaction = users::change(&account, now, |a| a.disabled = disabled);
+    let mut transaction = users::change(&account, now, |a| a.disabled = disabled);
+    let action = if disabled { AuditAction::UserDisabled } else { AuditAction::UserEnabled };
+    transaction = audited(transaction, admin, action, &account.subject);
+    let revoked = if disabled {
+        revoke_grants(admin, &account, &mut transaction).await?
+    } else {
+        String::new()
+    };
     admin.commit(&transaction, &changed_meanwhile(username)).await?;
     let done = if disabled { "disabled" } else { "enabled" };
-    Ok(format!("{done} user {username}\n"))
+    Ok(format!("{done} user {username}{revoked}\n"))
+}
+
+/// `transaction` with the audit event `action` for `subject` appended.
+fn audited(
+    mut transaction: Transaction,
+    admin: &Admin,
+    action: AuditAction,
+    subject: &str,
+) -> Transaction {
+    let mut event = AuditEvent::new(action, &admin.ctx);
+    event.subject = Some(subject.to_owned());
+    transaction.effects.push(Effect::AppendAudit(event));
+    transaction
+}
+
+/// Adds the revocation of every grant of `account` to `transaction`;
+/// what to print about it.
+async fn revoke_grants(
+    admin: &Admin,
+    account: &AccountRecord,
+    transaction: &mut Transaction,
+) -> Result<String, Failure> {
+    let effects = consents::revoke_all_of(&admin.store, &account.subject, &admin.ctx).await?;
+    let grants = effects.iter().filter(|e| matches!(e, Effect::RevokeGrant { .. })).count();
+    transaction.effects.extend(effects);
+    Ok(match grants {
+        0 => String::new(),
+        1 => "; revoked 1 grant".to_owned(),
+        n => format!("; revoked {n} grants"),
+    })
 }
 
 /// The account `username`, or the failure saying there is none.
