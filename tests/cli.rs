@@ -223,3 +223,51 @@ fn users_made_with_the_cli_sign_in_survive_a_restart_and_are_refused_when_disabl
     assert_eq!(String::from_utf8(out.stderr).unwrap(), "qscope: no user ann\n");
     assert_eq!(password_grant(server.addr, &client, "ann", "new%20one").0, 400);
 }
+
+/// What systemd does to stop the service: SIGTERM. The server stops
+/// accepting, answers the request whose body is still arriving, writes the
+/// audit events still queued, and exits 0.
+#[test]
+fn sigterm_drains_the_request_in_flight_flushes_the_audit_trail_and_exits_0() {
+    use std::io::{Read as _, Write as _};
+    use std::time::Duration;
+
+    let dir = TempDir::new("sigterm");
+    let db = dir.path("qscope.sqlite3");
+    let mut server = cli_support::Server::start(&dir, &["--db", &db, "serve", "--demo"]);
+    let wrong = ("Authorization", "Basic ZGVtbzp3cm9uZw=="); // demo:wrong
+    let body = "grant_type=client_credentials";
+    for _ in 0..3 {
+        let (status, _, answer) = http(server.addr, "POST", "/token", &[FORM, wrong], body);
+        assert_eq!(status, 401, "{answer}");
+    }
+    let mut in_flight = std::net::TcpStream::connect(server.addr).unwrap();
+    let head = format!(
+        "POST /token HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nContent-Type: \
+         application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        wrong.1,
+        body.len()
+    );
+    in_flight.write_all(head.as_bytes()).unwrap();
+    in_flight.write_all(&body.as_bytes()[..5]).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+
+    server.terminate();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(std::net::TcpStream::connect(server.addr).is_err(), "no longer accepting");
+    in_flight.write_all(&body.as_bytes()[5..]).unwrap();
+    let mut answer = String::new();
+    in_flight.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401 "), "{answer}");
+    assert!(answer.contains("\"error\":\"invalid_client\""), "{answer}");
+    assert!(server.wait(), "exit status 0; logs: {}", server.logs());
+    assert!(server.logs().contains("shutting down"), "{}", server.logs());
+
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let refused: i64 = conn
+        .query_row("SELECT COUNT(*) FROM audit_events WHERE action = 'token_refused'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(refused, 4, "every refusal is in the audit trail, the last one's too");
+}

@@ -151,8 +151,20 @@ impl Server {
 
     /// Stops it with SIGTERM and waits; whether it exited successfully.
     pub fn stop(&mut self) -> bool {
+        self.terminate();
+        self.wait()
+    }
+
+    /// Sends it SIGTERM, without waiting for it to end.
+    pub fn terminate(&self) {
+        if let Some(child) = &self.child {
+            let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        }
+    }
+
+    /// Waits for it to end; whether it exited successfully.
+    pub fn wait(&mut self) -> bool {
         let Some(mut child) = self.child.take() else { return true };
-        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
         child.wait().map(|status| status.success()).unwrap_or(false)
     }
 
