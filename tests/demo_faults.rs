@@ -20,7 +20,7 @@ use demo_support::{
 };
 use http::{Request, Response};
 use http_body_util::Full;
-use qscope::adapter::context::context_for;
+use qscope::adapter::kit::context_for;
 use qscope::adapter::sqlite::SqliteStore;
 use qscope::admin::{Admin, ClientSpec};
 use qscope::store::{
@@ -271,7 +271,7 @@ async fn stored(demo: &Demo, name: &str) -> bool {
 #[tokio::test]
 async fn expired_records_are_purged_without_any_request() {
     let demo = Demo::start(&["--purge-interval", "1"]).await;
-    let now = qscope::adapter::context::now();
+    let now = qscope::adapter::kit::now();
     let expired = token_record("expired", UnixTime::from_secs(now.as_secs() - 3600));
     let live = token_record("live", now.after(Seconds::hours(1)));
     let put = Transaction::unconditional(vec![Effect::PutToken(expired), Effect::PutToken(live)]);

@@ -18,7 +18,7 @@ use demo_support::{
 };
 use http::{Request, Response};
 use http_body_util::Full;
-use qscope::adapter::context::context_for;
+use qscope::adapter::kit::context_for;
 use qscope::admin::{Admin, ClientSpec};
 use qscope::store::{AsyncStore, Outcome};
 use serde_json::Value;

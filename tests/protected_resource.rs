@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use http::{Request, Response};
-use qscope::adapter::context::now;
+use qscope::adapter::kit::now;
 use qscope::adapter::protect::{CheckAccess, ProtectLayer, StoreCheck};
 use qscope::jose::{
     AccessTokenClaims, Algorithm, Audience, KeySet, RotationPolicy, SignStep, Signer, SigningKey,

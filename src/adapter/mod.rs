@@ -48,16 +48,5 @@ pub mod sqlite;
 #[cfg(feature = "tower")]
 pub mod tower;
 
-/// The request-context part of the [`kit`] (feature `kit`), at the path
-/// the demo server, the admin CLI and the peer benchmark import it from.
-/// New code imports from [`kit`].
-#[cfg(feature = "kit")]
-pub mod context {
-    pub use super::kit::{
-        EntropyUnavailable, REQUEST_ID_HEADER, context_for, fresh_request_id, now,
-        parse_request_id, response_request_id,
-    };
-}
-
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::{Purged, SchemaTooNew, StoreEvent, StoreEvents, StoreOperation};

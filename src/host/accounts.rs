@@ -92,7 +92,7 @@ fn run_check(passwords: &Passwords, pending: &Pending) -> Result<Outcomes, Store
         passwords.hash(pending.password.expose()).ok().map(|hash| {
             let mut updated = account.clone();
             updated.password_hash = hash;
-            updated.updated_at = crate::adapter::context::now();
+            updated.updated_at = crate::adapter::kit::now();
             updated.revision += 1;
             Transaction {
                 preconditions: vec![Precondition::AccountRevision {

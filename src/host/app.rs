@@ -10,15 +10,14 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::adapter::context::{REQUEST_ID_HEADER, context_for, response_request_id};
-use crate::adapter::tower::{collect_body, unreadable_body};
-use crate::response::json_error;
-use crate::{ErrorCode, Reply};
-use bytes::Bytes;
+use crate::Reply;
+use crate::adapter::kit::{
+    Arrival, CatchPanic, REQUEST_ID_HEADER, entropy_unavailable, unreadable_body,
+};
+use crate::adapter::tower::collect_body;
 use http::header::CONNECTION;
-use http::{HeaderValue, Request, StatusCode};
+use http::{HeaderValue, Request};
 use http_body::Body;
-use http_body_util::Full;
 
 use crate::host::client_address::client_address;
 use crate::host::client_limit::{self, AUTHENTICATING};
@@ -45,7 +44,9 @@ where
     let path = request.uri().path().to_owned();
     let timeout = app.limits.request_timeout;
     let deadline = started + timeout;
-    let answered = tokio::time::timeout(timeout * 2, route(&app, request, client, deadline));
+    // A panic while answering (a bug) is a 500 for this request only.
+    let guarded = CatchPanic::new(Box::pin(route(&app, request, client, deadline)));
+    let answered = tokio::time::timeout(timeout * 2, guarded);
     let mut response = match answered.await {
         Ok(response) => response,
         Err(_) => {
@@ -87,18 +88,11 @@ where
         return slow_down::rate_limited(&path, wait, "too many requests from this address");
     }
     let request = request.map(|body| DeadlineBody::new(body, deadline));
-    let incoming_id = request.headers().get(REQUEST_ID_HEADER).cloned();
-    let Ok(ctx) = context_for(Some(peer), incoming_id.as_ref()) else {
-        return json_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::TemporarilyUnavailable,
-            "the server cannot draw randomness; retry later",
-        )
-        .map(|body| Full::new(Bytes::from(body)));
+    let Ok(arrival) = Arrival::of(request.headers(), Some(peer)) else {
+        return full(entropy_unavailable());
     };
-    let request_id = response_request_id(incoming_id.as_ref(), &ctx);
-    let incoming = Incoming { request, ctx, deadline };
-    let mut response = match path.as_str() {
+    let incoming = Incoming { request, ctx: arrival.context().clone(), deadline };
+    let response = match path.as_str() {
         "/healthz" => operations::healthz(),
         "/readyz" => operations::readyz(app).await,
         "/metrics" if app.limits.metrics => operations::metrics(app),
@@ -108,8 +102,7 @@ where
         "/device" => crate::host::device::answer(app, incoming).await,
         _ => core(app, incoming).await,
     };
-    response.headers_mut().insert(REQUEST_ID_HEADER, request_id);
-    response
+    arrival.tag(response)
 }
 
 /// Every path but the host's pages: the core answers. A client over its

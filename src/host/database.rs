@@ -2,7 +2,7 @@
 //! and the demo client `--demo` creates on first start.
 
 use crate::UnixTime;
-use crate::adapter::context::context_for;
+use crate::adapter::kit::context_for;
 use crate::adapter::postgres::{PostgresOptions, PostgresStore};
 use crate::adapter::sqlite::{SqliteOptions, SqliteStore};
 use crate::adapter::{Purged, StoreEvent, StoreEvents};

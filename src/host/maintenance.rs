@@ -82,7 +82,7 @@ where
 /// Deletes what has expired (codes, tokens, pending authorizations,
 /// device grants, sessions) and logs how many of each went.
 async fn purge(store: Database) {
-    match store.purge_expired(crate::adapter::context::now()).await {
+    match store.purge_expired(crate::adapter::kit::now()).await {
         Ok(purged) if purged == Purged::default() => tracing::debug!("nothing expired to purge"),
         Ok(purged) => tracing::info!(
             codes = purged.codes,

@@ -126,7 +126,7 @@ pub(crate) async fn seed_demo(
         return Ok(false);
     }
     let (username, _) = DEMO_USER;
-    let now = crate::adapter::context::now();
+    let now = crate::adapter::kit::now();
     let outcome = store.apply(&create(username, username, password_hash, now)).await?;
     Ok(outcome == Outcome::Applied)
 }

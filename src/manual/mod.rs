@@ -10,6 +10,8 @@
 //! * `jose` (feature `jwt`) — JWT access tokens, JWKs, signing keys and their rotation, DPoP
 //!   proofs and client assertions.
 //! * [`resource_servers`] — checking tokens at an API, and its RFC 9728 metadata.
+//! * `server` (feature `server`) — the `qscope` binary: running it, administration, sessions
+//!   across nodes, how it fails.
 
 pub mod atomicity;
 pub mod coverage;
@@ -18,4 +20,6 @@ pub mod embedding;
 #[cfg(feature = "jwt")]
 pub mod jose;
 pub mod resource_servers;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod threat_model;

@@ -21,7 +21,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::net::{TcpSocket, TcpStream};
 
-use qscope::adapter::context::context_for;
+use qscope::adapter::kit::context_for;
 use qscope::admin::{Admin, ClientSpec};
 use qscope::store::{AsyncStore, Outcome};
 

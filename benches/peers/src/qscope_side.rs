@@ -6,7 +6,7 @@
 //! change of that API is adapted here alone.
 
 use http::Request;
-use qscope::adapter::context::{EntropyUnavailable, context_for, now};
+use qscope::adapter::kit::{EntropyUnavailable, context_for, now};
 use qscope::store::{
     ClientAuthMethod, ClientRecord, CodeRecord, FamilyId, GrantType, MemoryStore, PkceChallenge,
     PkceMethod, TokenHash, TokenKind, TokenRecord,

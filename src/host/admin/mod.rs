@@ -11,7 +11,7 @@ mod users;
 
 use std::fmt;
 
-use crate::adapter::context::context_for;
+use crate::adapter::kit::context_for;
 use crate::host::config::Settings;
 use crate::host::database::Database;
 use crate::host::passwords::Passwords;
@@ -115,7 +115,7 @@ pub fn scope(settings: &Settings, command: ScopeCommand) -> Result<String, Failu
 /// Runs `qscope purge`: deletes what expired, and says how much.
 pub async fn purge(settings: &Settings) -> Result<String, Failure> {
     let admin = Admin::open(settings).await?;
-    let purged = admin.store.purge_expired(crate::adapter::context::now()).await?;
+    let purged = admin.store.purge_expired(crate::adapter::kit::now()).await?;
     Ok(format!(
         "purged {} codes, {} tokens, {} pending authorizations, {} device grants\n",
         purged.codes, purged.tokens, purged.pending, purged.device_grants

@@ -64,7 +64,7 @@ pub(crate) async fn run(
     command: UserCommand,
     read_password: impl FnOnce() -> Result<String, Failure>,
 ) -> Result<String, Failure> {
-    let now = crate::adapter::context::now();
+    let now = crate::adapter::kit::now();
     match command {
         UserCommand::Create { username, subject } => {
             users::check_username(&username).map_err(Failure::new)?;
@@ -130,7 +130,7 @@ pub(crate) async fn run(
 /// is only honoured for an enabled account).
 async fn set_disabled(admin: &Admin, username: &str, disabled: bool) -> Result<String, Failure> {
     let account = existing(admin, username).await?;
-    let now = crate::adapter::context::now();
+    let now = crate::adapter::kit::now();
     let mut transaction = users::change(&account, now, |a| a.disabled = disabled);
     let action = if disabled { AuditAction::UserDisabled } else { AuditAction::UserEnabled };
     transaction = audited(transaction, admin, action, &account.subject);
