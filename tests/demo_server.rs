@@ -896,6 +896,9 @@ async fn health_readiness_and_metrics_move_with_traffic() {
     assert_eq!(sample(&after, refused), Some(1.0), "{after}");
     assert!(after.contains("qscope_store_seconds_bucket{"), "{after}");
     assert!(after.contains("# TYPE qscope_group_commit_batch_size histogram"), "{after}");
+    // Every commit went through SQLite's writer: at least the two issues.
+    let sqlite_commits = "qscope_group_commit_batch_size_count{writer=\"sqlite\"}";
+    assert!(sample(&after, sqlite_commits).is_some_and(|count| count >= 2.0), "{after}");
 }
 
 #[tokio::test]

@@ -190,7 +190,7 @@ async fn write(
 ) {
     let mut batch = Vec::with_capacity(BATCH);
     while queue.recv_many(&mut batch, BATCH).await > 0 {
-        metrics.batch(batch.len());
+        metrics.audit_batch(batch.len());
         let transaction = Transaction::unconditional(std::mem::take(&mut batch));
         write_batch(&store, &transaction, &counts).await;
     }

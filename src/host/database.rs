@@ -1,6 +1,8 @@
 //! The server's storage: SQLite or PostgreSQL, behind one `AsyncStore`;
 //! and the demo client `--demo` creates on first start.
 
+use std::sync::Arc;
+
 use crate::UnixTime;
 use crate::adapter::kit::context_for;
 use crate::adapter::postgres::{PostgresOptions, PostgresStore};
@@ -8,6 +10,7 @@ use crate::adapter::sqlite::{SqliteOptions, SqliteStore};
 use crate::adapter::{Purged, StoreEvent, StoreEvents};
 use crate::admin::{Admin, ClientSpec};
 use crate::host::config::{DatabaseLocation, Settings};
+use crate::host::metrics::Metrics;
 use crate::registration::ClientMetadata;
 use crate::store::{Answers, AsyncStore, Outcome, Query, StoreError, Transaction};
 use crate::{ClientSecret, Server};
@@ -23,9 +26,10 @@ pub enum Database {
 
 /// The store's failure episodes in the log: one line when reads or writes
 /// start failing transiently (every answer is then `503` with
-/// `Retry-After`), one when they recover, and every permanent failure.
-fn log_events() -> StoreEvents {
-    StoreEvents::new(|event| match event {
+/// `Retry-After`), one when they recover, and every permanent failure;
+/// SQLite's group commits into `metrics`, when given.
+fn log_events(metrics: Option<Arc<Metrics>>) -> StoreEvents {
+    StoreEvents::new(move |event| match event {
         StoreEvent::FailingTransiently { operation, error } => {
             tracing::warn!(?operation, %error, "store failing; answering 503 until it recovers");
         }
@@ -35,6 +39,11 @@ fn log_events() -> StoreEvents {
         StoreEvent::FailedPermanently { operation, error } => {
             tracing::error!(?operation, %error, "store failed");
         }
+        StoreEvent::Batched { transactions } => {
+            if let Some(metrics) = &metrics {
+                metrics.sqlite_batch(*transactions);
+            }
+        }
     })
 }
 
@@ -42,15 +51,27 @@ impl Database {
     /// Opens the database `settings` name, creating a SQLite file that
     /// does not exist yet; either way the schema is brought up to date.
     pub async fn open(settings: &Settings) -> Result<Self, StoreError> {
+        Self::open_with(settings, log_events(None)).await
+    }
+
+    /// [`open`](Self::open), with the store's group commits in `metrics`.
+    pub(crate) async fn open_metered(
+        settings: &Settings,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self, StoreError> {
+        Self::open_with(settings, log_events(Some(metrics))).await
+    }
+
+    async fn open_with(settings: &Settings, events: StoreEvents) -> Result<Self, StoreError> {
         match &settings.database {
             DatabaseLocation::Postgres(url) => {
-                let options = PostgresOptions { events: Some(log_events()), ..Default::default() };
+                let options = PostgresOptions { events: Some(events), ..Default::default() };
                 Ok(Self::Postgres(PostgresStore::connect(url, options).await?))
             }
             DatabaseLocation::Sqlite(path) => {
                 let options = SqliteOptions {
                     synchronous_full: settings.sqlite_full_sync,
-                    events: Some(log_events()),
+                    events: Some(events),
                     ..SqliteOptions::default()
                 };
                 let path = path.clone();

@@ -8,7 +8,7 @@
 //! | `qscope_tokens_issued_total` | counter | `grant` | tokens issued, by grant type (audit `token_issued`) |
 //! | `qscope_refusals_total` | counter | `error` | requests refused with an OAuth error code (audit events with an `error`) |
 //! | `qscope_store_seconds` | histogram | `operation` (`read`, `commit`) | store latency as the core's driver sees it |
-//! | `qscope_group_commit_batch_size` | histogram | | events per transaction of the audit writer's group commits |
+//! | `qscope_group_commit_batch_size` | histogram | `writer` (`sqlite`, `audit`) | per group commit: store transactions in one SQLite transaction (`sqlite`; SQLite databases only), audit events in one audit-writer transaction (`audit`) |
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -45,11 +45,21 @@ struct ErrorLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WriterLabels {
+    writer: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OperationLabels {
     operation: &'static str,
 }
 
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn batch_histogram() -> Histogram {
+    // 1 to 1024.
+    Histogram::new(exponential_buckets(1.0, 2.0, 11))
+}
 
 fn latency_histogram() -> Histogram {
     // 50 µs to ~1.6 s.
@@ -63,7 +73,7 @@ pub(crate) struct Metrics {
     issued: Family<GrantLabels, Counter>,
     refusals: Family<ErrorLabels, Counter>,
     store: Histograms<OperationLabels>,
-    batches: Histogram,
+    batches: Histograms<WriterLabels>,
     endpoints: Vec<(String, &'static str)>,
 }
 
@@ -91,10 +101,10 @@ impl Metrics {
             "Store latency per read or commit, seconds",
             store.clone(),
         );
-        let batches = Histogram::new(exponential_buckets(1.0, 2.0, 11));
+        let batches: Histograms<WriterLabels> = Family::new_with_constructor(batch_histogram);
         registry.register(
             "qscope_group_commit_batch_size",
-            "Audit events written per group commit",
+            "Transactions (sqlite) or audit events (audit) per group commit, by writer",
             batches.clone(),
         );
         let paths = config.endpoints();
@@ -168,9 +178,14 @@ impl Metrics {
         }));
     }
 
-    /// Records a group commit of `size` events.
-    pub(crate) fn batch(&self, size: usize) {
-        self.batches.observe(size as f64);
+    /// Records an audit-writer group commit of `size` events.
+    pub(crate) fn audit_batch(&self, size: usize) {
+        self.batches.get_or_create(&WriterLabels { writer: "audit" }).observe(size as f64);
+    }
+
+    /// Records a SQLite group commit of `size` transactions.
+    pub(crate) fn sqlite_batch(&self, size: usize) {
+        self.batches.get_or_create(&WriterLabels { writer: "sqlite" }).observe(size as f64);
     }
 
     fn timed(&self, operation: &'static str, started: Instant) {

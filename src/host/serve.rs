@@ -85,7 +85,8 @@ pub async fn start(
     let addr = listener.local_addr()?;
     let issuer = settings.issuer_for(addr);
     let server = Server::new(settings.core_config(&issuer)?);
-    let store = Database::open(settings).await?;
+    let metrics = Arc::new(Metrics::new(server.config()));
+    let store = Database::open_metered(settings, Arc::clone(&metrics)).await?;
     let seeded = if demo { seed(&server, &store).await? } else { None };
     let (cost, max_checks) = (settings.password_cost, settings.max_password_checks);
     let passwords =
@@ -101,7 +102,6 @@ pub async fn start(
     if no_users {
         tracing::warn!("no user accounts: create the first with `qscope user create NAME`");
     }
-    let metrics = Arc::new(Metrics::new(server.config()));
     let (driver, audit_writer) =
         Driver::start(store.clone(), passwords, Arc::clone(&metrics), settings.audit);
     let sign_in_timeout = settings.sign_in_timeout;

@@ -44,6 +44,15 @@ pub enum StoreEvent<'a> {
         /// How many operations failed during the episode.
         failures: u64,
     },
+    /// SQLite's writer committed (or failed) one group of `transactions`
+    /// queued transactions in one database transaction (see
+    /// [`SqliteOptions::max_batch`](crate::adapter::sqlite::SqliteOptions::max_batch)):
+    /// how well group commit amortizes `fsync` under the current load.
+    /// Reported for every batch.
+    Batched {
+        /// How many transactions the batch held (at least one).
+        transactions: usize,
+    },
     /// A permanent failure, reported each time: it is a bug or damage
     /// (a constraint violation, a corrupt row), not a passing condition.
     FailedPermanently {
@@ -92,6 +101,14 @@ impl Episodes {
     /// Episodes reported to `hook` (none reported without one).
     pub(crate) fn new(hook: Option<StoreEvents>) -> Self {
         Self { hook, ..Self::default() }
+    }
+
+    /// Reports a group commit of `transactions` transactions.
+    #[cfg_attr(not(feature = "sqlite"), expect(dead_code, reason = "only SQLite batches"))]
+    pub(crate) fn batched(&self, transactions: usize) {
+        if let Some(hook) = &self.hook {
+            (hook.0)(&StoreEvent::Batched { transactions });
+        }
     }
 
     /// Records the result of one `operation`, reporting the start or the
@@ -146,6 +163,7 @@ mod tests {
                 StoreEvent::FailedPermanently { operation, error } => {
                     format!("{operation:?} failed: {error}")
                 }
+                StoreEvent::Batched { transactions } => format!("batch of {transactions}"),
             };
             log.lock().expect("log").push(line);
         });

@@ -141,6 +141,7 @@ fn write(
                 .map(|_| Err(StoreError::permanent("the SQLite writer panicked")))
                 .collect()
         });
+        episodes.batched(batch.len());
         for (job, answer) in batch.into_iter().zip(answers) {
             episodes.observe(StoreOperation::Write, &answer);
             job.reply.send(answer);
