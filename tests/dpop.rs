@@ -6,7 +6,8 @@ use http::{HeaderMap, HeaderValue, Method};
 use p256::ecdsa::signature::Signer as _;
 use p256::pkcs8::DecodePrivateKey as _;
 use qscope::jose::dpop::{
-    DPOP_TYP, DpopClaims, DpopError, DpopRequest, DpopVerifier, access_token_hash, proof_header,
+    DPOP_TYP, DpopClaims, DpopError, DpopNonces, DpopRequest, DpopVerifier, access_token_hash,
+    proof_header,
 };
 use qscope::jose::{Algorithm, ClaimsError, JoseError, MAX_JTI_BYTES, PublicJwk, SigningKey};
 use qscope::{Seconds, UnixTime};
@@ -268,6 +269,31 @@ fn a_required_nonce_must_be_one_the_server_accepts_now() {
     let plain = DpopRequest::new(&Method::POST, TOKEN_URI);
     assert!(verifier.verify(&with_nonce("anything"), &plain, NOW).is_ok());
     assert_eq!(DpopError::WrongUri.error_code(), "invalid_dpop_proof");
+}
+
+/// The server's nonces (RFC 9449 §8) from `DpopNonces`: node B accepts
+/// the nonce node A sent, until it is two buckets old; a proof with an
+/// expired one is answered `use_dpop_nonce` with the current nonce.
+#[test]
+fn stateless_nonces_from_one_node_are_accepted_by_another_until_they_expire() {
+    let shared_key = [42u8; 32];
+    let node_a = DpopNonces::new(shared_key, Seconds::new(300));
+    let node_b = DpopNonces::new(shared_key, Seconds::new(300));
+    let key = es256();
+    let sent = node_a.current(NOW);
+    let proof = sign(&DpopClaims { nonce: Some(sent.clone()), ..claims() }, &key);
+    let verify_at = |node: &DpopNonces, now: UnixTime| {
+        let accepted = node.accepted(now);
+        let accepted: Vec<&str> = accepted.iter().map(String::as_str).collect();
+        let request = DpopRequest::new(&Method::POST, TOKEN_URI).requiring_nonce(&accepted);
+        // The proof's iat is NOW; judge it at NOW and look only at the nonce.
+        DpopVerifier::new().verify(&proof, &request, NOW).map(|_| ())
+    };
+    assert_eq!(verify_at(&node_b, NOW), Ok(()));
+    assert_eq!(verify_at(&node_b, UnixTime::from_secs(NOW.as_secs() + 300)), Ok(()));
+    let expired = verify_at(&node_b, UnixTime::from_secs(NOW.as_secs() + 600)).unwrap_err();
+    assert_eq!((expired.clone(), expired.error_code()), (DpopError::WrongNonce, "use_dpop_nonce"));
+    assert_ne!(node_b.current(UnixTime::from_secs(NOW.as_secs() + 600)), sent);
 }
 
 #[test]

@@ -21,12 +21,14 @@
 mod claims;
 mod error;
 mod htu;
+mod nonce;
 
 use http::HeaderMap;
 use subtle::ConstantTimeEq as _;
 
 pub use claims::{DpopClaims, access_token_hash};
 pub use error::DpopError;
+pub use nonce::DpopNonces;
 
 use super::{Algorithm, ClaimsError, MAX_JTI_BYTES, jws, typ_is};
 use crate::{Seconds, UnixTime};
