@@ -164,6 +164,13 @@
 //!   thumbprint — the `cnf.jkt` a bound token carries — with the `jti` and
 //!   `iat`. [`proof_header`](crate::jose::dpop::proof_header) takes the
 //!   one `DPoP` header of a request.
+//! * [`DpopNonces`](crate::jose::dpop::DpopNonces) makes the server's
+//!   `DPoP-Nonce` values (RFC 9449 §8, §9) without state: the index of a
+//!   time bucket with an HMAC-SHA-256 tag under a 32-byte key every node
+//!   shares, so node B accepts what node A sent. `current(now)` is the
+//!   nonce to send, `accepted(now)` the ones to pass to
+//!   `DpopRequest::requiring_nonce` (this bucket's and the last one's, and
+//!   a previous key's during a key change); a nonce expires by itself.
 //! * [`ClientAssertionVerifier`](crate::jose::client_assertion::ClientAssertionVerifier)
 //!   checks a `private_key_jwt` `client_assertion` (RFC 7523 §3) against
 //!   the client's JWK Set: `iss` = `sub` = the `client_id`, `aud` the
