@@ -76,7 +76,7 @@
 //! | `iss`, `exp`, `aud`, `sub`, `client_id`, `iat`, `jti` present, none repeated | `Claims` |
 //! | `iss` exact, `aud` contains the resource | `WrongIssuer`, `WrongAudience` |
 //! | `now < exp + leeway`, `nbf` and `iat` not after `now + leeway` | `Expired`, `NotYetValid`, `IssuedInFuture` |
-//! | no `cnf` (a bearer verifier checks no proof of possession) | `SenderConstrained` |
+//! | no `cnf` on a bearer token; with `with_dpop`, the DPoP scheme's proof made with the `cnf.jkt` key | `SenderConstrained`; `MissingProof`, `Proof`, `NotKeyBound`, `KeyMismatch` |
 //! | every required scope in `scope` | `InsufficientScope` |
 //!
 //! A JWK is refused when it carries a private member, has another key

@@ -62,6 +62,45 @@
 //! request body reaches the route untouched. The peer address for the
 //! check's context comes from a `SocketAddr` in the request extensions.
 //!
+//! ## DPoP-bound tokens (feature `jwt`)
+//!
+//! [`JwtAccessVerifier::with_dpop`](crate::resource::JwtAccessVerifier::with_dpop)
+//! makes the offline check accept sender-constrained tokens (RFC 9449 §7)
+//! besides bearer tokens: `Authorization: DPoP <token>` with one `DPoP`
+//! proof for the request's method and URI (the origin you give plus the
+//! request path; the query is ignored), carrying `ath` = the token's hash,
+//! made with the key whose thumbprint is the token's `cnf.jkt`. Give it
+//! [`DpopNonces`](crate::jose::dpop::DpopNonces) to require a nonce.
+//!
+//! ```
+//! # #[cfg(feature = "jwt")] {
+//! # use qscope::jose::JwkSet;
+//! use qscope::jose::dpop::DpopVerifier;
+//! use qscope::resource::JwtAccessVerifier;
+//! # let jwks = JwkSet::new(Vec::new()).unwrap();
+//! let verifier = JwtAccessVerifier::new(jwks, "https://as.example.com", "https://api.example.com/")
+//!     .with_dpop(DpopVerifier::new(), "https://api.example.com", None);
+//! # }
+//! ```
+//!
+//! What it answers:
+//!
+//! | request | answer |
+//! |---|---|
+//! | a bound token with a valid proof | the [`Access`](crate::Access) |
+//! | `DPoP` scheme, no proof, two proofs, or a proof for another method, URI or token | 401 `DPoP error="invalid_dpop_proof"`, `algs` |
+//! | a valid proof by another key than `cnf.jkt` | 401 `DPoP error="invalid_token", error_description="Invalid DPoP key binding"` (RFC 9449 Figure 16) |
+//! | `DPoP` scheme with an unbound token | 401 `invalid_token` |
+//! | a bound token sent as `Bearer` | 401 `Bearer … invalid_token` (§7.2) and `DPoP algs=…` |
+//! | nonces required, proof without the current one | 401 `use_dpop_nonce` with a fresh `DPoP-Nonce` |
+//! | no credentials | 401 with `Bearer realm=…` and `DPoP algs=…` (Figure 15) |
+//!
+//! The verifier keeps no state, so a proof resent within its `iat`
+//! window (one minute by default) with the same request and token passes
+//! again; [`verify_dpop`](crate::resource::JwtAccessVerifier::verify_dpop)
+//! returns the proof's `jti` for a host that tracks them, and nonces
+//! shorten the window. The store-backed check does not take DPoP yet.
+//!
 //! ## How it fails
 //!
 //! * A resource identifier that is not `https`, has user information or a
@@ -78,5 +117,6 @@
 //!
 //! ## RFC rows
 //!
-//! RFC 9728 §1.2, §2, §3, §3.1, §3.2, §3.3 and §5.1, and RFC 6750 §3 for
-//! the challenges: see `rfc-vectors/CONFORMANCE.md`.
+//! RFC 9728 §1.2, §2, §3, §3.1, §3.2, §3.3 and §5.1, RFC 6750 §3 for
+//! the challenges, and RFC 9449 §6, §7, §7.1, §7.2 and §9 for DPoP: see
+//! `rfc-vectors/CONFORMANCE.md`.

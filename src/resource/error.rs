@@ -1,6 +1,7 @@
 //! Why a JWT access token is refused, and the RFC 6750 answer for it.
 
 use crate::ErrorCode;
+use crate::jose::dpop::DpopError;
 use crate::jose::{ClaimsError, JoseError};
 
 /// Why [`JwtAccessVerifier`](super::JwtAccessVerifier) refused a token.
@@ -42,6 +43,27 @@ pub enum JwtAccessError {
     /// The token is valid but lacks a required scope (RFC 6750 §3.1).
     #[error("the token lacks a required scope")]
     InsufficientScope,
+    /// `Authorization: DPoP` came without a `DPoP` proof (RFC 9449 §7.1);
+    /// answered `invalid_dpop_proof`.
+    #[error("the request has no DPoP proof")]
+    MissingProof,
+    /// The `DPoP` proof was refused (RFC 9449 §4.3); answered
+    /// `invalid_dpop_proof`, or `use_dpop_nonce` for a missing or stale
+    /// nonce.
+    #[error(transparent)]
+    Proof(DpopError),
+    /// A token sent with the `DPoP` scheme is not bound to a key (no
+    /// `cnf.jkt`).
+    #[error("the token is not bound to a DPoP key")]
+    NotKeyBound,
+    /// The token's `cnf.jkt` is not the thumbprint of the proof's key
+    /// (RFC 9449 §6, §7.1).
+    #[error("the token is bound to another key than the proof's")]
+    KeyMismatch,
+    /// The verifier was not set up for DPoP
+    /// ([`with_dpop`](super::JwtAccessVerifier::with_dpop)).
+    #[error("this verifier does not accept DPoP")]
+    DpopNotAccepted,
 }
 
 impl JwtAccessError {
@@ -82,6 +104,11 @@ impl JwtAccessError {
             Self::IssuedInFuture => "The access token was issued in the future",
             Self::SenderConstrained => "The access token is bound to a key",
             Self::InsufficientScope => "The access token lacks a required scope",
+            Self::MissingProof => "The request has no DPoP proof",
+            Self::Proof(_) => "The DPoP proof is invalid",
+            Self::NotKeyBound => "The access token is not bound to a DPoP key",
+            Self::KeyMismatch => "Invalid DPoP key binding",
+            Self::DpopNotAccepted => "DPoP is not accepted here",
         }
     }
 }

@@ -11,6 +11,8 @@
 //! [`manual::resource_servers`](crate::manual::resource_servers).
 
 #[cfg(feature = "jwt")]
+mod dpop;
+#[cfg(feature = "jwt")]
 mod error;
 mod metadata;
 #[cfg(feature = "jwt")]
