@@ -82,6 +82,36 @@ fn an_unknown_client_is_one_line_and_a_failure() {
     drop(server);
 }
 
+/// Generated client ids are base64url and start with `-` one time in 64:
+/// every command that names a client takes such an id as it is printed
+/// (it was refused as an unknown flag: "unexpected argument '-_' found").
+#[test]
+fn client_ids_that_start_with_a_dash_are_taken_as_ids() {
+    let dir = TempDir::new("dash-id");
+    let db = dir.path("qscope.sqlite3");
+    let server = cli_support::Server::start(&dir, &["--db", &db, "serve"]);
+    let id = "-_s_dD4EB7sz510Q7hFFng";
+    let args = |extra: &[&'static str]| {
+        let mut all = vec!["--db", db.as_str()];
+        all.extend_from_slice(extra);
+        all
+    };
+    let out = qscope(&args(&["client", "create", "--id", id, "--grant", "client_credentials"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = qscope(&args(&["client", "show", id]));
+    let shown = String::from_utf8(out.stdout).unwrap();
+    assert!(shown.starts_with(&format!("client_id:       {id}\n")), "{shown}");
+    let out = qscope(&args(&["client", "update", id, "--name", "Dash"]));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("name:            Dash\n"));
+    let out = qscope(&args(&["client", "rotate-secret", id]));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("CLIENT_SECRET="));
+    let out = qscope(&args(&["grant", "list", "--client", id]));
+    assert_eq!((out.status.success(), out.stdout.is_empty()), (true, true));
+    let out = qscope(&args(&["client", "delete", id]));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), format!("deleted {id}\n"));
+    drop(server);
+}
+
 /// One HTTP/1.1 request over a fresh connection: the status, the
 /// `Set-Cookie` name=value pairs and the body.
 fn http(

@@ -20,7 +20,8 @@ pub enum ClientCommand {
     List,
     /// Shows one client.
     Show {
-        /// The client id.
+        /// The client id (generated ids may start with `-`).
+        #[arg(allow_hyphen_values = true)]
         client_id: String,
     },
     /// Changes a client: each option given replaces that member, the
@@ -28,12 +29,14 @@ pub enum ClientCommand {
     Update(Update),
     /// Deletes a client and revokes every token issued to it.
     Delete {
-        /// The client id.
+        /// The client id (generated ids may start with `-`).
+        #[arg(allow_hyphen_values = true)]
         client_id: String,
     },
     /// Gives a confidential client a new secret; the old one stops working.
     RotateSecret {
-        /// The client id.
+        /// The client id (generated ids may start with `-`).
+        #[arg(allow_hyphen_values = true)]
         client_id: String,
     },
 }
@@ -50,7 +53,7 @@ pub enum ScopeCommand {
 #[derive(Debug, clap::Args)]
 pub struct Create {
     /// The client id (random when omitted).
-    #[arg(long = "id")]
+    #[arg(long = "id", allow_hyphen_values = true)]
     client_id: Option<String>,
     /// A display name for consent pages.
     #[arg(long)]
@@ -79,7 +82,8 @@ pub struct Create {
 /// `qscope client update`.
 #[derive(Debug, clap::Args)]
 pub struct Update {
-    /// The client id.
+    /// The client id (generated ids may start with `-`).
+    #[arg(allow_hyphen_values = true)]
     client_id: String,
     /// A new display name.
     #[arg(long)]

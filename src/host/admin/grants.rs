@@ -15,8 +15,8 @@ pub enum GrantCommand {
         /// Only this user's (their subject).
         #[arg(long)]
         user: Option<String>,
-        /// Only this client's.
-        #[arg(long)]
+        /// Only this client's (generated ids may start with `-`).
+        #[arg(long, allow_hyphen_values = true)]
         client: Option<String>,
     },
     /// Revokes a consent and every token, unredeemed code and approved
