@@ -4,7 +4,9 @@
 //! key's thumbprint; an assertion verifies only under a key of the
 //! client's set; a signed proof or assertion with one byte changed never
 //! verifies; a proof whose `htu` is the request URI itself never fails the
-//! `htu` check; whatever claims parse round-trip.
+//! `htu` check; whatever claims parse round-trip; a resource server
+//! accepting DPoP answers hostile `Authorization` and `DPoP` headers with
+//! a 400 or 401 and its challenges, never with access.
 //!
 //! The first byte picks the mode; the rest is the input, as text for the
 //! text modes, so a seed file is a mode digit followed by a proof, an
@@ -21,6 +23,8 @@ use qscope::jose::client_assertion::{
 };
 use qscope::jose::dpop::{DpopClaims, DpopError, DpopRequest, DpopVerifier};
 use qscope::jose::{Algorithm, Audience, JwkSet, PublicJwk, SigningKey};
+use qscope::resource::JwtAccessVerifier;
+use qscope::{Reply, Scopes};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng as _;
 
@@ -87,7 +91,7 @@ pub fn run(data: &[u8]) {
     let keys = keys();
     let request = DpopRequest::new(&http::Method::POST, TOKEN_URI);
     let assertions = ClientAssertionVerifier::new(ISSUER);
-    match mode % 4 {
+    match mode % 5 {
         0 => {
             // Any string as a proof and as an assertion.
             if let Ok(proof) = DpopVerifier::new().verify(&text, &request, NOW) {
@@ -137,6 +141,32 @@ pub fn run(data: &[u8]) {
             match DpopVerifier::new().verify(&proof, &request, NOW) {
                 Ok(_) | Err(DpopError::RequestUri | DpopError::Jose(_)) => {}
                 Err(other) => panic!("{text:?}: {other}"),
+            }
+        }
+        3 => {
+            // Hostile credentials at a resource server accepting DPoP: the
+            // first line is the Authorization value, the others DPoP headers.
+            let mut lines = text.split('\n');
+            let mut request = http::Request::get("/reports");
+            if let Some(authorization) = lines.next()
+                && let Ok(value) = http::HeaderValue::from_str(authorization)
+            {
+                request = request.header("authorization", value);
+            }
+            for proof in lines {
+                if let Ok(value) = http::HeaderValue::from_str(proof) {
+                    request = request.header("dpop", value);
+                }
+            }
+            let Ok(request) = request.body(Vec::<u8>::new()) else { return };
+            let verifier = JwtAccessVerifier::new(keys.client_jwks.clone(), ISSUER, ISSUER)
+                .with_dpop(DpopVerifier::new(), ISSUER, None);
+            match verifier.verify_request(&request, &Scopes::from_names(["read"]), NOW) {
+                Reply::Http(response) => {
+                    assert!(matches!(response.status().as_u16(), 400 | 401), "{response:?}");
+                    assert!(response.headers().contains_key("www-authenticate"));
+                }
+                other => panic!("access without a token the issuer signed: {other:?}"),
             }
         }
         _ => {
