@@ -32,11 +32,7 @@ struct Keys {
 fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let mut rng = ChaCha20Rng::seed_from_u64(0x4a05e);
-        let signing: Vec<SigningKey> = [Algorithm::Es256, Algorithm::EdDsa]
-            .into_iter()
-            .map(|alg| SigningKey::generate(alg, &mut rng).expect("key"))
-            .collect();
+        let signing = super::signing_keys(0x4a05e);
         let mut public: Vec<PublicJwk> = signing.iter().map(SigningKey::public_jwk).collect();
         public.push(PublicJwk::parse(RFC7515_RSA).expect("the RFC key"));
         let jwks = JwkSet::new(public).expect("distinct kids");

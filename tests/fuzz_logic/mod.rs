@@ -18,6 +18,17 @@ pub mod wellformed;
 
 use arbitrary::{Arbitrary, Unstructured};
 
+/// An ES256 and an EdDSA signing key from a fixed seed (the JOSE targets'
+/// keys: the same on every run, so a corpus entry replays alike).
+pub fn signing_keys(seed: u64) -> Vec<qscope::jose::SigningKey> {
+    use rand_chacha::rand_core::SeedableRng as _;
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+    [qscope::jose::Algorithm::Es256, qscope::jose::Algorithm::EdDsa]
+        .into_iter()
+        .map(|alg| qscope::jose::SigningKey::generate(alg, &mut rng).expect("key"))
+        .collect()
+}
+
 /// The fuzz targets, by name (the directory under `fuzz/corpus/`).
 pub const TARGETS: &[&str] = &[
     "token",

@@ -22,7 +22,7 @@ use qscope::jose::client_assertion::{
     ClientAssertionClaims, ClientAssertionVerifier, claimed_client_id,
 };
 use qscope::jose::dpop::{DpopClaims, DpopError, DpopRequest, DpopVerifier};
-use qscope::jose::{Algorithm, Audience, JwkSet, PublicJwk, SigningKey};
+use qscope::jose::{Audience, JwkSet, PublicJwk, SigningKey};
 use qscope::resource::JwtAccessVerifier;
 use qscope::{Reply, Scopes};
 use rand_chacha::ChaCha20Rng;
@@ -41,11 +41,7 @@ struct Keys {
 fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let mut rng = ChaCha20Rng::seed_from_u64(0x9449);
-        let signing: Vec<SigningKey> = [Algorithm::Es256, Algorithm::EdDsa]
-            .into_iter()
-            .map(|alg| SigningKey::generate(alg, &mut rng).expect("key"))
-            .collect();
+        let signing = super::signing_keys(0x9449);
         let client_jwks =
             JwkSet::new(signing.iter().map(SigningKey::public_jwk).collect()).expect("kids");
         Keys { signing, client_jwks }
