@@ -84,6 +84,7 @@ pub(crate) fn client_view(
 ) -> ClientView {
     ClientView {
         name: client_text(name.unwrap_or(client_id)),
+        id: client_text(client_id),
         home: home.map(client_text),
         logo: logo.filter(|uri| csp::origin_source(uri).is_some()).map(client_text),
         self_registered: registrant == Registrant::SelfRegistered,

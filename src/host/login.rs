@@ -10,8 +10,8 @@
 //! on the consent page): signing in then replaces the user in the session
 //! and keeps its waiting requests.
 
-use http::header::SET_COOKIE;
-use http::{Method, StatusCode};
+use http::header::{RETRY_AFTER, SET_COOKIE};
+use http::{HeaderValue, Method, StatusCode};
 use http_body::Body;
 
 use crate::host::form;
@@ -96,10 +96,10 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
         }
         Err(error) => {
             tracing::warn!(%error, "sign-in refused: the password could not be checked");
-            let mut page = busy(&app.pages);
-            if let Some((id, _)) = &session {
-                page = with_cookie(app, id, page);
-            }
+            // The form again, ready to send, with when to.
+            let message = "Too many sign-ins at this moment: wait a second and try again.";
+            let mut page = retry(StatusCode::SERVICE_UNAVAILABLE, message);
+            page.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
             return page;
         }
     };

@@ -56,6 +56,7 @@ fn the_consent_card_names_the_client_and_where_the_browser_goes() {
         title: "Allow access?",
         client: ClientView {
             name: client_text("Evil\u{202E}gnp.exe"),
+            id: "evil".into(),
             home: Some("https://app.example".into()),
             logo: None,
             self_registered: true,

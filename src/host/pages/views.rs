@@ -65,6 +65,8 @@ pub(crate) struct Login<'a> {
 pub(crate) struct ClientView {
     /// Its name, or its id when it has none.
     pub(crate) name: String,
+    /// Its id.
+    pub(crate) id: String,
     /// Its home page.
     pub(crate) home: Option<String>,
     /// Its logo's URL.
