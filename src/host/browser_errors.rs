@@ -57,14 +57,11 @@ pub(crate) fn answer(pages: &Pages, browser: bool, response: Response<Vec<u8>>) 
 fn shown(code: &str, description: &str) -> (&'static str, String) {
     let detail =
         if description.is_empty() { String::new() } else { format!(" (Details: {description}.)") };
+    // The core names a missing or unknown client in `invalid_request`.
+    let no_client = code == "invalid_request" && description.starts_with("client_id");
     match code {
-        "invalid_client" | "unauthorized_client" => (
-            "Unknown application",
-            format!(
-                "The application that sent you here is not registered with this service, so \
-                 you cannot sign in to it here.{detail}"
-            ),
-        ),
+        "invalid_client" => unknown_application(&detail),
+        _ if no_client => unknown_application(&detail),
         "invalid_request_uri" => (
             "This link has expired",
             format!(
@@ -91,6 +88,16 @@ fn shown(code: &str, description: &str) -> (&'static str, String) {
     }
 }
 
+fn unknown_application(detail: &str) -> (&'static str, String) {
+    (
+        "Unknown application",
+        format!(
+            "The application that sent you here is not registered with this service, so you \
+             cannot sign in to it here.{detail}"
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +118,7 @@ mod tests {
     #[test]
     fn every_code_reads_as_a_sentence() {
         assert_eq!(shown("invalid_client", "").0, "Unknown application");
+        assert_eq!(shown("invalid_request", "client_id is unknown").0, "Unknown application");
         assert_eq!(shown("invalid_request_uri", "").0, "This link has expired");
         let (title, text) = shown("invalid_request", "redirect_uri is not registered");
         assert_eq!(title, "This link is not valid");

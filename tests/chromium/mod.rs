@@ -115,7 +115,10 @@ impl Chromium {
                 panic!("no Chromium session: {error}");
             }
         };
-        Self { client, driver, profile, screenshots: screenshot_dir() }
+        // Only this run's pictures.
+        let screenshots = screenshot_dir();
+        let _ = std::fs::remove_dir_all(&screenshots);
+        Self { client, driver, profile, screenshots }
     }
 
     /// Saves a PNG of the window as `target/browser-screenshots/NAME.png`.
