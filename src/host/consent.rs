@@ -230,3 +230,35 @@ fn expired_request(app: &App) -> Answer {
          and start again.",
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::config::{Settings, Sources};
+
+    fn requested(names: &[&str]) -> Vec<RequestedScope> {
+        names
+            .iter()
+            .map(|name| RequestedScope { name: (*name).into(), description: None })
+            .collect()
+    }
+
+    #[test]
+    fn an_approval_grants_the_required_scopes_and_the_optional_ones_kept() {
+        let mut settings = Settings::load_with_env(&Sources::default(), |_| None).unwrap();
+        settings.optional_scopes = vec!["write".into(), "email".into()];
+        let pages = Pages::new(&settings);
+        let asked = requested(&["read", "write", "email"]);
+        let field = |name: &str| ("scope".to_owned(), name.to_owned());
+        // Nothing kept: only what is required.
+        assert_eq!(granted(&pages, &asked, &[]).to_string(), "read");
+        // A kept box grants its scope; a box for a scope not asked for, or
+        // a "scope" naming a required one twice, adds nothing.
+        let fields = [field("email"), field("admin"), field("read")];
+        assert_eq!(granted(&pages, &asked, &fields).to_string(), "email read");
+        let views = scope_views(&pages, &asked);
+        let optional: Vec<bool> = views.iter().map(|view| view.optional).collect();
+        assert_eq!(optional, [false, true, true]);
+        assert_eq!(views[0].description, "read", "no description: the token itself");
+    }
+}
