@@ -71,7 +71,7 @@ fn hidden(page: &str, name: &str) -> String {
     let start =
         page.find(&marker).unwrap_or_else(|| panic!("no field {name} in {page}")) + marker.len();
     let end = start + page[start..].find('"').unwrap();
-    page[start..end].replace("&amp;", "&")
+    page[start..end].replace("&#38;", "&")
 }
 
 /// The policy of every page but consent: forms post to this server only.
@@ -83,7 +83,8 @@ fn assert_page_headers(response: &Response<String>, form_action: &str) {
     assert_eq!(
         headers["content-security-policy"],
         format!(
-            "default-src 'none'; style-src 'unsafe-inline'; {form_action}; frame-ancestors 'none'"
+            "default-src 'none'; style-src 'self'; img-src 'self'; {form_action}; \
+             frame-ancestors 'none'; base-uri 'none'"
         )
     );
     assert_eq!(headers["x-frame-options"], "DENY");
@@ -166,11 +167,12 @@ async fn the_browser_flow_ends_in_tokens_with_pkce() {
     // browsers check against form-action as well.
     assert_page_headers(&consent, "form-action 'self' http://127.0.0.1");
     let body = consent.body();
-    assert!(body.contains("<title>Allow access? · qscope demo</title>"), "{body}");
-    assert!(body.contains("<strong><bdi>qscope demo client</bdi></strong>"), "{body}");
-    assert!(body.contains("<code><bdi>http://127.0.0.1/callback</bdi></code>"), "{body}");
-    assert!(body.contains("<code>read</code>: Read your data"));
-    assert!(body.contains("<code>write</code>: Change your data"));
+    assert!(body.contains("<title>Allow access? · qscope</title>"), "{body}");
+    assert!(body.contains("<span class=\"name\"><bdi>qscope demo client</bdi></span>"), "{body}");
+    assert!(body.contains("<span class=\"origin\"><bdi>http://127.0.0.1</bdi></span>"), "{body}");
+    assert!(body.contains("<bdi>http://127.0.0.1/callback</bdi>"), "{body}");
+    assert!(body.contains("Read your data</span> <code>read</code>"), "{body}");
+    assert!(body.contains("Change your data</span> <code>write</code>"), "{body}");
     assert!(body.contains("<strong>alice</strong>"));
     assert!(body.contains("name=\"decision\" value=\"approve\""));
     assert!(body.contains("name=\"decision\" value=\"deny\""));
@@ -306,7 +308,7 @@ async fn the_device_flow_ends_in_tokens() {
     assert_eq!(page.status(), 200);
     assert_page_headers(&page, FORMS_TO_SELF);
     assert!(page.body().contains("qscope demo client"));
-    assert!(page.body().contains("<code>read</code>: Read your data"));
+    assert!(page.body().contains("Read your data</span> <code>read</code>"));
     assert!(!page.body().contains("<code>write</code>"), "only what the device asked for");
     let csrf = hidden(page.body(), "csrf");
     assert_eq!(hidden(page.body(), "user_code").replace('-', ""), user_code.replace('-', ""));
@@ -334,12 +336,12 @@ async fn the_device_flow_ends_in_tokens() {
         .post("/device", &[("csrf", &csrf), ("user_code", user_code), ("decision", "approve")])
         .await;
     assert_eq!(used.status(), 400);
-    assert!(used.body().contains("That code was already used."), "{}", used.body());
+    assert!(used.body().contains("This code was already used"), "{}", used.body());
     let typo = browser.get("/device?user_code=BCDF-GHJK").await;
     assert_eq!(typo.status(), 400);
     assert!(typo.body().contains("No device is waiting with that code."));
     let entry = browser.get("/device").await;
-    assert!(entry.body().contains("<label for=\"user_code\">Code</label>"));
+    assert!(entry.body().contains("<label for=\"user_code\">Code <span class=\"hint\">"));
 
     // A denial reaches the polling device as access_denied.
     let second = authorize("read").await;
@@ -348,7 +350,7 @@ async fn the_device_flow_ends_in_tokens() {
         .post("/device", &[("csrf", &csrf), ("user_code", code), ("decision", "deny")])
         .await;
     assert_eq!(denied.status(), 200);
-    assert!(denied.body().contains("Request denied"));
+    assert!(denied.body().contains("Device not connected"));
     let (status, body) = token(
         demo.addr(),
         &client,
@@ -446,7 +448,10 @@ async fn client_names_are_escaped() {
     let page = browser.get(&consent_path).await;
     assert_eq!(page.status(), 200);
     let body = page.body();
-    assert!(body.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co"), "{body}");
+    assert!(
+        body.contains("&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; co"),
+        "{body}"
+    );
     assert!(!body.contains("<script>"));
 }
 
@@ -483,14 +488,10 @@ async fn client_text_is_isolated_and_kept_out_of_the_title() {
     let page = browser.get(&consent_path).await;
     assert_eq!(page.status(), 200);
     let body = page.body();
-    assert!(body.contains("<title>Allow access? · qscope demo</title>"), "{body}");
+    assert!(body.contains("<title>Allow access? · qscope</title>"), "{body}");
     assert!(body.contains("<h1>Allow access?</h1>"), "{body}");
-    assert!(
-        body.contains(
-            "<strong><bdi>Your Bank lacigol x</bdi></strong> (client <code><bdi>bidiid</bdi></code>)"
-        ),
-        "{body}"
-    );
+    assert!(body.contains("<span class=\"name\"><bdi>Your Bank lacigol x</bdi></span>"), "{body}");
+    assert!(body.contains("Client ID <code><bdi>bidiid</bdi></code>"), "{body}");
     let controls = [
         '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
         '\u{2068}', '\u{2069}', '\u{200E}', '\u{200F}',
@@ -520,10 +521,10 @@ async fn an_ipv6_loopback_redirect_is_a_link_since_form_action_cannot_name_it() 
     assert_page_headers(&approved, FORMS_TO_SELF);
     assert!(approved.headers().get("location").is_none());
     let body = approved.body();
-    assert!(body.contains("<title>Return to the application · qscope demo</title>"), "{body}");
-    let marker = "<a href=\"";
+    assert!(body.contains("<title>Return to the application · qscope</title>"), "{body}");
+    let marker = "<a class=\"button primary\" href=\"";
     let start = body.find(marker).expect("a link") + marker.len();
-    let href = body[start..start + body[start..].find('"').unwrap()].replace("&amp;", "&");
+    let href = body[start..start + body[start..].find('"').unwrap()].replace("&#38;", "&");
     assert!(href.starts_with("http://[::1]:4567/cb?code="), "{href}");
     assert_eq!(query_value(&href, "state").as_deref(), Some("v6"));
     assert_eq!(query_value(&href, "iss").unwrap(), demo.running().issuer);
@@ -834,7 +835,7 @@ async fn a_sign_in_on_one_node_and_the_consent_on_another_share_the_session() {
 
     // Signing out on node A ends the session on node B too.
     browser.addr = node_a.addr();
-    let page = browser.get("/login").await;
+    let page = browser.get("/logout").await;
     assert!(page.body().contains("action=\"/logout\""), "{}", page.body());
     let csrf = hidden(page.body(), "csrf");
     let out = browser.post("/logout", &[("csrf", &csrf)]).await;

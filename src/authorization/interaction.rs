@@ -33,6 +33,10 @@ pub struct Interaction {
     pub client_name: Option<String>,
     /// The client's home page, if registered.
     pub client_uri: Option<String>,
+    /// The client's logo, if registered: an `https` URL that, for a
+    /// self-registered client, is on the host of its redirect URIs (RFC
+    /// 7591 §5, checked at registration).
+    pub logo_uri: Option<String>,
     /// Who registered the client. The name, home page and redirect URI of a
     /// [`Registrant::SelfRegistered`] client are its own claims: a consent
     /// page should say so.
@@ -62,6 +66,7 @@ impl Interaction {
             client_id: client.client_id.clone(),
             client_name: client.name.clone(),
             client_uri: client.uri.clone(),
+            logo_uri: client.logo_uri.clone(),
             registrant: client.registrant,
             scopes,
             redirect_uri: pending.resolved_redirect_uri.clone(),

@@ -51,7 +51,7 @@ where
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(path = %path, "no answer within twice the request timeout");
-            slow_down::gave_up(&path)
+            slow_down::gave_up(&app.pages, &path)
         }
     };
     if monotonic_now() >= deadline {
@@ -85,7 +85,12 @@ where
     let path = request.uri().path().to_owned();
     if let Err(wait) = app.limiter.check(&AddressKey::of(peer)) {
         tracing::debug!(peer = %peer, path, "rate limited");
-        return slow_down::rate_limited(&path, wait, "too many requests from this address");
+        return slow_down::rate_limited(
+            &app.pages,
+            &path,
+            wait,
+            "too many requests from this address",
+        );
     }
     let request = request.map(|body| DeadlineBody::new(body, deadline));
     let Ok(arrival) = Arrival::of(request.headers(), Some(peer)) else {
@@ -96,11 +101,16 @@ where
         "/healthz" => operations::healthz(),
         "/readyz" => operations::readyz(app).await,
         "/metrics" if app.limits.metrics => operations::metrics(app),
+        "/" => crate::host::home::answer(app, incoming).await,
         "/login" => crate::host::login::answer(app, incoming).await,
-        "/logout" => crate::host::login::sign_out(app, incoming).await,
+        "/logout" => crate::host::logout::answer(app, incoming).await,
         "/consent" => crate::host::consent::answer(app, incoming).await,
         "/device" => crate::host::device::answer(app, incoming).await,
-        _ => core(app, incoming).await,
+        "/account" => crate::host::account::answer(app, incoming).await,
+        _ => match app.pages.asset(&path) {
+            Some(asset) => asset,
+            None => core(app, incoming).await,
+        },
     };
     arrival.tag(response)
 }
@@ -116,7 +126,7 @@ async fn core<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     let (parts, body) = request.into_parts();
     let Some(body) = collect_body(body, app.server.config().max_body_bytes()).await else {
         if monotonic_now() >= deadline {
-            return slow_down::too_slow(parts.uri.path());
+            return slow_down::too_slow(&app.pages, parts.uri.path());
         }
         return full(unreadable_body());
     };
@@ -129,8 +139,15 @@ async fn core<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
         && let Err(wait) = app.client_limits.check(&named.client_id)
     {
         tracing::debug!(client_id = ?named.client_id, path = %path, "client rate limited");
-        return slow_down::rate_limited(&path, wait, "this client is over its rate limit");
+        return slow_down::rate_limited(
+            &app.pages,
+            &path,
+            wait,
+            "this client is over its rate limit",
+        );
     }
+    let mut parts = parts;
+    let browser = crate::host::browser_errors::take_over(&path, &mut parts.headers);
     let headers = parts.headers.clone();
     let request = Request::from_parts(parts, body);
     let interaction = match app.driver.run(&app.server, request, ctx).await {
@@ -142,12 +159,12 @@ async fn core<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
             {
                 app.client_limits.charge(&named.client_id);
             }
-            return full(response);
+            return crate::host::browser_errors::answer(&app.pages, browser, response);
         }
         _ => {
             // Not the value: a reply may carry secrets.
             tracing::error!("the core gave an unexpected reply");
-            return server_error();
+            return server_error(&app.pages);
         }
     };
     let waiting = match app.sessions.find(&headers, now).await {
@@ -164,7 +181,7 @@ async fn core<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
         Ok(waiting) => waiting,
         Err(error) => {
             tracing::warn!(%error, "could not keep an authorization request in a session");
-            return busy();
+            return busy(&app.pages);
         }
     };
     let consent = format!("/consent?request={}", form::encode(&key));

@@ -106,3 +106,17 @@ fn revocation(consent: &ConsentRecord, ctx: &Context) -> [Effect; 3] {
         Effect::AppendAudit(event),
     ]
 }
+
+/// The name of the client `client_id` (its id when it has none or is gone).
+pub(crate) async fn client_name(store: &impl AsyncStore, client_id: &str) -> String {
+    let query = Query::Client { client_id: client_id.to_owned() };
+    let answers = store.read(&[query]).await.ok();
+    answers
+        .and_then(|answers| {
+            answers.as_slice().iter().find_map(|answer| match &answer.record {
+                Some(Record::Client(client)) => client.name.clone(),
+                _ => None,
+            })
+        })
+        .unwrap_or_else(|| client_id.to_owned())
+}

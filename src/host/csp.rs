@@ -1,5 +1,7 @@
-//! The pages' `Content-Security-Policy`: nothing may load but the inline
-//! style, no page may be framed, and forms may post only to this server
+//! The pages' `Content-Security-Policy`: nothing may load but the
+//! server's own stylesheet and images (and a logo's origin where
+//! `[branding]` or a client names one: [`add_source`]), no script runs, no
+//! page may be framed, and forms may post only to this server
 //! (`form-action 'self'`).
 //!
 //! Browsers apply `form-action` to the redirects that follow a form's
@@ -19,11 +21,8 @@ use http::{HeaderMap, HeaderValue};
 const NAME: &str = "content-security-policy";
 
 /// The policy of every page.
-const SELF_ONLY: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
-
-/// The directive [`insert_for_redirect`] extends.
-const FORM_ACTION: &str = "form-action 'self'";
+const SELF_ONLY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The policy of every page: forms post to this server only.
 pub(crate) fn insert(headers: &mut HeaderMap) {
@@ -34,20 +33,47 @@ pub(crate) fn insert(headers: &mut HeaderMap) {
 /// `form-action` names its origin too. Returns `false` (and leaves forms
 /// to this server only) when that origin cannot be named exactly.
 pub(crate) fn insert_for_redirect(headers: &mut HeaderMap, redirect_uri: &str) -> bool {
-    let Some(source) = origin_source(redirect_uri) else {
+    if !headers.contains_key(NAME) {
         insert(headers);
+    }
+    match origin_source(redirect_uri) {
+        Some(source) => add_source(headers, "form-action", &source),
+        None => false,
+    }
+}
+
+/// Adds `source` (an [`origin_source`]) to `directive` of the policy
+/// `headers` carry (the pages' policy when they carry none). Returns
+/// `false` and changes nothing when `source` has a character a source
+/// expression from [`origin_source`] never has, or the policy has no such
+/// directive.
+pub(crate) fn add_source(headers: &mut HeaderMap, directive: &str, source: &str) -> bool {
+    let plain = !source.is_empty()
+        && source
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b".:/-+".contains(&b));
+    let current = headers.get(NAME).and_then(|v| v.to_str().ok()).unwrap_or(SELF_ONLY).to_owned();
+    let mut found = false;
+    let policy: Vec<String> = current
+        .split("; ")
+        .map(|part| {
+            if plain && part.split(' ').next() == Some(directive) {
+                found = true;
+                format!("{part} {source}")
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect();
+    if !found {
         return false;
-    };
-    let policy = SELF_ONLY.replacen(FORM_ACTION, &format!("{FORM_ACTION} {source}"), 1);
-    match HeaderValue::from_str(&policy) {
+    }
+    match HeaderValue::from_str(&policy.join("; ")) {
         Ok(value) => {
             headers.insert(NAME, value);
             true
         }
-        Err(_) => {
-            insert(headers);
-            false
-        }
+        Err(_) => false,
     }
 }
 
@@ -124,8 +150,8 @@ mod tests {
             policy(None),
             (
                 false,
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
-                 frame-ancestors 'none'"
+                "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                 frame-ancestors 'none'; base-uri 'none'"
                     .to_owned()
             )
         );
@@ -137,11 +163,29 @@ mod tests {
             policy(Some("https://client.example.com:8443/cb?x=1")),
             (
                 true,
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' \
-                 https://client.example.com:8443; frame-ancestors 'none'"
+                "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' \
+                 https://client.example.com:8443; frame-ancestors 'none'; base-uri 'none'"
                     .to_owned()
             )
         );
+    }
+
+    #[test]
+    fn a_logo_origin_joins_img_src_only() {
+        let mut headers = HeaderMap::new();
+        insert(&mut headers);
+        assert!(add_source(&mut headers, "img-src", "https://cdn.example.com"));
+        assert!(insert_for_redirect(&mut headers, "https://app.example.com/cb"));
+        assert_eq!(
+            headers[NAME],
+            "default-src 'none'; style-src 'self'; img-src 'self' https://cdn.example.com; \
+             form-action 'self' https://app.example.com; frame-ancestors 'none'; base-uri 'none'"
+        );
+        let before = headers[NAME].clone();
+        assert!(!add_source(&mut headers, "img-src", "https://x.example; script-src *"));
+        assert!(!add_source(&mut headers, "img-src", "'unsafe-inline'"));
+        assert!(!add_source(&mut headers, "script-src", "https://x.example"));
+        assert_eq!(headers[NAME], before);
     }
 
     #[test]

@@ -4,12 +4,13 @@
 //! `decision` = `approve` or `deny` with the `user_code`.
 
 use crate::device::{DeviceDecision, DevicePrompt, DeviceRejection, DeviceReply};
-use crate::{Context, Reply, Scopes};
+use crate::{Context, Reply};
 use http::{Method, StatusCode};
 use http_body::Body;
 
+use crate::host::consent::{client_view, granted, scope_views};
 use crate::host::drive::Ask;
-use crate::host::pages;
+use crate::host::pages::views::{DeviceConfirm, DeviceEntry, Link};
 use crate::host::web::{
     Answer, App, DecisionForm, Incoming, decision_form, method_not_allowed, query, redirect,
     server_error, with_cookie,
@@ -21,7 +22,7 @@ pub(crate) async fn answer<B: Body>(app: &App, incoming: Incoming<B>) -> Answer 
     match *incoming.request.method() {
         Method::GET => show(app, incoming).await,
         Method::POST => submit(app, incoming).await,
-        _ => method_not_allowed("GET, POST"),
+        _ => method_not_allowed(&app.pages, "GET, POST"),
     }
 }
 
@@ -37,11 +38,26 @@ async fn show<B>(app: &App, incoming: Incoming<B>) -> Answer {
         return with_cookie(app, &id, sign_in_first(typed));
     };
     let page = match typed {
-        None => entry(StatusCode::OK, None),
+        None => entry(app, StatusCode::OK, "", None),
         Some(code) => match prompt(app, code, incoming.ctx).await {
             Ok(prompt) => {
-                let body = pages::device_confirm(&session.csrf(), user, &prompt);
-                pages::page(StatusCode::OK, "Connect a device?", &body)
+                let view = DeviceConfirm {
+                    look: app.pages.look(),
+                    title: "Connect a device?",
+                    client: client_view(
+                        prompt.client_name.as_deref(),
+                        &prompt.client_id,
+                        prompt.client_uri.as_deref(),
+                        None,
+                        prompt.registrant,
+                    ),
+                    user,
+                    csrf: &session.csrf(),
+                    code: prompt.user_code.display(),
+                    code_field: prompt.user_code.as_str(),
+                    scopes: scope_views(&app.pages, &prompt.scopes),
+                };
+                app.pages.render(StatusCode::OK, &view)
             }
             Err(page) => page,
         },
@@ -62,7 +78,7 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
         Ok(prompt) => prompt,
         Err(page) => return with_cookie(app, &id, page),
     };
-    let scopes = Scopes::from_names(prompt.scopes.iter().map(|s| s.name.clone()));
+    let scopes = granted(&app.pages, &prompt.scopes, &fields);
     let client_id = prompt.client_id.clone();
     let decision = if approve {
         let (subject, scopes) = (user.clone(), scopes.clone());
@@ -73,22 +89,23 @@ async fn submit<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
     let page = match app.driver.run(&app.server, decision, ctx).await {
         Reply::Device(DeviceReply::Approved) => {
             consents::record(app.driver.store(), &user, &client_id, scopes, now).await;
-            pages::message(
+            app.pages.message(
                 StatusCode::OK,
                 "Device connected",
                 "The device is allowed. You can return to it now.",
             )
         }
-        Reply::Device(DeviceReply::Denied) => pages::message(
+        Reply::Device(DeviceReply::Denied) => app.pages.message_with_link(
             StatusCode::OK,
-            "Request denied",
-            "The device was not allowed. You can close this page.",
+            "Device not connected",
+            "You denied the device: it gets no access to your account. You can close this page.",
+            Link { href: "/device", text: "Enter another code" },
         ),
-        Reply::Device(DeviceReply::Rejected(rejection)) => rejected(rejection),
+        Reply::Device(DeviceReply::Rejected(rejection)) => rejected(app, typed, rejection),
         _ => {
             // Not the value: a reply may carry secrets.
             tracing::error!("a device decision gave an unexpected reply");
-            server_error()
+            server_error(&app.pages)
         }
     };
     with_cookie(app, &id, page)
@@ -108,26 +125,46 @@ fn sign_in_first(typed: Option<&str>) -> Answer {
 async fn prompt(app: &App, typed: &str, ctx: Context) -> Result<DevicePrompt, Answer> {
     match app.driver.run(&app.server, Ask::DevicePrompt(typed.to_owned()), ctx).await {
         Reply::Device(DeviceReply::Prompt(prompt)) => Ok(prompt),
-        Reply::Device(DeviceReply::Rejected(rejection)) => Err(rejected(rejection)),
+        Reply::Device(DeviceReply::Rejected(rejection)) => Err(rejected(app, typed, rejection)),
         _ => {
             // Not the value: a reply may carry secrets.
             tracing::error!("a device prompt gave an unexpected reply");
-            Err(server_error())
+            Err(server_error(&app.pages))
         }
     }
 }
 
-fn entry(status: StatusCode, error: Option<&str>) -> Answer {
-    pages::page(status, "Connect a device", &pages::device_entry(error))
+fn entry(app: &App, status: StatusCode, typed: &str, error: Option<&str>) -> Answer {
+    let view = DeviceEntry { look: app.pages.look(), title: "Connect a device", error, typed };
+    app.pages.render(status, &view)
 }
 
-fn rejected(rejection: DeviceRejection) -> Answer {
+/// The page for a code that cannot be used: the entry form again for a
+/// mistyped or unknown code (with what was typed), a page of its own for
+/// an expired or already used one.
+fn rejected(app: &App, typed: &str, rejection: DeviceRejection) -> Answer {
+    let again = Link { href: "/device", text: "Enter another code" };
     let message = match rejection {
-        DeviceRejection::Malformed => "That is not a valid code. Check it and try again.",
+        DeviceRejection::Malformed => "That is not a valid code: it has 8 letters, like WDJB-MJHT.",
         DeviceRejection::Unknown => "No device is waiting with that code. Check it and try again.",
-        DeviceRejection::Expired => "That code has expired. Start again on your device.",
-        DeviceRejection::AlreadyDecided => "That code was already used.",
+        DeviceRejection::Expired => {
+            return app.pages.message_with_link(
+                StatusCode::BAD_REQUEST,
+                "This code has expired",
+                "The code is too old to use. Start again on your device to get a new one.",
+                again,
+            );
+        }
+        DeviceRejection::AlreadyDecided => {
+            return app.pages.message_with_link(
+                StatusCode::BAD_REQUEST,
+                "This code was already used",
+                "Someone already allowed or denied the device with this code. If it was not \
+                 you, deny the next request and check your applications.",
+                Link { href: "/account", text: "Your applications" },
+            );
+        }
         _ => "That code cannot be used. Start again on your device.",
     };
-    entry(StatusCode::BAD_REQUEST, Some(message))
+    entry(app, StatusCode::BAD_REQUEST, typed, Some(message))
 }

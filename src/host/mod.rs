@@ -14,10 +14,12 @@
 //! [`serve::start`] runs the server and [`admin`] the administration
 //! commands.
 
+mod account;
 mod accounts;
 pub mod admin;
 mod app;
 pub mod audit;
+mod browser_errors;
 pub mod cli;
 mod client_address;
 mod client_limit;
@@ -32,7 +34,9 @@ mod deadline;
 mod device;
 mod drive;
 pub mod form;
+mod home;
 mod login;
+mod logout;
 mod maintenance;
 mod metrics;
 mod operations;

@@ -122,6 +122,7 @@ pub async fn start(
             metrics: settings.metrics,
         },
         metrics,
+        pages: crate::host::pages::Pages::new(settings),
     });
     let (stop, stopping) = watch::channel(false);
     let schedule =

@@ -88,6 +88,7 @@ impl Session {
             client_id: interaction.client_id.clone(),
             client_name: interaction.client_name.clone(),
             client_uri: interaction.client_uri.clone(),
+            logo_uri: interaction.logo_uri.clone(),
             self_registered: interaction.registrant == Registrant::SelfRegistered,
             redirect_uri: interaction.redirect_uri.clone(),
             scopes: interaction
@@ -126,6 +127,7 @@ fn interaction(key: &str, entry: &SessionEntry) -> Option<Interaction> {
         client_id: entry.client_id.clone(),
         client_name: entry.client_name.clone(),
         client_uri: entry.client_uri.clone(),
+        logo_uri: entry.logo_uri.clone(),
         registrant: if entry.self_registered {
             Registrant::SelfRegistered
         } else {

@@ -7,13 +7,13 @@ use http::header::{CONNECTION, RETRY_AFTER};
 use http::{HeaderValue, StatusCode};
 
 use crate::ErrorCode;
-use crate::host::pages;
-use crate::host::web::{Answer, full};
+use crate::host::pages::{Answer, Pages};
+use crate::host::web::full;
 use crate::response::json_error;
 
 /// Whether a browser visits `path`, so answers are pages.
-fn for_browsers(path: &str) -> bool {
-    matches!(path, "/login" | "/consent" | "/device" | "/authorize")
+pub(crate) fn for_browsers(path: &str) -> bool {
+    matches!(path, "/" | "/login" | "/logout" | "/consent" | "/device" | "/account" | "/authorize")
 }
 
 /// A client over a rate limit (`why` says which): `429 Too Many Requests`
@@ -21,15 +21,15 @@ fn for_browsers(path: &str) -> bool {
 /// where RFC 7009 §2.2.1 makes 503 the signal that the token still exists
 /// and the request may be retried; `Retry-After` in whole seconds either
 /// way.
-pub(crate) fn rate_limited(path: &str, retry_after: u64, why: &str) -> Answer {
+pub(crate) fn rate_limited(pages: &Pages, path: &str, retry_after: u64, why: &str) -> Answer {
     let status = if path == "/revoke" {
         StatusCode::SERVICE_UNAVAILABLE
     } else {
         StatusCode::TOO_MANY_REQUESTS
     };
     let mut response = if for_browsers(path) {
-        let text = format!("There were {why}. Wait {retry_after} s and try again.");
-        pages::message(status, "Too many requests", &text)
+        let text = format!("There were {why}.");
+        pages.retry_later(status, "Too many requests", &text, retry_after)
     } else {
         let description = format!("{why}; retry after {retry_after} s");
         full(json_error(status, ErrorCode::TemporarilyUnavailable, &description))
@@ -40,12 +40,12 @@ pub(crate) fn rate_limited(path: &str, retry_after: u64, why: &str) -> Answer {
 
 /// The request body did not arrive by its deadline: `408 Request Timeout`
 /// and the connection is closed.
-pub(crate) fn too_slow(path: &str) -> Answer {
+pub(crate) fn too_slow(pages: &Pages, path: &str) -> Answer {
     let mut response = if for_browsers(path) {
-        pages::message(
+        pages.message(
             StatusCode::REQUEST_TIMEOUT,
             "Too slow",
-            "The request did not arrive in time.",
+            "The request did not arrive in time. Check your connection and try again.",
         )
     } else {
         let description = "the request body did not arrive in time";
@@ -59,9 +59,14 @@ pub(crate) fn too_slow(path: &str) -> Answer {
 /// overloaded, say): `503` with `Retry-After: 1`, and the connection is
 /// closed. What the request had committed stays committed; its answer is
 /// lost, as it would be with a dropped connection.
-pub(crate) fn gave_up(path: &str) -> Answer {
+pub(crate) fn gave_up(pages: &Pages, path: &str) -> Answer {
     let mut response = if for_browsers(path) {
-        pages::message(StatusCode::SERVICE_UNAVAILABLE, "Busy", "The server is busy. Try again.")
+        pages.retry_later(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Busy",
+            "The server is busy and could not answer in time.",
+            1,
+        )
     } else {
         let description = "the server could not answer in time; retry";
         full(json_error(

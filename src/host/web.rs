@@ -17,12 +17,12 @@ use http_body_util::Full;
 use crate::host::client_limit::ClientLimits;
 use crate::host::drive::Driver;
 use crate::host::form;
-use crate::host::pages;
+use crate::host::pages::{self, Pages};
 use crate::host::rate_limit::AddressLimiter;
 use crate::host::session::{Session, SessionId, Sessions};
 
-/// Every answer of the demo.
-pub(crate) type Answer = Response<Full<Bytes>>;
+/// Every answer of the server.
+pub(crate) use crate::host::pages::Answer;
 
 /// Everything a request may need; shared by all connections.
 pub(crate) struct App {
@@ -40,6 +40,8 @@ pub(crate) struct App {
     pub(crate) limits: Limits,
     /// The counters and histograms of `/metrics`.
     pub(crate) metrics: std::sync::Arc<crate::host::metrics::Metrics>,
+    /// The pages' look, optional scopes and assets.
+    pub(crate) pages: Pages,
 }
 
 /// How long requests may take.
@@ -70,6 +72,7 @@ pub(crate) struct Incoming<B> {
 /// The pairs of a form post: `application/x-www-form-urlencoded`, at most
 /// [`MAX_FORM_BYTES`]; otherwise the page to answer.
 pub(crate) async fn read_form<B: Body>(
+    pages: &Pages,
     request: Request<B>,
 ) -> Result<Vec<(String, String)>, Answer> {
     let urlencoded = request
@@ -81,28 +84,24 @@ pub(crate) async fn read_form<B: Body>(
             media.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")
         });
     if !urlencoded {
-        return Err(pages::message(
+        return Err(pages.message(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Unsupported form",
             "Forms are posted as application/x-www-form-urlencoded.",
         ));
     }
     let Some(bytes) = collect_body(request.into_body(), MAX_FORM_BYTES).await else {
-        return Err(pages::message(
-            StatusCode::BAD_REQUEST,
-            "Bad form",
-            "The form did not arrive.",
-        ));
+        return Err(pages.message(StatusCode::BAD_REQUEST, "Bad form", "The form did not arrive."));
     };
     if bytes.len() > MAX_FORM_BYTES {
-        return Err(pages::message(
+        return Err(pages.message(
             StatusCode::PAYLOAD_TOO_LARGE,
             "Form too large",
             "The form is too large.",
         ));
     }
     let Ok(text) = std::str::from_utf8(&bytes) else {
-        return Err(pages::message(StatusCode::BAD_REQUEST, "Bad form", "The form is not UTF-8."));
+        return Err(pages.message(StatusCode::BAD_REQUEST, "Bad form", "The form is not UTF-8."));
     };
     Ok(form::parse(text))
 }
@@ -136,31 +135,31 @@ pub(crate) async fn decision_form<B: Body>(
     now: UnixTime,
 ) -> Result<DecisionForm, Answer> {
     let Some((id, session)) = app.sessions.find(request.headers(), now).await else {
-        return Err(forbidden());
+        return Err(forbidden(&app.pages));
     };
-    let fields = read_form(request).await?;
+    let fields = read_form(&app.pages, request).await?;
     if !csrf_ok(&session, &fields) {
-        return Err(forbidden());
+        return Err(forbidden(&app.pages));
     }
     let Some(user) = session.user().map(str::to_owned) else {
-        return Err(forbidden());
+        return Err(forbidden(&app.pages));
     };
     let approve = match form::single(&fields, "decision") {
         Some("approve") => true,
         Some("deny") => false,
-        _ => return Err(bad_decision()),
+        _ => return Err(bad_decision(&app.pages)),
     };
     Ok(DecisionForm { id, user, fields, approve })
 }
 
 /// The 400 page for a `decision` other than `approve` or `deny`.
-pub(crate) fn bad_decision() -> Answer {
-    pages::message(StatusCode::BAD_REQUEST, "Bad decision", "Choose Allow or Deny.")
+pub(crate) fn bad_decision(pages: &Pages) -> Answer {
+    pages.message(StatusCode::BAD_REQUEST, "Bad decision", "Choose Allow or Deny.")
 }
 
 /// The 403 page for a form without a valid CSRF token or session.
-pub(crate) fn forbidden() -> Answer {
-    pages::message(
+pub(crate) fn forbidden(pages: &Pages) -> Answer {
+    pages.message(
         StatusCode::FORBIDDEN,
         "Request refused",
         "This form has expired or was not sent from this site. Go back, reload the page and try again.",
@@ -168,8 +167,8 @@ pub(crate) fn forbidden() -> Answer {
 }
 
 /// The answer to a method a page does not take.
-pub(crate) fn method_not_allowed(allow: &'static str) -> Answer {
-    let mut response = pages::message(
+pub(crate) fn method_not_allowed(pages: &Pages, allow: &'static str) -> Answer {
+    let mut response = pages.message(
         StatusCode::METHOD_NOT_ALLOWED,
         "Method not allowed",
         "Use the form on the page.",
@@ -189,7 +188,11 @@ pub(crate) fn redirect(location: &str) -> Answer {
             headers.insert(LOCATION, value);
             response
         }
-        Err(_) => server_error(),
+        Err(_) => {
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            response.headers_mut().remove(LOCATION);
+            response
+        }
     }
 }
 
@@ -205,13 +208,23 @@ pub(crate) fn full(response: Response<Vec<u8>>) -> Answer {
 }
 
 /// The page for a state the server did not expect.
-pub(crate) fn server_error() -> Answer {
-    pages::message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.")
+pub(crate) fn server_error(pages: &Pages) -> Answer {
+    pages.message(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "The server could not finish this. Please try again; if it keeps happening, tell the \
+         service's support.",
+    )
 }
 
 /// The page when the server holds too many sessions.
-pub(crate) fn busy() -> Answer {
-    pages::message(StatusCode::SERVICE_UNAVAILABLE, "Busy", "Too many sessions; try again later.")
+pub(crate) fn busy(pages: &Pages) -> Answer {
+    pages.retry_later(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Busy",
+        "The server is busy with too many sign-ins at this moment.",
+        1,
+    )
 }
 
 /// A `next` target that stays on this server: an absolute path (not

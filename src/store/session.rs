@@ -51,6 +51,10 @@ pub struct SessionEntry {
     pub client_name: Option<String>,
     /// The client's home page, if registered.
     pub client_uri: Option<String>,
+    /// The client's logo, if registered (absent in sessions stored before
+    /// it was kept).
+    #[serde(default)]
+    pub logo_uri: Option<String>,
     /// Whether the client registered itself (its name and home page are
     /// then its own claims), rather than an administrator.
     pub self_registered: bool,

@@ -11,6 +11,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod axe;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -39,7 +41,7 @@ const SWITCHES: &[&str] = &[
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--window-size=900,1000",
+    "--window-size=1280,900",
 ];
 
 /// The two programs a browser test needs.
@@ -113,7 +115,10 @@ impl Chromium {
                 panic!("no Chromium session: {error}");
             }
         };
-        Self { client, driver, profile, screenshots: screenshot_dir() }
+        // Only this run's pictures.
+        let screenshots = screenshot_dir();
+        let _ = std::fs::remove_dir_all(&screenshots);
+        Self { client, driver, profile, screenshots }
     }
 
     /// Saves a PNG of the window as `target/browser-screenshots/NAME.png`.
@@ -121,6 +126,15 @@ impl Chromium {
         let png = self.client.screenshot().await.expect("a screenshot");
         std::fs::create_dir_all(&self.screenshots).unwrap();
         std::fs::write(self.screenshots.join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// Saves the page at 375 px and at 1,280 px wide as
+    /// `NAME-375.png` and `NAME-1280.png`, leaving the window 1,280 px wide.
+    pub async fn screenshots(&self, name: &str) {
+        for width in [375, 1280] {
+            self.client.set_window_size(width, 900).await.expect("a window size");
+            self.screenshot(&format!("{name}-{width}")).await;
+        }
     }
 
     /// Opens `url`.

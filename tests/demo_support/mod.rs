@@ -246,7 +246,7 @@ pub fn hidden(page: &str, name: &str) -> String {
     let start =
         page.find(&marker).unwrap_or_else(|| panic!("no field {name} in {page}")) + marker.len();
     let end = start + page[start..].find('"').unwrap();
-    page[start..end].replace("&amp;", "&")
+    page[start..end].replace("&#38;", "&")
 }
 
 /// The `name=value` pair of a response's `Set-Cookie`, if it has one.

@@ -99,6 +99,9 @@ pub(crate) struct ScopeEntry {
     /// Granted when a request names no scope.
     #[serde(default)]
     pub(crate) default: bool,
+    /// The consent page shows a checkbox for it: the user may leave it out.
+    #[serde(default)]
+    pub(crate) optional: bool,
 }
 
 /// `[tokens]`, all in seconds.
@@ -365,13 +368,25 @@ impl Default for Metrics {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct Branding {
-    /// The service's name, in every page title.
+    /// The service's name, in every page title and header.
     pub(crate) name: String,
+    /// The header's logo: an `https` URL or a file (SVG, PNG, JPEG, WebP,
+    /// ICO) that the server serves itself.
+    pub(crate) logo: Option<String>,
+    /// The primary action's colour, `#rrggbb`.
+    pub(crate) primary_color: String,
+    /// Where a person gets help: an `https` URL or a `mailto:` address.
+    pub(crate) support_url: Option<String>,
 }
 
 impl Default for Branding {
     fn default() -> Self {
-        Self { name: "qscope".into() }
+        Self {
+            name: "qscope".into(),
+            logo: None,
+            primary_color: "#2454c5".into(),
+            support_url: None,
+        }
     }
 }
 
@@ -422,6 +437,9 @@ pub(crate) const KEYS: &[&str] = &[
     "logs.filter",
     "metrics.enabled",
     "branding.name",
+    "branding.logo",
+    "branding.primary_color",
+    "branding.support_url",
 ];
 
 /// The environment variable that overrides `key`: `QSCOPE_` and the key

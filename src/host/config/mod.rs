@@ -8,6 +8,7 @@
 //! the reason (`config error: tokens.code_lifetime: must be between 1 and
 //! 600 seconds`); `qscope check-config` does only that.
 
+mod branding;
 mod file;
 mod layers;
 mod validate;
@@ -22,6 +23,7 @@ use toml::Value;
 
 use crate::{Config, RegistrationPolicy, ScopeDefinition};
 
+pub use branding::{Branding, Logo};
 pub use file::LogFormat;
 pub(crate) use layers::parse_assignment;
 
@@ -173,8 +175,10 @@ pub struct Settings {
     pub log_filter: String,
     /// Whether `/metrics` is served.
     pub metrics: bool,
-    /// The service name in page titles.
-    pub brand: String,
+    /// What the pages show of the service.
+    pub branding: Branding,
+    /// The scopes the consent page lets the user leave out.
+    pub optional_scopes: Vec<String>,
 }
 
 impl Settings {

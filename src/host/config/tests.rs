@@ -72,7 +72,7 @@ fn the_example_file_is_valid_and_names_every_key() {
 #[test]
 fn a_file_sets_everything_it_names() {
     let settings = load(
-        r#"
+        r##"
         issuer = "https://auth.example.com"
         listen = "0.0.0.0:9000"
         database = "postgres://qscope:pw@db.internal/qscope"
@@ -113,7 +113,10 @@ fn a_file_sets_everything_it_names() {
 
         [branding]
         name = "Example Corp"
-        "#,
+        logo = "https://cdn.example.com/logo.svg"
+        primary_color = "#AA3300"
+        support_url = "mailto:help@example.com"
+        "##,
     )
     .unwrap();
     assert_eq!(settings.listen, "0.0.0.0:9000".parse().unwrap());
@@ -121,7 +124,10 @@ fn a_file_sets_everything_it_names() {
     assert!(!settings.sqlite_full_sync);
     assert_eq!(settings.log_format, LogFormat::Json);
     assert!(!settings.metrics);
-    assert_eq!(settings.brand, "Example Corp");
+    assert_eq!(settings.branding.name, "Example Corp");
+    assert_eq!(settings.branding.logo, Some(Logo::Url("https://cdn.example.com/logo.svg".into())));
+    assert_eq!(settings.branding.primary_color, "#aa3300");
+    assert_eq!(settings.branding.support_url.as_deref(), Some("mailto:help@example.com"));
     let proxies: Vec<String> = settings.trusted_proxies.iter().map(ToString::to_string).collect();
     assert_eq!(proxies, ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"]);
     let config = settings.core_config("https://auth.example.com").unwrap();
@@ -254,6 +260,30 @@ fn every_invalid_value_names_its_key_and_the_reason() {
             "config error: metrics.listen: unknown field `listen`, expected `enabled`",
         ),
         ("[branding]\nname = \"  \"", "config error: branding.name: must be 1 to 64 characters"),
+        (
+            "[branding]\nprimary_color = \"blue\"",
+            "config error: branding.primary_color: must be a colour as #rrggbb",
+        ),
+        (
+            "[branding]\nprimary_color = \"#12345g\"",
+            "config error: branding.primary_color: must be a colour as #rrggbb",
+        ),
+        (
+            "[branding]\nlogo = \"http://cdn.example.com/logo.png\"",
+            "config error: branding.logo: a URL must be https:// with a plain host name",
+        ),
+        (
+            "[branding]\nlogo = \"/nonexistent/qscope-logo.png\"",
+            "config error: branding.logo: cannot read /nonexistent/qscope-logo.png",
+        ),
+        (
+            "[branding]\nlogo = \"logo.gif\"",
+            "config error: branding.logo: a file must be .svg, .png, .jpg, .webp or .ico",
+        ),
+        (
+            "[branding]\nsupport_url = \"javascript:alert(1)\"",
+            "config error: branding.support_url: must be an https:// URL or a mailto: address",
+        ),
         (
             "colour = \"blue\"",
             "config error: colour: unknown field `colour`, expected one of `issuer`",

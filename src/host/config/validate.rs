@@ -62,12 +62,14 @@ pub(super) fn settings(file: FileConfig) -> Result<Settings, ConfigError> {
             ),
         ));
     }
-    if file.branding.name.trim().is_empty()
-        || file.branding.name.chars().count() > 64
-        || file.branding.name.chars().any(char::is_control)
-    {
-        return Err(error("branding.name", "must be 1 to 64 characters, no control characters"));
-    }
+    let branding = super::branding::branding(&file.branding)?;
+    let optional_scopes = file
+        .scopes
+        .iter()
+        .flatten()
+        .filter(|(_, entry)| entry.optional)
+        .map(|(name, _)| name.clone())
+        .collect();
     Ok(Settings {
         issuer,
         listen,
@@ -105,7 +107,8 @@ pub(super) fn settings(file: FileConfig) -> Result<Settings, ConfigError> {
         log_format: file.logs.format,
         log_filter: log_filter(&file.logs.filter)?,
         metrics: file.metrics.enabled,
-        brand: file.branding.name.trim().to_owned(),
+        branding,
+        optional_scopes,
     })
 }
 

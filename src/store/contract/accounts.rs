@@ -118,6 +118,7 @@ fn session(name: &str, revision: u64) -> SessionRecord {
             client_id: "client".into(),
             client_name: Some("A \"client\"".into()),
             client_uri: Some("https://client.example.com/".into()),
+            logo_uri: Some("https://client.example.com/logo.png".into()),
             self_registered: true,
             redirect_uri: "https://client.example.com/cb".into(),
             scopes: vec![
