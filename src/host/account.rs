@@ -99,7 +99,7 @@ async fn revoke<B: Body>(app: &App, incoming: Incoming<B>) -> Answer {
             return server_error(&app.pages);
         }
     };
-    match store.apply(&consents::revoke(&consent, ctx.now)).await {
+    match store.apply(&consents::revoke(&consent, &ctx)).await {
         Ok(Outcome::Applied) => {
             tracing::info!(client_id = %consent.client_id, "a user removed an application's access");
             with_cookie(app, &id, redirect("/account?removed=1"))
