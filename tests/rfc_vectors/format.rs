@@ -550,6 +550,7 @@ impl Vector {
                 expires_at: self.at(c.expires_in),
                 family: c.family,
                 consumed_at: c.consumed.then(|| self.at(-1)),
+                resources: Vec::new(),
             }));
         }
         for t in &self.setup.tokens {
@@ -565,6 +566,7 @@ impl Vector {
                 expires_at: self.at(t.expires_in),
                 rotated_at: t.rotated.then(|| self.at(-5)),
                 revoked_at: t.revoked.then(|| self.at(-5)),
+                resources: Vec::new(),
             }));
         }
         for p in &self.setup.pending {
@@ -582,6 +584,7 @@ impl Vector {
                 }),
                 created_at: self.at(-1),
                 expires_at: self.at(p.expires_in),
+                resources: Vec::new(),
             }));
         }
         for d in &self.setup.devices {
@@ -601,6 +604,7 @@ impl Vector {
                 issued_at: self.at(-60),
                 expires_at: self.at(d.expires_in),
                 family: d.family,
+                resources: Vec::new(),
             }));
         }
         effects.extend(self.setup.effects.iter().cloned());
