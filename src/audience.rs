@@ -11,6 +11,9 @@
 //! * An access token's audience is its resources. Its lifetime is the
 //!   shortest of theirs, its format JWT when any of them asks for JWTs, and
 //!   its scopes are narrowed to those its resources allow.
+//! * A JWT is for exactly one resource (RFC 9068 §3: never an ambiguous
+//!   authorization): several resources with a JWT one among them are
+//!   `invalid_target`, and the client names the one it wants.
 
 use crate::config::{DEFAULT_JWT_LIFETIME, TokenFormat, resource_indicator_problem};
 use crate::error::OAuthError;
@@ -101,6 +104,15 @@ pub(crate) fn shape(
             }
         }
     }
+    // RFC 9068 §3: no JWT whose authorization would be ambiguous. With
+    // several audiences a scope could not be tied to one of them, so a JWT
+    // is for exactly one resource; the client names it with `resource`.
+    if format == TokenFormat::Jwt && resources.len() > 1 {
+        return Err(invalid_target(
+            "a JWT access token is issued for one resource at a time; name one with resource"
+                .into(),
+        ));
+    }
     let narrowed = match allowed {
         Some(allowed) if !any_unlimited => scopes.intersection(&allowed),
         _ => scopes.clone(),
@@ -175,5 +187,29 @@ mod tests {
         assert_eq!(err.code, ErrorCode::InvalidScope);
         let none = super::shape(&config, &[], scopes("write")).unwrap();
         assert_eq!(none.lifetime, config.access_token_lifetime());
+    }
+
+    #[cfg(feature = "jwt")]
+    #[test]
+    fn a_jwt_is_for_exactly_one_resource_and_lives_five_minutes_by_default() {
+        use crate::jose::{Algorithm, KeySet, RotationPolicy, Signer, SigningKey};
+        use rand_chacha::rand_core::SeedableRng as _;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(8707);
+        let mut keys = KeySet::new(RotationPolicy::default());
+        let key = SigningKey::generate(Algorithm::EdDsa, &mut rng).unwrap();
+        keys.publish(Signer::InProcess(key), crate::UnixTime::from_secs(0)).unwrap();
+        let config = Config::builder("https://as.example")
+            .scope("read", "Read", false)
+            .signing_keys(keys)
+            .resource(ResourceDefinition::new("https://jwt.example/").with_format(TokenFormat::Jwt))
+            .resource(ResourceDefinition::new("https://api.example/"))
+            .build()
+            .unwrap();
+        let one = vec!["https://jwt.example/".to_owned()];
+        let shape = super::shape(&config, &one, scopes("read")).unwrap();
+        assert_eq!((shape.format, shape.lifetime), (TokenFormat::Jwt, DEFAULT_JWT_LIFETIME));
+        let two = vec!["https://jwt.example/".to_owned(), "https://api.example/".to_owned()];
+        let err = super::shape(&config, &two, scopes("read")).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidTarget);
     }
 }
