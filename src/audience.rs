@@ -206,10 +206,10 @@ mod tests {
             .build()
             .unwrap();
         let one = vec!["https://jwt.example/".to_owned()];
-        let shape = super::shape(&config, &one, scopes("read")).unwrap();
-        assert_eq!((shape.format, shape.lifetime), (TokenFormat::Jwt, DEFAULT_JWT_LIFETIME));
+        let single = shape(&config, &one, scopes("read")).unwrap();
+        assert_eq!((single.format, single.lifetime), (TokenFormat::Jwt, DEFAULT_JWT_LIFETIME));
         let two = vec!["https://jwt.example/".to_owned(), "https://api.example/".to_owned()];
-        let err = super::shape(&config, &two, scopes("read")).unwrap_err();
+        let err = shape(&config, &two, scopes("read")).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidTarget);
     }
 }

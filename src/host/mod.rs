@@ -32,6 +32,7 @@ mod deadline;
 mod device;
 mod drive;
 pub mod form;
+mod key_file;
 mod login;
 mod maintenance;
 mod metrics;
