@@ -81,7 +81,8 @@ pub(crate) fn shape(
     resources: &[String],
     scopes: Scopes,
 ) -> Result<Shape, OAuthError> {
-    let mut lifetime = config.access_token_lifetime();
+    let server_lifetime = config.access_token_lifetime();
+    let mut lifetime = server_lifetime;
     let mut format = TokenFormat::Opaque;
     let mut allowed: Option<Scopes> = None;
     let mut any_unlimited = resources.is_empty();
@@ -91,7 +92,7 @@ pub(crate) fn shape(
                 format = TokenFormat::Jwt;
                 definition.access_token_lifetime.unwrap_or(DEFAULT_JWT_LIFETIME)
             }
-            _ => definition.access_token_lifetime.unwrap_or(config.access_token_lifetime()),
+            _ => definition.access_token_lifetime.unwrap_or(server_lifetime),
         };
         lifetime = lifetime.min(own);
         match &definition.scopes {

@@ -25,10 +25,10 @@ const API: &str = "https://api.example.com/";
 const OPAQUE_API: &str = "https://legacy.example.com/";
 const SECRET: &str = "a-long-random-secret-for-the-reporter-client";
 
-/// The wall clock: `jsonwebtoken` checks `exp` against it.
+/// The wall clock (the adapters' reading of it): `jsonwebtoken` checks
+/// `exp` against it.
 fn now() -> UnixTime {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
-    UnixTime::from_secs(secs.as_secs())
+    qscope::adapter::context::now()
 }
 
 struct Setup {
