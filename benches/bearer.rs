@@ -73,6 +73,7 @@ fn setup() -> (Server, MemoryStore) {
             expires_at: NOW.after(Seconds::hours(1)),
             rotated_at: None,
             revoked_at: None,
+            resources: Vec::new(),
         });
     }
     (Server::new(config), store)

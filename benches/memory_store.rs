@@ -102,6 +102,7 @@ fn token(hash: TokenHash, kind: TokenKind, family: FamilyId, subject: Option<&st
         expires_at: NOW.after(Seconds::hours(1)),
         rotated_at: None,
         revoked_at: None,
+        resources: Vec::new(),
     }
 }
 
@@ -117,6 +118,7 @@ fn code(hash: TokenHash, family: FamilyId) -> CodeRecord {
         expires_at: NOW.after(Seconds::new(600)),
         family,
         consumed_at: None,
+        resources: Vec::new(),
     }
 }
 

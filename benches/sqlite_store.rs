@@ -32,6 +32,7 @@ fn code(n: u64) -> CodeRecord {
         expires_at: T0.after(Seconds::new(60)),
         family: FamilyId::from_bytes((u128::from(n)).to_be_bytes()),
         consumed_at: None,
+        resources: Vec::new(),
     }
 }
 
@@ -48,6 +49,7 @@ fn token(name: String, kind: TokenKind, code: &CodeRecord) -> TokenRecord {
         expires_at: T0.after(Seconds::hours(1)),
         rotated_at: None,
         revoked_at: None,
+        resources: Vec::new(),
     }
 }
 

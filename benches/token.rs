@@ -67,6 +67,7 @@ fn code_record(code: &str) -> CodeRecord {
         expires_at: NOW.after(Seconds::new(60)),
         family: FamilyId::from_bytes([1; 16]),
         consumed_at: None,
+        resources: Vec::new(),
     }
 }
 
@@ -83,6 +84,7 @@ fn refresh_record(token: &str) -> TokenRecord {
         expires_at: NOW.after(Seconds::days(1)),
         rotated_at: None,
         revoked_at: None,
+        resources: Vec::new(),
     }
 }
 

@@ -52,6 +52,8 @@ pub enum ErrorCode {
     InvalidClientMetadata,
     /// The `request_uri` is invalid or expired (RFC 9126).
     InvalidRequestUri,
+    /// A `resource` is invalid, unknown, malformed or not granted (RFC 8707 §2).
+    InvalidTarget,
 }
 
 impl ErrorCode {
@@ -77,6 +79,7 @@ impl ErrorCode {
             Self::InvalidRedirectUri => "invalid_redirect_uri",
             Self::InvalidClientMetadata => "invalid_client_metadata",
             Self::InvalidRequestUri => "invalid_request_uri",
+            Self::InvalidTarget => "invalid_target",
         }
     }
 
@@ -166,4 +169,12 @@ pub enum ConfigError {
     /// The registration settings are inconsistent.
     #[error("invalid registration settings: {0}")]
     Registration(&'static str),
+    /// A resource definition (RFC 8707) is not usable.
+    #[error("resource {uri:?}: {reason}")]
+    Resource {
+        /// The resource indicator as configured.
+        uri: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }

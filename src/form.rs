@@ -24,6 +24,10 @@ pub(crate) fn is_form_content_type(headers: &HeaderMap) -> bool {
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
 }
 
+/// The parameters that may be sent more than once: `resource` (RFC 8707
+/// §2: "may be used multiple times"). Every other repeat is an error.
+pub(crate) const REPEATABLE: &[&str] = &["resource"];
+
 /// At most this many parameters are accepted in one request.
 pub(crate) const MAX_PARAMS: usize = 64;
 
@@ -83,7 +87,7 @@ impl<'a> Form<'a> {
             };
             let name = decode(name)?;
             let value = decode(value)?;
-            if pairs.iter().any(|(n, _)| *n == name) {
+            if !REPEATABLE.contains(&name.as_ref()) && pairs.iter().any(|(n, _)| *n == name) {
                 if strict {
                     return Err(FormError::Repeated(sanitize_name(&name)));
                 }
@@ -118,6 +122,18 @@ impl<'a> Form<'a> {
 /// in `error_description`), at most 40 characters.
 fn sanitize_name(name: &str) -> String {
     name.chars().filter(|&c| c.is_ascii_graphic() && c != '"' && c != '\\').take(40).collect()
+}
+
+impl Form<'_> {
+    /// Every non-empty value of `name`, in arrival order: the form of a
+    /// [`REPEATABLE`] parameter (for any other name, at most one).
+    pub(crate) fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.pairs
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_ref())
+            .filter(|v| !v.is_empty())
+    }
 }
 
 /// Appends `value` to `out` percent-encoded for a URI query: every byte
@@ -174,6 +190,20 @@ fn hex_value(b: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resource_may_repeat_and_keeps_every_value() {
+        let form =
+            Form::parse(b"resource=https%3A%2F%2Fa.example&scope=x&resource=https://b.example")
+                .unwrap();
+        assert_eq!(
+            form.get_all("resource").collect::<Vec<_>>(),
+            ["https://a.example", "https://b.example"]
+        );
+        assert_eq!(form.get_all("scope").collect::<Vec<_>>(), ["x"]);
+        let (_, repeated) = Form::parse_noting_repeats(b"resource=a&resource=b&state=1").unwrap();
+        assert!(repeated.is_empty());
+    }
 
     #[test]
     fn parses_rfc_6749_token_request() {

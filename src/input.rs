@@ -43,13 +43,29 @@ pub enum Input<'a> {
         request: HttpRequest<'a>,
         /// The scopes the resource needs.
         required: &'a Scopes,
+        /// The resource indicator of the resource server (RFC 8707), when it
+        /// states one: the token must then name it among its resources
+        /// (its audience; RFC 6750 §5.3, RFC 9700 §2.3). A token without
+        /// resources is refused too.
+        audience: Option<&'a str>,
     },
 }
 
 impl<'a> Input<'a> {
     /// The bearer check of `request` for `required` ([`Input::Bearer`]).
     pub fn bearer<B: AsRef<[u8]>>(request: &'a Request<B>, required: &'a Scopes) -> Self {
-        Self::Bearer { request: request.into(), required }
+        Self::Bearer { request: request.into(), required, audience: None }
+    }
+
+    /// The bearer check of `request` for `required` by the resource server
+    /// whose resource indicator is `audience` ([`Input::Bearer`]): a token
+    /// issued for another resource, or for none, is `invalid_token`.
+    pub fn bearer_for<B: AsRef<[u8]>>(
+        request: &'a Request<B>,
+        required: &'a Scopes,
+        audience: &'a str,
+    ) -> Self {
+        Self::Bearer { request: request.into(), required, audience: Some(audience) }
     }
 
     /// The user code typed on the device page ([`Input::DevicePrompt`]).
@@ -92,10 +108,11 @@ impl fmt::Debug for Input<'_> {
             Self::DeviceDecision(decision) => {
                 f.debug_tuple("DeviceDecision").field(decision).finish()
             }
-            Self::Bearer { request, required } => f
+            Self::Bearer { request, required, audience } => f
                 .debug_struct("Bearer")
                 .field("request", request)
                 .field("required", required)
+                .field("audience", audience)
                 .finish(),
         }
     }

@@ -150,6 +150,7 @@
 
 pub mod adapter;
 pub mod admin;
+mod audience;
 mod authorization;
 mod bearer;
 mod client_auth;
@@ -184,8 +185,9 @@ mod time;
 
 pub use authorization::{Decision, Interaction, InteractionHandle, RequestedScope};
 pub use config::{
-    BearerPolicy, Config, ConfigBuilder, Endpoints, FifoLimits, MAX_CODE_LIFETIME, PkcePolicy,
-    RefreshRotation, ScopeDefinition,
+    BearerPolicy, Config, ConfigBuilder, DEFAULT_JWT_LIFETIME, Endpoints, FifoLimits,
+    MAX_CODE_LIFETIME, PkcePolicy, RefreshRotation, ResourceDefinition, ScopeDefinition,
+    TokenFormat,
 };
 pub use config::{DEFAULT_REGISTRATION_GRANTS, RegistrationPolicy};
 pub use context::{Context, Entropy, RequestId};

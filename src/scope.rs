@@ -101,6 +101,12 @@ impl Scopes {
         Self::from_tokens(self.iter().filter(|s| other.contains(s)))
     }
 
+    /// The scopes in either set.
+    #[must_use]
+    pub fn union(&self, other: &Self) -> Self {
+        Self::from_tokens(self.iter().chain(other.iter()))
+    }
+
     /// The scope names in order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.0.split(' ').filter(|s| !s.is_empty())

@@ -257,6 +257,7 @@ fn token_record(name: &str, expires_at: UnixTime) -> TokenRecord {
         expires_at,
         rotated_at: None,
         revoked_at: None,
+        resources: Vec::new(),
     }
 }
 

@@ -215,6 +215,7 @@ fn a_pushed_request_uri_is_not_a_decision_handle() {
         challenge: None,
         created_at: T0,
         expires_at: T0.after(Seconds::new(60)),
+        resources: Vec::new(),
     });
     let decision = Decision::approve(InteractionHandle::new(request_uri), "alice", Scopes::new());
     assert_direct(&h.decide(decision), 400, "invalid_request");

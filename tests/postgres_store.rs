@@ -114,7 +114,7 @@ async fn a_database_from_a_newer_qscope_is_refused() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, vec![1, 2, 3], "migrated exactly once");
+    assert_eq!(versions, vec![1, 2, 3, 4], "migrated exactly once");
     client.execute("INSERT INTO schema_version (version) VALUES (99)", &[]).await.expect("insert");
     let err = PostgresStore::connect(&url, pg::options(&schema))
         .await
@@ -122,7 +122,7 @@ async fn a_database_from_a_newer_qscope_is_refused() {
     pg::drop_schema(&store, &schema).await;
     assert!(!err.is_transient());
     let source = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<SchemaTooNew>());
-    assert_eq!(source, Some(&SchemaTooNew { found: 99, supported: 3 }));
+    assert_eq!(source, Some(&SchemaTooNew { found: 99, supported: 4 }));
 }
 
 /// A row locked by another transaction past `lock_timeout` is a transient
@@ -205,7 +205,7 @@ fn a_version_1_database_with_data_migrates_to_version_2() {
         let rows = client.query("SELECT version FROM schema_version ORDER BY version", &[]).await;
         rows.expect("schema_version").iter().map(|r| r.get(0)).collect()
     });
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, vec![1, 2, 3, 4]);
 }
 
 /// A schema at version 2, with data, is brought to version 3 on connect:
@@ -236,7 +236,40 @@ fn a_version_2_database_with_data_migrates_to_version_3() {
         let rows = client.query("SELECT version FROM schema_version ORDER BY version", &[]).await;
         rows.expect("schema_version").iter().map(|r| r.get(0)).collect()
     });
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, vec![1, 2, 3, 4]);
+}
+
+/// A schema at version 3, with data, is brought to version 4 on connect:
+/// its codes, tokens, pushed requests and device grants read as before
+/// with no resources, and new records keep theirs (RFC 8707).
+#[test]
+fn a_version_3_database_with_data_migrates_to_version_4() {
+    let Some(url) = pg::url() else { return };
+    let temp = TempPostgres::new(&url);
+    let schema = temp.schema.clone();
+    temp.store.block_on(async {
+        let client = temp.store.store().pool().get().await.expect("client");
+        empty_at_version_1(&client, &schema).await;
+        client.batch_execute(&sql_support::v1_rows(bytea, "false")).await.expect("v1 rows");
+        client.batch_execute(include_str!("../src/adapter/sql/postgres_v2.sql")).await.expect("v2");
+        client.batch_execute(include_str!("../src/adapter/sql/postgres_v3.sql")).await.expect("v3");
+        client.batch_execute(&sql_support::v3_rows(bytea)).await.expect("v3 rows");
+        client
+            .execute("INSERT INTO schema_version (version) VALUES (1), (2), (3)", &[])
+            .await
+            .expect("version 3");
+    });
+    let migrated =
+        qscope::adapter::postgres::BlockingPostgresStore::connect(&url, pg::options(&schema))
+            .expect("connect and migrate");
+    sql_support::v1_rows_read_as_migrated(&migrated, || migrated.audit_events());
+    sql_support::v3_rows_read_as_migrated(&migrated);
+    let versions: Vec<i64> = migrated.block_on(async {
+        let client = migrated.store().pool().get().await.expect("client");
+        let rows = client.query("SELECT version FROM schema_version ORDER BY version", &[]).await;
+        rows.expect("schema_version").iter().map(|r| r.get(0)).collect()
+    });
+    assert_eq!(versions, vec![1, 2, 3, 4]);
 }
 
 /// A transaction of a thousand statements (a batch of best-effort audit

@@ -38,6 +38,7 @@ fn code(name: &str, round: u8) -> CodeRecord {
         expires_at: T0.after(Seconds::new(60)),
         family: FamilyId::from_bytes([round; 16]),
         consumed_at: None,
+        resources: Vec::new(),
     }
 }
 

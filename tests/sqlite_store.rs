@@ -89,7 +89,7 @@ fn records_survive_reopening_and_the_schema_is_migrated_once() {
         .prepare("SELECT version FROM schema_version ORDER BY version")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .expect("schema_version");
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, vec![1, 2, 3, 4]);
     let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("pragma");
     assert_eq!(mode, "wal");
 }
@@ -104,7 +104,7 @@ fn a_database_from_a_newer_qscope_is_refused() {
     let err = SqliteStore::open(dir.db()).expect_err("a newer schema must be refused");
     assert!(!err.is_transient());
     let source = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<SchemaTooNew>());
-    assert_eq!(source, Some(&SchemaTooNew { found: 99, supported: 3 }));
+    assert_eq!(source, Some(&SchemaTooNew { found: 99, supported: 4 }));
 }
 
 #[test]
@@ -381,7 +381,7 @@ fn a_version_1_database_with_data_migrates_to_version_2() {
         .prepare("SELECT version FROM schema_version ORDER BY version")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .expect("schema_version");
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, vec![1, 2, 3, 4]);
     let bad =
         conn.execute("UPDATE clients SET registrant = 'someone' WHERE client_id = 'v1-self'", []);
     assert!(bad.is_err(), "the registrant column only holds the two names");
@@ -410,5 +410,34 @@ fn a_version_2_database_with_data_migrates_to_version_3() {
         .prepare("SELECT version FROM schema_version ORDER BY version")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .expect("schema_version");
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, vec![1, 2, 3, 4]);
+}
+
+/// A database at schema version 3, with data, is brought to version 4 on
+/// open: its codes, tokens, pushed requests and device grants read as
+/// before with no resources, and new records keep theirs (RFC 8707).
+#[test]
+fn a_version_3_database_with_data_migrates_to_version_4() {
+    let dir = TempDir::new();
+    let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
+    conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v1.sql")).expect("schema v1");
+    let blob = |bytes: &[u8]| {
+        format!("X'{}'", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    };
+    conn.execute_batch(&sql_support::v1_rows(blob, "0")).expect("version 1 rows");
+    conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v2.sql")).expect("schema v2");
+    conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v3.sql")).expect("schema v3");
+    conn.execute_batch(&sql_support::v3_rows(blob)).expect("version 3 rows");
+    conn.execute("INSERT INTO schema_version (version) VALUES (1), (2), (3)", [])
+        .expect("version 3");
+    drop(conn);
+    let store = SqliteStore::open(dir.db()).expect("open and migrate");
+    sql_support::v1_rows_read_as_migrated(&store, || store.audit_events());
+    sql_support::v3_rows_read_as_migrated(&store);
+    let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
+    let versions: Vec<i64> = conn
+        .prepare("SELECT version FROM schema_version ORDER BY version")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("schema_version");
+    assert_eq!(versions, vec![1, 2, 3, 4]);
 }

@@ -87,12 +87,22 @@ pub trait CheckAccess: Send + Sync + 'static {
 pub struct StoreCheck<S> {
     server: Server,
     store: S,
+    audience: Option<String>,
 }
 
 impl<S> StoreCheck<S> {
     /// Checks tokens issued by `server` against `store`.
     pub fn new(server: Server, store: S) -> Self {
-        Self { server, store }
+        Self { server, store, audience: None }
+    }
+
+    /// The same check for the resource whose indicator is `resource`
+    /// (RFC 8707): only tokens whose audience names it pass
+    /// ([`Input::bearer_for`]).
+    #[must_use]
+    pub fn for_resource(mut self, resource: impl Into<String>) -> Self {
+        self.audience = Some(resource.into());
+        self
     }
 }
 
@@ -103,7 +113,8 @@ impl<S: AsyncStore + Send + Sync + 'static> CheckAccess for StoreCheck<S> {
         required: &'a Scopes,
         ctx: Context,
     ) -> impl Future<Output = Reply> + Send + 'a {
-        drive_async(&self.server, &self.store, Input::Bearer { request, required }, ctx)
+        let audience = self.audience.as_deref();
+        drive_async(&self.server, &self.store, Input::Bearer { request, required, audience }, ctx)
     }
 }
 

@@ -2,6 +2,7 @@
 //! (RFC 6749 §4.1.1, RFC 7636 §4.3, §4.4.1, OAuth 2.1 §4.1.1), shared by
 //! the authorization endpoint and the PAR endpoint.
 
+use crate::audience;
 use crate::error::OAuthError;
 use crate::form::Form;
 use crate::scope::{parse_scope_text, resolve_scopes};
@@ -23,6 +24,8 @@ pub(crate) struct Params {
     pub(crate) state: Option<String>,
     code_challenge: Option<String>,
     code_challenge_method: Option<String>,
+    /// Every `resource` value (RFC 8707), as sent.
+    resource: Vec<String>,
     /// Names of parameters sent more than once.
     pub(crate) repeated: Vec<String>,
 }
@@ -40,16 +43,19 @@ impl Params {
             state: get("state").filter(|_| !repeated.iter().any(|r| r == "state")),
             code_challenge: get("code_challenge"),
             code_challenge_method: get("code_challenge_method"),
+            resource: form.get_all("resource").map(str::to_owned).collect(),
             repeated,
         }
     }
 }
 
-/// What validation settles: the scopes asked for and the PKCE challenge.
+/// What validation settles: the scopes and resources asked for and the
+/// PKCE challenge.
 #[derive(Clone, Debug)]
 pub(crate) struct Validated {
     pub(crate) scopes: Scopes,
     pub(crate) challenge: Option<PkceChallenge>,
+    pub(crate) resources: Vec<String>,
 }
 
 /// Validates everything but the client and the redirect URI (already
@@ -87,8 +93,12 @@ pub(crate) fn validate(
     }
     let requested = parse_scope_text(params.scope.as_deref())?;
     let scopes = resolve_scopes(config.default_scopes(), requested.as_ref(), &client.scopes)?;
+    // RFC 8707 §2: an unknown or malformed resource is `invalid_target`,
+    // redirected like the other errors here.
+    let resources = audience::known(config, params.resource.iter().map(String::as_str))?;
+    audience::shape(config, &resources, scopes.clone())?;
     let challenge = challenge(config, client, params)?;
-    Ok(Validated { scopes, challenge })
+    Ok(Validated { scopes, challenge, resources })
 }
 
 /// The PKCE challenge (RFC 7636 §4.3, §4.4.1; OAuth 2.1 §4.1.1).

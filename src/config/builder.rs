@@ -2,7 +2,7 @@
 
 use super::validate::{
     check_lifetime, is_endpoint_path, is_realm, split_issuer, validate_issuer,
-    validate_registration,
+    validate_registration, validate_resources,
 };
 use super::*;
 use crate::error::ConfigError;
@@ -187,6 +187,15 @@ impl ConfigBuilder {
         self
     }
 
+    /// Defines a protected resource clients may name with the `resource`
+    /// parameter (RFC 8707); its indicator becomes the audience of the
+    /// tokens issued for it. Without any, a `resource` parameter is
+    /// `invalid_target` and tokens carry no audience.
+    pub fn resource(mut self, resource: ResourceDefinition) -> Self {
+        self.config.resources.push(resource);
+        self
+    }
+
     /// The keys the server signs JWTs with and publishes at
     /// [`Endpoints::jwks`] (feature `jwt`). The set rotates by time alone
     /// ([`KeySet`](crate::jose::KeySet)); to add a key, build a new
@@ -265,6 +274,7 @@ impl ConfigBuilder {
         config.default_scopes =
             Scopes::from_names(config.scopes.iter().filter(|s| s.default).map(|s| s.name.clone()));
         validate_registration(&mut config)?;
+        validate_resources(&config)?;
         Ok(config)
     }
 }

@@ -10,9 +10,11 @@ mod validate;
 
 pub use builder::ConfigBuilder;
 pub use policy::{
-    BearerPolicy, DEFAULT_REGISTRATION_GRANTS, Endpoints, FifoLimits, PkcePolicy, RefreshRotation,
-    RegistrationPolicy, ScopeDefinition,
+    BearerPolicy, DEFAULT_JWT_LIFETIME, DEFAULT_REGISTRATION_GRANTS, Endpoints, FifoLimits,
+    PkcePolicy, RefreshRotation, RegistrationPolicy, ResourceDefinition, ScopeDefinition,
+    TokenFormat,
 };
+pub(crate) use validate::resource_indicator_problem;
 
 use crate::store::GrantType;
 use crate::{Scopes, Seconds};
@@ -50,6 +52,8 @@ pub struct Config {
     registration_scopes: Scopes,
     registration_grants: Vec<GrantType>,
     trust_self_registered_redirects: bool,
+    /// The resources clients may name (RFC 8707).
+    resources: Vec<ResourceDefinition>,
     /// The keys that sign JWTs and that the JWKS endpoint publishes.
     #[cfg(feature = "jwt")]
     signing_keys: Option<std::sync::Arc<crate::jose::KeySet>>,
@@ -97,6 +101,7 @@ impl Config {
                 registration_scopes: Scopes::new(),
                 registration_grants: DEFAULT_REGISTRATION_GRANTS.to_vec(),
                 trust_self_registered_redirects: false,
+                resources: Vec::new(),
                 #[cfg(feature = "jwt")]
                 signing_keys: None,
             },
@@ -248,6 +253,16 @@ impl Config {
     #[cfg(feature = "jwt")]
     pub fn signing_keys(&self) -> Option<&crate::jose::KeySet> {
         self.signing_keys.as_deref()
+    }
+
+    /// The resources clients may name with `resource` (RFC 8707).
+    pub fn resources(&self) -> &[ResourceDefinition] {
+        &self.resources
+    }
+
+    /// The resource whose indicator is exactly `uri`.
+    pub fn resource(&self, uri: &str) -> Option<&ResourceDefinition> {
+        self.resources.iter().find(|r| r.uri == uri)
     }
 
     /// The absolute URL of the endpoint at `path` on the issuer's origin.

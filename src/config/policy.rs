@@ -220,3 +220,79 @@ pub enum RegistrationPolicy {
 /// self-registered.
 pub const DEFAULT_REGISTRATION_GRANTS: [GrantType; 2] =
     [GrantType::AuthorizationCode, GrantType::RefreshToken];
+
+/// The form of the access tokens issued for a resource.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenFormat {
+    /// A random string, checked at the authorization server (introspection
+    /// or the store-backed bearer check).
+    #[default]
+    Opaque,
+    /// An RFC 9068 JWT access token (feature `jwt`), signed by the active
+    /// key of [`ConfigBuilder::signing_keys`](crate::ConfigBuilder::signing_keys),
+    /// that a resource server can check on its own. It is still stored by
+    /// hash, so introspection and revocation work as for opaque tokens —
+    /// but a resource server that only verifies offline sees a revocation
+    /// only when the token expires, hence the short default lifetime
+    /// ([`DEFAULT_JWT_LIFETIME`]).
+    Jwt,
+}
+
+/// The access-token lifetime of a [`TokenFormat::Jwt`] resource that names
+/// none: 5 minutes, because an offline verifier cannot see a revocation
+/// before expiry.
+pub const DEFAULT_JWT_LIFETIME: Seconds = Seconds::minutes(5);
+
+/// A protected resource clients may name with the `resource` parameter
+/// (RFC 8707 §2), and how its access tokens are made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceDefinition {
+    /// The resource indicator: an absolute URI without a fragment,
+    /// compared as an exact string. Tokens for it carry it as their
+    /// audience (`aud`).
+    pub uri: String,
+    /// Opaque or JWT access tokens.
+    pub format: TokenFormat,
+    /// The access-token lifetime; `None` is the server's
+    /// [`access_token_lifetime`](crate::Config::access_token_lifetime) for
+    /// an opaque resource and [`DEFAULT_JWT_LIFETIME`] for a JWT one.
+    pub access_token_lifetime: Option<Seconds>,
+    /// The scopes a token for this resource may carry; `None` is every
+    /// scope. A token's scopes are narrowed to those its resources allow
+    /// (RFC 8707 §2.2 "downscoping"), and the token response says so.
+    pub scopes: Option<crate::Scopes>,
+}
+
+impl ResourceDefinition {
+    /// An opaque-token resource with the server's lifetime and any scope.
+    pub fn new(uri: impl Into<String>) -> Self {
+        Self {
+            uri: uri.into(),
+            format: TokenFormat::Opaque,
+            access_token_lifetime: None,
+            scopes: None,
+        }
+    }
+
+    /// The same resource with this token format.
+    #[must_use]
+    pub fn with_format(mut self, format: TokenFormat) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// The same resource with this access-token lifetime.
+    #[must_use]
+    pub fn with_lifetime(mut self, lifetime: Seconds) -> Self {
+        self.access_token_lifetime = Some(lifetime);
+        self
+    }
+
+    /// The same resource, allowing only these scopes.
+    #[must_use]
+    pub fn with_scopes(mut self, scopes: crate::Scopes) -> Self {
+        self.scopes = Some(scopes);
+        self
+    }
+}

@@ -273,3 +273,52 @@ fn default_scopes_come_from_definitions() {
         .unwrap();
     assert_eq!(config.default_scopes().to_string(), "read");
 }
+
+#[test]
+fn resources_are_validated_with_the_reason() {
+    use crate::{ResourceDefinition, TokenFormat};
+    let build = |resource: ResourceDefinition| {
+        Config::builder("https://as.example")
+            .scope("read", "Read", false)
+            .resource(resource)
+            .build()
+    };
+    let reason = |result: Result<Config, ConfigError>| match result {
+        Err(ConfigError::Resource { reason, .. }) => reason,
+        other => panic!("expected a resource error, got {other:?}"),
+    };
+    assert_eq!(
+        reason(build(ResourceDefinition::new("https://api.example/#top"))),
+        "has a fragment"
+    );
+    assert_eq!(
+        reason(build(ResourceDefinition::new("api.example"))),
+        "is not an absolute URI (no scheme)"
+    );
+    assert_eq!(reason(build(ResourceDefinition::new("1http:x"))), "is not an absolute URI");
+    assert_eq!(
+        reason(build(ResourceDefinition::new("https://api.example/ x"))),
+        "holds a space, a control or a non-ASCII character"
+    );
+    assert_eq!(
+        reason(build(ResourceDefinition::new("urn:x").with_scopes(Scopes::from_names(["admin"])))),
+        "allows a scope that is not declared"
+    );
+    assert_eq!(
+        reason(build(ResourceDefinition::new("urn:x").with_lifetime(Seconds::days(2)))),
+        "access_token_lifetime must be between 1 and 86400 seconds"
+    );
+    assert_eq!(
+        reason(build(ResourceDefinition::new("urn:x").with_format(TokenFormat::Jwt))),
+        "issues JWT access tokens but no signing keys are configured"
+    );
+    // RFC 9068 §5: distinct resources get distinct audiences, so one
+    // indicator is defined once.
+    let twice = Config::builder("https://as.example")
+        .resource(ResourceDefinition::new("urn:x"))
+        .resource(ResourceDefinition::new("urn:x"))
+        .build();
+    assert_eq!(reason(twice), "is defined twice");
+    let ok = build(ResourceDefinition::new("urn:example:ledger?tenant=1")).unwrap();
+    assert!(ok.resource("urn:example:ledger?tenant=1").is_some());
+}

@@ -98,3 +98,64 @@ pub(super) fn validate_issuer(issuer: &str) -> Result<(), ConfigError> {
     }
     Ok(())
 }
+
+/// Why `uri` cannot be a resource indicator (RFC 8707 §2: "an absolute URI,
+/// as specified by Section 4.3 of [RFC3986]. The URI MUST NOT include a
+/// fragment component"), or `None` when it can: a scheme, a colon and a
+/// non-empty rest, visible ASCII only, no `#`, at most 2048 bytes.
+pub(crate) fn resource_indicator_problem(uri: &str) -> Option<&'static str> {
+    if uri.len() > 2048 {
+        return Some("is longer than 2048 bytes");
+    }
+    if !uri.bytes().all(|b| b.is_ascii_graphic()) {
+        return Some("holds a space, a control or a non-ASCII character");
+    }
+    if uri.contains('#') {
+        return Some("has a fragment");
+    }
+    let Some((scheme, rest)) = uri.split_once(':') else {
+        return Some("is not an absolute URI (no scheme)");
+    };
+    let mut chars = scheme.bytes();
+    let scheme_ok = chars.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && chars.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    if !scheme_ok || rest.is_empty() {
+        return Some("is not an absolute URI");
+    }
+    None
+}
+
+/// Checks the resource definitions: valid, distinct indicators, lifetimes
+/// within the access-token bound, declared scopes only.
+pub(super) fn validate_resources(config: &Config) -> Result<(), ConfigError> {
+    let mut seen: Vec<&str> = Vec::new();
+    for resource in &config.resources {
+        let fail = |reason| Err(ConfigError::Resource { uri: resource.uri.clone(), reason });
+        if let Some(reason) = resource_indicator_problem(&resource.uri) {
+            return fail(reason);
+        }
+        if seen.contains(&resource.uri.as_str()) {
+            return fail("is defined twice");
+        }
+        seen.push(&resource.uri);
+        if let Some(lifetime) = resource.access_token_lifetime
+            && (lifetime.get() == 0 || lifetime > Seconds::days(1))
+        {
+            return fail("access_token_lifetime must be between 1 and 86400 seconds");
+        }
+        if let Some(scopes) = &resource.scopes
+            && scopes.iter().any(|s| !config.scopes.iter().any(|d| d.name == s))
+        {
+            return fail("allows a scope that is not declared");
+        }
+        #[cfg(feature = "jwt")]
+        if resource.format == TokenFormat::Jwt && config.signing_keys.is_none() {
+            return fail("issues JWT access tokens but no signing keys are configured");
+        }
+        #[cfg(not(feature = "jwt"))]
+        if resource.format == TokenFormat::Jwt {
+            return fail("issues JWT access tokens, which need the jwt feature");
+        }
+    }
+    Ok(())
+}

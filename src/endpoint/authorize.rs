@@ -215,6 +215,7 @@ fn direct_request(
         challenge: validated.challenge,
         created_at: now,
         expires_at: now.after(env.config.interaction_lifetime()),
+        resources: validated.resources,
     };
     store_interaction(env, format, target, &client, handle, pending, None)
 }
@@ -262,6 +263,10 @@ fn pushed_request(
         ))
     } else if !pushed.scopes.is_subset(&client.scopes) {
         Err(OAuthError::new(ErrorCode::InvalidScope, "scope is no longer allowed for this client"))
+    } else if let Err(err) =
+        crate::audience::known(&env.config, pushed.resources.iter().map(String::as_str))
+    {
+        Err(err)
     } else {
         Ok(())
     };

@@ -150,6 +150,7 @@ fn code_record(
         expires_at: now.after(env.config.code_lifetime()),
         family,
         consumed_at: None,
+        resources: pending.resources,
     };
     (record, family)
 }

@@ -10,6 +10,7 @@
 use http::StatusCode;
 use serde::Serialize;
 
+use crate::audience;
 use crate::device::UserCode;
 use crate::endpoint::client_form::{self, ClientRead, Parsed, Refusal};
 use crate::endpoint::flow::{self, Env, Next, Resumed};
@@ -38,8 +39,8 @@ const REFUSED: Refusal<'static> = Refusal {
 /// Where a device authorization waits.
 #[derive(Debug)]
 pub(crate) enum State {
-    /// For the client; the requested scope, if any.
-    Read(ClientRead<Option<Scopes>>),
+    /// For the client; what it asked for.
+    Read(ClientRead<Asked>),
     /// For the grant to be stored.
     Commit(Storing),
 }
@@ -51,6 +52,13 @@ pub(crate) struct Storing {
     grant: DeviceGrantRecord,
     user_code: UserCode,
     attempt: u8,
+}
+
+/// The requested scope, if any, and resources (RFC 8707).
+#[derive(Debug)]
+pub(crate) struct Asked {
+    scope: Option<Scopes>,
+    resources: Vec<String>,
 }
 
 /// The RFC 8628 §3.2 body.
@@ -66,8 +74,12 @@ struct Issued<'a> {
 
 pub(crate) fn begin(env: &Env, request: HttpRequest<'_>) -> Next<State> {
     client_form::begin(env, request, REFUSED, |form, refusal| {
-        match parse_scope_text(form.get("scope")) {
-            Ok(scope) => Ok(Parsed { params: scope, record: None }),
+        let asked = parse_scope_text(form.get("scope")).and_then(|scope| {
+            let resources = audience::requested(&env.config, form)?;
+            Ok(Asked { scope, resources })
+        });
+        match asked {
+            Ok(asked) => Ok(Parsed { params: asked, record: None }),
             Err(err) => Err(refusal.refuse(env, err).into()),
         }
     })
@@ -82,7 +94,7 @@ pub(crate) fn resume(env: &Env, state: State, resumed: Resumed) -> Next<State> {
     }
 }
 
-fn on_read(env: &Env, read: ClientRead<Option<Scopes>>, records: Records) -> Next<State> {
+fn on_read(env: &Env, read: ClientRead<Asked>, records: Records) -> Next<State> {
     let auth = match client_form::authenticate(env, read, records, REFUSED) {
         Ok(auth) => auth,
         Err(respond) => return respond.into(),
@@ -96,11 +108,17 @@ fn on_read(env: &Env, read: ClientRead<Option<Scopes>>, records: Records) -> Nex
         return refusal.refuse(env, err).into();
     }
     let (config, ctx) = (&env.config, &env.ctx);
-    let scopes =
-        match resolve_scopes(config.default_scopes(), auth.params.as_ref(), &auth.client.scopes) {
-            Ok(scopes) => scopes,
-            Err(err) => return refusal.refuse(env, err).into(),
-        };
+    let scopes = match resolve_scopes(
+        config.default_scopes(),
+        auth.params.scope.as_ref(),
+        &auth.client.scopes,
+    )
+    .and_then(|scopes| {
+        audience::shape(config, &auth.params.resources, scopes.clone()).map(|_| scopes)
+    }) {
+        Ok(scopes) => scopes,
+        Err(err) => return refusal.refuse(env, err).into(),
+    };
     let device_code = encode_secret(&ctx.entropy.derive(b"device-code"));
     let now = ctx.now;
     let user_code = UserCode::generate(&ctx.entropy, 0);
@@ -117,6 +135,7 @@ fn on_read(env: &Env, read: ClientRead<Option<Scopes>>, records: Records) -> Nex
         issued_at: now,
         expires_at: now.after(config.device_code_lifetime()),
         family: FamilyId::from_entropy(ctx.entropy.derive(b"family")),
+        resources: auth.params.resources,
     };
     let storing = Storing { device_code: Redacted(device_code), grant, user_code, attempt: 0 };
     store(env, storing)

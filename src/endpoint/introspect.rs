@@ -22,8 +22,9 @@
 //!   §2.2: "SHOULD NOT include any additional information").
 //! * An active token is answered with `active`, `scope` (when not empty),
 //!   `client_id`, `token_type`, `token_use`, `exp`, `iat`, `sub` (when the
-//!   token has a subject), `iss` (the configured issuer) and `jti`. `aud`
-//!   is omitted: tokens carry no audience yet (no resource indicators).
+//!   token has a subject), `aud` (when the token has resources: the one
+//!   resource indicator as a string, several as an array; RFC 8707, RFC
+//!   7662 §2.2), `iss` (the configured issuer) and `jti`.
 //!   * `token_type` is `Bearer` for an access token, as at the token
 //!     endpoint (RFC 6749 §5.1). RFC 7662 defines it by that registry of
 //!     *access* token types, which has no value for refresh tokens, so it
@@ -77,8 +78,28 @@ struct Active<'a> {
     iat: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     sub: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aud: Option<Audience<'a>>,
     iss: &'a str,
     jti: String,
+}
+
+/// `aud`: one audience as a string, several as an array (RFC 7519 §4.1.3).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Audience<'a> {
+    One(&'a str),
+    Many(&'a [String]),
+}
+
+impl<'a> Audience<'a> {
+    fn of(resources: &'a [String]) -> Option<Self> {
+        match resources {
+            [] => None,
+            [one] => Some(Self::One(one)),
+            many => Some(Self::Many(many)),
+        }
+    }
 }
 
 /// The whole body for every token that is not active for the caller.
@@ -148,6 +169,7 @@ fn active(env: &Env, token: &TokenRecord, hash: &TokenHash) -> Response<Vec<u8>>
         exp: token.expires_at.as_secs(),
         iat: token.issued_at.as_secs(),
         sub: token.subject.as_deref(),
+        aud: Audience::of(&token.resources),
         iss: env.config.issuer(),
         jti: token_id(hash),
     };

@@ -108,8 +108,8 @@ pub(crate) fn route(env: &Env, input: Input<'_>) -> Next<Paused> {
         Input::DeviceDecision(decision) => {
             device_verification::decide(env, decision).map(Paused::DeviceVerification)
         }
-        Input::Bearer { request, required } => {
-            bearer::begin(env, request, required).map(Paused::Bearer)
+        Input::Bearer { request, required, audience } => {
+            bearer::begin(env, request, required, audience).map(Paused::Bearer)
         }
     }
 }

@@ -108,6 +108,7 @@ fn on_read(env: &Env, read: ClientRead<Params>, records: Records) -> Next<State>
         challenge: validated.challenge,
         created_at: now,
         expires_at: now.after(env.config.par_lifetime()),
+        resources: validated.resources,
     };
     let mut event = env.audit(AuditAction::ParStored);
     event.client_id = Some(client.client_id.clone());

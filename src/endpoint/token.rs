@@ -178,9 +178,15 @@ fn proceed(
             transaction,
             State::Commit(Pending { client, request, then: Then::Refuse(error) }),
         ),
-        // RFC 6749 §5.2 (and RFC 8628 §3.5): grant errors are 400.
+        // RFC 6749 §5.2 (and RFC 8628 §3.5): grant errors are 400; a
+        // server that cannot mint the token (no signing key can sign) says
+        // so with its own status.
         Decision::Refuse(err) => {
-            about(&client, &request).refuse_as(env, err, StatusCode::BAD_REQUEST).into()
+            let status = match err.code {
+                ErrorCode::ServerError | ErrorCode::TemporarilyUnavailable => err.code.status(),
+                _ => StatusCode::BAD_REQUEST,
+            };
+            about(&client, &request).refuse_as(env, err, status).into()
         }
         Decision::RefuseForeign { error, family } => about(&client, &request)
             .refuse_noting(env, error, StatusCode::BAD_REQUEST, |event| {

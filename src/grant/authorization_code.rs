@@ -12,7 +12,10 @@ use crate::store::{
 use crate::{Config, Context};
 
 use super::issue::{Grant, issue, revoke_family};
-use super::{Decision, issued_to_another_client, refresh_allowed, still_allowed};
+use super::{
+    Decision, access_resources, issued_to_another_client, parse_resources, refresh_allowed,
+    still_allowed,
+};
 
 /// `grant_type=authorization_code` parameters.
 #[derive(Debug)]
@@ -20,6 +23,7 @@ pub(crate) struct Request {
     pub(super) hash: TokenHash,
     redirect_uri: Option<String>,
     verifier: Option<Redacted>,
+    resources: Vec<String>,
 }
 
 impl Request {
@@ -38,6 +42,7 @@ impl Request {
             hash: TokenHash::of(code),
             redirect_uri: form.get("redirect_uri").map(str::to_owned),
             verifier: verifier.map(|v| Redacted(v.to_owned())),
+            resources: parse_resources(form),
         })
     }
 
@@ -107,6 +112,10 @@ impl Request {
             Ok(scopes) => scopes,
             Err(err) => return Decision::Refuse(err),
         };
+        let audience = match access_resources(config, &code.resources, &self.resources) {
+            Ok(audience) => audience,
+            Err(err) => return Decision::Refuse(err),
+        };
         let transaction = Transaction {
             preconditions: vec![Precondition::CodeUnconsumed { hash: code.hash }],
             effects: vec![Effect::ConsumeCode { hash: code.hash, at: ctx.now }],
@@ -120,6 +129,8 @@ impl Request {
             family: code.family,
             rotated_from: None,
             refresh: refresh_allowed(config, client),
+            resources: code.resources,
+            access_resources: audience,
         };
         issue(config, ctx, grant, transaction)
     }

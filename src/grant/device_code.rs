@@ -17,7 +17,10 @@ use crate::{Config, Context};
 use crate::{ErrorCode, Seconds};
 
 use super::issue::{Grant, issue};
-use super::{Decision, issued_to_another_client, refresh_allowed, still_allowed};
+use super::{
+    Decision, access_resources, issued_to_another_client, parse_resources, refresh_allowed,
+    still_allowed,
+};
 
 /// RFC 8628 §3.5: "the interval MUST be increased by 5 seconds for this
 /// and all subsequent requests".
@@ -27,6 +30,7 @@ const SLOW_DOWN_STEP: u64 = 5;
 #[derive(Debug)]
 pub(crate) struct Request {
     pub(super) hash: TokenHash,
+    resources: Vec<String>,
 }
 
 impl Request {
@@ -34,7 +38,7 @@ impl Request {
         let code = form
             .get("device_code")
             .ok_or_else(|| OAuthError::new(ErrorCode::InvalidRequest, "device_code is required"))?;
-        Ok(Self { hash: TokenHash::of(code) })
+        Ok(Self { hash: TokenHash::of(code), resources: parse_resources(form) })
     }
 
     pub(super) fn decide(
@@ -97,6 +101,10 @@ impl Request {
                     Ok(scopes) => scopes,
                     Err(err) => return Decision::Refuse(err),
                 };
+                let audience = match access_resources(config, &grant.resources, &self.resources) {
+                    Ok(audience) => audience,
+                    Err(err) => return Decision::Refuse(err),
+                };
                 let issued = Grant {
                     client,
                     grant_type: GrantType::DeviceCode,
@@ -106,6 +114,8 @@ impl Request {
                     family: grant.family,
                     rotated_from: None,
                     refresh: refresh_allowed(config, client),
+                    resources: grant.resources,
+                    access_resources: audience,
                 };
                 issue(config, ctx, issued, transaction)
             }

@@ -4,13 +4,14 @@
 use std::fmt;
 use std::io::Write as _;
 
+use crate::audience;
 use crate::response::push_json_string;
 use crate::secret::{TokenHash, encode_secret};
 use crate::store::{
     AuditAction, AuditEvent, ClientRecord, Effect, FamilyId, GrantType, Precondition, TokenKind,
     TokenOwner, TokenRecord, Transaction,
 };
-use crate::{Config, Context, Scopes};
+use crate::{Config, Context, Scopes, TokenFormat};
 
 use super::Decision;
 
@@ -28,6 +29,10 @@ pub(super) struct Grant<'a> {
     pub(super) rotated_from: Option<TokenHash>,
     /// Whether to issue a refresh token too.
     pub(super) refresh: bool,
+    /// The resources of the grant (RFC 8707), carried by its refresh token.
+    pub(super) resources: Vec<String>,
+    /// The audience of the access token: the grant's resources, or fewer.
+    pub(super) access_resources: Vec<String>,
 }
 
 /// The tokens to answer once the issuing commit is applied (RFC 6749 §5.1).
@@ -88,8 +93,16 @@ pub(super) fn issue(
 ) -> Decision {
     let now = ctx.now;
     let client_id = &grant.client.client_id;
-    let access_token = encode_secret(&ctx.entropy.derive(b"access-token"));
-    let access_expires = now.after(config.access_token_lifetime());
+    let shape = match audience::shape(config, &grant.access_resources, grant.access_scopes.clone())
+    {
+        Ok(shape) => shape,
+        Err(err) => return Decision::Refuse(err),
+    };
+    let access_expires = now.after(shape.lifetime);
+    let access_token = match access_token(config, ctx, &grant, &shape, access_expires) {
+        Ok(token) => token,
+        Err(err) => return Decision::Refuse(err),
+    };
     let fifo = config.fifo();
     // Room for what is appended below (two tokens, three FIFO trims, the
     // audit event), so the vectors grow once, not on every push.
@@ -121,6 +134,7 @@ pub(super) fn issue(
             expires_at: now.after(config.refresh_token_lifetime()),
             rotated_at: None,
             revoked_at: None,
+            resources: grant.resources.clone(),
         }));
         access_parent = Some(hash);
         refresh_token = Some(token);
@@ -130,13 +144,14 @@ pub(super) fn issue(
         kind: TokenKind::Access,
         client_id: client_id.clone(),
         subject: grant.subject.clone(),
-        scopes: grant.access_scopes.clone(),
+        scopes: shape.scopes.clone(),
         family: grant.family,
         parent: access_parent,
         issued_at: now,
         expires_at: access_expires,
         rotated_at: None,
         revoked_at: None,
+        resources: grant.access_resources,
     }));
     if grant.refresh {
         let trims = [
@@ -175,10 +190,38 @@ pub(super) fn issue(
     let tokens = TokenResponse {
         access_token,
         refresh_token,
-        expires_in: config.access_token_lifetime().get(),
-        scope: grant.access_scopes,
+        expires_in: shape.lifetime.get(),
+        scope: shape.scopes,
     };
     Decision::Issue { transaction, tokens }
+}
+
+/// The access token: a random string, or for a JWT resource an RFC 9068
+/// JWT (stored by hash all the same).
+fn access_token(
+    config: &Config,
+    ctx: &Context,
+    grant: &Grant<'_>,
+    shape: &audience::Shape,
+    expires_at: crate::UnixTime,
+) -> Result<String, crate::error::OAuthError> {
+    match shape.format {
+        #[cfg(feature = "jwt")]
+        TokenFormat::Jwt => {
+            let claims = super::jwt::Claims {
+                client_id: &grant.client.client_id,
+                subject: grant.subject.as_deref(),
+                resources: &grant.access_resources,
+                scopes: &shape.scopes,
+                expires_at,
+            };
+            super::jwt::mint(config, ctx, &claims)
+        }
+        _ => {
+            let _ = (config, grant, expires_at);
+            Ok(encode_secret(&ctx.entropy.derive(b"access-token")))
+        }
+    }
 }
 
 /// Decides to revoke `family` (a replayed code, a reused refresh token)

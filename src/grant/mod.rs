@@ -8,9 +8,12 @@ mod authorization_code;
 mod client_credentials;
 mod device_code;
 mod issue;
+#[cfg(feature = "jwt")]
+mod jwt;
 mod password;
 mod refresh_token;
 
+use crate::audience;
 use crate::error::OAuthError;
 use crate::form::Form;
 use crate::scope::{parse_scope_text, resolve_scopes};
@@ -113,6 +116,27 @@ impl GrantRequest {
             Self::DeviceCode(r) => r.decide(config, ctx, client, as_device(record)),
         }
     }
+}
+
+/// The `resource` values of a token request, as sent; checked against the
+/// configuration when the request is decided (after the client
+/// authenticated).
+fn parse_resources(form: &Form<'_>) -> Vec<String> {
+    form.get_all("resource").map(str::to_owned).collect()
+}
+
+/// The audience of an access token issued from a grant of `granted`
+/// resources for a token request naming `requested` (RFC 8707 §2.2): the
+/// grant's, or those named, which must be among them. A grant resource no
+/// longer defined is `invalid_target`.
+fn access_resources(
+    config: &Config,
+    granted: &[String],
+    requested: &[String],
+) -> Result<Vec<String>, OAuthError> {
+    audience::known(config, granted.iter().map(String::as_str))?;
+    let requested = audience::known(config, requested.iter().map(String::as_str))?;
+    audience::narrow(granted, requested)
 }
 
 /// Parses the optional `scope` parameter (RFC 6749 §3.3).

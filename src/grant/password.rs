@@ -14,7 +14,8 @@ use crate::{Config, Context};
 use crate::{ErrorCode, Scopes};
 
 use super::issue::{Grant, issue, new_family};
-use super::{Decision, granted_scopes, parse_scope, refresh_allowed};
+use super::{Decision, granted_scopes, parse_resources, parse_scope, refresh_allowed};
+use crate::audience;
 
 /// `grant_type=password` parameters.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ pub(crate) struct Request {
     username: String,
     password: Password,
     scope: Option<Scopes>,
+    resources: Vec<String>,
 }
 
 impl Request {
@@ -35,6 +37,7 @@ impl Request {
             username: required("username")?.to_owned(),
             password: Password::new(required("password")?),
             scope: parse_scope(form)?,
+            resources: parse_resources(form),
         })
     }
 
@@ -62,6 +65,10 @@ impl Request {
             Ok(scopes) => scopes,
             Err(err) => return Decision::Refuse(err),
         };
+        let resources = match audience::known(config, self.resources.iter().map(String::as_str)) {
+            Ok(resources) => resources,
+            Err(err) => return Decision::Refuse(err),
+        };
         let grant = Grant {
             client,
             grant_type: GrantType::Password,
@@ -71,6 +78,8 @@ impl Request {
             family: new_family(ctx),
             rotated_from: None,
             refresh: refresh_allowed(config, client),
+            access_resources: resources.clone(),
+            resources,
         };
         issue(config, ctx, grant, Transaction::default())
     }

@@ -18,13 +18,17 @@ use crate::{Config, Context};
 use crate::{ErrorCode, RefreshRotation, Scopes};
 
 use super::issue::{Grant, issue, revoke_family};
-use super::{Decision, issued_to_another_client, parse_scope, still_allowed};
+use super::{
+    Decision, access_resources, issued_to_another_client, parse_resources, parse_scope,
+    still_allowed,
+};
 
 /// `grant_type=refresh_token` parameters.
 #[derive(Debug)]
 pub(crate) struct Request {
     pub(super) hash: TokenHash,
     scope: Option<Scopes>,
+    resources: Vec<String>,
 }
 
 impl Request {
@@ -32,7 +36,11 @@ impl Request {
         let token = form.get("refresh_token").ok_or_else(|| {
             OAuthError::new(ErrorCode::InvalidRequest, "refresh_token is required")
         })?;
-        Ok(Self { hash: TokenHash::of(token), scope: parse_scope(form)? })
+        Ok(Self {
+            hash: TokenHash::of(token),
+            scope: parse_scope(form)?,
+            resources: parse_resources(form),
+        })
     }
 
     pub(super) fn decide(
@@ -123,6 +131,12 @@ impl Request {
             },
             None => scopes.clone(),
         };
+        // RFC 8707 §2.2: the new access token may be for fewer resources;
+        // the rotated refresh token keeps the grant's.
+        let audience = match access_resources(config, &token.resources, &self.resources) {
+            Ok(audience) => audience,
+            Err(err) => return Decision::Refuse(err),
+        };
         let grant = Grant {
             client,
             grant_type: GrantType::RefreshToken,
@@ -132,6 +146,8 @@ impl Request {
             family: token.family,
             rotated_from: Some(token.hash),
             refresh: true,
+            resources: token.resources,
+            access_resources: audience,
         };
         issue(config, ctx, grant, transaction)
     }

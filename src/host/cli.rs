@@ -81,6 +81,10 @@ pub enum Command {
     /// Lists the scopes the configuration defines.
     #[command(subcommand)]
     Scope(admin::ScopeCommand),
+    /// Lists, generates, rotates and retires the keys that sign JWT access
+    /// tokens (in the file `signing_keys.file` names).
+    #[command(subcommand)]
+    Keys(admin::KeysCommand),
     /// Deletes expired codes, tokens, pending authorizations, device grants
     /// and sessions now (the server also does it every
     /// `maintenance.purge_interval`).
@@ -144,6 +148,24 @@ pub struct ServeArgs {
     /// Logs as `text` or `json` (key `logs.format`).
     #[arg(long, value_name = "text|json")]
     pub log_format: Option<String>,
+    /// A protected resource clients may name with `resource` (RFC 8707),
+    /// its tokens opaque or, with `=jwt`, RFC 9068 JWTs (repeatable;
+    /// replaces the file's `[[resources]]`).
+    #[arg(long = "resource", value_name = "URI[=jwt]")]
+    pub resources: Vec<String>,
+}
+
+/// `--resource URI[=jwt]` as a `[[resources]]` entry. Only a final `=jwt`
+/// or `=opaque` is a format: a `=` elsewhere belongs to the URI's query.
+fn resource_entry(flag: &str) -> Value {
+    let (uri, format) = match flag.rsplit_once('=') {
+        Some((uri, format @ ("jwt" | "opaque"))) => (uri, format),
+        _ => (flag, "opaque"),
+    };
+    let mut entry = toml::map::Map::new();
+    entry.insert("uri".into(), Value::String(uri.to_owned()));
+    entry.insert("format".into(), Value::String(format.to_owned()));
+    Value::Table(entry)
 }
 
 impl ServeArgs {
@@ -177,9 +199,35 @@ impl ServeArgs {
         if self.audit_shed_introspections {
             sources.flag("audit.shed_introspections", true);
         }
+        if !self.resources.is_empty() {
+            let entries = self.resources.iter().map(|flag| resource_entry(flag)).collect();
+            sources.flag("resources", Value::Array(entries));
+        }
         if !self.trusted_proxies.is_empty() {
             let blocks = self.trusted_proxies.iter().map(|b| Value::String(b.clone())).collect();
             sources.flag("http.trusted_proxies", Value::Array(blocks));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resource_flag_names_its_format_only_at_the_end() {
+        let entry = |flag| {
+            let Value::Table(t) = resource_entry(flag) else { unreachable!() };
+            (t["uri"].as_str().unwrap().to_owned(), t["format"].as_str().unwrap().to_owned())
+        };
+        assert_eq!(
+            entry("https://api.example/=jwt"),
+            ("https://api.example/".into(), "jwt".into())
+        );
+        assert_eq!(entry("https://api.example/"), ("https://api.example/".into(), "opaque".into()));
+        assert_eq!(
+            entry("https://api.example/?tenant=a"),
+            ("https://api.example/?tenant=a".into(), "opaque".into())
+        );
     }
 }

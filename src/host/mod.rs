@@ -35,6 +35,7 @@ mod device;
 mod drive;
 pub mod form;
 mod home;
+mod key_file;
 mod login;
 mod logout;
 mod maintenance;

@@ -5,8 +5,10 @@
 //! JWKs and JWK Sets (RFC 7517) with RFC 7638 thumbprints, holds signing
 //! keys through their rotation, and encodes RFC 9068 access tokens.
 //! [`crate::resource`] verifies those tokens offline for a resource
-//! server. Neither is wired into the token endpoint yet: this chapter
-//! describes the layer as a library.
+//! server. The token endpoint issues these tokens for resources defined
+//! as JWT ([`TokenFormat::Jwt`](crate::TokenFormat), see [Issuing at the
+//! token endpoint](#issuing-at-the-token-endpoint)); the example below uses
+//! the layer as a library.
 //!
 //! ## Issuing and verifying
 //!
@@ -56,6 +58,55 @@
 //! or the RFC 6750 challenge to send — 401 `invalid_token` for every
 //! failed check (RFC 9068 §4), 403 `insufficient_scope` with the required
 //! `scope`, 400 `invalid_request` for malformed credentials.
+//!
+//! ## Issuing at the token endpoint
+//!
+//! Define the resource with JWT access tokens and give the configuration
+//! its keys:
+//!
+//! ```
+//! # use qscope::jose::{Algorithm, KeySet, RotationPolicy, Signer, SigningKey};
+//! # use qscope::{Config, ResourceDefinition, TokenFormat, UnixTime};
+//! # use rand_chacha::rand_core::SeedableRng as _;
+//! # let mut rng = rand_chacha::ChaCha20Rng::from_seed([42; 32]);
+//! # let mut keys = KeySet::new(RotationPolicy::default());
+//! # keys.publish(Signer::InProcess(SigningKey::generate(Algorithm::EdDsa, &mut rng)?),
+//! #     UnixTime::from_secs(0))?;
+//! let config = Config::builder("https://as.example.com")
+//!     .scope("reports", "Read reports", false)
+//!     .signing_keys(keys)
+//!     .resource(ResourceDefinition::new("https://rs.example.com/").with_format(TokenFormat::Jwt))
+//!     .build()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! A token request naming `resource=https://rs.example.com/` (any grant)
+//! is answered with an RFC 9068 JWT: header `typ: at+jwt`, `alg` and `kid`
+//! of the key active now; claims `iss`, `sub` (the user, or the client for
+//! client credentials), `aud` (the resource), `client_id`, `iat`, `exp`,
+//! `jti` and `scope`. The signature is made in-process from the request's
+//! entropy. Rules:
+//!
+//! * **Stored by hash.** The JWT is stored like an opaque token (SHA-256 of
+//!   the whole string), so revocation, introspection (`aud` included),
+//!   FIFO limits and family revocation work exactly as for opaque tokens,
+//!   and a revoked JWT introspects `{"active":false}`.
+//! * **Offline verifiers see a revocation only at expiry.** A resource
+//!   server that verifies the signature alone keeps accepting a revoked
+//!   JWT until its `exp`. That is why a JWT resource's tokens live
+//!   [`DEFAULT_JWT_LIFETIME`](crate::DEFAULT_JWT_LIFETIME) (5 minutes)
+//!   unless the definition says otherwise; use the store-backed check or
+//!   introspection where a revocation must take effect at once.
+//! * **One resource per JWT** (RFC 9068 §3): a request whose audience
+//!   would hold a JWT resource and another is `invalid_target`; name one.
+//! * **Refresh tokens stay opaque**, and keep the grant's resources.
+//! * **External keys are not used yet.** When the active key is a
+//!   [`Signer::External`](crate::jose::Signer), the token request is
+//!   answered `500 server_error` and nothing is stored: the core's pause
+//!   for the host's signature (below) is not wired into the token
+//!   endpoint.
+//! * The `jti` claim is random; introspection's `jti` is qscope's usual
+//!   identifier derived from the token's hash, so the two differ.
 //!
 //! ## How verification fails
 //!

@@ -22,6 +22,26 @@
 //! token (or, offline, a bad signature, issuer or audience), 403
 //! `insufficient_scope` with the required `scope`.
 //!
+//! ## Audience: tokens for this resource only (RFC 8707)
+//!
+//! The authorization server defines each resource
+//! ([`ConfigBuilder::resource`](crate::ConfigBuilder::resource) with a
+//! [`ResourceDefinition`](crate::ResourceDefinition): the indicator, opaque
+//! or JWT tokens, their lifetime, the scopes they may carry). A client that
+//! names `resource=<indicator>` at the authorization, PAR, device or token
+//! endpoint gets tokens whose audience is that resource; an unknown or
+//! malformed one is `invalid_target`. A token request may narrow the
+//! grant's resources, never widen them; refresh tokens keep the grant's.
+//!
+//! A resource server states its indicator so that a token for another API
+//! is refused (RFC 6750 §5.3, RFC 9700 §2.3):
+//! [`Input::bearer_for`](crate::Input::bearer_for) for the store-backed
+//! check, `StoreCheck::for_resource` in the layer, and the audience given
+//! to `JwtAccessVerifier::new` offline. A token for another resource, or
+//! one requested without `resource`, is then `401 invalid_token` ("The
+//! access token is not for this resource"). Introspection returns the
+//! audience as `aud`.
+//!
 //! ## Describing the resource
 //!
 //! A [`ProtectedResource`](crate::resource::ProtectedResource) is the
@@ -117,6 +137,7 @@
 //!
 //! ## RFC rows
 //!
-//! RFC 9728 §1.2, §2, §3, §3.1, §3.2, §3.3 and §5.1, RFC 6750 §3 for
-//! the challenges, and RFC 9449 §6, §7, §7.1, §7.2 and §9 for DPoP: see
+//! RFC 9728 §1.2, §2, §3, §3.1, §3.2, §3.3 and §5.1, RFC 8707 §2 for the
+//! audience, RFC 6750 §3 and §5.3 for the challenges, and RFC 9449 §6,
+//! §7, §7.1, §7.2 and §9 for DPoP: see
 //! `rfc-vectors/CONFORMANCE.md`.

@@ -417,6 +417,10 @@ pub struct CodeRecord {
     pub family: FamilyId,
     /// When the code was redeemed; kept so a replay is detected, not just refused.
     pub consumed_at: Option<UnixTime>,
+    /// The resource indicators (RFC 8707) the code was granted for: its tokens' audience, or fewer, in the order first
+    /// named; empty when none was. Absent in stored data means none.
+    #[serde(default)]
+    pub resources: Vec<String>,
 }
 
 /// The two kinds of token the core issues.
@@ -468,6 +472,11 @@ pub struct TokenRecord {
     pub rotated_at: Option<UnixTime>,
     /// When the token was revoked.
     pub revoked_at: Option<UnixTime>,
+    /// The resource indicators (RFC 8707) of the token: an access token's audience, a refresh
+    /// token's grant, in the order first
+    /// named; empty when none was. Absent in stored data means none.
+    #[serde(default)]
+    pub resources: Vec<String>,
 }
 
 impl TokenRecord {
@@ -552,6 +561,10 @@ pub struct PendingAuthorizationRecord {
     pub created_at: UnixTime,
     /// When the handle stops working.
     pub expires_at: UnixTime,
+    /// The resource indicators (RFC 8707) the request named, all defined, in the order first
+    /// named; empty when none was. Absent in stored data means none.
+    #[serde(default)]
+    pub resources: Vec<String>,
 }
 
 /// A resource owner, as the host answers a [`Query::User`](super::Query::User).
@@ -622,6 +635,10 @@ pub struct DeviceGrantRecord {
     pub expires_at: UnixTime,
     /// The family the issued tokens join.
     pub family: FamilyId,
+    /// The resource indicators (RFC 8707) the device asked for, all defined, in the order first
+    /// named; empty when none was. Absent in stored data means none.
+    #[serde(default)]
+    pub resources: Vec<String>,
 }
 
 /// Any stored record, as returned in answers and conflicts.

@@ -267,6 +267,7 @@ fn seeded_store() -> MemoryStore {
             expires_at: NOW.after(Seconds::new(60)),
             family: FamilyId::from_bytes([1; 16]),
             consumed_at: None,
+            resources: Vec::new(),
         });
     }
     store.insert_token(TokenRecord {
@@ -281,6 +282,7 @@ fn seeded_store() -> MemoryStore {
         expires_at: NOW.after(Seconds::days(1)),
         rotated_at: None,
         revoked_at: None,
+        resources: Vec::new(),
     });
     store
 }
@@ -421,6 +423,7 @@ pub fn run_bearer(input: &RequestInput) {
         expires_at: NOW.after(Seconds::hours(1)),
         rotated_at: None,
         revoked_at: None,
+        resources: Vec::new(),
     });
     let required = ["", "read", "write", "read write", "admin"][usize::from(input.entropy[1]) % 5];
     let required = Scopes::parse(required).expect("scope literal");

@@ -10,7 +10,8 @@ use qscope::store::{
 };
 use qscope::{
     BearerPolicy, ClientSecret, Config, Context, Decision, Entropy, FifoLimits, Interaction,
-    PkcePolicy, RefreshRotation, RegistrationPolicy, Scopes, Seconds, SecretHash, Server, UnixTime,
+    PkcePolicy, RefreshRotation, RegistrationPolicy, ResourceDefinition, Scopes, Seconds,
+    SecretHash, Server, UnixTime,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -91,6 +92,19 @@ pub(crate) struct VectorConfig {
     pub(crate) registration_scopes: Option<Vec<String>>,
     #[serde(default)]
     pub(crate) registration_grants: Option<Vec<GrantType>>,
+    /// Resources clients may name (RFC 8707), all opaque.
+    #[serde(default)]
+    pub(crate) resources: Vec<ResourceDef>,
+}
+
+/// A resource definition: its indicator and, optionally, the only scopes
+/// its tokens may carry.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ResourceDef {
+    pub(crate) uri: String,
+    #[serde(default)]
+    pub(crate) scopes: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -241,6 +255,8 @@ pub(crate) struct SetupCode {
     pub(crate) family: FamilyId,
     #[serde(default)]
     pub(crate) consumed: bool,
+    #[serde(default)]
+    pub(crate) resources: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -259,6 +275,8 @@ pub(crate) struct SetupToken {
     pub(crate) rotated: bool,
     #[serde(default)]
     pub(crate) revoked: bool,
+    #[serde(default)]
+    pub(crate) resources: Vec<String>,
 }
 
 /// A pending authorization (a pushed request or an interaction), its
@@ -489,6 +507,13 @@ impl Vector {
         if let Some(grants) = &c.registration_grants {
             builder = builder.registration_grants(grants.iter().copied());
         }
+        for r in &c.resources {
+            let mut resource = ResourceDefinition::new(r.uri.clone());
+            if let Some(scopes) = &r.scopes {
+                resource = resource.with_scopes(Scopes::parse(scopes).expect("resource scopes"));
+            }
+            builder = builder.resource(resource);
+        }
         Server::new(builder.build().expect("vector config builds"))
     }
 
@@ -550,6 +575,7 @@ impl Vector {
                 expires_at: self.at(c.expires_in),
                 family: c.family,
                 consumed_at: c.consumed.then(|| self.at(-1)),
+                resources: c.resources.clone(),
             }));
         }
         for t in &self.setup.tokens {
@@ -565,6 +591,7 @@ impl Vector {
                 expires_at: self.at(t.expires_in),
                 rotated_at: t.rotated.then(|| self.at(-5)),
                 revoked_at: t.revoked.then(|| self.at(-5)),
+                resources: t.resources.clone(),
             }));
         }
         for p in &self.setup.pending {
@@ -582,6 +609,7 @@ impl Vector {
                 }),
                 created_at: self.at(-1),
                 expires_at: self.at(p.expires_in),
+                resources: Vec::new(),
             }));
         }
         for d in &self.setup.devices {
@@ -601,6 +629,7 @@ impl Vector {
                 issued_at: self.at(-60),
                 expires_at: self.at(d.expires_in),
                 family: d.family,
+                resources: Vec::new(),
             }));
         }
         effects.extend(self.setup.effects.iter().cloned());

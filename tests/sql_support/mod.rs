@@ -77,6 +77,7 @@ pub fn full_pending() -> PendingAuthorizationRecord {
         challenge: Some(PkceChallenge { method: PkceMethod::Plain, challenge: "plain-one".into() }),
         created_at: T0,
         expires_at: T0.after(Seconds::new(60)),
+        resources: vec!["https://api.example/".into(), "urn:example:ledger".into()],
     }
 }
 
@@ -95,6 +96,7 @@ pub fn full_device() -> DeviceGrantRecord {
         issued_at: T0,
         expires_at: T0.after(Seconds::new(60)),
         family: FamilyId::from_bytes([0xde; 16]),
+        resources: vec!["urn:example:ledger".into()],
     }
 }
 
@@ -114,6 +116,7 @@ pub fn full_code() -> CodeRecord {
         expires_at: T0.after(Seconds::new(60)),
         family: FamilyId::from_bytes([0xab; 16]),
         consumed_at: Some(T0.after(Seconds::new(5))),
+        resources: vec!["https://api.example/".into(), "https://other.example/v1?x=\"q\"".into()],
     }
 }
 
@@ -130,6 +133,7 @@ pub fn token(name: &str, expires_in: u64) -> TokenRecord {
         expires_at: T0.after(Seconds::new(expires_in)),
         rotated_at: Some(T0),
         revoked_at: Some(T0.after(Seconds::new(1))),
+        resources: vec!["https://api.example/".into()],
     }
 }
 
@@ -420,4 +424,66 @@ pub fn version_3_records_round_trip<S: Store + ?Sized>(store: &S) {
         read_one(store, Query::Accounts { after: None, limit: 10 }),
         Some(Record::Accounts(vec![account]))
     );
+}
+
+/// Rows as qscope wrote them under schema version 3, before resource
+/// indicators: an authorization code, a pushed request and a device grant
+/// of the version 1 self-registered client (whose refresh token
+/// [`v1_rows`] writes).
+pub fn v3_rows(blob: impl Fn(&[u8]) -> String) -> String {
+    let code = blob(TokenHash::of("v3-code").as_bytes());
+    let pending = blob(TokenHash::of("v3-request-uri").as_bytes());
+    let device = blob(TokenHash::of("v3-device").as_bytes());
+    let user = blob(TokenHash::of("V3USERCD").as_bytes());
+    let family = blob(&[9; 16]);
+    let t0 = T0.as_secs();
+    let later = t0 + 600;
+    format!(
+        "INSERT INTO codes (hash, client_id, subject, redirect_uri, scopes, challenge_method, \
+         challenge, issued_at, expires_at, family, consumed_at) VALUES ({code}, 'v1-self', \
+         'alice', NULL, 'read', 'S256', 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', {t0}, \
+         {later}, {family}, NULL);
+         INSERT INTO pending_authorizations (hash, kind, client_id, redirect_uri, \
+         resolved_redirect_uri, scopes, state, challenge_method, challenge, created_at, \
+         expires_at) VALUES ({pending}, 'pushed_request', 'v1-self', NULL, \
+         'https://evil.example/landing', 'read', 'xyz', NULL, NULL, {t0}, {later});
+         INSERT INTO device_grants (device_code_hash, user_code_hash, client_id, scopes, status, \
+         subject, granted_scopes, poll_interval, last_poll_at, issued_at, expires_at, family) \
+         VALUES ({device}, {user}, 'v1-self', 'read', 'pending', NULL, NULL, 5, NULL, {t0}, \
+         {later}, {family});"
+    )
+}
+
+/// What [`v1_rows`] and [`v3_rows`] read as after the version 4 migration:
+/// every record as it was, with no resources; and a token written now keeps
+/// its resources.
+pub fn v3_rows_read_as_migrated<S: Store + ?Sized>(store: &S) {
+    let Some(Record::Code(code)) = read_one(store, Query::Code { hash: TokenHash::of("v3-code") })
+    else {
+        panic!("the version 3 code is still there");
+    };
+    assert_eq!((code.client_id.as_str(), code.subject.as_str()), ("v1-self", "alice"));
+    assert!(code.resources.is_empty(), "{code:?}");
+    let hash = TokenHash::of("v3-request-uri");
+    let Some(Record::Pending(pending)) = read_one(store, Query::Pending { hash }) else {
+        panic!("the version 3 pushed request is still there");
+    };
+    assert_eq!(pending.state.as_deref(), Some("xyz"));
+    assert!(pending.resources.is_empty());
+    let hash = TokenHash::of("v3-device");
+    let Some(Record::Device(device)) = read_one(store, Query::DeviceCode { hash }) else {
+        panic!("the version 3 device grant is still there");
+    };
+    assert_eq!(device.status, DeviceStatus::Pending);
+    assert!(device.resources.is_empty());
+    let hash = TokenHash::of("v1-refresh");
+    let Some(Record::Token(old)) = read_one(store, Query::Token { hash }) else {
+        panic!("the version 1 refresh token is still there");
+    };
+    assert!(old.resources.is_empty());
+    let new = token("v4-access", 3600);
+    let put = Transaction::unconditional(vec![Effect::PutToken(new.clone())]);
+    assert_eq!(store.apply(&put).expect("apply"), Outcome::Applied);
+    let hash = new.hash;
+    assert_eq!(read_one(store, Query::Token { hash }), Some(Record::Token(new)));
 }

@@ -215,6 +215,7 @@ impl Harness {
             expires_at: self.now().after(Seconds::new(60)),
             family: FamilyId::from_bytes(*b"family-of-code-1"),
             consumed_at: None,
+            resources: Vec::new(),
         });
         name.to_owned()
     }
@@ -478,6 +479,7 @@ impl Harness {
             expires_at: self.now().after(Seconds::hours(1)),
             rotated_at: None,
             revoked_at: None,
+            resources: Vec::new(),
         };
         self.store.insert_token(record.clone());
         record

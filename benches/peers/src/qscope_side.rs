@@ -96,6 +96,7 @@ impl Qscope {
                     expires_at: issued_at.after(Seconds::hours(1)),
                     rotated_at: None,
                     revoked_at: None,
+                    resources: Vec::new(),
                 });
                 token
             })
@@ -144,6 +145,7 @@ impl Peer for Qscope {
                     expires_at: issued_at.after(Seconds::new(600)),
                     family: family(number),
                     consumed_at: None,
+                    resources: Vec::new(),
                 });
                 token_request(code_exchange_body(&code, verifier), BASIC)
             })

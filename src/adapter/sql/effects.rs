@@ -36,16 +36,16 @@ const REVOKE_CLIENT_TOKENS: &str =
 /// A code's hash is 256 bits of fresh entropy: a duplicate is a broken
 /// entropy source, and failing the transaction is the safe answer.
 const PUT_CODE: &str = "INSERT INTO codes (hash, client_id, subject, redirect_uri, scopes, \
-     challenge_method, challenge, issued_at, expires_at, family, consumed_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+     challenge_method, challenge, issued_at, expires_at, family, consumed_at, resources) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
 const CONSUME_CODE: &str =
     "UPDATE codes SET consumed_at = ?2 WHERE hash = ?1 AND consumed_at IS NULL";
 
 /// As for codes, a duplicate token hash fails the transaction.
 const PUT_TOKEN: &str = "INSERT INTO tokens (hash, kind, client_id, subject, scopes, family, \
-     parent, issued_at, expires_at, rotated_at, revoked_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+     parent, issued_at, expires_at, rotated_at, revoked_at, resources) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
 const ROTATE_TOKEN: &str =
     "UPDATE tokens SET rotated_at = ?2 WHERE hash = ?1 AND rotated_at IS NULL";
@@ -95,13 +95,14 @@ const APPEND_AUDIT: &str = "INSERT INTO audit_events (at, request_id, peer, acti
 /// Insert or replace a pending authorization, keyed by its handle hash.
 const PUT_PENDING: &str = "INSERT INTO pending_authorizations (hash, kind, client_id, \
      redirect_uri, resolved_redirect_uri, scopes, state, challenge_method, challenge, \
-     created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+     created_at, expires_at, resources) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
      ON CONFLICT (hash) DO UPDATE SET kind = excluded.kind, client_id = excluded.client_id, \
      redirect_uri = excluded.redirect_uri, \
      resolved_redirect_uri = excluded.resolved_redirect_uri, scopes = excluded.scopes, \
      state = excluded.state, challenge_method = excluded.challenge_method, \
      challenge = excluded.challenge, created_at = excluded.created_at, \
-     expires_at = excluded.expires_at";
+     expires_at = excluded.expires_at, resources = excluded.resources";
 
 const TAKE_PENDING: &str = "DELETE FROM pending_authorizations WHERE hash = ?1";
 
@@ -113,7 +114,8 @@ const REPLACE_DEVICE_GRANT: &str =
 
 const PUT_DEVICE_GRANT: &str = "INSERT INTO device_grants (device_code_hash, user_code_hash, \
      client_id, scopes, status, subject, granted_scopes, poll_interval, last_poll_at, \
-     issued_at, expires_at, family) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+     issued_at, expires_at, family, resources) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
 const DECIDE_DEVICE: &str = "UPDATE device_grants SET status = ?2, subject = ?3, \
      granted_scopes = ?4 WHERE device_code_hash = ?1";
@@ -209,6 +211,7 @@ pub(crate) fn statements(effect: &Effect) -> Result<Vec<Statement>, StoreError> 
                 time(c.expires_at)?,
                 family(&c.family),
                 opt_time(c.consumed_at)?,
+                json_list(&c.resources)?,
             ],
         ),
         Effect::ConsumeCode { hash, at } => one(CONSUME_CODE, vec![token_hash(hash), time(*at)?]),
@@ -226,6 +229,7 @@ pub(crate) fn statements(effect: &Effect) -> Result<Vec<Statement>, StoreError> 
                 time(t.expires_at)?,
                 opt_time(t.rotated_at)?,
                 opt_time(t.revoked_at)?,
+                json_list(&t.resources)?,
             ],
         ),
         Effect::RotateToken { hash, at } => one(ROTATE_TOKEN, vec![token_hash(hash), time(*at)?]),
@@ -285,6 +289,7 @@ pub(crate) fn statements(effect: &Effect) -> Result<Vec<Statement>, StoreError> 
                 opt_text(p.challenge.as_ref().map(|c| c.challenge.as_str())),
                 time(p.created_at)?,
                 time(p.expires_at)?,
+                json_list(&p.resources)?,
             ],
         ),
         Effect::TakePending { hash } => one(TAKE_PENDING, vec![token_hash(hash)]),
@@ -308,6 +313,7 @@ pub(crate) fn statements(effect: &Effect) -> Result<Vec<Statement>, StoreError> 
                     time(d.issued_at)?,
                     time(d.expires_at)?,
                     family(&d.family),
+                    json_list(&d.resources)?,
                 ],
             ),
         ]),

@@ -47,6 +47,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[Migration] = &[
     Migration { version: 1, sql: include_str!("sqlite_v1.sql") },
     Migration { version: 2, sql: include_str!("sqlite_v2.sql") },
     Migration { version: 3, sql: include_str!("sqlite_v3.sql") },
+    Migration { version: 4, sql: include_str!("sqlite_v4.sql") },
 ];
 
 /// The PostgreSQL schema, oldest first, version for version the same as SQLite's.
@@ -55,6 +56,7 @@ pub(crate) const MIGRATIONS_POSTGRES: &[Migration] = &[
     Migration { version: 1, sql: include_str!("postgres_v1.sql") },
     Migration { version: 2, sql: include_str!("postgres_v2.sql") },
     Migration { version: 3, sql: include_str!("postgres_v3.sql") },
+    Migration { version: 4, sql: include_str!("postgres_v4.sql") },
 ];
 
 /// The migrations to run on a database at `current`, or an error if the

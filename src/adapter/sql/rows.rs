@@ -131,7 +131,7 @@ pub(crate) fn client(row: &dyn SqlRow) -> Result<Record, StoreError> {
 macro_rules! code_columns {
     () => {
         "hash, client_id, subject, redirect_uri, scopes, challenge_method, challenge, \
-         issued_at, expires_at, family, consumed_at"
+         issued_at, expires_at, family, consumed_at, resources"
     };
 }
 pub(crate) use code_columns;
@@ -160,6 +160,7 @@ pub(crate) fn code(row: &dyn SqlRow) -> Result<Record, StoreError> {
         expires_at: to_time(int(row, 8, "expires_at")?, "expires_at")?,
         family: to_family(blob(row, 9, "family")?, "family")?,
         consumed_at: to_opt_time(row.int(10)?, "consumed_at")?,
+        resources: from_json_list(&text(row, 11, "resources")?, "resources")?,
     }))
 }
 
@@ -167,7 +168,7 @@ pub(crate) fn code(row: &dyn SqlRow) -> Result<Record, StoreError> {
 macro_rules! token_columns {
     () => {
         "hash, kind, client_id, subject, scopes, family, parent, issued_at, expires_at, \
-         rotated_at, revoked_at"
+         rotated_at, revoked_at, resources"
     };
 }
 pub(crate) use token_columns;
@@ -185,6 +186,7 @@ pub(crate) fn token(row: &dyn SqlRow) -> Result<Record, StoreError> {
         expires_at: to_time(int(row, 8, "expires_at")?, "expires_at")?,
         rotated_at: to_opt_time(row.int(9)?, "rotated_at")?,
         revoked_at: to_opt_time(row.int(10)?, "revoked_at")?,
+        resources: from_json_list(&text(row, 11, "resources")?, "resources")?,
     }))
 }
 
@@ -192,7 +194,7 @@ pub(crate) fn token(row: &dyn SqlRow) -> Result<Record, StoreError> {
 macro_rules! pending_columns {
     () => {
         "hash, kind, client_id, redirect_uri, resolved_redirect_uri, scopes, state, \
-         challenge_method, challenge, created_at, expires_at"
+         challenge_method, challenge, created_at, expires_at, resources"
     };
 }
 pub(crate) use pending_columns;
@@ -209,6 +211,7 @@ pub(crate) fn pending(row: &dyn SqlRow) -> Result<Record, StoreError> {
         challenge: challenge(row, 7)?,
         created_at: to_time(int(row, 9, "created_at")?, "created_at")?,
         expires_at: to_time(int(row, 10, "expires_at")?, "expires_at")?,
+        resources: from_json_list(&text(row, 11, "resources")?, "resources")?,
     }))
 }
 
@@ -216,7 +219,7 @@ pub(crate) fn pending(row: &dyn SqlRow) -> Result<Record, StoreError> {
 macro_rules! device_columns {
     () => {
         "device_code_hash, user_code_hash, client_id, scopes, status, subject, granted_scopes, \
-         poll_interval, last_poll_at, issued_at, expires_at, family"
+         poll_interval, last_poll_at, issued_at, expires_at, family, resources"
     };
 }
 pub(crate) use device_columns;
@@ -235,6 +238,7 @@ pub(crate) fn device(row: &dyn SqlRow) -> Result<Record, StoreError> {
         issued_at: to_time(int(row, 9, "issued_at")?, "issued_at")?,
         expires_at: to_time(int(row, 10, "expires_at")?, "expires_at")?,
         family: to_family(blob(row, 11, "family")?, "family")?,
+        resources: from_json_list(&text(row, 12, "resources")?, "resources")?,
     }))
 }
 

@@ -47,6 +47,7 @@ fn statements() -> Vec<Statement> {
             issued_at: at,
             expires_at: at,
             family,
+            resources: Vec::new(),
         }),
         Effect::DecideDevice {
             hash,

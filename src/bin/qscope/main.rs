@@ -28,6 +28,7 @@ async fn main() -> ExitCode {
         Command::User(command) => admin::user(&settings, command, admin::read_password).await,
         Command::Grant(command) => admin::grant(&settings, command).await,
         Command::Scope(command) => admin::scope(&settings, command),
+        Command::Keys(command) => admin::keys(&settings, command),
         Command::Purge => admin::purge(&settings).await,
         Command::InitialAccessToken => admin::initial_access_token(),
     };

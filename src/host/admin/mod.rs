@@ -7,6 +7,7 @@
 
 mod clients;
 mod grants;
+mod keys;
 mod users;
 
 use std::fmt;
@@ -20,6 +21,7 @@ use crate::{Context, Server};
 
 pub use clients::{ClientCommand, ScopeCommand};
 pub use grants::GrantCommand;
+pub use keys::{KeysCommand, keys};
 pub use users::{UserCommand, read_password};
 
 /// Why a command failed, as one line for the user.
@@ -133,13 +135,23 @@ pub fn check_config(settings: &Settings) -> String {
         crate::host::config::DatabaseLocation::Postgres(_) => "PostgreSQL".to_owned(),
     };
     let scopes: Vec<&str> = settings.policy.scopes.iter().map(|s| s.name.as_str()).collect();
+    let resources: Vec<String> = settings
+        .policy
+        .resources
+        .iter()
+        .map(|r| match r.format {
+            crate::TokenFormat::Jwt => format!("{} (jwt)", r.uri),
+            _ => r.uri.clone(),
+        })
+        .collect();
     let grants: Vec<&str> = settings.policy.grants.iter().map(|g| g.as_str()).collect();
     format!(
         "configuration is valid\nissuer:   {issuer}\nlisten:   {}\ndatabase: {database}\n\
-         grants:   {}\nscopes:   {}\n",
+         grants:   {}\nscopes:   {}\nresources: {}\n",
         settings.listen,
         grants.join(" "),
-        scopes.join(" ")
+        scopes.join(" "),
+        if resources.is_empty() { "none".to_owned() } else { resources.join(" ") }
     )
 }
 

@@ -50,6 +50,10 @@ pub(crate) struct FileConfig {
     pub(crate) metrics: Metrics,
     /// What the pages show.
     pub(crate) branding: Branding,
+    /// `[[resources]]`: the protected resources clients may name (RFC 8707).
+    pub(crate) resources: Vec<ResourceEntry>,
+    /// Where the JWT signing keys are, and how they rotate.
+    pub(crate) signing_keys: SigningKeys,
 }
 
 impl Default for FileConfig {
@@ -76,6 +80,8 @@ impl Default for FileConfig {
             logs: Logs::default(),
             metrics: Metrics::default(),
             branding: Branding::default(),
+            resources: Vec::new(),
+            signing_keys: SigningKeys::default(),
         }
     }
 }
@@ -88,6 +94,53 @@ pub(crate) enum SqliteSync {
     Full,
     /// `synchronous = NORMAL`: faster; the last commits may be lost on power loss.
     Normal,
+}
+
+/// `[[resources]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ResourceEntry {
+    /// The resource indicator: an absolute URI without a fragment.
+    pub(crate) uri: String,
+    /// `opaque` (default) or `jwt` access tokens.
+    #[serde(default)]
+    pub(crate) format: ResourceFormat,
+    /// Seconds its access tokens live; default `tokens.access_lifetime`, or
+    /// 300 for `jwt`.
+    #[serde(default)]
+    pub(crate) access_lifetime: Option<u64>,
+    /// The only scopes its tokens may carry; default any.
+    #[serde(default)]
+    pub(crate) scopes: Option<Vec<String>>,
+}
+
+/// `resources[].format`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ResourceFormat {
+    /// Random strings, checked at the server.
+    #[default]
+    Opaque,
+    /// RFC 9068 JWTs, checkable offline.
+    Jwt,
+}
+
+/// `[signing_keys]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct SigningKeys {
+    /// The key file (`qscope keys` writes it); none: no JWTs, no JWKS.
+    pub(crate) file: Option<String>,
+    /// Seconds a new key is published before it signs.
+    pub(crate) publish_ahead: u64,
+    /// Seconds a retired key stays published.
+    pub(crate) retain_retired: u64,
+}
+
+impl Default for SigningKeys {
+    fn default() -> Self {
+        Self { file: None, publish_ahead: 86_400, retain_retired: 86_400 }
+    }
 }
 
 /// `[scopes.NAME]`.
@@ -440,6 +493,10 @@ pub(crate) const KEYS: &[&str] = &[
     "branding.logo",
     "branding.primary_color",
     "branding.support_url",
+    "resources",
+    "signing_keys.file",
+    "signing_keys.publish_ahead",
+    "signing_keys.retain_retired",
 ];
 
 /// The environment variable that overrides `key`: `QSCOPE_` and the key

@@ -111,6 +111,15 @@ pub(crate) struct CorePolicy {
     pub(crate) registration_scopes: Option<Vec<String>>,
     pub(crate) registration_grants: Vec<crate::store::GrantType>,
     pub(crate) trust_self_registered_redirects: bool,
+    pub(crate) resources: Vec<crate::ResourceDefinition>,
+    pub(crate) signing_keys: Option<SigningKeyFile>,
+}
+
+/// Where the signing keys are (`signing_keys.file`) and how they rotate.
+#[derive(Clone, Debug)]
+pub(crate) struct SigningKeyFile {
+    pub(crate) file: PathBuf,
+    pub(crate) rotation: crate::jose::RotationPolicy,
 }
 
 /// What the configuration allows the audit queue to do with routine events.

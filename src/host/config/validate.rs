@@ -9,8 +9,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ipnet::IpNet;
 
-use super::file::{self, FileConfig, Rotation, SqliteSync};
-use super::{AuditPolicy, ConfigError, CorePolicy, DatabaseLocation, PasswordCost, Settings};
+use super::file::{self, FileConfig, ResourceFormat, Rotation, SqliteSync};
+use super::{
+    AuditPolicy, ConfigError, CorePolicy, DatabaseLocation, PasswordCost, Settings, SigningKeyFile,
+};
+use crate::host::key_file::KeyFile;
 use crate::store::GrantType;
 use crate::{
     Config, FifoLimits, PkcePolicy, RefreshRotation, RegistrationPolicy, ScopeDefinition, Seconds,
@@ -241,6 +244,8 @@ fn policy(file: &FileConfig) -> Result<CorePolicy, ConfigError> {
         },
         registration,
         registration_scopes: file.registration.scopes.clone(),
+        resources: resources(&file.resources)?,
+        signing_keys: signing_keys(&file.signing_keys)?,
         registration_grants,
         trust_self_registered_redirects: file.registration.trust_self_registered_redirects,
     })
@@ -301,6 +306,17 @@ pub(super) fn core_config(policy: &CorePolicy, issuer: &str) -> Result<Config, C
     if let Some(names) = &policy.registration_scopes {
         builder = builder.registration_scopes(names.iter().cloned());
     }
+    for resource in &policy.resources {
+        builder = builder.resource(resource.clone());
+    }
+    if let Some(keys) = &policy.signing_keys {
+        let file =
+            KeyFile::read(&keys.file).map_err(|e| error("signing_keys.file", e.to_string()))?;
+        let set = file
+            .key_set(&keys.file, keys.rotation)
+            .map_err(|e| error("signing_keys.file", e.to_string()))?;
+        builder = builder.signing_keys(set);
+    }
     builder.build().map_err(|cause| {
         let key = match &cause {
             crate::ConfigError::Issuer(_) => "issuer".to_owned(),
@@ -309,6 +325,10 @@ pub(super) fn core_config(policy: &CorePolicy, issuer: &str) -> Result<Config, C
             crate::ConfigError::ScopeDescription(name) => format!("scopes.{name}.description"),
             crate::ConfigError::FifoLimit(name) => format!("fifo.{name}"),
             crate::ConfigError::NoGrant => "grants".to_owned(),
+            crate::ConfigError::Resource { uri, .. } => {
+                let i = policy.resources.iter().position(|r| r.uri == *uri).unwrap_or(0);
+                format!("resources[{i}]")
+            }
             _ => "registration".to_owned(),
         };
         error(&key, cause.to_string())
@@ -357,4 +377,47 @@ fn log_filter(filter: &str) -> Result<String, ConfigError> {
     tracing_subscriber::EnvFilter::try_new(filter)
         .map_err(|reason| error("logs.filter", format!("not a log filter: {reason}")))?;
     Ok(filter.to_owned())
+}
+
+/// `[[resources]]` as the core's definitions (the core checks the rest).
+fn resources(
+    entries: &[file::ResourceEntry],
+) -> Result<Vec<crate::ResourceDefinition>, ConfigError> {
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let mut resource = crate::ResourceDefinition::new(entry.uri.clone());
+            if entry.format == ResourceFormat::Jwt {
+                resource = resource.with_format(crate::TokenFormat::Jwt);
+            }
+            if let Some(secs) = entry.access_lifetime {
+                resource = resource.with_lifetime(Seconds::new(secs));
+            }
+            if let Some(names) = &entry.scopes {
+                let scopes = crate::Scopes::parse(&names.join(" ")).map_err(|_| {
+                    error(&format!("resources[{i}].scopes"), "holds an invalid scope name")
+                })?;
+                resource = resource.with_scopes(scopes);
+            }
+            Ok(resource)
+        })
+        .collect()
+}
+
+/// `[signing_keys]`: the key file, when one is named.
+fn signing_keys(keys: &file::SigningKeys) -> Result<Option<SigningKeyFile>, ConfigError> {
+    let Some(path) = &keys.file else { return Ok(None) };
+    if path.trim().is_empty() {
+        return Err(error("signing_keys.file", "must name a file"));
+    }
+    let publish_ahead = at_least_one("signing_keys.publish_ahead", keys.publish_ahead)?;
+    let retain_retired = at_least_one("signing_keys.retain_retired", keys.retain_retired)?;
+    Ok(Some(SigningKeyFile {
+        file: PathBuf::from(path),
+        rotation: crate::jose::RotationPolicy {
+            publish_ahead: Seconds::new(publish_ahead),
+            retain_retired: Seconds::new(retain_retired),
+        },
+    }))
 }

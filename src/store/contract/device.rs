@@ -24,6 +24,7 @@ pub fn device_grant(device: &str, user: &str) -> DeviceGrantRecord {
         issued_at: T0,
         expires_at: T0.after(Seconds::new(600)),
         family: FamilyId::from_bytes([20; 16]),
+        resources: vec!["https://api.example.com/".into()],
     }
 }
 

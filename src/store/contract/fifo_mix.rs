@@ -184,6 +184,7 @@ fn code(name: &str, subject: &str, family: FamilyId, now: UnixTime) -> CodeRecor
         expires_at: now.after(Seconds::new(60)),
         family,
         consumed_at: None,
+        resources: Vec::new(),
     }
 }
 

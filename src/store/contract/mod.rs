@@ -96,6 +96,7 @@ pub fn token(name: &str, kind: TokenKind, client: &str, family: u8, issued: u64)
         expires_at: T0.after(crate::Seconds::hours(1)),
         rotated_at: None,
         revoked_at: None,
+        resources: vec!["https://api.example.com/".into()],
     }
 }
 
@@ -112,6 +113,7 @@ pub fn code(name: &str, family: u8) -> CodeRecord {
         expires_at: T0.after(crate::Seconds::new(60)),
         family: FamilyId::from_bytes([family; 16]),
         consumed_at: None,
+        resources: vec!["https://api.example.com/".into(), "urn:example:ledger".into()],
     }
 }
 
@@ -131,6 +133,7 @@ pub fn pending(name: &str, kind: PendingKind) -> PendingAuthorizationRecord {
         }),
         created_at: T0,
         expires_at: T0.after(crate::Seconds::new(600)),
+        resources: vec!["urn:example:ledger".into()],
     }
 }
 
