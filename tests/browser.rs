@@ -457,11 +457,7 @@ async fn device(world: &World) {
     browser.shows("Device connected").await;
     world.look("device-done").await;
 
-    let pairs = [
-        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-        ("device_code", grant["device_code"].as_str().unwrap()),
-    ];
-    let (status, tokens) = token(demo.addr(), &client, &pairs).await;
+    let (status, tokens) = device_token(demo, &client, &grant).await;
     assert_eq!(status, 200, "{tokens}");
     assert_eq!(tokens["scope"], "read");
 
@@ -475,13 +471,18 @@ async fn device(world: &World) {
     browser.click("button[value=deny]").await;
     browser.shows("Device not connected").await;
     world.look("device-denied").await;
-    let pairs = [
-        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-        ("device_code", second["device_code"].as_str().unwrap()),
-    ];
-    let (status, answer) = token(demo.addr(), &client, &pairs).await;
+    let (status, answer) = device_token(demo, &client, &second).await;
     assert_eq!(status, 400, "{answer}");
     assert_eq!(answer["error"], "access_denied");
+}
+
+/// The token endpoint's answer to polling with `grant`'s device code.
+async fn device_token(demo: &Demo, client: &(String, String), grant: &Value) -> (u16, Value) {
+    let pairs = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", grant["device_code"].as_str().unwrap()),
+    ];
+    token(demo.addr(), client, &pairs).await
 }
 
 /// A native client on the IPv6 loopback (`http://[::1]/callback`, any

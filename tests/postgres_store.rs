@@ -200,12 +200,7 @@ fn a_version_1_database_with_data_migrates_to_version_2() {
         qscope::adapter::postgres::BlockingPostgresStore::connect(&url, pg::options(&schema))
             .expect("connect and migrate");
     sql_support::v1_rows_read_as_migrated(&migrated, || migrated.audit_events());
-    let versions: Vec<i64> = migrated.block_on(async {
-        let client = migrated.store().pool().get().await.expect("client");
-        let rows = client.query("SELECT version FROM schema_version ORDER BY version", &[]).await;
-        rows.expect("schema_version").iter().map(|r| r.get(0)).collect()
-    });
-    assert_eq!(versions, vec![1, 2, 3, 4]);
+    assert_eq!(migrated_versions(&migrated), vec![1, 2, 3, 4]);
 }
 
 /// A schema at version 2, with data, is brought to version 3 on connect:
@@ -231,12 +226,7 @@ fn a_version_2_database_with_data_migrates_to_version_3() {
             .expect("connect and migrate");
     sql_support::v1_rows_read_as_migrated(&migrated, || migrated.audit_events());
     sql_support::version_3_records_round_trip(&migrated);
-    let versions: Vec<i64> = migrated.block_on(async {
-        let client = migrated.store().pool().get().await.expect("client");
-        let rows = client.query("SELECT version FROM schema_version ORDER BY version", &[]).await;
-        rows.expect("schema_version").iter().map(|r| r.get(0)).collect()
-    });
-    assert_eq!(versions, vec![1, 2, 3, 4]);
+    assert_eq!(migrated_versions(&migrated), vec![1, 2, 3, 4]);
 }
 
 /// A schema at version 3, with data, is brought to version 4 on connect:
@@ -264,12 +254,7 @@ fn a_version_3_database_with_data_migrates_to_version_4() {
             .expect("connect and migrate");
     sql_support::v1_rows_read_as_migrated(&migrated, || migrated.audit_events());
     sql_support::v3_rows_read_as_migrated(&migrated);
-    let versions: Vec<i64> = migrated.block_on(async {
-        let client = migrated.store().pool().get().await.expect("client");
-        let rows = client.query("SELECT version FROM schema_version ORDER BY version", &[]).await;
-        rows.expect("schema_version").iter().map(|r| r.get(0)).collect()
-    });
-    assert_eq!(versions, vec![1, 2, 3, 4]);
+    assert_eq!(migrated_versions(&migrated), vec![1, 2, 3, 4]);
 }
 
 /// A transaction of a thousand statements (a batch of best-effort audit
@@ -291,4 +276,13 @@ fn a_thousand_statements_apply_in_one_transaction() {
         Transaction::unconditional(events.iter().cloned().map(Effect::AppendAudit).collect());
     assert_eq!(qscope::store::Store::apply(&temp, &batch).expect("apply"), Outcome::Applied);
     assert_eq!(temp.store.audit_events().expect("audit events"), events);
+}
+
+/// The versions `schema_version` of `store`'s schema lists, in order.
+fn migrated_versions(store: &qscope::adapter::postgres::BlockingPostgresStore) -> Vec<i64> {
+    store.block_on(async {
+        let client = store.store().pool().get().await.expect("client");
+        let rows = client.query("SELECT version FROM schema_version ORDER BY version", &[]).await;
+        rows.expect("schema_version").iter().map(|r| r.get(0)).collect()
+    })
 }

@@ -85,11 +85,7 @@ fn records_survive_reopening_and_the_schema_is_migrated_once() {
         Some(Record::Code(full_code()))
     );
     let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
-    let versions: Vec<i64> = conn
-        .prepare("SELECT version FROM schema_version ORDER BY version")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .expect("schema_version");
-    assert_eq!(versions, vec![1, 2, 3, 4]);
+    assert_eq!(schema_versions(&conn), vec![1, 2, 3, 4]);
     let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("pragma");
     assert_eq!(mode, "wal");
 }
@@ -369,19 +365,12 @@ fn a_version_1_database_with_data_migrates_to_version_2() {
     let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
     conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v1.sql")).expect("schema v1");
     conn.execute("INSERT INTO schema_version (version) VALUES (1)", []).expect("version 1");
-    let blob = |bytes: &[u8]| {
-        format!("X'{}'", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
-    };
-    conn.execute_batch(&sql_support::v1_rows(blob, "0")).expect("version 1 rows");
+    conn.execute_batch(&sql_support::v1_rows(hex_blob, "0")).expect("version 1 rows");
     drop(conn);
     let store = SqliteStore::open(dir.db()).expect("open and migrate");
     sql_support::v1_rows_read_as_migrated(&store, || store.audit_events());
     let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
-    let versions: Vec<i64> = conn
-        .prepare("SELECT version FROM schema_version ORDER BY version")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .expect("schema_version");
-    assert_eq!(versions, vec![1, 2, 3, 4]);
+    assert_eq!(schema_versions(&conn), vec![1, 2, 3, 4]);
     let bad =
         conn.execute("UPDATE clients SET registrant = 'someone' WHERE client_id = 'v1-self'", []);
     assert!(bad.is_err(), "the registrant column only holds the two names");
@@ -395,10 +384,7 @@ fn a_version_2_database_with_data_migrates_to_version_3() {
     let dir = TempDir::new();
     let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
     conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v1.sql")).expect("schema v1");
-    let blob = |bytes: &[u8]| {
-        format!("X'{}'", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
-    };
-    conn.execute_batch(&sql_support::v1_rows(blob, "0")).expect("version 1 rows");
+    conn.execute_batch(&sql_support::v1_rows(hex_blob, "0")).expect("version 1 rows");
     conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v2.sql")).expect("schema v2");
     conn.execute("INSERT INTO schema_version (version) VALUES (1), (2)", []).expect("version 2");
     drop(conn);
@@ -406,11 +392,7 @@ fn a_version_2_database_with_data_migrates_to_version_3() {
     sql_support::v1_rows_read_as_migrated(&store, || store.audit_events());
     sql_support::version_3_records_round_trip(&store);
     let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
-    let versions: Vec<i64> = conn
-        .prepare("SELECT version FROM schema_version ORDER BY version")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .expect("schema_version");
-    assert_eq!(versions, vec![1, 2, 3, 4]);
+    assert_eq!(schema_versions(&conn), vec![1, 2, 3, 4]);
 }
 
 /// A database at schema version 3, with data, is brought to version 4 on
@@ -421,13 +403,10 @@ fn a_version_3_database_with_data_migrates_to_version_4() {
     let dir = TempDir::new();
     let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
     conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v1.sql")).expect("schema v1");
-    let blob = |bytes: &[u8]| {
-        format!("X'{}'", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
-    };
-    conn.execute_batch(&sql_support::v1_rows(blob, "0")).expect("version 1 rows");
+    conn.execute_batch(&sql_support::v1_rows(hex_blob, "0")).expect("version 1 rows");
     conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v2.sql")).expect("schema v2");
     conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v3.sql")).expect("schema v3");
-    conn.execute_batch(&sql_support::v3_rows(blob)).expect("version 3 rows");
+    conn.execute_batch(&sql_support::v3_rows(hex_blob)).expect("version 3 rows");
     conn.execute("INSERT INTO schema_version (version) VALUES (1), (2), (3)", [])
         .expect("version 3");
     drop(conn);
@@ -435,9 +414,17 @@ fn a_version_3_database_with_data_migrates_to_version_4() {
     sql_support::v1_rows_read_as_migrated(&store, || store.audit_events());
     sql_support::v3_rows_read_as_migrated(&store);
     let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
-    let versions: Vec<i64> = conn
-        .prepare("SELECT version FROM schema_version ORDER BY version")
+    assert_eq!(schema_versions(&conn), vec![1, 2, 3, 4]);
+}
+
+/// A SQLite blob literal, `X'…'`.
+fn hex_blob(bytes: &[u8]) -> String {
+    format!("X'{}'", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// The versions `schema_version` lists, in order.
+fn schema_versions(conn: &rusqlite::Connection) -> Vec<i64> {
+    conn.prepare("SELECT version FROM schema_version ORDER BY version")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .expect("schema_version");
-    assert_eq!(versions, vec![1, 2, 3, 4]);
+        .expect("schema_version")
 }
