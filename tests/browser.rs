@@ -123,6 +123,15 @@ struct World {
 }
 
 impl World {
+    /// Opens an authorization request of the demo client with `state`;
+    /// the browser, signed in, arrives at the consent page.
+    async fn consent_page(&self, state: &str) {
+        let client = self.demo.demo_client();
+        let path = authorize_path_to(&client.0, &self.callback.redirect_uri(), state);
+        self.browser.open(&format!("{}{path}", base(&self.demo))).await;
+        self.browser.arrive(&format!("{}/consent?request=", base(&self.demo))).await;
+    }
+
     /// Checks the page the browser shows with axe and photographs it.
     async fn look(&self, name: &str) {
         self.axe.audit(&self.browser, name).await;
@@ -244,11 +253,8 @@ async fn allow_a_subset(world: &World) {
     let (browser, demo, callback) = (&world.browser, &world.demo, &world.callback);
     let client = demo.demo_client();
     let redirect_uri = callback.redirect_uri();
-    browser
-        .open(&format!("{}{}", base(demo), authorize_path_to(&client.0, &redirect_uri, "xyz")))
-        .await;
     // Signed in by the walk-through: straight to consent.
-    browser.arrive(&format!("{}/consent?request=", base(demo))).await;
+    world.consent_page("xyz").await;
     let card = browser.text("main").await;
     assert!(card.contains("qscope demo client"), "{card}");
     assert!(card.contains("Signed in as alice"), "{card}");
@@ -282,12 +288,8 @@ async fn allow_a_subset(world: &World) {
 /// `error=access_denied`, `state` and `iss`.
 async fn deny(world: &World) {
     let (browser, demo, callback) = (&world.browser, &world.demo, &world.callback);
-    let client = demo.demo_client();
     let redirect_uri = callback.redirect_uri();
-    browser
-        .open(&format!("{}{}", base(demo), authorize_path_to(&client.0, &redirect_uri, "s2")))
-        .await;
-    browser.arrive(&format!("{}/consent?request=", base(demo))).await;
+    world.consent_page("s2").await;
     browser.click("button[value=deny]").await;
     let landed = browser.arrive(&format!("{redirect_uri}?")).await;
     assert_eq!(query_value(&landed, "error").as_deref(), Some("access_denied"));
@@ -303,10 +305,7 @@ async fn remove_access(world: &World) {
     let (browser, demo, callback) = (&world.browser, &world.demo, &world.callback);
     let client = demo.demo_client();
     let redirect_uri = callback.redirect_uri();
-    browser
-        .open(&format!("{}{}", base(demo), authorize_path_to(&client.0, &redirect_uri, "s3")))
-        .await;
-    browser.arrive(&format!("{}/consent?request=", base(demo))).await;
+    world.consent_page("s3").await;
     browser.click("button[value=approve]").await;
     let landed = browser.arrive(&format!("{redirect_uri}?")).await;
     let code = query_value(&landed, "code").expect("a code");

@@ -190,12 +190,7 @@ fn a_version_1_database_with_data_migrates_to_version_2() {
     let Some(url) = pg::url() else { return };
     let temp = TempPostgres::new(&url);
     let schema = temp.schema.clone();
-    temp.store.block_on(async {
-        let client = temp.store.store().pool().get().await.expect("client");
-        empty_at_version_1(&client, &schema).await;
-        client.execute("INSERT INTO schema_version (version) VALUES (1)", &[]).await.expect("v1");
-        client.batch_execute(&sql_support::v1_rows(bytea, "false")).await.expect("v1 rows");
-    });
+    schema_at(&temp, &schema, 1);
     let migrated =
         qscope::adapter::postgres::BlockingPostgresStore::connect(&url, pg::options(&schema))
             .expect("connect and migrate");
@@ -211,16 +206,7 @@ fn a_version_2_database_with_data_migrates_to_version_3() {
     let Some(url) = pg::url() else { return };
     let temp = TempPostgres::new(&url);
     let schema = temp.schema.clone();
-    temp.store.block_on(async {
-        let client = temp.store.store().pool().get().await.expect("client");
-        empty_at_version_1(&client, &schema).await;
-        client.batch_execute(&sql_support::v1_rows(bytea, "false")).await.expect("v1 rows");
-        client.batch_execute(include_str!("../src/adapter/sql/postgres_v2.sql")).await.expect("v2");
-        client
-            .execute("INSERT INTO schema_version (version) VALUES (1), (2)", &[])
-            .await
-            .expect("version 2");
-    });
+    schema_at(&temp, &schema, 2);
     let migrated =
         qscope::adapter::postgres::BlockingPostgresStore::connect(&url, pg::options(&schema))
             .expect("connect and migrate");
@@ -237,18 +223,7 @@ fn a_version_3_database_with_data_migrates_to_version_4() {
     let Some(url) = pg::url() else { return };
     let temp = TempPostgres::new(&url);
     let schema = temp.schema.clone();
-    temp.store.block_on(async {
-        let client = temp.store.store().pool().get().await.expect("client");
-        empty_at_version_1(&client, &schema).await;
-        client.batch_execute(&sql_support::v1_rows(bytea, "false")).await.expect("v1 rows");
-        client.batch_execute(include_str!("../src/adapter/sql/postgres_v2.sql")).await.expect("v2");
-        client.batch_execute(include_str!("../src/adapter/sql/postgres_v3.sql")).await.expect("v3");
-        client.batch_execute(&sql_support::v3_rows(bytea)).await.expect("v3 rows");
-        client
-            .execute("INSERT INTO schema_version (version) VALUES (1), (2), (3)", &[])
-            .await
-            .expect("version 3");
-    });
+    schema_at(&temp, &schema, 3);
     let migrated =
         qscope::adapter::postgres::BlockingPostgresStore::connect(&url, pg::options(&schema))
             .expect("connect and migrate");
@@ -276,6 +251,29 @@ fn a_thousand_statements_apply_in_one_transaction() {
         Transaction::unconditional(events.iter().cloned().map(Effect::AppendAudit).collect());
     assert_eq!(qscope::store::Store::apply(&temp, &batch).expect("apply"), Outcome::Applied);
     assert_eq!(temp.store.audit_events().expect("audit events"), events);
+}
+
+/// Writes `schema` as qscope wrote it under `version` (1 to 3), with the
+/// rows of `sql_support` for that version.
+fn schema_at(temp: &TempPostgres, schema: &str, version: i64) {
+    temp.store.block_on(async {
+        let client = temp.store.store().pool().get().await.expect("client");
+        empty_at_version_1(&client, schema).await;
+        client.batch_execute(&sql_support::v1_rows(bytea, "false")).await.expect("v1 rows");
+        if version >= 2 {
+            let v2 = include_str!("../src/adapter/sql/postgres_v2.sql");
+            client.batch_execute(v2).await.expect("v2");
+        }
+        if version >= 3 {
+            let v3 = include_str!("../src/adapter/sql/postgres_v3.sql");
+            client.batch_execute(v3).await.expect("v3");
+            client.batch_execute(&sql_support::v3_rows(bytea)).await.expect("v3 rows");
+        }
+        for applied in 1..=version {
+            let insert = "INSERT INTO schema_version (version) VALUES ($1)";
+            client.execute(insert, &[&applied]).await.expect("schema_version");
+        }
+    });
 }
 
 /// The versions `schema_version` of `store`'s schema lists, in order.

@@ -362,11 +362,7 @@ fn an_async_apply_never_polled_applies_nothing() {
 #[test]
 fn a_version_1_database_with_data_migrates_to_version_2() {
     let dir = TempDir::new();
-    let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
-    conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v1.sql")).expect("schema v1");
-    conn.execute("INSERT INTO schema_version (version) VALUES (1)", []).expect("version 1");
-    conn.execute_batch(&sql_support::v1_rows(hex_blob, "0")).expect("version 1 rows");
-    drop(conn);
+    database_at(&dir, 1);
     let store = SqliteStore::open(dir.db()).expect("open and migrate");
     sql_support::v1_rows_read_as_migrated(&store, || store.audit_events());
     let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
@@ -382,12 +378,7 @@ fn a_version_1_database_with_data_migrates_to_version_2() {
 #[test]
 fn a_version_2_database_with_data_migrates_to_version_3() {
     let dir = TempDir::new();
-    let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
-    conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v1.sql")).expect("schema v1");
-    conn.execute_batch(&sql_support::v1_rows(hex_blob, "0")).expect("version 1 rows");
-    conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v2.sql")).expect("schema v2");
-    conn.execute("INSERT INTO schema_version (version) VALUES (1), (2)", []).expect("version 2");
-    drop(conn);
+    database_at(&dir, 2);
     let store = SqliteStore::open(dir.db()).expect("open and migrate");
     sql_support::v1_rows_read_as_migrated(&store, || store.audit_events());
     sql_support::version_3_records_round_trip(&store);
@@ -401,20 +392,31 @@ fn a_version_2_database_with_data_migrates_to_version_3() {
 #[test]
 fn a_version_3_database_with_data_migrates_to_version_4() {
     let dir = TempDir::new();
-    let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
-    conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v1.sql")).expect("schema v1");
-    conn.execute_batch(&sql_support::v1_rows(hex_blob, "0")).expect("version 1 rows");
-    conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v2.sql")).expect("schema v2");
-    conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v3.sql")).expect("schema v3");
-    conn.execute_batch(&sql_support::v3_rows(hex_blob)).expect("version 3 rows");
-    conn.execute("INSERT INTO schema_version (version) VALUES (1), (2), (3)", [])
-        .expect("version 3");
-    drop(conn);
+    database_at(&dir, 3);
     let store = SqliteStore::open(dir.db()).expect("open and migrate");
     sql_support::v1_rows_read_as_migrated(&store, || store.audit_events());
     sql_support::v3_rows_read_as_migrated(&store);
     let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
     assert_eq!(schema_versions(&conn), vec![1, 2, 3, 4]);
+}
+
+/// Writes the database of `dir` as qscope wrote it under schema `version`
+/// (1 to 3), with the rows of `sql_support` for that version.
+fn database_at(dir: &TempDir, version: u32) {
+    let conn = rusqlite::Connection::open(dir.db()).expect("raw connection");
+    conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v1.sql")).expect("schema v1");
+    conn.execute_batch(&sql_support::v1_rows(hex_blob, "0")).expect("version 1 rows");
+    if version >= 2 {
+        conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v2.sql")).expect("schema v2");
+    }
+    if version >= 3 {
+        conn.execute_batch(include_str!("../src/adapter/sql/sqlite_v3.sql")).expect("schema v3");
+        conn.execute_batch(&sql_support::v3_rows(hex_blob)).expect("version 3 rows");
+    }
+    for applied in 1..=version {
+        conn.execute("INSERT INTO schema_version (version) VALUES (?1)", [applied])
+            .expect("schema_version");
+    }
 }
 
 /// A SQLite blob literal, `X'…'`.
